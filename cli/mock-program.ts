@@ -1,0 +1,133 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mocks with a given stack config and records
+ * every resource it declares. Used by `ddbsnap plan` and by the tests.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+
+export const PROJECT = "ddb-athena-snapshots";
+export const MOCK_ACCOUNT = "123456789012";
+export const MOCK_REGION = "ap-northeast-1";
+
+export interface RecordedResource {
+  type: string;
+  /** Pulumi's logical name. */
+  name: string;
+  inputs: Record<string, any>;
+  /** What the mock says AWS returned (inputs plus computed names and ARNs). */
+  state: Record<string, any>;
+}
+
+/** Computed attributes as AWS would fill them, so names and ARNs flow between resources. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const physical = inputs.name ?? `${name}-0a1b2c3`;
+  const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
+  const state: Record<string, any> = { ...inputs, name: physical };
+  switch (type) {
+    case "aws:s3/bucket:Bucket":
+      state.bucket = inputs.bucket ?? `${name}-0a1b2c3`;
+      state.arn = `arn:aws:s3:::${state.bucket}`;
+      break;
+    case "aws:iam/role:Role":
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`;
+      break;
+    default:
+      state.arn = `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${physical}`;
+  }
+  return state;
+}
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+  readonly resources: RecordedResource[] = [];
+  /** Answers for data-source calls by token, on top of the defaults. */
+  constructor(private readonly callResults: Record<string, (inputs: any) => Record<string, any>> = {}) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+    const state = computedState(args.type, args.name, args.inputs);
+    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+    const id = args.type === "aws:s3/bucket:Bucket" ? state.bucket : `${args.name}-id`;
+    return { id, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    const custom = this.callResults[args.token];
+    if (custom) return custom(args.inputs);
+    switch (args.token) {
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "aws:index/getRegion:getRegion":
+        return { region: MOCK_REGION, name: MOCK_REGION, id: MOCK_REGION };
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`, userId: "AIDTEST", id: MOCK_ACCOUNT };
+      default:
+        throw new Error(`unexpected data source call in the mocks: ${args.token}`);
+    }
+  }
+}
+
+export interface ProgramRun {
+  resources: RecordedResource[];
+  outputs: Record<string, unknown>;
+}
+
+/** Resolves an Output to its value through `apply`, the public API. */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+async function resolveDeep(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) return resolveDeep(await promiseOf(value as pulumi.Output<unknown>));
+  if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+  if (value && typeof value === "object") {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+/** Waits until every resource registration the program started has reached the mocks. */
+async function settle(): Promise<void> {
+  // waitForRPCs is internal to @pulumi/pulumi (pinned to 3.248.x); it is what `disconnect` awaits.
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+  await settings.waitForRPCs();
+}
+
+export const PROGRAM_PATH = path.join(__dirname, "..", "index.ts");
+
+/**
+ * Declares the stack `stack` with the given config (keys without the project namespace are put in
+ * it; `aws:region` and the like are kept as they are) and returns what was declared.
+ */
+export async function runProgram(
+  config: Record<string, unknown>,
+  options: { stack?: string; mocks?: RecordingMocks } = {},
+): Promise<ProgramRun> {
+  const mocks = options.mocks ?? new RecordingMocks();
+  await pulumi.runtime.setMocks(mocks, PROJECT, options.stack ?? "dev", false);
+  const flat: Record<string, string> = { "aws:region": MOCK_REGION };
+  for (const [key, value] of Object.entries(config)) {
+    const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    flat[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  pulumi.runtime.setAllConfig(flat);
+
+  delete require.cache[require.resolve(PROGRAM_PATH)];
+  const program = require(PROGRAM_PATH) as Record<string, unknown>;
+  const outputs = (await resolveDeep(program)) as Record<string, unknown>;
+  await settle();
+  return { resources: mocks.resources, outputs };
+}
+
+export function ofType(run: ProgramRun, type: string): RecordedResource[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+/** The one resource of `type` whose physical name is `name`. */
+export function named(run: ProgramRun, type: string, name: string): RecordedResource {
+  const found = ofType(run, type).filter((r) => r.state.name === name);
+  if (found.length !== 1) {
+    const have = ofType(run, type).map((r) => r.state.name);
+    throw new Error(`expected one ${type} named ${name}, found ${found.length} (have: ${have.join(", ")})`);
+  }
+  return found[0];
+}

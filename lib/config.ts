@@ -1,0 +1,291 @@
+/**
+ * Stack config: the shape, the defaults and the validation. Pure (no Pulumi imports), so the
+ * program, the CLI and the tests share it. Every problem is reported at once, in one error, each
+ * line naming the table, the key, the value and what is allowed, before any resource is declared.
+ */
+import { cronProblem } from "./cron";
+import {
+  DEFAULT_GLUE_VERSION,
+  EXECUTION_CLASSES,
+  ExecutionClass,
+  FLEX_WORKER_TYPES,
+  GlueVersion,
+  MAX_WORKERS,
+  MIN_WORKERS,
+  RETIRED_GLUE_VERSIONS,
+  SUPPORTED_GLUE_VERSIONS,
+  WORKER_TYPES,
+  WorkerType,
+} from "./glue-facts";
+import { defaultDatabaseName, normaliseName } from "./naming";
+
+export const CONFIG_NAMESPACE = "ddb-athena-snapshots";
+
+export const FORMATS = ["parquet", "orc", "avro", "json", "csv"] as const;
+export type OutputFormat = (typeof FORMATS)[number];
+export const MODES = ["scan", "export"] as const;
+export type ExportMode = (typeof MODES)[number];
+
+export interface TableConfig {
+  /** DynamoDB table name, as in AWS. */
+  name: string;
+  format: OutputFormat;
+  /** Glue cron expression, UTC. */
+  schedule: string;
+  mode: ExportMode;
+  /** Share of the table's read capacity the scan may use (scan mode only). */
+  readPercentage: number;
+  workerType: WorkerType;
+  /** Maximum number of workers; auto scaling may use fewer. */
+  workers: number;
+  glueVersion: GlueVersion;
+  executionClass: ExecutionClass;
+  /** Snapshots older than this many days are pruned; the newest is never pruned. */
+  retentionDays: number;
+  /** Export job timeout. */
+  timeoutMinutes: number;
+  /** false: the SCHEDULED trigger is created but not started. */
+  enabled: boolean;
+}
+
+export interface StackConfig {
+  stack: string;
+  databaseName: string;
+  tables: TableConfig[];
+}
+
+export const TABLE_DEFAULTS: Omit<TableConfig, "name"> = {
+  format: "parquet",
+  schedule: "cron(0 2 * * ? *)",
+  mode: "scan",
+  readPercentage: 0.5,
+  workerType: "G.1X",
+  workers: 10,
+  glueVersion: DEFAULT_GLUE_VERSION,
+  executionClass: "STANDARD",
+  retentionDays: 30,
+  timeoutMinutes: 360,
+  enabled: true,
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid stack config (namespace ${CONFIG_NAMESPACE}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        "\nFix the values in Pulumi.<stack>.yaml; see README \"Configuration\" for every key.",
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** A value as the user wrote it, for messages. */
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+function kind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return `a ${typeof value}`;
+}
+
+/** Collects problems for one place (a table or the stack keys). */
+class Checker {
+  constructor(
+    private readonly where: string,
+    private readonly problems: string[],
+  ) {}
+
+  fail(key: string, value: unknown, allowed: string): void {
+    this.problems.push(`${this.where}: ${key} is ${show(value)}; allowed: ${allowed}`);
+  }
+
+  oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], fallback: T): T {
+    if (value === undefined) return fallback;
+    if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+    this.fail(key, value, `one of ${allowed.join(", ")}`);
+    return fallback;
+  }
+
+  number(key: string, value: unknown, min: number, max: number, fallback: number, integer = false): number {
+    if (value === undefined) return fallback;
+    const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+    const what = integer ? "a whole number" : "a number";
+    if (typeof n !== "number" || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+      this.fail(key, value, `${what} from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  boolean(key: string, value: unknown, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (value === true || value === "true") return true;
+    if (value === false || value === "false") return false;
+    this.fail(key, value, "true or false");
+    return fallback;
+  }
+
+  unknownKeys(raw: Record<string, unknown>, known: readonly string[]): void {
+    for (const key of Object.keys(raw)) {
+      if (!known.includes(key)) this.fail(key, raw[key], `no such key; known keys are ${known.join(", ")}`);
+    }
+  }
+}
+
+const TABLE_KEYS = ["name", ...Object.keys(TABLE_DEFAULTS)] as const;
+export const STACK_KEYS = ["tables", "databaseName"] as const;
+
+/** DynamoDB's own rule for table names. */
+const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+/** Glue database names: lowercase letters, digits, underscore; Athena wants no more. */
+const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
+
+function glueVersionOf(check: Checker, value: unknown): GlueVersion {
+  if (value === undefined) return DEFAULT_GLUE_VERSION;
+  // YAML turns `glueVersion: 5.0` into the number 5: accept it as "5.0".
+  const text = typeof value === "number" ? value.toFixed(1) : value;
+  if (typeof text === "string" && (SUPPORTED_GLUE_VERSIONS as readonly string[]).includes(text)) {
+    return text as GlueVersion;
+  }
+  const allowed = `one of ${SUPPORTED_GLUE_VERSIONS.map((v) => `"${v}"`).join(", ")}`;
+  if (typeof text === "string" && (RETIRED_GLUE_VERSIONS as readonly string[]).includes(text)) {
+    check.fail(
+      "glueVersion",
+      value,
+      `${allowed}. Glue ${text} reached end of life on 2026-04-01: AWS no longer creates jobs or starts ` +
+        `runs on it. Use "${DEFAULT_GLUE_VERSION}" (the newest fast-starting Glue, which is what "use Glue 2.0" meant in 2020)`,
+    );
+  } else {
+    check.fail("glueVersion", value, allowed);
+  }
+  return DEFAULT_GLUE_VERSION;
+}
+
+function parseTable(raw: unknown, index: number, problems: string[]): TableConfig | undefined {
+  const label = `tables[${index}]`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    problems.push(`${label}: is ${kind(raw)} ${show(raw)}; allowed: an object with at least a name, e.g. { name: Reviews }`);
+    return undefined;
+  }
+  const entry = raw as Record<string, unknown>;
+  const name = entry.name;
+  if (typeof name !== "string" || !DYNAMODB_TABLE_NAME.test(name)) {
+    problems.push(
+      `${label}: name is ${show(name)}; allowed: a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)`,
+    );
+    return undefined;
+  }
+  const check = new Checker(`${label} (${name})`, problems);
+  check.unknownKeys(entry, TABLE_KEYS);
+
+  const d = TABLE_DEFAULTS;
+  const mode = check.oneOf("mode", entry.mode, MODES, d.mode);
+  const workerType = check.oneOf("workerType", entry.workerType, WORKER_TYPES, d.workerType);
+  const executionClass = check.oneOf("executionClass", entry.executionClass, EXECUTION_CLASSES, d.executionClass);
+  let schedule = d.schedule;
+  if (entry.schedule !== undefined) {
+    const problem = typeof entry.schedule === "string" ? cronProblem(entry.schedule) : `it is ${kind(entry.schedule)}`;
+    if (problem) {
+      check.fail("schedule", entry.schedule, `a Glue cron expression in UTC such as "cron(0 2 * * ? *)" (${problem})`);
+    } else {
+      schedule = (entry.schedule as string).trim();
+    }
+  }
+  if (mode === "export" && entry.readPercentage !== undefined) {
+    check.fail("readPercentage", entry.readPercentage, "nothing in export mode (the native export reads no capacity); remove it");
+  }
+  const table: TableConfig = {
+    name,
+    format: check.oneOf("format", entry.format, FORMATS, d.format),
+    schedule,
+    mode,
+    readPercentage: mode === "scan" ? check.number("readPercentage", entry.readPercentage, 0.1, 1.5, d.readPercentage) : d.readPercentage,
+    workerType,
+    workers: check.number("workers", entry.workers, MIN_WORKERS, MAX_WORKERS[workerType], d.workers, true),
+    glueVersion: glueVersionOf(check, entry.glueVersion),
+    executionClass,
+    retentionDays: check.number("retentionDays", entry.retentionDays, 1, 3650, d.retentionDays, true),
+    timeoutMinutes: check.number("timeoutMinutes", entry.timeoutMinutes, 10, 2880, d.timeoutMinutes, true),
+    enabled: check.boolean("enabled", entry.enabled, d.enabled),
+  };
+  if (executionClass === "FLEX" && !FLEX_WORKER_TYPES.includes(workerType)) {
+    check.fail("executionClass", "FLEX", `STANDARD with workerType ${workerType}; FLEX runs only on ${FLEX_WORKER_TYPES.join(" or ")}`);
+  }
+  return table;
+}
+
+/**
+ * Validates the raw config values of the namespace (already JSON-decoded where structured) and
+ * applies the defaults. Throws one ConfigError listing every problem.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+  const problems: string[] = [];
+  const stackCheck = new Checker("stack config", problems);
+  stackCheck.unknownKeys(raw, STACK_KEYS);
+
+  let databaseName = defaultDatabaseName(stack);
+  if (raw.databaseName !== undefined) {
+    if (typeof raw.databaseName === "string" && DATABASE_NAME.test(raw.databaseName)) {
+      databaseName = raw.databaseName;
+    } else {
+      stackCheck.fail("databaseName", raw.databaseName, "lowercase letters, digits and _ (a Glue database name)");
+    }
+  }
+
+  const tables: TableConfig[] = [];
+  if (!Array.isArray(raw.tables) || raw.tables.length === 0) {
+    problems.push(
+      `stack config: tables is ${raw.tables === undefined ? "missing" : show(raw.tables)}; allowed: a non-empty list of ` +
+        `tables, e.g.\n      ${CONFIG_NAMESPACE}:tables:\n        - name: Reviews`,
+    );
+  } else {
+    raw.tables.forEach((entry, index) => {
+      const table = parseTable(entry, index, problems);
+      if (table) tables.push(table);
+    });
+  }
+
+  // The S3 folder, the crawler table and the view use the normalised name: two tables that
+  // normalise alike would overwrite each other's snapshots.
+  const byNormalised = new Map<string, string>();
+  for (const table of tables) {
+    const normalised = normaliseName(table.name);
+    const other = byNormalised.get(normalised);
+    if (other !== undefined) {
+      problems.push(
+        `tables (${table.name}): name ${show(table.name)} collides with ${show(other)} (both become "${normalised}" ` +
+          `in S3, Glue and Athena); allowed: names that differ after lowercasing and replacing other characters with _`,
+      );
+    } else {
+      byNormalised.set(normalised, table.name);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { stack, databaseName, tables };
+}
+
+/**
+ * Turns Pulumi's flat config map (`namespace:key` → string) into raw values for parseStackConfig.
+ * Structured values (tables) arrive as JSON text.
+ */
+export function rawConfigFromPulumi(all: Record<string, string>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [fullKey, text] of Object.entries(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (key === "tables") {
+      try {
+        raw[key] = JSON.parse(text);
+      } catch {
+        raw[key] = text;
+      }
+    } else {
+      raw[key] = text;
+    }
+  }
+  return raw;
+}

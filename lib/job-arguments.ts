@@ -1,0 +1,78 @@
+/**
+ * The contract between the program and the Glue scripts (README "Contract"): the arguments each
+ * job gets. Pure, so tests and the CLI can compute them without Pulumi.
+ */
+import type { TableConfig } from "./config";
+import { dynamodbSplits } from "./glue-facts";
+import { s3Uri, TableNames, tablePrefixes } from "./naming";
+
+export interface ExportJobInputs {
+  table: TableConfig;
+  names: TableNames;
+  bucket: string;
+  /** Needed in export mode only. */
+  tableArn?: string;
+}
+
+/** Arguments the export script reads (see glue-scripts/export_table.py). */
+export function exportScriptArguments({ table, names, bucket, tableArn }: ExportJobInputs): Record<string, string> {
+  const prefixes = tablePrefixes(table.format, names.normalised);
+  const args: Record<string, string> = {
+    "--table_name": table.name,
+    "--mode": table.mode,
+    "--output_path": s3Uri(bucket, prefixes.snapshots),
+    "--output_format": table.format,
+  };
+  if (table.mode === "scan") {
+    args["--read_percentage"] = String(table.readPercentage);
+    args["--splits"] = String(dynamodbSplits(table.workerType, table.workers));
+  } else {
+    if (!tableArn) throw new Error(`export mode needs the ARN of table ${table.name}`);
+    args["--table_arn"] = tableArn;
+    args["--export_staging_path"] = `${s3Uri(bucket, prefixes.exportStaging)}/`;
+  }
+  return args;
+}
+
+/** Glue's own job parameters for the Spark export job. */
+export function exportRuntimeArguments({ table, names, bucket }: ExportJobInputs): Record<string, string> {
+  const args: Record<string, string> = {
+    "--job-language": "python",
+    // The DynamoDB connector has no bookmark support, and every run is a full snapshot.
+    "--job-bookmark-option": "job-bookmark-disable",
+    "--TempDir": `${s3Uri(bucket, tablePrefixes(table.format, names.normalised).temp)}/`,
+    "--enable-metrics": "true",
+    "--enable-auto-scaling": "true",
+  };
+  if (table.glueVersion === "4.0") {
+    args["--enable-continuous-cloudwatch-log"] = "true";
+    args["--continuous-log-logGroup"] = `${names.logGroupPrefix}/output`;
+  } else {
+    // Glue 5.x always logs in real time; this moves its output/error groups to the job's own.
+    args["--custom-logGroup-prefix"] = names.logGroupPrefix;
+  }
+  return args;
+}
+
+export function exportJobArguments(inputs: ExportJobInputs): Record<string, string> {
+  return { ...exportRuntimeArguments(inputs), ...exportScriptArguments(inputs) };
+}
+
+export interface RefreshJobInputs {
+  table: TableConfig;
+  names: TableNames;
+  bucket: string;
+  database: string;
+  workgroup: string;
+}
+
+/** Arguments the refresh script reads (see glue-scripts/refresh_view.py). */
+export function refreshJobArguments({ table, names, bucket, database, workgroup }: RefreshJobInputs): Record<string, string> {
+  return {
+    "--database": database,
+    "--table": names.normalised,
+    "--workgroup": workgroup,
+    "--output_path": s3Uri(bucket, tablePrefixes(table.format, names.normalised).snapshots),
+    "--retention_days": String(table.retentionDays),
+  };
+}

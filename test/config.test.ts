@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import { ConfigError, parseStackConfig, rawConfigFromPulumi, TABLE_DEFAULTS } from "../lib/config";
+
+function problemsOf(raw: Record<string, unknown>, stack = "dev"): string[] {
+  try {
+    parseStackConfig(raw, stack);
+  } catch (e) {
+    expect(e).to.be.instanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+function messageOf(table: Record<string, unknown>): string {
+  const problems = problemsOf({ tables: [table] });
+  expect(problems).to.have.length(1, problems.join("\n"));
+  return problems[0];
+}
+
+describe("config: defaults", () => {
+  it("fills every key but name with its documented default", () => {
+    const config = parseStackConfig({ tables: [{ name: "Reviews" }] }, "dev");
+    expect(config.tables[0]).to.deep.equal({ name: "Reviews", ...TABLE_DEFAULTS });
+    expect(TABLE_DEFAULTS).to.include({ format: "parquet", mode: "scan", glueVersion: "5.0", workerType: "G.1X", enabled: true });
+  });
+
+  it("defaults the database to dynamodb_exports_<stack>, normalised", () => {
+    expect(parseStackConfig({ tables: [{ name: "Reviews" }] }, "prod-EU").databaseName).to.equal("dynamodb_exports_prod_eu");
+    expect(parseStackConfig({ tables: [{ name: "Reviews" }], databaseName: "exports" }, "dev").databaseName).to.equal("exports");
+  });
+
+  it("accepts values as Pulumi hands them over: numbers and booleans as text, YAML's 5.0 as the number 5", () => {
+    const raw = rawConfigFromPulumi({
+      "ddb-athena-snapshots:tables": JSON.stringify([{ name: "Reviews", glueVersion: 5, workers: "4", enabled: "false" }]),
+      "aws:region": "eu-west-1",
+    });
+    const [table] = parseStackConfig(raw, "dev").tables;
+    expect(table).to.include({ glueVersion: "5.0", workers: 4, enabled: false });
+  });
+});
+
+describe("config: each invalid value is one clear error naming table, key, value and what is allowed", () => {
+  it("unknown key", () => {
+    const message = messageOf({ name: "Reviews", readPercent: 0.3 });
+    expect(message).to.contain("tables[0] (Reviews)").and.contain("readPercent is 0.3").and.contain("known keys are");
+  });
+
+  it("wrong type", () => {
+    const message = messageOf({ name: "Reviews", workers: "many" });
+    expect(message).to.contain('workers is "many"').and.contain("a whole number from 2 to 299");
+  });
+
+  it("readPercentage outside 0.1 to 1.5", () => {
+    expect(messageOf({ name: "Reviews", readPercentage: 2 })).to.contain("readPercentage is 2; allowed: a number from 0.1 to 1.5");
+    expect(messageOf({ name: "Reviews", readPercentage: 0.05 })).to.contain("readPercentage is 0.05");
+  });
+
+  it("workers below 2, or above the worker type's maximum", () => {
+    expect(messageOf({ name: "Reviews", workers: 1 })).to.contain("workers is 1; allowed: a whole number from 2 to 299");
+    expect(messageOf({ name: "Reviews", workerType: "G.2X", workers: 200 })).to.contain("from 2 to 149");
+  });
+
+  it("unsupported format", () => {
+    expect(messageOf({ name: "Reviews", format: "xml" })).to.contain('format is "xml"; allowed: one of parquet, orc, avro, json, csv');
+  });
+
+  it("Glue 2.0 and older, with why", () => {
+    const message = messageOf({ name: "Reviews", glueVersion: "2.0" });
+    expect(message).to.contain('glueVersion is "2.0"').and.contain("end of life on 2026-04-01").and.contain('"5.0"');
+    expect(messageOf({ name: "Reviews", glueVersion: 1 })).to.contain("Glue 1.0 reached end of life");
+    expect(messageOf({ name: "Reviews", glueVersion: "3.0" })).to.contain('one of "4.0", "5.0", "5.1"');
+  });
+
+  it("FLEX with a worker type FLEX does not run on", () => {
+    const message = messageOf({ name: "Reviews", executionClass: "FLEX", workerType: "G.4X" });
+    expect(message).to.contain("executionClass").and.contain("FLEX runs only on G.1X or G.2X");
+  });
+
+  it("malformed cron", () => {
+    expect(messageOf({ name: "Reviews", schedule: "0 10 * * *" })).to.contain('schedule is "0 10 * * *"').and.contain("Glue cron");
+    expect(messageOf({ name: "Reviews", schedule: "cron(0 25 * * ? *)" })).to.contain('hours field "25"');
+    expect(messageOf({ name: "Reviews", schedule: "cron(0 10 * * * *)" })).to.contain("exactly one of day-of-month and day-of-week");
+  });
+
+  it("duplicate or colliding normalised table names", () => {
+    const problems = problemsOf({ tables: [{ name: "Reviews" }, { name: "reviews" }, { name: "Re-views" }, { name: "Re.views" }] });
+    expect(problems).to.have.length(2);
+    expect(problems[0]).to.contain('"reviews" collides with "Reviews"');
+    expect(problems[1]).to.contain('"Re.views" collides with "Re-views"').and.contain('"re_views"');
+  });
+
+  it("empty or missing table list", () => {
+    expect(problemsOf({ tables: [] })[0]).to.contain("tables is []").and.contain("a non-empty list");
+    expect(problemsOf({})[0]).to.contain("tables is missing");
+  });
+
+  it("a table name DynamoDB would not accept", () => {
+    expect(messageOf({ name: "a b" })).to.contain('name is "a b"').and.contain("A-Z a-z 0-9 _ . -");
+  });
+
+  it("readPercentage in export mode", () => {
+    expect(messageOf({ name: "Reviews", mode: "export", readPercentage: 0.5 })).to.contain("nothing in export mode");
+  });
+
+  it("unknown stack key and bad database name", () => {
+    const problems = problemsOf({ tables: [{ name: "Reviews" }], region: "x", databaseName: "My-DB" });
+    expect(problems.join("\n")).to.contain("stack config: region is").and.contain('databaseName is "My-DB"');
+  });
+
+  it("reports every problem at once, in one error whose message lists them", () => {
+    let error: ConfigError | undefined;
+    try {
+      parseStackConfig({ tables: [{ name: "Reviews", format: "xml" }, { name: "Orders", workers: 0 }] }, "dev");
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems).to.have.length(2);
+    expect(error?.message).to.contain("tables[0] (Reviews): format").and.contain("tables[1] (Orders): workers");
+  });
+});

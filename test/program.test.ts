@@ -1,0 +1,364 @@
+import { expect } from "chai";
+import { createHash } from "crypto";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordedResource, RecordingMocks, runProgram } from "../cli/mock-program";
+import type { PolicyDocument } from "../lib/iam-policy";
+
+const T = {
+  job: "aws:glue/job:Job",
+  trigger: "aws:glue/trigger:Trigger",
+  workflow: "aws:glue/workflow:Workflow",
+  crawler: "aws:glue/crawler:Crawler",
+  classifier: "aws:glue/classifier:Classifier",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  role: "aws:iam/role:Role",
+  bucket: "aws:s3/bucket:Bucket",
+  object: "aws:s3/bucketObjectv2:BucketObjectv2",
+};
+
+/** Three tables that differ in every way the wiring depends on. */
+const TABLES = [
+  { name: "Reviews", format: "parquet", schedule: "cron(0 10 * * ? *)", readPercentage: 0.25, workerType: "G.1X", workers: 10 },
+  { name: "Orders", format: "csv", workerType: "G.2X", workers: 4, executionClass: "FLEX", enabled: false, retentionDays: 7 },
+  { name: "Click.Stream-2024", format: "json", workerType: "G.4X", workers: 3, glueVersion: "4.0" },
+];
+
+describe("the program, for a multi-table stack", function () {
+  let run: ProgramRun;
+  let bucket: string;
+
+  before(async () => {
+    run = await runProgram({ tables: TABLES });
+    bucket = ofType(run, T.bucket)[0].state.bucket;
+  });
+
+  const triggersOf = (workflow: string): RecordedResource[] => ofType(run, T.trigger).filter((t) => t.inputs.workflowName === workflow);
+
+  describe("one workflow per table, wired schedule → export → crawl → refresh", () => {
+    it("declares exactly one workflow per table, one run at a time, described by its table", () => {
+      const workflows = ofType(run, T.workflow);
+      expect(workflows.map((w) => w.inputs.name).sort()).to.deep.equal([
+        "ddbsnap-dev-click_stream_2024",
+        "ddbsnap-dev-orders",
+        "ddbsnap-dev-reviews",
+      ]);
+      for (const w of workflows) expect(w.inputs.maxConcurrentRuns).to.equal(1);
+      expect(named(run, T.workflow, "ddbsnap-dev-reviews").inputs.description).to.contain("DynamoDB table Reviews");
+    });
+
+    it("gives each workflow exactly one SCHEDULED and two CONDITIONAL triggers, and no trigger outside a workflow", () => {
+      expect(ofType(run, T.trigger)).to.have.length(9);
+      for (const w of ofType(run, T.workflow)) {
+        const types = triggersOf(w.inputs.name).map((t) => t.inputs.type).sort();
+        expect(types).to.deep.equal(["CONDITIONAL", "CONDITIONAL", "SCHEDULED"]);
+      }
+    });
+
+    for (const [table, normalised] of [["Reviews", "reviews"], ["Orders", "orders"], ["Click.Stream-2024", "click_stream_2024"]]) {
+      it(`chains ${table}'s own job, crawler and job with logical and logicalOperator set`, () => {
+        const base = `ddbsnap-dev-${normalised}`;
+        const triggers = triggersOf(base);
+        const scheduled = triggers.find((t) => t.inputs.type === "SCHEDULED")!;
+        expect(scheduled.inputs.actions).to.deep.equal([{ jobName: `${base}-export` }]);
+
+        const afterExport = named(run, T.trigger, `${base}-after-export`);
+        expect(afterExport.inputs.workflowName).to.equal(base);
+        expect(afterExport.inputs.predicate).to.deep.equal({
+          logical: "AND",
+          conditions: [{ jobName: `${base}-export`, state: "SUCCEEDED", logicalOperator: "EQUALS" }],
+        });
+        expect(afterExport.inputs.actions).to.deep.equal([{ crawlerName: `${base}-crawler` }]);
+
+        const afterCrawl = named(run, T.trigger, `${base}-after-crawl`);
+        expect(afterCrawl.inputs.workflowName).to.equal(base);
+        expect(afterCrawl.inputs.predicate).to.deep.equal({
+          logical: "AND",
+          conditions: [{ crawlerName: `${base}-crawler`, crawlState: "SUCCEEDED", logicalOperator: "EQUALS" }],
+        });
+        expect(afterCrawl.inputs.actions).to.deep.equal([{ jobName: `${base}-refresh` }]);
+      });
+    }
+
+    it("starts the schedule only when the table is enabled, and always starts the conditional triggers", () => {
+      expect(named(run, T.trigger, "ddbsnap-dev-reviews-schedule").inputs).to.include({
+        schedule: "cron(0 10 * * ? *)",
+        startOnCreation: true,
+        enabled: true,
+      });
+      expect(named(run, T.trigger, "ddbsnap-dev-orders-schedule").inputs).to.include({
+        schedule: "cron(0 2 * * ? *)",
+        startOnCreation: false,
+        enabled: false,
+      });
+      for (const t of ofType(run, T.trigger).filter((t) => t.inputs.type === "CONDITIONAL")) {
+        expect(t.inputs.startOnCreation, t.inputs.name).to.equal(true);
+      }
+    });
+  });
+
+  describe("export job", () => {
+    it("is a Glue 5.0 Spark job by default, sized and classed from config, one run at a time", () => {
+      const job = named(run, T.job, "ddbsnap-dev-reviews-export");
+      expect(job.inputs.command).to.deep.equal({
+        name: "glueetl",
+        pythonVersion: "3",
+        scriptLocation: `s3://${bucket}/glue-scripts/export_table.py`,
+      });
+      expect(job.inputs).to.include({ glueVersion: "5.0", workerType: "G.1X", numberOfWorkers: 10, executionClass: "STANDARD" });
+      expect(job.inputs.maxCapacity).to.equal(undefined);
+      expect(job.inputs.timeout).to.be.a("number").and.be.greaterThan(0);
+      expect(job.inputs.executionProperty).to.deep.equal({ maxConcurrentRuns: 1 });
+      expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs).to.include({ workerType: "G.2X", numberOfWorkers: 4, executionClass: "FLEX" });
+      expect(named(run, T.job, "ddbsnap-dev-click_stream_2024-export").inputs.glueVersion).to.equal("4.0");
+    });
+
+    it("passes the design's arguments, with splits computed per worker type", () => {
+      const args = (name: string) => named(run, T.job, name).inputs.defaultArguments;
+      expect(args("ddbsnap-dev-reviews-export")).to.include({
+        "--table_name": "Reviews",
+        "--mode": "scan",
+        "--read_percentage": "0.25",
+        "--splits": "36",
+        "--output_path": `s3://${bucket}/parquet/reviews`,
+        "--output_format": "parquet",
+        "--enable-auto-scaling": "true",
+        "--enable-metrics": "true",
+        "--job-bookmark-option": "job-bookmark-disable",
+      });
+      expect(args("ddbsnap-dev-orders-export")).to.include({ "--splits": "24", "--read_percentage": "0.5", "--output_path": `s3://${bucket}/csv/orders` });
+      expect(args("ddbsnap-dev-click_stream_2024-export")).to.include({
+        "--table_name": "Click.Stream-2024",
+        "--splits": "32",
+        "--output_path": `s3://${bucket}/json/click_stream_2024`,
+      });
+      expect(args("ddbsnap-dev-reviews-export")).to.not.have.any.keys("--table_arn", "--export_staging_path");
+    });
+
+    it("logs to the table's own log groups: Glue 5 through its prefix, Glue 4 through continuous logging", () => {
+      const glue5 = named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments;
+      expect(glue5["--custom-logGroup-prefix"]).to.equal("/aws-glue/ddbsnap/dev/reviews");
+      const glue4 = named(run, T.job, "ddbsnap-dev-click_stream_2024-export").inputs.defaultArguments;
+      expect(glue4).to.include({
+        "--enable-continuous-cloudwatch-log": "true",
+        "--continuous-log-logGroup": "/aws-glue/ddbsnap/dev/click_stream_2024/output",
+      });
+      const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name);
+      expect(groups).to.include.members(["/aws-glue/ddbsnap/dev/reviews/output", "/aws-glue/ddbsnap/dev/reviews/error"]);
+    });
+  });
+
+  describe("refresh job", () => {
+    it("is a 0.0625-DPU Python shell 3.9 job with no worker type", () => {
+      const job = named(run, T.job, "ddbsnap-dev-orders-refresh");
+      expect(job.inputs.command).to.deep.equal({
+        name: "pythonshell",
+        pythonVersion: "3.9",
+        scriptLocation: `s3://${bucket}/glue-scripts/refresh_view.py`,
+      });
+      expect(job.inputs).to.include({ glueVersion: "3.0", maxCapacity: 0.0625, maxRetries: 0 });
+      expect(job.inputs).to.not.have.any.keys("workerType", "numberOfWorkers", "executionClass");
+    });
+
+    it("passes database, table, workgroup, output path and retention", () => {
+      expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments).to.deep.equal({
+        "--database": "dynamodb_exports_dev",
+        "--table": "orders",
+        "--workgroup": "ddbsnap-dev",
+        "--output_path": `s3://${bucket}/csv/orders`,
+        "--retention_days": "7",
+      });
+    });
+  });
+
+  describe("crawler", () => {
+    it("targets the table's folder and makes one snapshots_<table> table with inherited partitions", () => {
+      const crawler = named(run, T.crawler, "ddbsnap-dev-reviews-crawler");
+      expect(crawler.inputs).to.include({ databaseName: "dynamodb_exports_dev", tablePrefix: "snapshots_" });
+      expect(crawler.inputs.s3Targets).to.deep.equal([
+        { path: `s3://${bucket}/parquet/reviews/`, exclusions: ["**/_SUCCESS", "**/_temporary/**", "**_$folder$"] },
+      ]);
+      expect(crawler.inputs.recrawlPolicy).to.deep.equal({ recrawlBehavior: "CRAWL_EVERYTHING" });
+      expect(crawler.inputs.schemaChangePolicy).to.deep.equal({ updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" });
+      const configuration = JSON.parse(crawler.inputs.configuration);
+      expect(configuration.Version).to.equal(1);
+      expect(configuration.Grouping).to.deep.equal({ TableGroupingPolicy: "CombineCompatibleSchemas" });
+      expect(configuration.CrawlerOutput.Partitions).to.deep.equal({ AddOrUpdateBehavior: "InheritFromTable" });
+    });
+
+    it("reads csv snapshots with a header-aware classifier, and only csv ones", () => {
+      const classifiers = ofType(run, T.classifier);
+      expect(classifiers.map((c) => c.inputs.name)).to.deep.equal(["ddbsnap-dev-orders-csv"]);
+      expect(classifiers[0].inputs.csvClassifier).to.include({ containsHeader: "PRESENT", delimiter: "," });
+      expect(named(run, T.crawler, "ddbsnap-dev-orders-crawler").inputs.classifiers).to.deep.equal(["ddbsnap-dev-orders-csv"]);
+      expect(named(run, T.crawler, "ddbsnap-dev-reviews-crawler").inputs.classifiers ?? []).to.deep.equal([]);
+    });
+  });
+
+  describe("each table's role is scoped to that table", () => {
+    const policyOf = (roleDescriptionTable: string): PolicyDocument => {
+      const role = ofType(run, T.role).find((r) => r.inputs.description.endsWith(` ${roleDescriptionTable}`))!;
+      const policy = ofType(run, T.rolePolicy).find((p) => p.name === role.name.replace(/-role$/, "-policy"))!;
+      expect(policy.inputs.role).to.equal(`${role.name}-id`);
+      return JSON.parse(policy.inputs.policy);
+    };
+    const resourcesOf = (doc: PolicyDocument): string[] => doc.Statement.flatMap((s) => [s.Resource].flat());
+
+    it("has one role per table, assumable only by Glue", () => {
+      const roles = ofType(run, T.role);
+      expect(roles).to.have.length(3);
+      for (const role of roles) {
+        expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
+          { Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ]);
+      }
+    });
+
+    it("grants no action with a wildcard", () => {
+      for (const name of ["Reviews", "Orders", "Click.Stream-2024"]) {
+        for (const statement of policyOf(name).Statement) {
+          for (const action of statement.Action) expect(action, `${name} ${statement.Sid}`).to.not.contain("*");
+        }
+      }
+    });
+
+    it("uses a * resource only for PutMetricData, narrowed to Glue's namespace", () => {
+      const starred = policyOf("Reviews").Statement.filter((s) => [s.Resource].flat().includes("*"));
+      expect(starred).to.have.length(1);
+      expect(starred[0].Action).to.deep.equal(["cloudwatch:PutMetricData"]);
+      expect(starred[0].Condition).to.deep.equal({ StringEquals: { "cloudwatch:namespace": "Glue" } });
+    });
+
+    it("reads exactly its own DynamoDB table", () => {
+      const doc = policyOf("Orders");
+      const dynamo = doc.Statement.filter((s) => s.Action.some((a) => a.startsWith("dynamodb:")));
+      expect(dynamo).to.have.length(1);
+      expect(dynamo[0].Action).to.deep.equal(["dynamodb:DescribeTable", "dynamodb:Scan"]);
+      expect(dynamo[0].Resource).to.equal(`arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/Orders`);
+    });
+
+    it("touches only its own S3 prefixes, the scripts and Athena results, never another table's", () => {
+      const doc = policyOf("Orders");
+      const objects = resourcesOf(doc).filter((r) => r.startsWith(`arn:aws:s3:::${bucket}/`));
+      const keys = objects.map((r) => r.slice(`arn:aws:s3:::${bucket}/`.length));
+      expect(keys.sort()).to.deep.equal(
+        ["athena-results/*", "csv/orders/*", "glue-scripts/export_table.py", "glue-scripts/refresh_view.py", "tmp/orders/*"].sort(),
+      );
+      const listing = doc.Statement.find((s) => s.Action.includes("s3:ListBucket"))!;
+      expect(listing.Resource).to.equal(`arn:aws:s3:::${bucket}`);
+      expect(listing.Condition!.StringLike["s3:prefix"]).to.include("csv/orders/*").and.not.include("parquet/reviews/*");
+      expect(JSON.stringify(doc)).to.not.contain("reviews").and.not.contain("click_stream");
+    });
+
+    it("reaches only its own workflow, job, catalog tables, workgroup and log groups", () => {
+      const glue = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:glue:"));
+      const prefix = `arn:aws:glue:${MOCK_REGION}:${MOCK_ACCOUNT}:`;
+      expect([...new Set(glue.map((r) => r.slice(prefix.length)))].sort()).to.deep.equal(
+        [
+          "catalog",
+          "database/dynamodb_exports_dev",
+          "job/ddbsnap-dev-reviews-export",
+          "table/dynamodb_exports_dev/reviews",
+          "table/dynamodb_exports_dev/snapshots_reviews",
+          "workflow/ddbsnap-dev-reviews",
+        ].sort(),
+      );
+      const athena = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:athena:"));
+      expect(athena).to.deep.equal([`arn:aws:athena:${MOCK_REGION}:${MOCK_ACCOUNT}:workgroup/ddbsnap-dev`]);
+      const logs = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:logs:"));
+      expect(logs).to.include(`arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/ddbsnap/dev/reviews/output:*`);
+      for (const arn of logs) expect(arn).to.match(/log-group:\/aws-glue\/(ddbsnap\/dev\/reviews\/|python-jobs\/|crawlers)/);
+    });
+  });
+
+  describe("storage guards", () => {
+    it("encrypts the bucket, blocks all public access, enforces ownership and refuses plain HTTP", () => {
+      expect(ofType(run, T.bucket)).to.have.length(1);
+      const sse = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+      expect(sse).to.have.length(1);
+      expect(sse[0].inputs.bucket).to.equal(bucket);
+      expect(sse[0].inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
+      const block = ofType(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0];
+      expect(block.inputs).to.include({ bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+      const ownership = ofType(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")[0];
+      expect(ownership.inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+      const policy = JSON.parse(ofType(run, "aws:s3/bucketPolicy:BucketPolicy")[0].inputs.policy);
+      const tls = policy.Statement.find((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
+      expect(tls).to.include({ Effect: "Deny", Principal: "*" });
+      expect(tls.Resource).to.deep.equal([`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]);
+    });
+
+    it("expires Athena results and scratch space, not snapshots", () => {
+      const rules = ofType(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0].inputs.rules;
+      const prefixes = rules.map((r: any) => r.filter?.prefix).filter(Boolean);
+      expect(prefixes).to.include.members(["athena-results/", "tmp/"]);
+      for (const p of prefixes) expect(p).to.not.match(/^(parquet|csv|json|orc|avro)\//);
+    });
+  });
+
+  describe("catalog and workgroup", () => {
+    it("creates the stack's database and a workgroup that enforces its encrypted result location", () => {
+      expect(ofType(run, "aws:glue/catalogDatabase:CatalogDatabase").map((d) => d.inputs.name)).to.deep.equal(["dynamodb_exports_dev"]);
+      const workgroup = ofType(run, "aws:athena/workgroup:Workgroup")[0];
+      expect(workgroup.inputs.name).to.equal("ddbsnap-dev");
+      expect(workgroup.inputs.configuration.enforceWorkgroupConfiguration).to.equal(true);
+      expect(workgroup.inputs.configuration.resultConfiguration).to.deep.equal({
+        outputLocation: `s3://${bucket}/athena-results/`,
+        encryptionConfiguration: { encryptionOption: "SSE_S3" },
+      });
+    });
+  });
+
+  describe("Glue scripts", () => {
+    it("uploads both scripts with their content hash, so an edit redeploys", () => {
+      const objects = ofType(run, T.object);
+      expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal(["glue-scripts/export_table.py", "glue-scripts/refresh_view.py"]);
+      for (const object of objects) {
+        const file = path.join(__dirname, "..", "glue-scripts", path.basename(object.inputs.key));
+        expect(object.inputs.sourceHash).to.equal(createHash("sha256").update(readFileSync(file)).digest("hex"));
+        expect(object.inputs.bucket).to.equal(bucket);
+      }
+    });
+  });
+
+  describe("stack outputs", () => {
+    it("names the bucket, database, workgroup and, per table, everything a user looks for", () => {
+      expect(run.outputs).to.include({ bucketName: bucket, databaseName: "dynamodb_exports_dev", workgroupName: "ddbsnap-dev" });
+      expect((run.outputs.tables as any).Reviews).to.deep.equal({
+        workflow: "ddbsnap-dev-reviews",
+        exportJob: "ddbsnap-dev-reviews-export",
+        crawler: "ddbsnap-dev-reviews-crawler",
+        refreshJob: "ddbsnap-dev-reviews-refresh",
+        view: "reviews",
+        snapshotTable: "snapshots_reviews",
+        athenaQuery: 'SELECT * FROM "dynamodb_exports_dev"."reviews" LIMIT 10;',
+      });
+      expect(Object.keys(run.outputs.tables as object).sort()).to.deep.equal(["Click.Stream-2024", "Orders", "Reviews"]);
+    });
+  });
+});
+
+describe("the program, per stack", () => {
+  it("names everything after the stack, so dev and prod can share an account", async () => {
+    const run = await runProgram({ tables: [{ name: "Reviews" }] }, { stack: "prod" });
+    expect(ofType(run, T.workflow).map((w) => w.inputs.name)).to.deep.equal(["ddbsnap-prod-reviews"]);
+    expect(run.outputs).to.include({ databaseName: "dynamodb_exports_prod", workgroupName: "ddbsnap-prod" });
+  });
+
+  it("uses a configured database name", async () => {
+    const run = await runProgram({ tables: [{ name: "Reviews" }], databaseName: "analytics" });
+    expect(named(run, T.crawler, "ddbsnap-dev-reviews-crawler").inputs.databaseName).to.equal("analytics");
+  });
+
+  it("declares nothing when the config is invalid, and says why", async () => {
+    const mocks = new RecordingMocks();
+    let error: Error | undefined;
+    try {
+      await runProgram({ tables: [{ name: "Reviews", glueVersion: "2.0" }] }, { mocks });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.contain("glueVersion").and.contain("end of life");
+    expect(mocks.resources).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,589 @@
+"""Point a table's Athena view at the snapshot its workflow run just exported, then prune old
+snapshots (AWS Glue Python shell job, Python 3.9, boto3 only).
+
+The workflow starts this job once the crawler has catalogued the export. Steps:
+
+1. Read the run property `snapshot_timestamp` the export job set on this workflow run.
+2. Check that `<database>.snapshots_<table>` has that partition. If it does not, and the snapshot
+   folder in S3 holds data, the crawler has not caught up: fail, and leave the view alone. If the
+   folder holds no data, the DynamoDB table was empty: the crawler never adds a partition for an
+   empty folder, so the view is pointed at the empty snapshot anyway (it returns no rows).
+3. Run `CREATE OR REPLACE VIEW "<database>"."<table>" AS SELECT * FROM
+   "<database>"."snapshots_<table>" WHERE snapshot_timestamp = '<ts>'` in the workgroup, wait
+   for it with capped exponential back-off, and fail with Athena's reason if it fails.
+4. Only then prune: every snapshot strictly older than now - retention_days, found either as a
+   catalog partition or as an S3 folder, loses its S3 objects and its partition. The snapshot the
+   view now shows (and anything newer) is never pruned. Partition values that are not snapshot
+   timestamps are left alone.
+
+Every name and the timestamp are validated against strict patterns before they reach SQL, so no
+argument or run property can inject SQL.
+
+Arguments (`--name value` or `--name=value`):
+  --database        Glue database (normalised name)
+  --table           normalised table name: the view's name; the crawler's table is snapshots_<table>
+  --workgroup       Athena workgroup (it enforces the query result location)
+  --output_path     s3://<bucket>/<format>/<table>, as given to the export job
+  --retention_days  whole number >= 0
+  set by Glue:      --WORKFLOW_NAME, --WORKFLOW_RUN_ID
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+LOG = logging.getLogger("refresh_view")
+
+SNAPSHOT_PARTITION_KEY = "snapshot_timestamp"
+SNAPSHOT_RUN_PROPERTY = "snapshot_timestamp"
+SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+CRAWLER_TABLE_PREFIX = "snapshots_"
+
+# Explicit ASCII classes and fullmatch(): `\d` would accept other scripts' digits and `$` a
+# trailing newline.
+IDENTIFIER = re.compile(r"[a-z0-9_]{1,200}")
+SNAPSHOT_TIMESTAMP = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+WORKGROUP = re.compile(r"[A-Za-z0-9._-]{1,128}")
+S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?")
+
+ARGUMENTS = ("database", "table", "workgroup", "output_path", "retention_days")
+WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
+
+# AWS limits per call.
+S3_DELETE_BATCH = 1000
+GLUE_DELETE_PARTITION_BATCH = 25
+
+# Athena polling: 0.5 s, 1 s, 2 s, ... capped at 10 s, giving up after 15 minutes.
+POLL_FIRST_DELAY = 0.5
+POLL_MAX_DELAY = 10.0
+POLL_TIMEOUT = 15 * 60.0
+ATHENA_FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
+
+
+class ArgumentError(ValueError):
+    """A job argument is missing or invalid. main() turns it into a one-line exit message."""
+
+
+class RefreshError(RuntimeError):
+    """The view could not be moved; it still shows the previous snapshot and nothing was pruned."""
+
+
+class PruneError(RuntimeError):
+    """The view was moved, but some expired snapshots could not be deleted."""
+
+
+# --------------------------------------------------------------------------------------------
+# Pure functions: arguments, names, SQL, retention. No AWS.
+# --------------------------------------------------------------------------------------------
+
+
+def parse_job_arguments(argv: Sequence[str], names: Iterable[str]) -> dict[str, str]:
+    """Pick the values of `names` out of a Glue job's argv (`--name value` or `--name=value`).
+
+    Behaves like awsglue.utils.getResolvedOptions (not available in Python shell jobs without
+    extra libraries, nor here): arguments Glue adds for itself are skipped, and a name given
+    twice keeps its last value, as with argparse.
+    """
+    wanted = set(names)
+    found: dict[str, str] = {}
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        index += 1
+        if not token.startswith("--"):
+            continue
+        name, has_inline_value, inline_value = token[2:].partition("=")
+        if has_inline_value:
+            value = inline_value
+        elif index < len(argv) and not argv[index].startswith("--"):
+            value = argv[index]
+            index += 1
+        elif name in wanted:
+            raise ArgumentError(f"argument --{name} needs a value")
+        else:
+            continue
+        if name in wanted:
+            found[name] = value
+    return found
+
+
+def validate_identifier(value: str, what: str) -> str:
+    """Glue/Athena names we put in SQL: lowercase letters, digits and `_` only."""
+    if not IDENTIFIER.fullmatch(value):
+        raise ArgumentError(
+            f"{what} must be a normalised name (lowercase a-z, 0-9 and _ only), got {value!r}"
+        )
+    return value
+
+
+def parse_snapshot_timestamp(value: str) -> datetime:
+    """`YYYYMMDDTHHMMSSZ` -> aware UTC datetime; ValueError if it is anything else."""
+    if not SNAPSHOT_TIMESTAMP.fullmatch(value):
+        raise ValueError(f"not a snapshot timestamp (YYYYMMDDTHHMMSSZ): {value!r}")
+    return datetime.strptime(value, SNAPSHOT_TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def split_s3_uri(uri: str, argument: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix/` -> ("bucket", "some/prefix"); the prefix must not be empty."""
+    match = S3_URI.fullmatch(uri.strip())
+    key = (match.group("key") or "").strip("/") if match else ""
+    if not match or not key:
+        raise ArgumentError(
+            f"--{argument} must be an S3 folder like s3://<bucket>/<prefix>, got {uri!r}"
+        )
+    return match.group("bucket"), key
+
+
+@dataclass(frozen=True)
+class RefreshConfig:
+    database: str
+    table: str
+    workgroup: str
+    bucket: str
+    snapshots_prefix: str  # "<format>/<table>", no slashes at either end
+    retention_days: int
+    workflow_name: str
+    workflow_run_id: str
+
+    @property
+    def crawler_table(self) -> str:
+        return CRAWLER_TABLE_PREFIX + self.table
+
+
+def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
+    """Parse and validate the job's arguments; raises ArgumentError naming what is wrong."""
+    values = parse_job_arguments(argv, ARGUMENTS + WORKFLOW_ARGUMENTS)
+    missing = [
+        f"--{name}" for name in ARGUMENTS + WORKFLOW_ARGUMENTS if not values.get(name, "").strip()
+    ]
+    if missing:
+        hint = ""
+        if "--WORKFLOW_RUN_ID" in missing or "--WORKFLOW_NAME" in missing:
+            hint = (
+                " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start"
+                " the workflow, not this job)"
+            )
+        raise ArgumentError(f"missing required argument(s): {', '.join(missing)}{hint}")
+
+    database = validate_identifier(values["database"].strip(), "--database")
+    table = validate_identifier(values["table"].strip(), "--table")
+    workgroup = values["workgroup"].strip()
+    if not WORKGROUP.fullmatch(workgroup):
+        raise ArgumentError(
+            f"--workgroup must be an Athena workgroup name (A-Z a-z 0-9 . _ -), got {workgroup!r}"
+        )
+    bucket, key = split_s3_uri(values["output_path"], "output_path")
+    if key.rsplit("/", 1)[-1] != table:
+        raise ArgumentError(
+            f"--output_path must end with the table name {table!r} "
+            f"(s3://<bucket>/<format>/{table}), got {values['output_path']!r}"
+        )
+    retention = values["retention_days"].strip()
+    if not re.fullmatch(r"[0-9]{1,5}", retention):
+        raise ArgumentError(f"--retention_days must be a whole number >= 0, got {retention!r}")
+    return RefreshConfig(
+        database=database,
+        table=table,
+        workgroup=workgroup,
+        bucket=bucket,
+        snapshots_prefix=key,
+        retention_days=int(retention),
+        workflow_name=values["WORKFLOW_NAME"].strip(),
+        workflow_run_id=values["WORKFLOW_RUN_ID"].strip(),
+    )
+
+
+def build_view_sql(database: str, table: str, timestamp: str) -> str:
+    """The statement that points the view at one snapshot. Every part is validated here, at the
+    point of use, so that nothing but [a-z0-9_] names and a fixed-shape literal reach Athena."""
+    validate_identifier(database, "database")
+    validate_identifier(table, "table")
+    parse_snapshot_timestamp(timestamp)
+    return (
+        f'CREATE OR REPLACE VIEW "{database}"."{table}" AS '
+        f'SELECT * FROM "{database}"."{CRAWLER_TABLE_PREFIX}{table}" '
+        f"WHERE {SNAPSHOT_PARTITION_KEY} = '{timestamp}'"
+    )
+
+
+def snapshot_folder_key(snapshots_prefix: str, timestamp: str) -> str:
+    """S3 key prefix of one snapshot, with the trailing slash so it cannot match a sibling."""
+    return f"{snapshots_prefix}/{SNAPSHOT_PARTITION_KEY}={timestamp}/"
+
+
+def timestamp_from_folder(folder_key: str) -> str | None:
+    """`<prefix>/snapshot_timestamp=<value>/` -> `<value>`; None for any other folder."""
+    name = folder_key.rstrip("/").rsplit("/", 1)[-1]
+    key, sep, value = name.partition("=")
+    return value if sep and key == SNAPSHOT_PARTITION_KEY else None
+
+
+def select_expired(
+    timestamps: Iterable[str], current: str, now: datetime, retention_days: int
+) -> tuple[list[str], list[str]]:
+    """Split snapshot names into (expired, not timestamps).
+
+    Expired means strictly older than `now - retention_days`: a snapshot exactly at the cutoff
+    is kept. The current snapshot and anything at or after it are never expired, whatever the
+    retention, so the view always has its data.
+    """
+    cutoff = now.astimezone(timezone.utc) - timedelta(days=retention_days)
+    current_moment = parse_snapshot_timestamp(current)
+    expired: list[str] = []
+    invalid: list[str] = []
+    for value in sorted(set(timestamps)):
+        try:
+            moment = parse_snapshot_timestamp(value)
+        except ValueError:
+            invalid.append(value)
+            continue
+        if moment < cutoff and moment < current_moment:
+            expired.append(value)
+    return expired, invalid
+
+
+def next_poll_delay(previous: float | None) -> float:
+    """Capped exponential back-off for polling Athena."""
+    if previous is None:
+        return POLL_FIRST_DELAY
+    return min(previous * 2, POLL_MAX_DELAY)
+
+
+def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def is_data_object(s3_object: dict) -> bool:
+    """Objects the crawler would read: not empty, not a Spark/Hadoop marker (_SUCCESS, _temporary/,
+    `..._$folder$`)."""
+    key = s3_object["Key"]
+    name = key.rsplit("/", 1)[-1]
+    return (
+        s3_object.get("Size", 0) > 0
+        and not name.startswith(("_", "."))
+        and "/_temporary/" not in key
+        and not key.endswith("_$folder$")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# boto3 calls
+# --------------------------------------------------------------------------------------------
+
+
+def _error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def read_run_timestamp(glue: Any, config: RefreshConfig) -> str:
+    properties = glue.get_workflow_run_properties(
+        Name=config.workflow_name, RunId=config.workflow_run_id
+    ).get("RunProperties", {})
+    value = properties.get(SNAPSHOT_RUN_PROPERTY)
+    if not value:
+        raise RefreshError(
+            f"workflow {config.workflow_name} run {config.workflow_run_id} has no run property "
+            f"{SNAPSHOT_RUN_PROPERTY!r}: the export job sets it when it succeeds, so this run's "
+            "export did not succeed (or this job was started outside the export's run)"
+        )
+    try:
+        parse_snapshot_timestamp(value)
+    except ValueError as error:
+        raise RefreshError(
+            f"run property {SNAPSHOT_RUN_PROPERTY!r} of workflow {config.workflow_name} run "
+            f"{config.workflow_run_id} is malformed: {error}"
+        ) from None
+    return value
+
+
+def list_objects(s3: Any, bucket: str, prefix: str) -> Iterator[dict]:
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        yield from page.get("Contents", [])
+
+
+def partition_exists(glue: Any, config: RefreshConfig, timestamp: str) -> bool:
+    try:
+        glue.get_partition(
+            DatabaseName=config.database,
+            TableName=config.crawler_table,
+            PartitionValues=[timestamp],
+        )
+    except ClientError as error:
+        if _error_code(error) == "EntityNotFoundException":
+            return False
+        raise
+    return True
+
+
+def table_exists(glue: Any, config: RefreshConfig) -> bool:
+    try:
+        glue.get_table(DatabaseName=config.database, Name=config.crawler_table)
+    except ClientError as error:
+        if _error_code(error) == "EntityNotFoundException":
+            return False
+        raise
+    return True
+
+
+def check_snapshot_catalogued(glue: Any, s3: Any, config: RefreshConfig, timestamp: str) -> bool:
+    """True if the view can be pointed at the snapshot; False if there is nothing to point at
+    (an empty snapshot of a table that has never had data). Raises if the crawler is behind."""
+    if partition_exists(glue, config, timestamp):
+        return True
+    folder = snapshot_folder_key(config.snapshots_prefix, timestamp)
+    data_objects = sum(
+        1 for item in list_objects(s3, config.bucket, folder) if is_data_object(item)
+    )
+    where = f"{config.database}.{config.crawler_table}"
+    if data_objects:
+        raise RefreshError(
+            f"partition {SNAPSHOT_PARTITION_KEY}={timestamp} is not in {where}, but "
+            f"s3://{config.bucket}/{folder} holds {data_objects} data object(s): the crawler has "
+            "not catalogued this snapshot (it failed, or is still running). Run the crawler, "
+            "then resume the workflow run. The view still shows the previous snapshot."
+        )
+    LOG.warning(
+        "s3://%s/%s holds no data: the DynamoDB table was empty when exported, so the crawler "
+        "added no partition for it",
+        config.bucket,
+        folder,
+    )
+    if table_exists(glue, config):
+        return True
+    LOG.warning(
+        "%s does not exist yet (the crawler creates it from the first non-empty snapshot): "
+        "nothing to point the view at, nothing to prune",
+        where,
+    )
+    return False
+
+
+def run_athena_query(
+    athena: Any,
+    sql: str,
+    workgroup: str,
+    sleep: Callable[[float], None],
+    timeout: float = POLL_TIMEOUT,
+) -> str:
+    """Run one statement in the workgroup and wait for it; returns the query execution id.
+
+    The workgroup enforces its result location, so none is passed. Raises RefreshError with
+    Athena's StateChangeReason if the query fails or is cancelled, or if it outlasts `timeout`
+    seconds (it is then stopped).
+    """
+    query_id = athena.start_query_execution(QueryString=sql, WorkGroup=workgroup)[
+        "QueryExecutionId"
+    ]
+    LOG.info("Started Athena query %s in workgroup %s: %s", query_id, workgroup, sql)
+    waited = 0.0
+    delay: float | None = None
+    while True:
+        status = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
+        state = status["State"]
+        if state == "SUCCEEDED":
+            LOG.info("Athena query %s succeeded", query_id)
+            return query_id
+        if state in ("FAILED", "CANCELLED"):
+            reason = status.get("StateChangeReason") or "Athena gave no reason"
+            raise RefreshError(f"Athena query {query_id} {state}: {reason}")
+        delay = next_poll_delay(delay)
+        if waited + delay > timeout:
+            athena.stop_query_execution(QueryExecutionId=query_id)
+            raise RefreshError(
+                f"Athena query {query_id} was still {state} after {waited:.0f} s: stopped it"
+            )
+        sleep(delay)
+        waited += delay
+
+
+def list_partition_values(glue: Any, config: RefreshConfig) -> list[str]:
+    """The crawler table's partition values (it has one partition key)."""
+    values: list[str] = []
+    paginator = glue.get_paginator("get_partitions")
+    pages = paginator.paginate(
+        DatabaseName=config.database, TableName=config.crawler_table, ExcludeColumnSchema=True
+    )
+    try:
+        for page in pages:
+            for partition in page.get("Partitions", []):
+                if len(partition["Values"]) == 1:
+                    values.append(partition["Values"][0])
+                else:
+                    LOG.warning(
+                        "Leaving partition %s alone: expected one value", partition["Values"]
+                    )
+    except ClientError as error:
+        if _error_code(error) == "EntityNotFoundException":
+            return []  # no crawler table yet: no partitions
+        raise
+    return values
+
+
+def list_snapshot_folders(s3: Any, config: RefreshConfig) -> list[str]:
+    """Timestamps of the `snapshot_timestamp=<ts>/` folders under the table's prefix (including
+    any the crawler never catalogued, e.g. from failed exports)."""
+    timestamps: list[str] = []
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=config.bucket, Prefix=f"{config.snapshots_prefix}/", Delimiter="/"
+    )
+    for page in pages:
+        for common_prefix in page.get("CommonPrefixes", []):
+            value = timestamp_from_folder(common_prefix["Prefix"])
+            if value is None:
+                LOG.warning(
+                    "Leaving s3://%s/%s alone: not a snapshot folder",
+                    config.bucket,
+                    common_prefix["Prefix"],
+                )
+            else:
+                timestamps.append(value)
+    return timestamps
+
+
+def delete_partitions(glue: Any, config: RefreshConfig, timestamps: Sequence[str]) -> list[str]:
+    """Delete catalog partitions in batches; returns error descriptions (already gone is fine)."""
+    errors: list[str] = []
+    for batch in batches(list(timestamps), GLUE_DELETE_PARTITION_BATCH):
+        response = glue.batch_delete_partition(
+            DatabaseName=config.database,
+            TableName=config.crawler_table,
+            PartitionsToDelete=[{"Values": [value]} for value in batch],
+        )
+        for failure in response.get("Errors", []):
+            detail = failure.get("ErrorDetail", {})
+            if detail.get("ErrorCode") != "EntityNotFoundException":
+                errors.append(
+                    f"partition {failure.get('PartitionValues')}: "
+                    f"{detail.get('ErrorCode')} {detail.get('ErrorMessage')}"
+                )
+    return errors
+
+
+def delete_folder(s3: Any, bucket: str, prefix: str) -> tuple[int, list[str]]:
+    """Delete every object under a prefix; returns (objects deleted, error descriptions)."""
+    keys = [item["Key"] for item in list_objects(s3, bucket, prefix)]
+    deleted = 0
+    errors: list[str] = []
+    for batch in batches(keys, S3_DELETE_BATCH):
+        response = s3.delete_objects(
+            Bucket=bucket,
+            Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
+        )
+        failures = response.get("Errors", [])
+        deleted += len(batch) - len(failures)
+        errors.extend(
+            f"s3://{bucket}/{failure.get('Key')}: {failure.get('Code')} {failure.get('Message')}"
+            for failure in failures
+        )
+    return deleted, errors
+
+
+def prune_snapshots(
+    glue: Any, s3: Any, config: RefreshConfig, current: str, now: datetime
+) -> list[str]:
+    """Delete expired snapshots (catalog partitions first, then S3 objects); returns the expired
+    timestamps. Raises PruneError after trying them all if anything could not be deleted."""
+    partitions = list_partition_values(glue, config)
+    folders = list_snapshot_folders(s3, config)
+    expired, invalid = select_expired(
+        set(partitions) | set(folders), current, now, config.retention_days
+    )
+    for value in invalid:
+        LOG.warning("Leaving snapshot %r alone: its name is not a snapshot timestamp", value)
+    if not expired:
+        LOG.info("No snapshot is older than %d day(s)", config.retention_days)
+        return []
+
+    LOG.info(
+        "Pruning %d snapshot(s) older than %d day(s): %s",
+        len(expired),
+        config.retention_days,
+        ", ".join(expired),
+    )
+    # Partitions first: if the job dies half-way, the orphaned S3 folders are found (by listing)
+    # and deleted by the next run, while a partition without data would mislead queries.
+    catalogued = set(partitions)
+    errors = delete_partitions(glue, config, [value for value in expired if value in catalogued])
+    for value in expired:
+        folder = snapshot_folder_key(config.snapshots_prefix, value)
+        deleted, folder_errors = delete_folder(s3, config.bucket, folder)
+        LOG.info("Deleted %d object(s) under s3://%s/%s", deleted, config.bucket, folder)
+        errors.extend(folder_errors)
+    if errors:
+        raise PruneError(
+            f"the view shows snapshot {current}, but {len(errors)} deletion(s) failed while "
+            "pruning (the next run retries them): " + "; ".join(errors[:20])
+        )
+    return expired
+
+
+@dataclass
+class RefreshResult:
+    snapshot_timestamp: str
+    query_execution_id: str | None = None
+    pruned: list[str] = field(default_factory=list)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    LOG.setLevel(logging.INFO)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    glue: Any = None,
+    athena: Any = None,
+    s3: Any = None,
+    now: Callable[[], datetime] = _utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RefreshResult:
+    """Move the view, then prune. Exits with a message on bad arguments."""
+    try:
+        config = read_refresh_config(sys.argv[1:] if argv is None else argv)
+    except ArgumentError as error:
+        raise SystemExit(f"refresh_view: {error}") from None
+    _configure_logging()
+
+    client_config = Config(retries={"mode": "standard", "max_attempts": 10})
+    glue = glue or boto3.client("glue", config=client_config)
+    athena = athena or boto3.client("athena", config=client_config)
+    s3 = s3 or boto3.client("s3", config=client_config)
+
+    timestamp = read_run_timestamp(glue, config)
+    result = RefreshResult(snapshot_timestamp=timestamp)
+    LOG.info(
+        "Workflow %s run %s exported snapshot %s",
+        config.workflow_name,
+        config.workflow_run_id,
+        timestamp,
+    )
+    if not check_snapshot_catalogued(glue, s3, config, timestamp):
+        return result
+
+    sql = build_view_sql(config.database, config.table, timestamp)
+    result.query_execution_id = run_athena_query(athena, sql, config.workgroup, sleep)
+    LOG.info("View %s.%s now shows snapshot %s", config.database, config.table, timestamp)
+
+    result.pruned = prune_snapshots(glue, s3, config, timestamp, now())
+    return result
+
+
+if __name__ == "__main__":
+    main()

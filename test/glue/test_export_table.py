@@ -1,0 +1,545 @@
+"""Tests of glue-scripts/export_table.py: its pure functions, and main() end to end with a
+recording fake GlueContext (Spark is not available here) and real boto3 against moto."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import boto3
+import pytest
+
+import export_table
+from conftest import REGION, SCRIPTS_DIR
+from export_table import (
+    ArgumentError,
+    connector_options,
+    format_snapshot_timestamp,
+    parse_job_arguments,
+    read_export_config,
+    snapshot_path,
+    write_connection_options,
+    write_format_options,
+)
+
+BUCKET = "ddbsnap-dev-snapshots-1234"
+OUTPUT_PATH = f"s3://{BUCKET}/parquet/reviews"
+TABLE_ARN = "arn:aws:dynamodb:ap-northeast-1:123456789012:table/Reviews"
+JST = timezone(timedelta(hours=9))
+
+
+def scan_args(**overrides: str) -> list[str]:
+    values = {
+        "table_name": "Reviews",
+        "mode": "scan",
+        "read_percentage": "0.25",
+        "splits": "36",
+        "output_path": OUTPUT_PATH,
+        "output_format": "parquet",
+        **overrides,
+    }
+    return [token for name, value in values.items() for token in (f"--{name}", value)]
+
+
+def export_args(**overrides: str) -> list[str]:
+    values = {
+        "table_name": "Reviews",
+        "mode": "export",
+        "table_arn": TABLE_ARN,
+        "export_staging_path": f"s3://{BUCKET}/export-staging/reviews/",
+        "output_path": OUTPUT_PATH,
+        "output_format": "parquet",
+        **overrides,
+    }
+    return [token for name, value in values.items() for token in (f"--{name}", value)]
+
+
+# --- argument parsing ----------------------------------------------------------------------
+
+
+def test_parses_both_argument_syntaxes_and_skips_glues_own_arguments():
+    argv = [
+        "--JOB_ID", "j_1",
+        "--enable-glue-datacatalog", "true",
+        "--table_name=Reviews",
+        "--TempDir", "s3://b/tmp/",
+        "--mode", "scan",
+        "--job-bookmark-option", "job-bookmark-disable",
+    ]  # fmt: skip
+    assert parse_job_arguments(argv, ["table_name", "mode", "splits"]) == {
+        "table_name": "Reviews",
+        "mode": "scan",
+    }
+
+
+def test_a_repeated_argument_keeps_its_last_value_and_inline_values_may_contain_equals():
+    argv = ["--splits", "4", "--splits=8", "--output_path=s3://b/k=v"]
+    assert parse_job_arguments(argv, ["splits", "output_path"]) == {
+        "splits": "8",
+        "output_path": "s3://b/k=v",
+    }
+
+
+@pytest.mark.parametrize("argv", [["--splits"], ["--splits", "--mode", "scan"]])
+def test_a_wanted_argument_without_a_value_is_an_error(argv):
+    with pytest.raises(ArgumentError, match="--splits needs a value"):
+        parse_job_arguments(argv, ["splits", "mode"])
+
+
+def test_scan_config_is_parsed_and_typed():
+    config = read_export_config([*scan_args(), "--JOB_NAME", "job", "--JOB_RUN_ID", "jr_1"])
+    assert config.mode == "scan"
+    assert config.read_percentage == 0.25
+    assert config.splits == 36
+    assert config.output_path == OUTPUT_PATH
+    assert (config.job_name, config.job_run_id) == ("job", "jr_1")
+    assert config.workflow_name is None
+    assert config.table_arn is None
+
+
+def test_export_mode_needs_no_scan_arguments():
+    config = read_export_config(export_args())
+    assert (config.staging_bucket, config.staging_prefix) == (BUCKET, "export-staging/reviews")
+    assert config.read_percentage is None
+    assert config.splits is None
+
+
+def test_every_missing_argument_is_named_at_once():
+    with pytest.raises(ArgumentError) as caught:
+        read_export_config(["--table_name", "Reviews"])
+    message = str(caught.value)
+    assert "--mode, --output_path, --output_format" in message
+    assert "scan mode also needs --read_percentage and --splits" in message
+
+
+def test_mode_specific_arguments_are_required_in_their_mode():
+    with pytest.raises(ArgumentError, match=r"missing required argument\(s\): --splits$"):
+        read_export_config(scan_args(splits=""))
+    argv = [token for token in export_args() if token != "--table_arn" and token != TABLE_ARN]
+    with pytest.raises(ArgumentError, match=r"missing required argument\(s\): --table_arn$"):
+        read_export_config(argv)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"mode": "query"}, "--mode must be one of scan, export"),
+        ({"output_format": "xlsx"}, "--output_format must be one of parquet, csv"),
+        ({"table_name": "ab"}, "--table_name must be a DynamoDB table name"),
+        ({"table_name": "Reviews;DROP"}, "--table_name must be a DynamoDB table name"),
+        ({"table_name": "Réviews"}, "--table_name must be a DynamoDB table name"),
+        ({"output_path": "s3://bucket-only"}, "--output_path must be an S3 folder"),
+        ({"output_path": "https://x/parquet/reviews"}, "--output_path must be an S3 folder"),
+        ({"output_path": f"s3://{BUCKET}/parquet/Reviews"}, "must end with the normalised"),
+        ({"splits": "0"}, "--splits must be a whole number >= 1"),
+        ({"splits": "2.5"}, "--splits must be a whole number >= 1"),
+        ({"splits": "-3"}, "--splits must be a whole number >= 1"),
+    ],
+)
+def test_invalid_scan_arguments_are_rejected_with_what_is_allowed(override, message):
+    with pytest.raises(ArgumentError, match=message):
+        read_export_config(scan_args(**override))
+
+
+def test_odd_table_names_map_to_their_normalised_folder():
+    config = read_export_config(
+        scan_args(table_name="My.Table-2026", output_path=f"s3://{BUCKET}/csv/my_table_2026/")
+    )
+    assert config.output_path == f"s3://{BUCKET}/csv/my_table_2026"
+
+
+@pytest.mark.parametrize("value", ["0.1", "1.5", "0.5", "1"])
+def test_read_percentage_accepts_the_documented_range(value):
+    assert read_export_config(scan_args(read_percentage=value)).read_percentage == float(value)
+
+
+@pytest.mark.parametrize("value", ["0.09", "1.51", "0", "-0.5", "abc", "nan", "inf"])
+def test_read_percentage_outside_the_range_is_rejected(value):
+    with pytest.raises(
+        ArgumentError, match=r"--read_percentage must be a number from 0\.1 to 1\.5"
+    ):
+        read_export_config(scan_args(read_percentage=value))
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"table_arn": "Reviews"}, "--table_arn must be a DynamoDB table ARN"),
+        ({"table_arn": TABLE_ARN.replace("Reviews", "Orders")}, "names table 'Orders'"),
+        ({"export_staging_path": f"s3://{BUCKET}/"}, "--export_staging_path must be an S3 fold"),
+    ],
+)
+def test_invalid_export_arguments_are_rejected(override, message):
+    with pytest.raises(ArgumentError, match=message):
+        read_export_config(export_args(**override))
+
+
+def test_workflow_arguments_come_in_pairs():
+    with pytest.raises(ArgumentError, match="--WORKFLOW_NAME and --WORKFLOW_RUN_ID"):
+        read_export_config([*scan_args(), "--WORKFLOW_NAME", "wf"])
+
+
+# --- timestamps, paths and options ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 11, 23, 10, 0, 5, tzinfo=timezone.utc), "20261123T100005Z"),
+        # 08:30 in Tokyo is 23:30 the day before in UTC
+        (datetime(2026, 11, 23, 8, 30, 0, tzinfo=JST), "20261122T233000Z"),
+        (datetime(2027, 1, 1, 3, 0, 0, tzinfo=JST), "20261231T180000Z"),
+        # naive: taken as UTC already; sub-second parts dropped
+        (datetime(2026, 2, 3, 4, 5, 6, 999999), "20260203T040506Z"),
+    ],
+)
+def test_snapshot_timestamps_are_utc_basic_iso_8601(moment, expected):
+    assert format_snapshot_timestamp(moment) == expected
+
+
+@pytest.fixture
+def tokyo_local_time(monkeypatch):
+    """Make the process's local time zone Asia/Tokyo, so UTC assumptions show."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_naive_datetimes_are_utc_whatever_the_local_time_zone(tokyo_local_time):
+    assert time.localtime(0).tm_hour == 9  # the fixture took effect
+    assert format_snapshot_timestamp(datetime(2026, 11, 23, 1, 0, 0)) == "20261123T010000Z"
+
+
+def test_snapshot_path_is_one_folder_per_timestamp_with_a_trailing_slash():
+    expected = f"{OUTPUT_PATH}/snapshot_timestamp=20261123T100000Z/"
+    assert snapshot_path(OUTPUT_PATH, "20261123T100000Z") == expected
+    assert snapshot_path(OUTPUT_PATH + "/", "20261123T100000Z") == expected
+
+
+def test_scan_connector_options():
+    assert connector_options(read_export_config(scan_args())) == {
+        "dynamodb.input.tableName": "Reviews",
+        "dynamodb.throughput.read.percent": "0.25",
+        "dynamodb.splits": "36",
+    }
+
+
+def test_export_connector_options():
+    assert connector_options(read_export_config(export_args())) == {
+        "dynamodb.export": "ddb",
+        "dynamodb.tableArn": TABLE_ARN,
+        "dynamodb.s3.bucket": BUCKET,
+        "dynamodb.s3.prefix": "export-staging/reviews",
+        "dynamodb.simplifyDDBJson": True,
+    }
+
+
+def test_write_options_per_format():
+    assert write_format_options("parquet") == {
+        "useGlueParquetWriter": True,
+        "compression": "snappy",
+    }
+    assert write_format_options("csv")["writeHeader"] is True
+    for output_format in ("json", "orc", "avro"):
+        assert write_format_options(output_format) == {}
+    assert write_connection_options("s3://b/p/", "csv") == {
+        "path": "s3://b/p/",
+        "compression": "gzip",
+    }
+    assert write_connection_options("s3://b/p/", "json")["compression"] == "gzip"
+    assert write_connection_options("s3://b/p/", "parquet") == {"path": "s3://b/p/"}
+
+
+# --- main() end to end: fake GlueContext, moto for Glue and S3 -----------------------------
+
+
+class FakeFrame:
+    """Stands in for a DynamicFrame: rows of plain dicts. Like Glue, it reports a column whose
+    values have different types as a choice type, which the fake writer refuses."""
+
+    def __init__(self, rows: list[dict], resolved_with: str | None = None):
+        self.rows = rows
+        self.resolved_with = resolved_with
+
+    def choice_columns(self) -> set[str]:
+        types: dict[str, set[type]] = {}
+        for row in self.rows:
+            for column, value in row.items():
+                types.setdefault(column, set()).add(type(value))
+        return {column for column, seen in types.items() if len(seen) > 1}
+
+    def resolveChoice(self, specs=None, choice="", **_ignored):  # Glue's method name
+        assert specs is None, "the job resolves every choice column by one rule"
+        assert choice == "cast:string"
+        choices = self.choice_columns()
+        rows = [{k: str(v) if k in choices else v for k, v in row.items()} for row in self.rows]
+        return FakeFrame(rows, resolved_with=choice)
+
+
+class FakeGlueContext:
+    """Records the job's calls in order. purge_s3_path and the writer act on (moto) S3, naming
+    files uniquely per write as Spark does, so a missing purge would leave duplicates."""
+
+    def __init__(self, rows: list[dict], attempt: str = "attempt1"):
+        self.rows = rows
+        self.attempt = attempt
+        self.calls: list[tuple[str, dict]] = []
+        self.create_dynamic_frame = SimpleNamespace(from_options=self._read)
+        self.write_dynamic_frame = SimpleNamespace(from_options=self._write)
+        self._s3 = boto3.client("s3", region_name=REGION)
+
+    def _read(self, connection_type, connection_options, **_ignored):
+        self.calls.append(("read", {"type": connection_type, "options": connection_options}))
+        return FakeFrame(self.rows)
+
+    def purge_s3_path(self, s3_path, options=None, transformation_ctx=""):
+        self.calls.append(("purge", {"path": s3_path, "options": options}))
+        assert options == {"retentionPeriod": 0}
+        bucket, _, prefix = s3_path.removeprefix("s3://").partition("/")
+        for page in self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix
+        ):
+            for item in page.get("Contents", []):
+                self._s3.delete_object(Bucket=bucket, Key=item["Key"])
+
+    def _write(self, frame, connection_type, connection_options, format, format_options, **_):
+        self.calls.append(
+            (
+                "write",
+                {
+                    "frame": frame,
+                    "type": connection_type,
+                    "options": connection_options,
+                    "format": format,
+                    "format_options": format_options,
+                },
+            )
+        )
+        if frame.choice_columns():
+            raise TypeError(f"cannot write choice types: {sorted(frame.choice_columns())}")
+        bucket, _, prefix = connection_options["path"].removeprefix("s3://").partition("/")
+        for part, row in enumerate(frame.rows):  # an empty frame writes no files
+            key = f"{prefix}part-{part:05d}-{self.attempt}.{format}"
+            self._s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(row).encode())
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+    def call(self, name: str) -> dict:
+        (found,) = [kwargs for called, kwargs in self.calls if called == name]
+        return found
+
+
+ROWS = [{"id": "r1", "stars": 5}, {"id": "r2", "stars": 3}]
+
+
+@pytest.fixture
+def world(aws):
+    """A bucket and a started workflow run, in moto."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    glue = boto3.client("glue", region_name=REGION)
+    glue.create_workflow(Name="ddbsnap-dev-reviews")
+    run_id = glue.start_workflow_run(Name="ddbsnap-dev-reviews")["RunId"]
+    started = glue.get_workflow_run(Name="ddbsnap-dev-reviews", RunId=run_id)["Run"]["StartedOn"]
+    return SimpleNamespace(
+        s3=s3,
+        glue=glue,
+        run_id=run_id,
+        workflow_args=["--WORKFLOW_NAME", "ddbsnap-dev-reviews", "--WORKFLOW_RUN_ID", run_id],
+        # computed here independently of the code under test
+        timestamp=started.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
+    )
+
+
+def keys_under(s3, prefix: str) -> list[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
+    return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+def run_property(world) -> dict:
+    return world.glue.get_workflow_run_properties(Name="ddbsnap-dev-reviews", RunId=world.run_id)[
+        "RunProperties"
+    ]
+
+
+def later(hours: int):
+    """A clock that is wrong on purpose: in a workflow the job must not use it."""
+    return lambda: datetime.now(timezone.utc) + timedelta(hours=hours)
+
+
+def test_scan_export_reads_purges_then_writes_and_publishes_the_snapshot(world):
+    context = FakeGlueContext(ROWS)
+    target = export_table.main(
+        [*scan_args(), *world.workflow_args], glue_context_factory=lambda: context, now=later(5)
+    )
+
+    expected = f"{OUTPUT_PATH}/snapshot_timestamp={world.timestamp}/"
+    assert target == expected
+    assert context.names() == ["read", "purge", "write"]
+    assert context.call("read") == {
+        "type": "dynamodb",
+        "options": {
+            "dynamodb.input.tableName": "Reviews",
+            "dynamodb.throughput.read.percent": "0.25",
+            "dynamodb.splits": "36",
+        },
+    }
+    assert context.call("purge")["path"] == expected
+    write = context.call("write")
+    assert write["type"] == "s3"
+    assert write["options"] == {"path": expected}
+    assert write["format"] == "parquet"
+    assert write["format_options"] == {"useGlueParquetWriter": True, "compression": "snappy"}
+    assert write["frame"].resolved_with == "cast:string"
+    assert run_property(world) == {"snapshot_timestamp": world.timestamp}
+    assert len(keys_under(world.s3, f"parquet/reviews/snapshot_timestamp={world.timestamp}/")) == 2
+
+
+def test_a_retry_of_the_same_workflow_run_replaces_the_same_snapshot(world):
+    first = FakeGlueContext(ROWS)
+    export_table.main([*scan_args(), *world.workflow_args], glue_context_factory=lambda: first)
+    # A second attempt, hours later, with one more item in the table.
+    second = FakeGlueContext([*ROWS, {"id": "r3", "stars": 4}], attempt="attempt2")
+    target = export_table.main(
+        [*scan_args(), *world.workflow_args],
+        glue_context_factory=lambda: second,
+        now=later(3),
+    )
+
+    assert (
+        target == first.call("write")["options"]["path"] == second.call("write")["options"]["path"]
+    )
+    keys = keys_under(world.s3, "parquet/reviews/")
+    assert len(keys) == 3, keys
+    assert all(key.endswith("-attempt2.parquet") for key in keys)  # only the retry's files
+    assert all(f"/snapshot_timestamp={world.timestamp}/" in key for key in keys)
+    assert run_property(world) == {"snapshot_timestamp": world.timestamp}
+
+
+def test_export_mode_uses_the_native_export_connector_and_csv_with_a_header(world):
+    context = FakeGlueContext(ROWS)
+    export_table.main(
+        [*export_args(output_format="csv", output_path=f"s3://{BUCKET}/csv/reviews"),
+         *world.workflow_args],
+        glue_context_factory=lambda: context,
+    )  # fmt: skip
+
+    assert context.call("read")["options"] == {
+        "dynamodb.export": "ddb",
+        "dynamodb.tableArn": TABLE_ARN,
+        "dynamodb.s3.bucket": BUCKET,
+        "dynamodb.s3.prefix": "export-staging/reviews",
+        "dynamodb.simplifyDDBJson": True,
+    }
+    write = context.call("write")
+    assert write["format"] == "csv"
+    assert write["format_options"]["writeHeader"] is True
+    assert write["options"] == {
+        "path": f"s3://{BUCKET}/csv/reviews/snapshot_timestamp={world.timestamp}/",
+        "compression": "gzip",
+    }
+
+
+def test_an_empty_table_gives_an_empty_snapshot_and_succeeds(world, caplog):
+    # Files of an earlier, failed attempt of this run must not survive as the snapshot.
+    stale_key = f"parquet/reviews/snapshot_timestamp={world.timestamp}/part-00000-stale.parquet"
+    world.s3.put_object(Bucket=BUCKET, Key=stale_key, Body=b"stale")
+    context = FakeGlueContext([])
+
+    with caplog.at_level("INFO", logger="export_table"):
+        export_table.main(
+            [*scan_args(), *world.workflow_args], glue_context_factory=lambda: context
+        )
+
+    assert context.names() == ["read", "purge", "write"]
+    assert keys_under(world.s3, "parquet/reviews/") == []
+    assert run_property(world) == {"snapshot_timestamp": world.timestamp}
+    assert "is empty" in caplog.text
+
+
+def test_attributes_with_conflicting_types_become_strings_and_keep_their_values(world):
+    rows = [{"id": "r1", "stars": 5}, {"id": "r2", "stars": "five"}, {"id": "r3", "stars": 4.5}]
+    context = FakeGlueContext(rows)
+    assert FakeFrame(rows).choice_columns() == {"stars"}  # the fake writer would refuse it
+
+    export_table.main([*scan_args(), *world.workflow_args], glue_context_factory=lambda: context)
+
+    written = context.call("write")["frame"]
+    assert [row["stars"] for row in written.rows] == ["5", "five", "4.5"]
+    assert [row["id"] for row in written.rows] == ["r1", "r2", "r3"]
+
+
+def test_outside_a_workflow_the_job_runs_own_start_names_the_snapshot(aws, recording):
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    moto_glue = boto3.client("glue", region_name=REGION)
+    moto_glue.create_job(
+        Name="ddbsnap-dev-reviews-export",
+        Role="arn:aws:iam::123456789012:role/glue",
+        Command={
+            "Name": "glueetl",
+            "ScriptLocation": f"s3://{BUCKET}/glue-scripts/export_table.py",
+        },
+    )
+    run_id = moto_glue.start_job_run(JobName="ddbsnap-dev-reviews-export")["JobRunId"]
+    started = moto_glue.get_job_run(JobName="ddbsnap-dev-reviews-export", RunId=run_id)["JobRun"][
+        "StartedOn"
+    ]
+    glue = recording(moto_glue)
+
+    target = export_table.main(
+        [*scan_args(), "--JOB_NAME", "ddbsnap-dev-reviews-export", "--JOB_RUN_ID", run_id],
+        glue_context_factory=lambda: FakeGlueContext(ROWS),
+        glue=glue,
+        now=later(7),
+    )
+
+    expected_timestamp = started.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    assert target == f"{OUTPUT_PATH}/snapshot_timestamp={expected_timestamp}/"
+    assert glue.calls_to("put_workflow_run_properties") == []
+
+
+def test_without_any_run_id_the_current_time_names_the_snapshot(aws, recording):
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    glue = recording(boto3.client("glue", region_name=REGION))
+    target = export_table.main(
+        scan_args(),
+        glue_context_factory=lambda: FakeGlueContext(ROWS),
+        glue=glue,
+        now=lambda: datetime(2026, 11, 23, 19, 0, 0, tzinfo=JST),
+    )
+    assert target == f"{OUTPUT_PATH}/snapshot_timestamp=20261123T100000Z/"
+    assert glue.calls == []
+
+
+def test_bad_arguments_exit_with_a_message_before_touching_aws():
+    def must_not_be_called():
+        raise AssertionError("Spark started despite bad arguments")
+
+    with pytest.raises(SystemExit) as caught:
+        export_table.main(["--table_name", "Reviews"], glue_context_factory=must_not_be_called)
+    assert str(caught.value).startswith("export_table: missing required argument(s): --mode")
+
+
+def test_started_by_hand_without_arguments_it_names_them_and_exits_non_zero():
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS_DIR / "export_table.py"), "--mode", "scan"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "missing required argument(s): --table_name, --output_path, --output_format" in (
+        result.stderr
+    )
+    assert "--read_percentage, --splits" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -16,6 +16,8 @@ export interface RecordedResource {
   inputs: Record<string, any>;
   /** What the mock says AWS returned (inputs plus computed names and ARNs). */
   state: Record<string, any>;
+  /** Logical name of the explicit provider the resource uses, if any. */
+  provider?: string;
 }
 
 /** Computed attributes as AWS would fill them, so names and ARNs flow between resources. */
@@ -44,7 +46,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const state = computedState(args.type, args.name, args.inputs);
-    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+    // A provider reference is `<urn>::<id>`, and a URN ends in `::<name>`.
+    const provider = args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined;
+    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, provider });
     const id = args.type === "aws:s3/bucket:Bucket" ? state.bucket : `${args.name}-id`;
     return { id, state };
   }
@@ -57,6 +61,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       case "aws:index/getRegion:getRegion":
         return { region: MOCK_REGION, name: MOCK_REGION, id: MOCK_REGION };
+      case "aws:dynamodb/getTable:getTable":
+        // Offline there is no table to describe: assume export-mode tables have PITR on.
+        return { name: args.inputs.name, arn: `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${args.inputs.name}`, pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: 35 } };
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`, userId: "AIDTEST", id: MOCK_ACCOUNT };
       default:
@@ -112,7 +119,9 @@ export async function runProgram(
   pulumi.runtime.setAllConfig(flat);
 
   delete require.cache[require.resolve(PROGRAM_PATH)];
-  const program = require(PROGRAM_PATH) as Record<string, unknown>;
+  // index.ts exports an async function, as Pulumi allows; Pulumi calls it and awaits the outputs.
+  const exported = require(PROGRAM_PATH) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+  const program = typeof exported === "function" ? await exported() : exported;
   const outputs = (await resolveDeep(program)) as Record<string, unknown>;
   await settle();
   return { resources: mocks.resources, outputs };

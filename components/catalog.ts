@@ -6,6 +6,8 @@ export interface AnalyticsCatalogArgs {
   workgroupName: string;
   /** `s3://<bucket>/athena-results/` */
   resultsLocation: pulumi.Input<string>;
+  /** Customer managed key for query results; SSE-S3 when absent. */
+  kmsKeyArn?: string;
 }
 
 /**
@@ -38,7 +40,9 @@ export class AnalyticsCatalog extends pulumi.ComponentResource {
           publishCloudwatchMetricsEnabled: true,
           resultConfiguration: {
             outputLocation: args.resultsLocation,
-            encryptionConfiguration: { encryptionOption: "SSE_S3" },
+            encryptionConfiguration: args.kmsKeyArn
+              ? { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn }
+              : { encryptionOption: "SSE_S3" },
           },
         },
         // Lets `pulumi destroy` remove a workgroup that has saved queries in it.

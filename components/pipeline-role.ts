@@ -13,6 +13,8 @@ export interface PipelineRoleArgs {
   database: pulumi.Input<string>;
   workgroup: pulumi.Input<string>;
   scriptKeys: string[];
+  securityConfiguration: pulumi.Input<string>;
+  kmsKeyArn?: string;
 }
 
 /**
@@ -43,10 +45,21 @@ export class PipelineRole extends pulumi.ComponentResource {
       {
         role: this.role.id,
         policy: pulumi
-          .all([args.ctx, args.bucket, args.database, args.workgroup])
-          .apply(([ctx, bucket, database, workgroup]) =>
+          .all([args.ctx, args.bucket, args.database, args.workgroup, this.role.name, args.securityConfiguration])
+          .apply(([ctx, bucket, database, workgroup, roleName, securityConfiguration]) =>
             JSON.stringify(
-              pipelinePolicy({ ctx, table: args.table, names: args.names, bucket, database, workgroup, scriptKeys: args.scriptKeys }),
+              pipelinePolicy({
+                ctx,
+                table: args.table,
+                names: args.names,
+                bucket,
+                database,
+                workgroup,
+                scriptKeys: args.scriptKeys,
+                roleName,
+                securityConfiguration,
+                kmsKeyArn: args.kmsKeyArn,
+              }),
             ),
           ),
       },

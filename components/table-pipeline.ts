@@ -6,6 +6,7 @@ import { CRAWLER_EXCLUSIONS, CRAWLER_RECRAWL_BEHAVIOR, CRAWLER_SCHEMA_CHANGE_POL
 import { PYTHON_SHELL } from "../lib/glue-facts";
 import { exportJobArguments, refreshJobArguments } from "../lib/job-arguments";
 import { CRAWLER_TABLE_PREFIX, s3Uri, tableNames, tablePrefixes } from "../lib/naming";
+import { isTaggable } from "../lib/tags";
 import { PipelineRole } from "./pipeline-role";
 import { SnapshotWorkflow } from "./snapshot-workflow";
 
@@ -19,10 +20,23 @@ export interface TablePipelineArgs {
   scriptLocations: { export: pulumi.Input<string>; refresh: pulumi.Input<string> };
   scriptKeys: string[];
   logRetentionDays: number;
+  securityConfiguration: pulumi.Input<string>;
+  kmsKeyArn?: string;
 }
 
-/** Refreshing a view is one DDL statement; anything longer is stuck. */
+/** Refreshing a view is one DDL statement and pruning a few list/delete calls; longer is stuck. */
 const REFRESH_TIMEOUT_MINUTES = 15;
+
+/** When an export run counts as late and an alert goes out: half its timeout. */
+export function lateAfterMinutes(table: TableConfig): number {
+  return Math.max(1, Math.ceil(table.timeoutMinutes / 2));
+}
+
+/** Adds the `table` cost-allocation tag to every taggable resource of the component. */
+function tagTable(table: string): pulumi.ResourceTransformation {
+  return (args) =>
+    isTaggable(args.type) ? { props: { ...args.props, tags: { ...(args.props.tags ?? {}), table } }, opts: args.opts } : undefined;
+}
 
 /**
  * Everything one DynamoDB table needs: its role, the export job, the crawler, the view-refresh
@@ -36,7 +50,10 @@ export class TablePipeline extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: TablePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("ddbsnap:pipeline:TablePipeline", name, {}, opts);
+    super("ddbsnap:pipeline:TablePipeline", name, {}, {
+      ...opts,
+      transformations: [...(opts?.transformations ?? []), tagTable(args.table.name)],
+    });
     const { table } = args;
     const names = tableNames(args.stack, table.name);
     const prefixes = tablePrefixes(table.format, names.normalised);
@@ -51,6 +68,8 @@ export class TablePipeline extends pulumi.ComponentResource {
         database: args.database,
         workgroup: args.workgroup,
         scriptKeys: args.scriptKeys,
+        securityConfiguration: args.securityConfiguration,
+        kmsKeyArn: args.kmsKeyArn,
       },
       { parent: this },
     );
@@ -60,7 +79,7 @@ export class TablePipeline extends pulumi.ComponentResource {
     for (const stream of ["output", "error"]) {
       new aws.cloudwatch.LogGroup(
         `${name}-logs-${stream}`,
-        { name: `${names.logGroupPrefix}/${stream}`, retentionInDays: args.logRetentionDays },
+        { name: `${names.logGroupPrefix}/${stream}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
         { parent: this },
       );
     }
@@ -77,6 +96,9 @@ export class TablePipeline extends pulumi.ComponentResource {
         numberOfWorkers: table.workers,
         executionClass: table.executionClass,
         timeout: table.timeoutMinutes,
+        // Emits "Glue Job Run Status" once a run passes this, which the late-run alert forwards.
+        notificationProperty: { notifyDelayAfter: lateAfterMinutes(table) },
+        securityConfiguration: args.securityConfiguration,
         // Safe to retry: the job overwrites its own snapshot partition.
         maxRetries: 1,
         executionProperty: { maxConcurrentRuns: 1 },
@@ -117,6 +139,7 @@ export class TablePipeline extends pulumi.ComponentResource {
         recrawlPolicy: { recrawlBehavior: CRAWLER_RECRAWL_BEHAVIOR },
         schemaChangePolicy: CRAWLER_SCHEMA_CHANGE_POLICY,
         configuration: crawlerConfiguration(),
+        securityConfiguration: args.securityConfiguration,
       },
       afterRole,
     );
@@ -132,6 +155,7 @@ export class TablePipeline extends pulumi.ComponentResource {
         // Python shell jobs take a DPU fraction; AWS rejects workerType for them.
         maxCapacity: PYTHON_SHELL.maxCapacity,
         timeout: REFRESH_TIMEOUT_MINUTES,
+        securityConfiguration: args.securityConfiguration,
         // A failed view query is not retried blindly: the next run or `ddbsnap run` will.
         maxRetries: 0,
         executionProperty: { maxConcurrentRuns: 1 },

@@ -46,13 +46,29 @@ export interface TableConfig {
   timeoutMinutes: number;
   /** false: the SCHEDULED trigger is created but not started. */
   enabled: boolean;
+  /** Export mode: skip the deploy-time check that point-in-time recovery is on. */
+  skipPitrCheck: boolean;
 }
 
 export interface StackConfig {
   stack: string;
   databaseName: string;
+  /** Subscribed to the failure alerts topic. */
+  alertEmail?: string;
+  /** An existing SNS topic for failure alerts, instead of the stack's own. */
+  alertTopicArn?: string;
+  /** Customer managed KMS key for S3, Glue, Athena, logs and alerts; SSE-S3 when absent. */
+  kmsKeyArn?: string;
+  /** Retention of the jobs' CloudWatch log groups. */
+  logRetentionDays: number;
   tables: TableConfig[];
 }
+
+/** The values CloudWatch Logs accepts for a retention. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
 export const TABLE_DEFAULTS: Omit<TableConfig, "name"> = {
   format: "parquet",
@@ -66,6 +82,7 @@ export const TABLE_DEFAULTS: Omit<TableConfig, "name"> = {
   retentionDays: 30,
   timeoutMinutes: 360,
   enabled: true,
+  skipPitrCheck: false,
 };
 
 export class ConfigError extends Error {
@@ -135,12 +152,16 @@ class Checker {
 }
 
 const TABLE_KEYS = ["name", ...Object.keys(TABLE_DEFAULTS)] as const;
-export const STACK_KEYS = ["tables", "databaseName"] as const;
+export const STACK_KEYS = ["tables", "databaseName", "alertEmail", "alertTopicArn", "kmsKeyArn", "logRetentionDays"] as const;
 
 /** DynamoDB's own rule for table names. */
 const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 /** Glue database names: lowercase letters, digits, underscore; Athena wants no more. */
 const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** A key ARN, not an alias: IAM grants and key policies need the key itself. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 function glueVersionOf(check: Checker, value: unknown): GlueVersion {
   if (value === undefined) return DEFAULT_GLUE_VERSION;
@@ -209,7 +230,11 @@ function parseTable(raw: unknown, index: number, problems: string[]): TableConfi
     retentionDays: check.number("retentionDays", entry.retentionDays, 1, 3650, d.retentionDays, true),
     timeoutMinutes: check.number("timeoutMinutes", entry.timeoutMinutes, 10, 2880, d.timeoutMinutes, true),
     enabled: check.boolean("enabled", entry.enabled, d.enabled),
+    skipPitrCheck: check.boolean("skipPitrCheck", entry.skipPitrCheck, d.skipPitrCheck),
   };
+  if (mode === "scan" && entry.skipPitrCheck !== undefined) {
+    check.fail("skipPitrCheck", entry.skipPitrCheck, "nothing in scan mode (only export mode needs point-in-time recovery); remove it");
+  }
   if (executionClass === "FLEX" && !FLEX_WORKER_TYPES.includes(workerType)) {
     check.fail("executionClass", "FLEX", `STANDARD with workerType ${workerType}; FLEX runs only on ${FLEX_WORKER_TYPES.join(" or ")}`);
   }
@@ -231,6 +256,26 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
       databaseName = raw.databaseName;
     } else {
       stackCheck.fail("databaseName", raw.databaseName, "lowercase letters, digits and _ (a Glue database name)");
+    }
+  }
+
+  const text = (key: string, pattern: RegExp, allowed: string): string | undefined => {
+    const value = raw[key];
+    if (value === undefined) return undefined;
+    if (typeof value === "string" && pattern.test(value)) return value;
+    stackCheck.fail(key, value, allowed);
+    return undefined;
+  };
+  const alertEmail = text("alertEmail", EMAIL, "an email address");
+  const alertTopicArn = text("alertTopicArn", SNS_TOPIC_ARN, "an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)");
+  const kmsKeyArn = text("kmsKeyArn", KMS_KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias");
+  let logRetentionDays = DEFAULT_LOG_RETENTION_DAYS;
+  if (raw.logRetentionDays !== undefined) {
+    const n = Number(raw.logRetentionDays);
+    if ((LOG_RETENTION_DAYS as readonly number[]).includes(n) && String(raw.logRetentionDays).trim() !== "") {
+      logRetentionDays = n;
+    } else {
+      stackCheck.fail("logRetentionDays", raw.logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch's retentions)`);
     }
   }
 
@@ -264,7 +309,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { stack, databaseName, tables };
+  return { stack, databaseName, alertEmail, alertTopicArn, kmsKeyArn, logRetentionDays, tables };
 }
 
 /**

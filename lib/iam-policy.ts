@@ -20,6 +20,7 @@ import { ATHENA_RESULTS_PREFIX, SCRIPTS_PREFIX, TableNames, tablePrefixes } from
 export interface PolicyStatement {
   Sid: string;
   Effect: "Allow" | "Deny";
+  Principal?: string | Record<string, string | string[]>;
   Action: string[];
   Resource: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
@@ -39,11 +40,27 @@ export interface PipelinePolicyInputs {
   workgroup: string;
   /** Script object keys the jobs load. */
   scriptKeys: string[];
+  /** The role's own name and the stack's Glue security configuration: they name encrypted log groups. */
+  roleName: string;
+  securityConfiguration: string;
+  /** The stack's customer managed key, when it has one. */
+  kmsKeyArn?: string;
 }
 
-/** Log groups the jobs and crawler write to (see job-arguments.ts for how they are chosen). */
-export function pipelineLogGroups(table: TableConfig, names: TableNames): string[] {
+/** Log groups the jobs write to (see job-arguments.ts for how they are chosen). */
+export function pipelineLogGroups(
+  table: TableConfig,
+  names: TableNames,
+  encrypted?: { roleName: string; securityConfiguration: string },
+): string[] {
   const groups = [`${names.logGroupPrefix}/output`, `${names.logGroupPrefix}/error`];
+  if (encrypted) {
+    // With CloudWatch encryption in the security configuration, Glue writes to groups named
+    // after the role and the configuration instead of the default ones.
+    const suffix = `${encrypted.roleName}-${encrypted.securityConfiguration}`;
+    groups.push(`/aws-glue/jobs-${suffix}/output`, `/aws-glue/jobs-${suffix}/error`);
+    groups.push(`/aws-glue/python-jobs-${suffix}/output`, `/aws-glue/python-jobs-${suffix}/error`);
+  }
   if (table.glueVersion === "4.0") {
     // Glue 4.0 still writes its driver output/error to the account-wide default groups.
     groups.push("/aws-glue/jobs/output", "/aws-glue/jobs/error");
@@ -54,13 +71,38 @@ export function pipelineLogGroups(table: TableConfig, names: TableNames): string
 }
 
 export function pipelinePolicy(inputs: PipelinePolicyInputs): PolicyDocument {
-  const { ctx, table, names, bucket, database, workgroup, scriptKeys } = inputs;
+  const { ctx, table, names, bucket, database, workgroup, scriptKeys, kmsKeyArn } = inputs;
   const tableArn = dynamodbTableArn(ctx, table.name);
   const bucketArn = s3BucketArn(ctx, bucket);
   const prefixes = tablePrefixes(table.format, names.normalised);
   const ownPrefixes = [prefixes.snapshots, prefixes.temp, ...(table.mode === "export" ? [prefixes.exportStaging] : [])];
   const catalogTables = [names.crawlerTable, names.view].map((t) => glueTableArn(ctx, database, t));
-  const logGroups = pipelineLogGroups(table, names);
+  const encrypted = kmsKeyArn ? { roleName: inputs.roleName, securityConfiguration: inputs.securityConfiguration } : undefined;
+  const logGroups = pipelineLogGroups(table, names, encrypted);
+  const crawlerLogStreams = [`${logGroupArn(ctx, "/aws-glue/crawlers")}:log-stream:${names.crawler}`];
+  const crawlerLogGroups = ["/aws-glue/crawlers"];
+  if (encrypted) {
+    const group = `/aws-glue/crawlers-role/${encrypted.roleName}-${encrypted.securityConfiguration}`;
+    crawlerLogGroups.push(group);
+    crawlerLogStreams.push(`${logGroupArn(ctx, group)}:log-stream:${names.crawler}`);
+  }
+  const kms: PolicyStatement[] = kmsKeyArn
+    ? [
+        {
+          Sid: "UseStackKey",
+          Effect: "Allow",
+          Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+          Resource: kmsKeyArn,
+        },
+        {
+          // Glue associates the key with the log groups it writes encrypted logs to.
+          Sid: "EncryptOwnLogGroups",
+          Effect: "Allow",
+          Action: ["logs:AssociateKmsKey"],
+          Resource: [...logGroups, ...crawlerLogGroups].map((g) => logGroupArn(ctx, g)),
+        },
+      ]
+    : [];
 
   const dynamodb: PolicyStatement[] =
     table.mode === "scan"
@@ -166,14 +208,15 @@ export function pipelinePolicy(inputs: PipelinePolicyInputs): PolicyDocument {
         Sid: "CreateDefaultLogGroups",
         Effect: "Allow",
         Action: ["logs:CreateLogGroup"],
-        Resource: [...logGroups.filter((g) => !g.startsWith(names.logGroupPrefix)), "/aws-glue/crawlers"].map((g) => logGroupArn(ctx, g)),
+        Resource: [...logGroups.filter((g) => !g.startsWith(names.logGroupPrefix)), ...crawlerLogGroups].map((g) => logGroupArn(ctx, g)),
       },
       {
         Sid: "WriteCrawlerLogs",
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `${logGroupArn(ctx, "/aws-glue/crawlers")}:log-stream:${names.crawler}`,
+        Resource: crawlerLogStreams,
       },
+      ...kms,
       {
         // PutMetricData has no resource-level permissions: `*` is the only valid resource, so
         // the grant is narrowed to Glue's namespace instead.

@@ -28,12 +28,19 @@ export function defaultDatabaseName(stack: string): string {
 export interface StackNames {
   workgroup: string;
   database: string;
+  /** Glue security configuration shared by every job and crawler of the stack. */
+  securityConfiguration: string;
+  /** SNS topic for failure alerts (unless the stack uses an existing one). */
+  alertTopic: string;
 }
 
 export function stackNames(stack: string, databaseName?: string): StackNames {
+  const base = `${NAME_PREFIX}-${normaliseStack(stack)}`;
   return {
-    workgroup: `${NAME_PREFIX}-${normaliseStack(stack)}`,
+    workgroup: base,
     database: databaseName ?? defaultDatabaseName(stack),
+    securityConfiguration: base,
+    alertTopic: `${base}-alerts`,
   };
 }
 

@@ -40,7 +40,7 @@ describe("naming", () => {
     for (const key of ["workflow", "exportJob", "refreshJob", "crawler", "logGroupPrefix"] as const) {
       expect(dev[key]).to.not.equal(prod[key]);
     }
-    expect(stackNames("My.Stack")).to.deep.equal({ workgroup: "ddbsnap-my-stack", database: "dynamodb_exports_my_stack" });
+    expect(stackNames("My.Stack")).to.include({ workgroup: "ddbsnap-my-stack", database: "dynamodb_exports_my_stack" });
   });
 
   it("lays out S3 as <format>/<table>", () => {

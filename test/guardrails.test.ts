@@ -1,0 +1,235 @@
+import { expect } from "chai";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { ofType, runProgram } from "../cli/mock-program";
+import { checkedFromMocks } from "../policy/mocked-stack";
+import { checkedFromPolicy, policies } from "../policy/policies";
+import { CheckedResource, checkStack, GUARDRAIL_RULES } from "../policy/rules";
+import { FORMATS, MODES } from "../lib/config";
+import { WORKER_TYPES } from "../lib/glue-facts";
+import { isTaggable, TAGGABLE_TYPES } from "../lib/tags";
+
+const ROOT = path.join(__dirname, "..");
+const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+/** The example stack's config, as Pulumi would hand it to the program. */
+function exampleStackConfig(): Record<string, unknown> {
+  const file = parseYaml(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+  return file.config;
+}
+
+/** A spread of stacks covering every format, mode and worker type, with and without KMS and alerts. */
+function generatedConfigs(): { label: string; config: Record<string, unknown> }[] {
+  const alerts = [{}, { alertEmail: "ops@example.com" }, { alertTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:ops-alerts" }];
+  const glueVersions = ["4.0", "5.0", "5.1"];
+  return [0, 1, 2, 3, 4, 5].map((i) => {
+    const tables = [0, 1, 2].map((j) => {
+      const workerType = WORKER_TYPES[(i * 3 + j) % WORKER_TYPES.length];
+      const mode = MODES[(i + j) % MODES.length];
+      return {
+        name: `Table${i}${j}`,
+        format: FORMATS[(i + j) % FORMATS.length],
+        mode,
+        workerType,
+        workers: 2 + i + j,
+        glueVersion: glueVersions[(i + j) % glueVersions.length],
+        ...(j === 0 && (workerType === "G.1X" || workerType === "G.2X") ? { executionClass: "FLEX" } : {}),
+        ...(j === 2 ? { enabled: false } : {}),
+      };
+    });
+    const config = { tables, ...(i % 2 === 1 ? { kmsKeyArn: KEY } : {}), ...alerts[i % 3] };
+    const label = tables.map((t) => `${t.format}/${t.mode}/${t.workerType}`).join(", ") + (i % 2 ? " +kms" : "") + ` alerts:${Object.keys(alerts[i % 3])[0] ?? "own"}`;
+    return { label, config };
+  });
+}
+
+describe("guardrails hold on every stack the program makes", () => {
+  it("the example stack (Pulumi.dev.yaml) breaks no rule", async () => {
+    const run = await runProgram(exampleStackConfig());
+    expect(ofType(run, "aws:glue/workflow:Workflow")).to.have.length(2);
+    expect(checkStack(checkedFromMocks(run.resources))).to.deep.equal([]);
+  });
+
+  const configs = generatedConfigs();
+  it("the generated spread covers every format, mode and worker type, with and without KMS and alerts", () => {
+    const tables = configs.flatMap((c) => c.config.tables as { format: string; mode: string; workerType: string }[]);
+    expect(new Set(tables.map((t) => t.format))).to.have.length(FORMATS.length);
+    expect(new Set(tables.map((t) => t.mode))).to.have.length(MODES.length);
+    expect(new Set(tables.map((t) => t.workerType))).to.have.length(WORKER_TYPES.length);
+    expect(configs.filter((c) => "kmsKeyArn" in c.config)).to.not.be.empty;
+    expect(configs.filter((c) => "alertTopicArn" in c.config)).to.not.be.empty;
+  });
+
+  for (const { label, config } of configs) {
+    it(`breaks no rule: ${label}`, async () => {
+      const run = await runProgram(config);
+      const checked = checkedFromMocks(run.resources);
+      expect(checked.length).to.be.greaterThan(30);
+      expect(checkStack(checked)).to.deep.equal([]);
+    });
+  }
+});
+
+/** A minimal stack that passes every rule; each bad case below breaks exactly one thing. */
+function goodStack(): CheckedResource[] {
+  const r = (type: string, name: string, props: Record<string, any>, tags: Record<string, string> = {}): CheckedResource => ({
+    key: `${type}::${name}`,
+    type,
+    name,
+    props,
+    tags: isTaggable(type) ? { project: "p", stack: "s", ...tags } : tags,
+    dependsOn: [],
+  });
+  const statement = (Action: string[], Resource: string | string[]) => ({ Effect: "Allow", Action, Resource });
+  return [
+    r("aws:s3/bucket:Bucket", "bucket", { bucket: "b" }),
+    r("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse", {
+      bucket: "b",
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    }),
+    r("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab", {
+      bucket: "b",
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    }),
+    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "own", { bucket: "b", rule: { objectOwnership: "BucketOwnerEnforced" } }),
+    r("aws:s3/bucketPolicy:BucketPolicy", "tls", {
+      bucket: "b",
+      policy: JSON.stringify({
+        Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+      }),
+    }),
+    r("aws:iam/rolePolicy:RolePolicy", "policy", {
+      policy: JSON.stringify({
+        Statement: [statement(["s3:GetObject"], "arn:aws:s3:::b/x/*"), statement(["cloudwatch:PutMetricData"], "*")],
+      }),
+    }),
+    r("aws:glue/job:Job", "job", { securityConfiguration: "sc" }),
+    r("aws:glue/crawler:Crawler", "crawler", { securityConfiguration: "sc" }),
+    r("aws:athena/workgroup:Workgroup", "wg", {
+      configuration: { enforceWorkgroupConfiguration: true, resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } } },
+    }),
+    r("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 30 }),
+    r("aws:glue/trigger:Trigger", "trigger", { type: "CONDITIONAL", workflowName: "wf" }),
+    r("aws:sns/topic:Topic", "topic", { kmsMasterKeyId: KEY }),
+  ];
+}
+
+function edit(stack: CheckedResource[], name: string, change: (r: CheckedResource) => CheckedResource | undefined): CheckedResource[] {
+  expect(stack.some((r) => r.name === name), name).to.equal(true);
+  return stack.flatMap((r) => (r.name === name ? [change(r)].filter((x): x is CheckedResource => x !== undefined) : [r]));
+}
+const withProps = (props: Record<string, any>) => (r: CheckedResource) => ({ ...r, props: { ...r.props, ...props } });
+const policyWith = (...statements: object[]) => withProps({ policy: JSON.stringify({ Statement: statements }) });
+
+const BAD_CASES: Record<string, (s: CheckedResource[]) => CheckedResource[]> = {
+  "no-wildcard-actions": (s) => edit(s, "policy", policyWith({ Effect: "Allow", Action: ["s3:*"], Resource: "arn:aws:s3:::b/*" })),
+  "star-resources-only-for-unscopable-actions": (s) => edit(s, "policy", policyWith({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" })),
+  "bucket-encrypted": (s) => edit(s, "sse", () => undefined),
+  "bucket-public-access-blocked": (s) => edit(s, "pab", withProps({ restrictPublicBuckets: false })),
+  "bucket-tls-only": (s) => edit(s, "tls", policyWith({ Effect: "Deny", Action: "s3:DeleteBucket", Resource: "*" })),
+  "bucket-owner-enforced": (s) => edit(s, "own", withProps({ rule: { objectOwnership: "ObjectWriter" } })),
+  "glue-security-configuration": (s) => edit(s, "crawler", withProps({ securityConfiguration: undefined })),
+  "workgroup-enforced": (s) =>
+    edit(s, "wg", withProps({ configuration: { enforceWorkgroupConfiguration: false, resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } } } })),
+  "log-retention": (s) => edit(s, "logs", withProps({ retentionInDays: undefined })),
+  "cost-tags": (s) => edit(s, "job", (r) => ({ ...r, tags: { project: "p" } })),
+  "triggers-in-workflow": (s) => edit(s, "trigger", withProps({ workflowName: undefined })),
+  "alerts-encrypted": (s) => edit(s, "topic", withProps({ kmsMasterKeyId: undefined })),
+};
+
+describe("every guardrail rule can fail", () => {
+  it("the baseline stack passes every rule", () => {
+    expect(checkStack(goodStack())).to.deep.equal([]);
+  });
+
+  it("every rule has a bad case", () => {
+    expect(Object.keys(BAD_CASES).sort()).to.deep.equal(GUARDRAIL_RULES.map((r) => r.name).sort());
+  });
+
+  for (const rule of GUARDRAIL_RULES) {
+    it(`${rule.name} flags a deliberately bad resource, and only that rule does`, () => {
+      const violations = checkStack(BAD_CASES[rule.name](goodStack()));
+      expect(violations.map((v) => v.rule)).to.deep.equal([rule.name]);
+      expect(violations[0].message).to.be.a("string").and.not.be.empty;
+    });
+  }
+
+  it("flags wildcard actions in resource policies too, but allows a Deny of s3:*", () => {
+    const keyWithWildcard = edit(goodStack(), "topic", (r) => r);
+    keyWithWildcard.push({
+      key: "k",
+      type: "aws:kms/key:Key",
+      name: "key",
+      props: { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Action: "kms:*", Resource: "*" }] }) },
+      tags: { project: "p", stack: "s" },
+      dependsOn: [],
+    });
+    expect(checkStack(keyWithWildcard).map((v) => v.rule)).to.deep.equal(["no-wildcard-actions"]);
+  });
+});
+
+describe("the policy pack runs the same rules", () => {
+  const policyResource = (type: string, urn: string, props: Record<string, any>, dependencies: any[] = []): any => ({
+    type,
+    urn,
+    name: urn.split("::").pop(),
+    props,
+    dependencies,
+    provider: { type: "pulumi:providers:aws", urn: "p", name: "aws", props: { defaultTags: { tags: { project: "x", stack: "dev" } } } },
+  });
+
+  it("has one mandatory policy per rule", () => {
+    expect(policies.map((p) => p.name)).to.deep.equal(GUARDRAIL_RULES.map((r) => r.name));
+    for (const p of policies) expect(p.enforcementLevel).to.equal("mandatory");
+  });
+
+  it("links bucket guards by dependency when the bucket name is not known yet (preview)", () => {
+    const bucket = policyResource("aws:s3/bucket:Bucket", "urn::bucket", {});
+    const sse = policyResource(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "urn::sse",
+      { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] },
+      [bucket],
+    );
+    const checked = checkedFromPolicy([bucket, sse]);
+    expect(checked[0].tags).to.deep.equal({ project: "x", stack: "dev" });
+    const rule = GUARDRAIL_RULES.find((r) => r.name === "bucket-encrypted")!;
+    expect(rule.check(checked)).to.deep.equal([]);
+    expect(rule.check(checkedFromPolicy([bucket]))).to.have.length(1);
+  });
+
+  it("reports each violation through the pack's reportViolation, with the resource's URN", () => {
+    const job = policyResource("aws:glue/job:Job", "urn::job", {});
+    const reported: [string, string | undefined][] = [];
+    const policy = policies.find((p) => p.name === "glue-security-configuration")!;
+    policy.validateStack({ resources: [job] } as any, (message: string, urn?: string) => reported.push([message, urn]));
+    expect(reported).to.have.length(1);
+    expect(reported[0][0]).to.contain("has no securityConfiguration");
+    expect(reported[0][1]).to.equal("urn::job");
+  });
+});
+
+describe("the taggable-type list matches the AWS provider's typings", () => {
+  it("classifies every AWS resource type the stack declares", async () => {
+    const run = await runProgram({
+      tables: [{ name: "Reviews", format: "csv" }],
+      alertEmail: "ops@example.com",
+    });
+    const types = [...new Set(run.resources.map((r) => r.type).filter((t) => t.startsWith("aws:")))];
+    for (const type of types) {
+      const [, modulePath] = type.split(":");
+      const typings = readFileSync(path.join(ROOT, "node_modules", "@pulumi", "aws", `${modulePath}.d.ts`), "utf8");
+      const resourceName = type.split(":")[2];
+      const args = new RegExp(`export interface ${resourceName}Args \\{([\\s\\S]*?)\\n\\}`).exec(typings)?.[1] ?? "";
+      expect(args, type).to.not.equal("");
+      expect(isTaggable(type), `${type} taggable`).to.equal(/\n\s+tags\?:/.test(args));
+    }
+    for (const type of TAGGABLE_TYPES.filter((t) => !types.includes(t))) {
+      expect.fail(`${type} is listed as taggable but the stack never declares it`);
+    }
+  });
+});

@@ -185,14 +185,12 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
         raise ArgumentError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
     missing = missing_arguments(values, COMMON_ARGUMENTS + MODE_ARGUMENTS.get(mode, ()))
     if missing:
-        hint = (
-            ""
-            if mode
-            else (
+        hint = ""
+        if not mode:
+            hint = (
                 " (scan mode also needs --read_percentage and --splits; "
                 "export mode needs --table_arn and --export_staging_path)"
             )
-        )
         raise ArgumentError(f"missing required argument(s): {', '.join(missing)}{hint}")
 
     table_name = values["table_name"].strip()

@@ -191,7 +191,9 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
         )
     retention = values["retention_days"].strip()
     if not re.fullmatch(r"[0-9]{1,5}", retention):
-        raise ArgumentError(f"--retention_days must be a whole number >= 0, got {retention!r}")
+        raise ArgumentError(
+            f"--retention_days must be a whole number of days from 0 to 99999, got {retention!r}"
+        )
     return RefreshConfig(
         database=database,
         table=table,
@@ -412,9 +414,7 @@ def list_partition_values(glue: Any, config: RefreshConfig) -> list[str]:
     """The crawler table's partition values (it has one partition key)."""
     values: list[str] = []
     paginator = glue.get_paginator("get_partitions")
-    pages = paginator.paginate(
-        DatabaseName=config.database, TableName=config.crawler_table, ExcludeColumnSchema=True
-    )
+    pages = paginator.paginate(DatabaseName=config.database, TableName=config.crawler_table)
     try:
         for page in pages:
             for partition in page.get("Partitions", []):

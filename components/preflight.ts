@@ -27,8 +27,8 @@ export async function checkExportTables(tables: TableConfig[]): Promise<void> {
             );
           }
         } catch (e) {
-          const reason = e instanceof Error ? e.message.split("\n")[0] : String(e);
-          problems.push(`tables (${t.name}): mode is "export" but the table could not be described (${reason}); allowed: an existing table (${bypass})`);
+          const reason = (e instanceof Error ? e.message : String(e)).split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+          problems.push(`tables (${t.name}): mode is "export" but the table could not be described (${reason || "no reason given"}); allowed: an existing table (${bypass})`);
         }
       }),
   );

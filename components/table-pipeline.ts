@@ -24,8 +24,8 @@ export interface TablePipelineArgs {
   kmsKeyArn?: string;
 }
 
-/** Refreshing a view is one DDL statement and pruning a few list/delete calls; longer is stuck. */
-const REFRESH_TIMEOUT_MINUTES = 15;
+/** The refresh script gives Athena 15 minutes, then prunes; past 30 minutes the job is stuck. */
+const REFRESH_TIMEOUT_MINUTES = 30;
 
 /** When an export run counts as late and an alert goes out: half its timeout. */
 export function lateAfterMinutes(table: TableConfig): number {

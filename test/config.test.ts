@@ -107,6 +107,36 @@ describe("config: each invalid value is one clear error naming table, key, value
     expect(problems.join("\n")).to.contain("stack config: region is").and.contain('databaseName is "My-DB"');
   });
 
+  it("stack keys for alerts, encryption and logs", () => {
+    const problems = problemsOf({
+      tables: [{ name: "Reviews" }],
+      alertEmail: "ops at example",
+      alertTopicArn: "ops-alerts",
+      kmsKeyArn: "alias/snapshots",
+      logRetentionDays: 10,
+    }).join("\n");
+    expect(problems).to.contain('alertEmail is "ops at example"; allowed: an email address');
+    expect(problems).to.contain('alertTopicArn is "ops-alerts"; allowed: an SNS topic ARN');
+    expect(problems).to.contain('kmsKeyArn is "alias/snapshots"; allowed: a KMS key ARN').and.contain("not an alias");
+    expect(problems).to.contain("logRetentionDays is 10; allowed: one of 1, 3, 5, 7, 14, 30");
+    const ok = parseStackConfig(
+      {
+        tables: [{ name: "Reviews" }],
+        alertEmail: "ops@example.com",
+        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234567890abcdef1234567890abcdef",
+        logRetentionDays: "90",
+      },
+      "dev",
+    );
+    expect(ok).to.include({ alertEmail: "ops@example.com", logRetentionDays: 90 });
+    expect(parseStackConfig({ tables: [{ name: "Reviews" }] }, "dev").logRetentionDays).to.equal(30);
+  });
+
+  it("skipPitrCheck outside export mode", () => {
+    expect(messageOf({ name: "Reviews", skipPitrCheck: true })).to.contain("skipPitrCheck is true; allowed: nothing in scan mode");
+    expect(parseStackConfig({ tables: [{ name: "Reviews", mode: "export", skipPitrCheck: true }] }, "dev").tables[0].skipPitrCheck).to.equal(true);
+  });
+
   it("reports every problem at once, in one error whose message lists them", () => {
     let error: ConfigError | undefined;
     try {

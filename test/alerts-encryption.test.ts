@@ -1,0 +1,201 @@
+import { expect } from "chai";
+import { MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordedResource, runProgram } from "../cli/mock-program";
+import { isTaggable } from "../lib/tags";
+
+const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const TABLES = [{ name: "Reviews" }, { name: "Orders", format: "csv", timeoutMinutes: 120 }];
+const T = {
+  rule: "aws:cloudwatch/eventRule:EventRule",
+  target: "aws:cloudwatch/eventTarget:EventTarget",
+  topic: "aws:sns/topic:Topic",
+  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+  key: "aws:kms/key:Key",
+  job: "aws:glue/job:Job",
+  crawler: "aws:glue/crawler:Crawler",
+  security: "aws:glue/securityConfiguration:SecurityConfiguration",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+};
+
+const patternOf = (rule: RecordedResource) => JSON.parse(rule.inputs.eventPattern);
+
+describe("failure alerts", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram({ tables: TABLES, alertEmail: "ops@example.com" });
+  });
+
+  it("creates one encrypted topic for the stack, on a rotating key EventBridge may use", () => {
+    const [topic] = ofType(run, T.topic);
+    expect(ofType(run, T.topic)).to.have.length(1);
+    expect(topic.inputs.name).to.equal("ddbsnap-dev-alerts");
+    const [key] = ofType(run, T.key);
+    expect(topic.inputs.kmsMasterKeyId).to.equal(key.state.arn);
+    expect(key.inputs.enableKeyRotation).to.equal(true);
+    const policy = JSON.parse(key.inputs.policy);
+    const events = policy.Statement.find((s: any) => s.Principal.Service === "events.amazonaws.com");
+    expect(events.Action).to.deep.equal(["kms:GenerateDataKey", "kms:Decrypt"]);
+    const admin = policy.Statement.find((s: any) => s.Principal.AWS);
+    expect(admin.Principal.AWS).to.equal(`arn:aws:iam::${MOCK_ACCOUNT}:root`);
+    expect(admin.Action).to.include("kms:PutKeyPolicy").and.include("kms:ScheduleKeyDeletion");
+  });
+
+  it("matches each table's jobs ending FAILED, TIMEOUT, STOPPED or ERROR", () => {
+    const jobRules = ofType(run, T.rule).filter((r) => patternOf(r)["detail-type"][0] === "Glue Job State Change");
+    expect(jobRules).to.have.length(2);
+    const reviews = jobRules.find((r) => patternOf(r).detail.jobName.includes("ddbsnap-dev-reviews-export"))!;
+    expect(patternOf(reviews)).to.deep.equal({
+      source: ["aws.glue"],
+      "detail-type": ["Glue Job State Change"],
+      detail: { jobName: ["ddbsnap-dev-reviews-export", "ddbsnap-dev-reviews-refresh"], state: ["FAILED", "TIMEOUT", "STOPPED", "ERROR"] },
+    });
+  });
+
+  it("matches each table's crawler failing, and its export running late", () => {
+    const crawlerRules = ofType(run, T.rule).filter((r) => patternOf(r)["detail-type"][0] === "Glue Crawler State Change");
+    expect(crawlerRules.map((r) => patternOf(r).detail).sort((a, b) => a.crawlerName[0].localeCompare(b.crawlerName[0]))).to.deep.equal([
+      { crawlerName: ["ddbsnap-dev-orders-crawler"], state: ["Failed"] },
+      { crawlerName: ["ddbsnap-dev-reviews-crawler"], state: ["Failed"] },
+    ]);
+    const late = ofType(run, T.rule).filter((r) => patternOf(r)["detail-type"][0] === "Glue Job Run Status");
+    expect(late.map((r) => patternOf(r).detail.jobName[0]).sort()).to.deep.equal(["ddbsnap-dev-orders-export", "ddbsnap-dev-reviews-export"]);
+  });
+
+  it("sends a readable message naming the stack, table, job, state, error and run id", () => {
+    const topicArn = ofType(run, T.topic)[0].state.arn;
+    const targets = ofType(run, T.target);
+    expect(targets).to.have.length(6);
+    for (const t of targets) expect(t.inputs.arn).to.equal(topicArn);
+    const jobTarget = targets.find((t) => t.name.includes("orders-job-failed"))!;
+    expect(jobTarget.inputs.inputTransformer.inputPaths).to.deep.equal({
+      job: "$.detail.jobName",
+      state: "$.detail.state",
+      message: "$.detail.message",
+      run: "$.detail.jobRunId",
+    });
+    const message = JSON.parse(jobTarget.inputs.inputTransformer.inputTemplate);
+    expect(message).to.contain("ddb-athena-snapshots dev: table Orders: Glue job <job> ended <state>: <message> (job run <run>)");
+    expect(message).to.not.match(/https?:/);
+    const crawlerTarget = targets.find((t) => t.name.includes("orders-crawler-failed"))!;
+    expect(crawlerTarget.inputs.inputTransformer.inputPaths.error).to.equal("$.detail.errorMessage");
+    const lateTarget = targets.find((t) => t.name.includes("orders-export-late"))!;
+    expect(JSON.parse(lateTarget.inputs.inputTransformer.inputTemplate)).to.contain("after 60 minutes");
+  });
+
+  it("lets only this stack's alert rules publish to the topic", () => {
+    const [policy] = ofType(run, T.topicPolicy);
+    const doc = JSON.parse(policy.inputs.policy);
+    expect(doc.Statement).to.have.length(1);
+    const [statement] = doc.Statement;
+    expect(statement).to.deep.include({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: ["sns:Publish"] });
+    expect(statement.Resource).to.equal(ofType(run, T.topic)[0].state.arn);
+    expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(ofType(run, T.rule).map((r) => r.state.arn).sort());
+  });
+
+  it("subscribes alertEmail", () => {
+    const [subscription] = ofType(run, T.subscription);
+    expect(subscription.inputs).to.include({ protocol: "email", endpoint: "ops@example.com" });
+    expect(run.outputs.alertTopicArn).to.equal(ofType(run, T.topic)[0].state.arn);
+  });
+
+  it("publishes to an existing topic instead when alertTopicArn is set, leaving its policy alone", async () => {
+    const existing = "arn:aws:sns:ap-northeast-1:123456789012:ops-alerts";
+    const own = await runProgram({ tables: TABLES, alertTopicArn: existing });
+    expect(ofType(own, T.topic)).to.deep.equal([]);
+    expect(ofType(own, T.key)).to.deep.equal([]);
+    expect(ofType(own, T.topicPolicy)).to.deep.equal([]);
+    for (const t of ofType(own, T.target)) expect(t.inputs.arn).to.equal(existing);
+    expect(own.outputs.alertTopicArn).to.equal(existing);
+  });
+});
+
+describe("encryption", () => {
+  it("without kmsKeyArn: SSE-S3 everywhere, and a security configuration on every job and crawler", async () => {
+    const run = await runProgram({ tables: TABLES });
+    const [security] = ofType(run, T.security);
+    expect(security.inputs.name).to.equal("ddbsnap-dev");
+    expect(security.inputs.encryptionConfiguration).to.deep.equal({
+      s3Encryption: { s3EncryptionMode: "SSE-S3" },
+      cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
+      jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
+    });
+    for (const r of [...ofType(run, T.job), ...ofType(run, T.crawler)]) expect(r.inputs.securityConfiguration, r.name).to.equal("ddbsnap-dev");
+    const policy = JSON.parse(ofType(run, "aws:iam/rolePolicy:RolePolicy")[0].inputs.policy);
+    expect(JSON.stringify(policy)).to.not.contain("kms:");
+  });
+
+  describe("with kmsKeyArn", () => {
+    let run: ProgramRun;
+    before(async () => {
+      run = await runProgram({ tables: TABLES, kmsKeyArn: KEY });
+    });
+
+    it("encrypts S3 data, logs and bookmarks through the security configuration", () => {
+      expect(ofType(run, T.security)[0].inputs.encryptionConfiguration).to.deep.equal({
+        s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: KEY },
+        cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: KEY },
+        jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: KEY },
+      });
+    });
+
+    it("uses the key for the bucket's default encryption, Athena results, log groups and alerts", () => {
+      const sse = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0];
+      expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY });
+      const workgroup = ofType(run, "aws:athena/workgroup:Workgroup")[0];
+      expect(workgroup.inputs.configuration.resultConfiguration.encryptionConfiguration).to.deep.equal({ encryptionOption: "SSE_KMS", kmsKeyArn: KEY });
+      for (const g of ofType(run, T.logGroup)) expect(g.inputs.kmsKeyId, g.inputs.name).to.equal(KEY);
+      expect(ofType(run, T.topic)[0].inputs.kmsMasterKeyId).to.equal(KEY);
+      expect(ofType(run, T.key)).to.deep.equal([]);
+    });
+
+    it("grants each role exactly the key use it needs, on that key only", () => {
+      for (const p of ofType(run, "aws:iam/rolePolicy:RolePolicy")) {
+        const statements = JSON.parse(p.inputs.policy).Statement;
+        const kms = statements.filter((s: any) => s.Action.some((a: string) => a.startsWith("kms:")));
+        expect(kms).to.have.length(1);
+        expect(kms[0].Action).to.deep.equal(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]);
+        expect(kms[0].Resource).to.equal(KEY);
+        const associate = statements.find((s: any) => s.Action.includes("logs:AssociateKmsKey"));
+        for (const arn of associate.Resource) expect(arn).to.match(new RegExp(`^arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/`));
+      }
+    });
+  });
+});
+
+describe("tags, logs and run limits", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram({ tables: TABLES, logRetentionDays: 90 });
+  });
+
+  it("tags everything with project and stack through the provider's default tags", () => {
+    const provider = run.resources.find((r) => r.type === "pulumi:providers:aws")!;
+    expect(JSON.parse(provider.inputs.defaultTags)).to.deep.equal({ tags: { project: "ddb-athena-snapshots", stack: "dev" } });
+    for (const r of run.resources.filter((x) => x.type.startsWith("aws:"))) expect(r.provider, `${r.type} ${r.name}`).to.equal("aws");
+  });
+
+  it("tags each table's resources with the table, and shared ones with none", () => {
+    const perTable = run.resources.filter((r) => isTaggable(r.type) && r.name.startsWith("table-orders"));
+    expect(perTable.map((r) => r.type)).to.include.members([T.job, T.crawler, "aws:glue/workflow:Workflow", "aws:iam/role:Role", T.logGroup]);
+    for (const r of perTable) expect(r.inputs.tags, `${r.type} ${r.name}`).to.deep.equal({ table: "Orders" });
+    expect(ofType(run, "aws:s3/bucket:Bucket")[0].inputs.tags).to.equal(undefined);
+    const classifier = ofType(run, "aws:glue/classifier:Classifier")[0];
+    expect(classifier.inputs).to.not.have.property("tags");
+  });
+
+  it("keeps job logs for logRetentionDays", () => {
+    const groups = ofType(run, T.logGroup);
+    expect(groups).to.have.length(4);
+    for (const g of groups) expect(g.inputs.retentionInDays).to.equal(90);
+  });
+
+  it("retries the idempotent export once, warns when it runs late, and never retries the view refresh", () => {
+    expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs).to.deep.include({
+      maxRetries: 1,
+      timeout: 120,
+      notificationProperty: { notifyDelayAfter: 60 },
+    });
+    expect(named(run, T.job, "ddbsnap-dev-reviews-export").inputs.timeout).to.equal(360);
+    expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs).to.include({ maxRetries: 0, timeout: 30 });
+  });
+});

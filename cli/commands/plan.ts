@@ -1,0 +1,78 @@
+/**
+ * `ddbsnap plan`: runs the real program (index.ts) under Pulumi's mocks with the stack file's
+ * config and prints what it would create. Offline: no AWS calls, no Pulumi CLI. A config error
+ * is the program's own validation message.
+ */
+import { parseStackConfig } from "../../lib/config";
+import { dynamodbSplits } from "../../lib/glue-facts";
+import { stackNames } from "../../lib/naming";
+import { Command, CommandContext, stackDir, stackName } from "../command";
+import { EXIT } from "../errors";
+import { columns } from "../format";
+import type { ProgramRun } from "../mock-program";
+import { PlannedResource, planView, workflowMermaid } from "../plan-view";
+import { namespaceValues, readStackFile } from "../stack";
+
+function resourceLines(resources: PlannedResource[]): string[] {
+  return columns(
+    ["type", "physical name", "declared as"],
+    resources.map((r) => [r.type, r.physical, r.logicalName]),
+  ).map((line) => `  ${line}`);
+}
+
+export const plan: Command = {
+  usage: "plan [--mermaid]",
+  summary: "Print what the stack would create, offline: the real program runs under Pulumi's mocks, no AWS calls",
+  help: `Reads Pulumi.<stack>.yaml, runs the program (index.ts) under Pulumi's mocks and prints, per table,
+the AWS resources it would declare with their physical names, the shared ones, and each workflow as
+a Mermaid graph. A config error prints the program's validation message and exits 2.
+
+Options:
+  --mermaid   print only the Mermaid graph (paste it into a Markdown file or mermaid.live)`,
+  options: { mermaid: { type: "boolean" } },
+  positionals: { min: 0, max: 0, names: "" },
+
+  async run(ctx: CommandContext): Promise<number> {
+    const stack = stackName(ctx);
+    const file = readStackFile(stackDir(ctx), stack);
+    // Loaded here, not at the top: Pulumi takes a moment to load and no other command needs it.
+    const { runProgram } = require("../mock-program") as typeof import("../mock-program");
+    const run: ProgramRun = await runProgram(file.values, { stack });
+    // The program has accepted the config, so this cannot throw; it gives the tables in order.
+    const config = parseStackConfig(namespaceValues(file), stack);
+    const database = stackNames(config.stack, config.databaseName).database;
+    const mermaid = workflowMermaid(run.resources, config, database);
+    if (ctx.options.mermaid) {
+      ctx.io.out(mermaid);
+      return EXIT.OK;
+    }
+
+    const view = planView(run.resources, config);
+    const total = view.shared.length + view.tables.reduce((n, t) => n + t.resources.length, 0);
+    const out = (line = "") => ctx.io.out(line);
+    out(`Plan for stack ${stack} (${file.path}), region ${String(file.values["aws:region"] ?? "not set")}:`);
+    out(`${total} AWS resources for ${config.tables.length} table(s). Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.`);
+    out();
+    out(`Shared by every table (${view.shared.length}):`);
+    resourceLines(view.shared).forEach((l) => out(l));
+    for (const { table, names, resources } of view.tables) {
+      out();
+      const shape =
+        table.mode === "scan"
+          ? `scan at readPercentage ${table.readPercentage}, ${dynamodbSplits(table.workerType, table.workers)} parallel segments`
+          : "export (point-in-time export, no read capacity)";
+      out(`${table.name} → ${database}.${names.view} (${resources.length}): ${shape};`);
+      out(
+        `  ${table.format}, ${table.schedule} UTC${table.enabled ? "" : " (schedule not started)"}, ` +
+          `${table.workers} × ${table.workerType} ${table.executionClass}, Glue ${table.glueVersion}, keeps ${table.retentionDays} days`,
+      );
+      resourceLines(resources).forEach((l) => out(l));
+    }
+    out();
+    out("Workflows (Mermaid; `ddbsnap plan --mermaid` prints only this):");
+    out("```mermaid");
+    out(mermaid);
+    out("```");
+    return EXIT.OK;
+  },
+};

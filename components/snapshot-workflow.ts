@@ -43,8 +43,7 @@ export class SnapshotWorkflow extends pulumi.ComponentResource {
         workflowName,
         type: "SCHEDULED",
         schedule: table.schedule,
-        // enabled: false keeps the schedule but never starts it; runs by hand still complete
-        // because the conditional triggers below are always started.
+        // enabled: false keeps the schedule but never starts it.
         startOnCreation: table.enabled,
         enabled: table.enabled,
         actions: [{ jobName: args.exportJobName }],
@@ -52,40 +51,43 @@ export class SnapshotWorkflow extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    new aws.glue.Trigger(
-      `${name}-after-export`,
-      {
-        name: names.afterExportTrigger,
-        description: `Crawls the new ${table.name} snapshot once the export job succeeds`,
-        workflowName,
-        type: "CONDITIONAL",
-        startOnCreation: true,
-        enabled: true,
-        predicate: {
-          logical: "AND",
-          conditions: [{ jobName: args.exportJobName, state: "SUCCEEDED", logicalOperator: "EQUALS" }],
+    // Always started, whatever `enabled` says: a run started by hand must still complete.
+    const conditional = (
+      suffix: string,
+      triggerName: string,
+      description: string,
+      condition: aws.types.input.glue.TriggerPredicateCondition,
+      action: aws.types.input.glue.TriggerAction,
+    ): aws.glue.Trigger =>
+      new aws.glue.Trigger(
+        `${name}-${suffix}`,
+        {
+          name: triggerName,
+          description,
+          workflowName,
+          type: "CONDITIONAL",
+          startOnCreation: true,
+          enabled: true,
+          // AWS and moto both reject a predicate without these two operators.
+          predicate: { logical: "AND", conditions: [{ ...condition, logicalOperator: "EQUALS" }] },
+          actions: [action],
         },
-        actions: [{ crawlerName: args.crawlerName }],
-      },
-      { parent: this },
-    );
+        { parent: this },
+      );
 
-    new aws.glue.Trigger(
-      `${name}-after-crawl`,
-      {
-        name: names.afterCrawlTrigger,
-        description: `Points view ${names.view} at the new snapshot once the crawler succeeds`,
-        workflowName,
-        type: "CONDITIONAL",
-        startOnCreation: true,
-        enabled: true,
-        predicate: {
-          logical: "AND",
-          conditions: [{ crawlerName: args.crawlerName, crawlState: "SUCCEEDED", logicalOperator: "EQUALS" }],
-        },
-        actions: [{ jobName: args.refreshJobName }],
-      },
-      { parent: this },
+    conditional(
+      "after-export",
+      names.afterExportTrigger,
+      `Crawls the new ${table.name} snapshot once the export job succeeds`,
+      { jobName: args.exportJobName, state: "SUCCEEDED" },
+      { crawlerName: args.crawlerName },
+    );
+    conditional(
+      "after-crawl",
+      names.afterCrawlTrigger,
+      `Points view ${names.view} at the new snapshot once the crawler succeeds`,
+      { crawlerName: args.crawlerName, crawlState: "SUCCEEDED" },
+      { jobName: args.refreshJobName },
     );
 
     this.workflowName = workflowName;

@@ -115,6 +115,14 @@ export function pipelinePolicy(inputs: PipelinePolicyInputs): PolicyDocument {
             Resource: tableArn,
           },
           { Sid: "FollowSourceTableExports", Effect: "Allow", Action: ["dynamodb:DescribeExport"], Resource: `${tableArn}/export/*` },
+          {
+            // DynamoDB writes the export with the caller's permissions and sets each object's ACL
+            // (a no-op under BucketOwnerEnforced, but still checked).
+            Sid: "StageTableExports",
+            Effect: "Allow",
+            Action: ["s3:PutObjectAcl"],
+            Resource: `${bucketArn}/${prefixes.exportStaging}/*`,
+          },
         ];
 
   return {

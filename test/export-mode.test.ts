@@ -55,6 +55,8 @@ describe("export mode (DynamoDB point-in-time export)", () => {
   it("gives the role the staging prefix, and the scan table's role none", () => {
     const objects = policyOf(run, "Orders").find((s) => s.Sid === "ReadWriteOwnObjects")!;
     expect(objects.Resource).to.include(`arn:aws:s3:::${bucket}/export-staging/orders/*`);
+    const acl = policyOf(run, "Orders").find((s) => s.Action.includes("s3:PutObjectAcl"))!;
+    expect(acl.Resource).to.equal(`arn:aws:s3:::${bucket}/export-staging/orders/*`);
     const listing = policyOf(run, "Orders").find((s) => s.Sid === "ListOwnPrefixes")!;
     expect(listing.Condition.StringLike["s3:prefix"]).to.include("export-staging/orders/*");
     expect(JSON.stringify(policyOf(run, "Reviews"))).to.not.contain("export-staging");

@@ -6,14 +6,11 @@
 const path = require("path");
 
 // The AWS SDK warns on every run that its releases after January 2027 need Node 22; this project
-// is pinned to Node 20 (see README), so the warning is noise for an operator. Other warnings pass.
-const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...rest) {
-  const type = typeof rest[0] === "string" ? rest[0] : rest[0] && rest[0].type;
-  const name = warning && warning.name;
-  if (type === "NodeVersionSupportWarning" || name === "NodeVersionSupportWarning") return;
-  return emitWarning.call(process, warning, ...rest);
-};
+// is pinned to Node 20 (see README), so for an operator it is noise. The SDK's own switch turns it
+// off; setting the variable to anything else brings it back.
+if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+}
 
 require("ts-node").register({
   project: path.join(__dirname, "..", "tsconfig.json"),

@@ -92,7 +92,8 @@ export function outcomeOf(run: WorkflowRun): Outcome {
   const steps = stepsOf(run);
   const failed = steps.find((s) => FAILED_STATES.has(s.state));
   if (failed) {
-    return { result: "failed", state: "FAILED", step: failed, reason: failed.error ?? `${failed.kind} ${failed.name} ended ${failed.state}` };
+    const state = status === "STOPPED" ? "STOPPED" : "FAILED";
+    return { result: "failed", state, step: failed, reason: failed.error ?? `${failed.kind} ${failed.name} ended ${failed.state}` };
   }
   if (status === "STOPPED") return { result: "failed", state: "STOPPED", reason: "the run was stopped" };
   if (status === "ERROR") return { result: "failed", state: "ERROR", reason: run.ErrorMessage ?? "Glue reports the run as ERROR" };

@@ -54,3 +54,8 @@ export function usd(amount: number): string {
 export function count(n: number, fractionDigits = 0): string {
   return n.toLocaleString("en-US", { maximumFractionDigits: fractionDigits, minimumFractionDigits: 0 });
 }
+
+/** `1 object`, `3 objects`, `1,200 rows`. */
+export function plural(n: number, word: string): string {
+  return `${count(n)} ${word}${n === 1 ? "" : "s"}`;
+}

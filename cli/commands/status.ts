@@ -6,7 +6,7 @@ import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
 import { allPages, glueClient } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { AwsError, awsCall, EXIT, UsageError } from "../errors";
-import { columns, duration, utc } from "../format";
+import { columns, duration, plural, utc } from "../format";
 import { allTables, findTable, StackTable } from "../stack";
 import { oneLine, outcomeOf, runSeconds, snapshotOf } from "../workflow-run";
 import { stepRole, whenMissing } from "./shared";
@@ -85,7 +85,7 @@ Options:
         return;
       }
       const shown = runs.slice(0, last);
-      ctx.io.out(`${table.name} (workflow ${names.workflow}), last ${shown.length} of ${runs.length} run${runs.length === 1 ? "" : "s"}:`);
+      ctx.io.out(`${table.name} (workflow ${names.workflow}), last ${shown.length} of ${plural(runs.length, "run")}:`);
       columns(["started", "took", "state", "snapshot", "failed step"], runRows(shown, result.t, ctx.io.now())).forEach((l) => ctx.io.out(`  ${l}`));
     });
     return failed ? EXIT.AWS : EXIT.OK;

@@ -1,0 +1,82 @@
+/**
+ * `ddbsnap query "<sql>"`: runs SQL in the stack's Athena workgroup (which enforces its own,
+ * encrypted result location), with the stack's database as the default, waits with back-off,
+ * pages through every result and prints them as a table, CSV or JSON.
+ */
+import type { AthenaClient, ResultSet } from "@aws-sdk/client-athena";
+import { allPages, athenaClient } from "../aws";
+import { failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../athena-results";
+import { Command, CommandContext, stackOf, targetOf } from "../command";
+import { awsCall, EXIT, UsageError } from "../errors";
+import { bytes, duration, plural } from "../format";
+import { whenMissing } from "./shared";
+
+const FORMATS = ["table", "csv", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+export async function resultPages(athena: AthenaClient, queryId: string, pageSize = 1000): Promise<ResultSet[]> {
+  const { GetQueryResultsCommand } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+  return allPages(async (token) => {
+    const page = await awsCall("Athena GetQueryResults", () =>
+      athena.send(new GetQueryResultsCommand({ QueryExecutionId: queryId, MaxResults: pageSize, NextToken: token })),
+    );
+    return { items: page.ResultSet ? [page.ResultSet] : [], next: page.NextToken };
+  });
+}
+
+export const query: Command = {
+  usage: 'query "<sql>" [--format table|csv|json]',
+  summary: "Run SQL in the stack's Athena workgroup and print every row",
+  help: `Runs <sql> in the workgroup ddbsnap-<stack>, with the stack's Glue database as the default (so
+SELECT * FROM reviews works), waits for it, and prints all its rows. Results go to standard output;
+the row count, data scanned and query id go to standard error. A failed query prints Athena's
+reason and exits 1.
+
+Options:
+  --format <f>   table (default), csv (RFC 4180, NULL as empty) or json (an array of objects)`,
+  options: { format: { type: "string" } },
+  positionals: { min: 1, max: 1, names: '"<sql>", quoted as one argument' },
+
+  async run(ctx: CommandContext): Promise<number> {
+    const format = (ctx.options.format ?? "table") as Format;
+    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
+    const sql = ctx.positionals[0];
+    if (sql.trim() === "") throw new UsageError('the SQL is empty. Usage: ddbsnap query "SELECT ..."');
+    const stack = stackOf(ctx);
+    const target = targetOf(ctx, stack);
+    const athena = athenaClient(target);
+    const { GetQueryExecutionCommand, StartQueryExecutionCommand } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+
+    const started = await awsCall("Athena StartQueryExecution", () =>
+      athena.send(
+        new StartQueryExecutionCommand({
+          QueryString: sql,
+          WorkGroup: stack.names.workgroup,
+          QueryExecutionContext: { Database: stack.names.database },
+        }),
+      ),
+    ).catch((e) => {
+      throw whenMissing(e, `Athena workgroup ${stack.names.workgroup}`, target, stack.config.stack);
+    });
+    const queryId = started.QueryExecutionId as string;
+    const execution = await waitForQuery(async () => {
+      const answer = await awsCall("Athena GetQueryExecution", () => athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })));
+      return answer.QueryExecution ?? {};
+    }, ctx.io.sleep);
+
+    if (execution.Status?.State !== "SUCCEEDED") {
+      ctx.io.err(`Query ${execution.Status?.State ?? "did not succeed"} (query id ${queryId}): ${failureReason(execution)}`);
+      return EXIT.FAILED;
+    }
+    const table = resultTable(await resultPages(athena, queryId));
+    if (format === "csv") toCsv(table).forEach((l) => ctx.io.out(l));
+    else if (format === "json") ctx.io.out(toJson(table));
+    else toText(table).forEach((l) => ctx.io.out(l));
+
+    const stats = execution.Statistics;
+    const scanned = stats?.DataScannedInBytes !== undefined ? `, ${bytes(stats.DataScannedInBytes)} scanned` : "";
+    const took = stats?.TotalExecutionTimeInMillis !== undefined ? ` in ${duration(stats.TotalExecutionTimeInMillis / 1000)}` : "";
+    ctx.io.err(`${plural(table.rows.length, "row")}${scanned}${took} (query id ${queryId}, workgroup ${stack.names.workgroup}).`);
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,124 @@
+/**
+ * `ddbsnap snapshots <table>`: the partitions of snapshots_<table>, newest first, with the number
+ * of objects and bytes under each in S3, marking the one the view shows. The bucket is
+ * Pulumi-named, so it is never computed: each partition's own location says where to look.
+ */
+import type { GlueClient, Partition } from "@aws-sdk/client-glue";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
+import { allPages, glueClient, s3Client } from "../aws";
+import { Command, CommandContext, stackOf, targetOf } from "../command";
+import { AwsError, awsCall, EXIT } from "../errors";
+import { bytes, columns, count, plural } from "../format";
+import { parseS3Location, viewSnapshot, viewSql } from "../presto-view";
+import { findTable } from "../stack";
+import { whenMissing } from "./shared";
+
+export interface PrefixUsage {
+  objects: number;
+  bytes: number;
+}
+
+/** Objects and bytes under an S3 prefix, following every page. */
+export async function prefixUsage(s3: S3Client, bucket: string, prefix: string, pageSize = 1000): Promise<PrefixUsage> {
+  const { ListObjectsV2Command } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const objects = await allPages(async (token) => {
+    const page = await awsCall("S3 ListObjectsV2", () =>
+      s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken: token })),
+    );
+    return { items: page.Contents ?? [], next: page.IsTruncated ? page.NextContinuationToken : undefined };
+  });
+  return { objects: objects.length, bytes: objects.reduce((sum, o) => sum + (o.Size ?? 0), 0) };
+}
+
+async function partitionsOf(glue: GlueClient, database: string, table: string): Promise<Partition[]> {
+  const { GetPartitionsCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+  return allPages(async (token) => {
+    const page = await awsCall("Glue GetPartitions", () => glue.send(new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token })));
+    return { items: page.Partitions ?? [], next: page.NextToken };
+  });
+}
+
+/** The table or view, or undefined if the catalog has no such table (other errors pass). */
+async function catalogTable(glue: GlueClient, database: string, name: string) {
+  const { GetTableCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+  try {
+    return (await awsCall("Glue GetTable", () => glue.send(new GetTableCommand({ DatabaseName: database, Name: name })))).Table;
+  } catch (error) {
+    if (error instanceof AwsError && error.code === "EntityNotFoundException") return undefined;
+    throw error;
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, keeping the order. */
+async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += limit) results.push(...(await Promise.all(items.slice(i, i + limit).map(work))));
+  return results;
+}
+
+export const snapshots: Command = {
+  usage: "snapshots <table>",
+  summary: "List the table's snapshots, newest first, with their size in S3, marking the one the view shows",
+  help: `Lists the partitions of <database>.snapshots_<table> (one per snapshot), newest first, with the
+number of objects and bytes under each partition's S3 location, and marks the snapshot the view
+<database>.<table> shows (read from the view's SQL in the Glue catalog).`,
+  options: {},
+  positionals: { min: 1, max: 1, names: "<table>" },
+
+  async run(ctx: CommandContext): Promise<number> {
+    const stack = stackOf(ctx);
+    const { table, names } = findTable(stack, ctx.positionals[0]);
+    const target = targetOf(ctx, stack);
+    const glue = glueClient(target);
+    const database = stack.names.database;
+    const { GetDatabaseCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+
+    await awsCall("Glue GetDatabase", () => glue.send(new GetDatabaseCommand({ Name: database }))).catch((e) => {
+      throw whenMissing(e, `Glue database ${database}`, target, stack.config.stack);
+    });
+    const crawlerTable = await catalogTable(glue, database, names.crawlerTable);
+    if (!crawlerTable) {
+      ctx.io.out(`No snapshots of ${table.name} yet: ${database}.${names.crawlerTable} does not exist (the crawler creates it on the first run).`);
+      return EXIT.OK;
+    }
+    const keyIndex = Math.max(0, (crawlerTable.PartitionKeys ?? []).findIndex((k) => k.Name === SNAPSHOT_PARTITION_KEY));
+    const partitions = (await partitionsOf(glue, database, names.crawlerTable))
+      .map((p) => ({ snapshot: p.Values?.[keyIndex] ?? "?", location: p.StorageDescriptor?.Location }))
+      .sort((a, b) => b.snapshot.localeCompare(a.snapshot));
+
+    const view = await catalogTable(glue, database, names.view);
+    const sql = viewSql(view?.ViewOriginalText);
+    const shown = sql === undefined ? undefined : viewSnapshot(sql, SNAPSHOT_PARTITION_KEY);
+
+    const s3 = s3Client(target);
+    const usage = await inBatches(partitions, 8, async (p) => {
+      const where = p.location ? parseS3Location(p.location) : undefined;
+      return where ? prefixUsage(s3, where.bucket, where.prefix) : undefined;
+    });
+
+    ctx.io.out(`Snapshots of ${table.name} in ${database}.${names.crawlerTable}, newest first:`);
+    const rows = partitions.map((p, i) => [
+      p.snapshot,
+      usage[i] ? count(usage[i]!.objects) : "?",
+      usage[i] ? bytes(usage[i]!.bytes) : "?",
+      p.location ?? "(no location)",
+      p.snapshot === shown ? `← view ${names.view}` : "",
+    ]);
+    columns(["snapshot", "objects", "size", "location", ""], rows, ["left", "right", "right"]).forEach((l) => ctx.io.out(`  ${l}`));
+
+    const totalObjects = usage.reduce((n, u) => n + (u?.objects ?? 0), 0);
+    const totalBytes = usage.reduce((n, u) => n + (u?.bytes ?? 0), 0);
+    ctx.io.out(`${plural(partitions.length, "snapshot")}, ${plural(totalObjects, "object")}, ${bytes(totalBytes)}.`);
+    if (!view) {
+      ctx.io.out(`View ${database}.${names.view} does not exist yet: the refresh job creates it at the end of the first successful run.`);
+    } else if (shown === undefined) {
+      ctx.io.out(`View ${database}.${names.view} does not select one snapshot; its SQL: ${sql ?? view.ViewOriginalText ?? "(none)"}`);
+    } else if (!partitions.some((p) => p.snapshot === shown)) {
+      ctx.io.out(`View ${database}.${names.view} shows snapshot ${shown}, which has no partition in ${names.crawlerTable}: its queries return no rows.`);
+    } else {
+      ctx.io.out(`View ${database}.${names.view} shows snapshot ${shown}.`);
+    }
+    return EXIT.OK;
+  },
+};

@@ -51,6 +51,7 @@ export function toJson(table: ResultTable): string {
 
 /** Aligned columns for a terminal; NULL spelled out, line breaks shown as \n. */
 export function toText(table: ResultTable): string[] {
+  if (table.columns.length === 0) return [];
   const cell = (v: string | null) => (v === null ? "NULL" : v.replace(/\r?\n/g, "\\n"));
   const lines = columns(table.columns, table.rows.map((r) => table.columns.map((_, i) => cell(r[i] ?? null))));
   const rule = lines[0].replace(/[^ ]/g, "-");

@@ -20,7 +20,12 @@ export interface CliResult {
   sleeps: number[];
 }
 
-export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<CliResult> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  /** Runs while the command "sleeps": lets a test change the world between two polls. */
+  onSleep?: (ms: number) => Promise<void>,
+): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
   const sleeps: number[] = [];
@@ -33,6 +38,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     sleep: async (ms) => {
       sleeps.push(ms);
       now += ms;
+      await onSleep?.(ms);
     },
   };
   const code = await main(argv, io);

@@ -12,6 +12,8 @@ export interface MotoServer {
   reset(): Promise<void>;
   /** Queues Athena results: moto answers the next GetQueryResults calls with them, in order. */
   queueAthenaResults(region: string, results: { rows: unknown[]; column_info: unknown[] }[]): Promise<void>;
+  /** Makes a model's state advance only after `times` reads (moto's state manager), or as usual again. */
+  holdState(model: string, times: number | undefined): Promise<void>;
 }
 
 const PYTHON = process.env.PYTHON ?? "python3";
@@ -84,6 +86,12 @@ async function start(): Promise<MotoServer> {
         headers: { "content-type": "application/json" },
       });
       if (response.status !== 201) throw new Error(`moto refused the Athena results: HTTP ${response.status}`);
+    },
+    async holdState(model, times) {
+      const action = times === undefined ? "unset-transition" : "set-transition";
+      const body = times === undefined ? { model_name: model } : { model_name: model, transition: { progression: "manual", times } };
+      const response = await fetch(`${endpoint}/moto-api/state-manager/${action}`, { method: "POST", body: JSON.stringify(body) });
+      if (!response.ok) throw new Error(`moto refused the state transition for ${model}: HTTP ${response.status}`);
     },
   };
 }

@@ -1,0 +1,96 @@
+/**
+ * `ddbsnap estimate <table>`: reads the table's size, item count and capacity with DescribeTable
+ * and prints how long one snapshot run takes and what it costs, scan versus export, for the
+ * table's configured workers, worker type and read percentage (lib/estimate.ts does the math).
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { Assumptions, BillingMode, DEFAULT_ASSUMPTIONS, DEFAULT_PRICES, EstimateInputError, GIB, MIB, Prices, TableFacts } from "../../lib/estimate";
+import { dynamodbClient } from "../aws";
+import { Command, CommandContext, OptionSpecs, stackOf, targetOf } from "../command";
+import { awsCall, EXIT, UsageError } from "../errors";
+import { PRICE_FLAGS, renderEstimate } from "../estimate-view";
+import { findTable } from "../stack";
+import { whenMissing } from "./shared";
+
+/** What DescribeTable says: size, items, billing mode and provisioned read capacity. */
+export async function describeTable(dynamodb: DynamoDBClient, tableName: string): Promise<TableFacts> {
+  const { DescribeTableCommand } = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
+  const { Table } = await awsCall("DynamoDB DescribeTable", () => dynamodb.send(new DescribeTableCommand({ TableName: tableName })));
+  // Tables created provisioned and never switched have no BillingModeSummary.
+  const billingMode = (Table?.BillingModeSummary?.BillingMode ?? "PROVISIONED") as BillingMode;
+  return {
+    sizeBytes: Table?.TableSizeBytes ?? 0,
+    itemCount: Table?.ItemCount ?? 0,
+    billingMode,
+    provisionedRcu: billingMode === "PROVISIONED" ? Table?.ProvisionedThroughput?.ReadCapacityUnits : undefined,
+  };
+}
+
+function positiveNumber(ctx: CommandContext, flag: string, allowZero = false): number | undefined {
+  const text = ctx.options[flag] as string | undefined;
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new UsageError(`--${flag} must be a number ${allowZero ? "of 0 or more" : "above 0"}, got "${text}"`);
+  }
+  return value;
+}
+
+const priceOptions: OptionSpecs = Object.fromEntries(Object.values(PRICE_FLAGS).map(({ flag }) => [flag, { type: "string" as const }]));
+
+export const estimate: Command = {
+  usage: "estimate <table>",
+  summary: "Estimate the time and cost of one snapshot run, scan versus export",
+  help: `Reads the table's size, item count, billing mode and provisioned read capacity (DynamoDB
+DescribeTable) and prints, for the workers, worker type and readPercentage in the stack config: how
+long a scan takes and what limits it, the read units it consumes, Glue DPU-hours and cost with
+STANDARD and FLEX, against export mode (DynamoDB's per-GB export plus a short Glue read). Every
+assumption and price is printed and can be changed:
+
+Options:
+  --size-gb <n>               use this table size instead of DescribeTable's
+  --glue-mib-per-dpu <n>      MiB/s one DPU reads and writes (default ${DEFAULT_ASSUMPTIONS.glueBytesPerSecondPerDpu / MIB})
+  --export-minutes <n>        how long DynamoDB takes to export the table (default ${DEFAULT_ASSUMPTIONS.exportWaitSeconds / 60})
+${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
+  .map((key) => `  --${`${PRICE_FLAGS[key].flag} <usd>`.padEnd(26)}${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key]})`)
+  .join("\n")}`,
+  options: { ...priceOptions, "size-gb": { type: "string" }, "glue-mib-per-dpu": { type: "string" }, "export-minutes": { type: "string" } },
+  positionals: { min: 1, max: 1, names: "<table>" },
+
+  async run(ctx: CommandContext): Promise<number> {
+    const stack = stackOf(ctx);
+    const { table } = findTable(stack, ctx.positionals[0]);
+    const prices: Prices = { ...DEFAULT_PRICES };
+    for (const key of Object.keys(PRICE_FLAGS) as (keyof Prices)[]) {
+      prices[key] = positiveNumber(ctx, PRICE_FLAGS[key].flag, true) ?? prices[key];
+    }
+    const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS };
+    const mib = positiveNumber(ctx, "glue-mib-per-dpu");
+    if (mib !== undefined) assumptions.glueBytesPerSecondPerDpu = mib * MIB;
+    const minutes = positiveNumber(ctx, "export-minutes", true);
+    if (minutes !== undefined) assumptions.exportWaitSeconds = minutes * 60;
+    const sizeGb = positiveNumber(ctx, "size-gb", true);
+
+    const target = targetOf(ctx, stack);
+    const facts = await describeTable(dynamodbClient(target), table.name).catch((e) => {
+      throw whenMissing(e, `DynamoDB table ${table.name}`, target, stack.config.stack);
+    });
+    if (sizeGb !== undefined) facts.sizeBytes = Math.round(sizeGb * GIB);
+    try {
+      renderEstimate({
+        tableName: table.name,
+        stack: stack.config.stack,
+        region: target.region,
+        facts,
+        sizeOverridden: sizeGb !== undefined,
+        table,
+        prices,
+        assumptions,
+      }).forEach((l) => ctx.io.out(l));
+    } catch (error) {
+      if (error instanceof EstimateInputError) throw new UsageError(`cannot estimate ${table.name}: ${error.message}`);
+      throw error;
+    }
+    return EXIT.OK;
+  },
+};

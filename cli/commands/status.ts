@@ -62,9 +62,10 @@ Options:
         try {
           return { t, runs: await workflowRuns(glue, t.names.workflow) };
         } catch (error) {
-          // One table's missing workflow should not hide the others' runs.
+          // One table's missing workflow should not hide the others' runs; anything else
+          // (no credentials, no network) stops the command once.
           const explained = whenMissing(error, `Workflow ${t.names.workflow}`, target, stack.config.stack);
-          if (explained instanceof AwsError) return { t, error: explained };
+          if (explained !== error && explained instanceof AwsError) return { t, error: explained };
           throw explained;
         }
       }),

@@ -1,0 +1,55 @@
+import { expect } from "chai";
+import { mkdtempSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { FIXTURES, motoStackArgs, runBin } from "./harness";
+import { motoServer } from "./moto-server";
+
+// The README's commands, run the way `npx ddbsnap` runs them: node on cli/ddbsnap.js.
+describe("the ddbsnap bin entry", function () {
+  this.timeout(60_000);
+
+  it("prints the help and exits 0", () => {
+    const result = runBin(["--help"]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/^ddbsnap: operate the DynamoDB-to-Athena snapshot workflows/);
+    expect(result.stderr).to.equal("");
+  });
+
+  it("runs `plan` on the example stack, as the README's try-it-now line does", () => {
+    const result = runBin(["plan"]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain("Plan for stack dev");
+    expect(result.stdout).to.contain("ddbsnap-dev-reviews-export");
+    expect(result.stdout).to.contain("```mermaid\nflowchart LR");
+    expect(result.stderr).to.equal("");
+  });
+
+  it("exits 2 with the validation message, and no stack trace, for a broken config", () => {
+    const result = runBin(["plan", "--dir", path.join(FIXTURES, "broken")]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/^ddbsnap: Invalid stack config/);
+    expect(result.stderr).not.to.match(/^\s+at /m);
+  });
+
+  it("says how to provide credentials when there are none, and exits 3", async () => {
+    const moto = await motoServer();
+    const home = mkdtempSync(path.join(tmpdir(), "ddbsnap-home-"));
+    // Nothing the SDK's credential chain could find: no variables, no files, no instance role.
+    const env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      AWS_CONFIG_FILE: path.join(home, "none"),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none"),
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    const result = runBin(["status", ...motoStackArgs(moto.endpoint)], env);
+    expect(result.code, result.stdout).to.equal(3);
+    expect(result.stdout).to.equal("");
+    expect(result.stderr).to.match(/^ddbsnap: No AWS credentials found\. ddbsnap uses the standard AWS SDK chain/);
+    expect(result.stderr.match(/No AWS credentials/g)).to.have.length(1);
+    expect(result.stderr + result.stdout).not.to.match(/^\s+at /m);
+    // The SDK's Node 20 notice is switched off by the bin entry.
+    expect(result.stderr).not.to.contain("NodeVersionSupportWarning");
+  });
+});

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { ofType, runProgram } from "../cli/mock-program";
+import { readStackFile } from "../cli/stack";
 import { checkedFromMocks } from "../policy/mocked-stack";
 import { checkedFromPolicy, policies } from "../policy/policies";
 import { CheckedResource, checkStack, GUARDRAIL_RULES } from "../policy/rules";
@@ -15,8 +15,7 @@ const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef
 
 /** The example stack's config, as Pulumi would hand it to the program. */
 function exampleStackConfig(): Record<string, unknown> {
-  const file = parseYaml(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
-  return file.config;
+  return readStackFile(ROOT, "dev").values;
 }
 
 /** A spread of stacks covering every format, mode and worker type, with and without KMS and alerts. */

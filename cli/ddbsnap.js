@@ -12,6 +12,14 @@ if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 }
 
+// `ddbsnap plan | head` closes the pipe early: stop quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error && error.code === "EPIPE") process.exit(process.exitCode || 0);
+    throw error;
+  });
+}
+
 require("ts-node").register({
   project: path.join(__dirname, "..", "tsconfig.json"),
   transpileOnly: true,

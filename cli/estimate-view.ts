@@ -5,6 +5,7 @@
 import type { TableConfig } from "../lib/config";
 import {
   Assumptions,
+  BillingMode,
   ClassCosts,
   DEFAULT_ASSUMPTIONS,
   DEFAULT_PRICES,
@@ -133,26 +134,60 @@ export function renderEstimate(report: EstimateReport): string[] {
   return lines;
 }
 
-/** Table sizes and capacity the README compares. */
-const README_SIZES = [1, 100, 1024];
+/** The README compares tables of these sizes, on-demand and with this much provisioned capacity. */
+const README_SIZES_GB = [1, 100, 1024];
 const README_PROVISIONED_RCU = 1000;
+/** The job every table gets by default (TABLE_DEFAULTS): 10 × G.1X at readPercentage 0.5. */
+const README_JOB: JobShape = { workerType: "G.1X", workers: 10, readPercentage: 0.5 };
+const DEFAULT_TIMEOUT_MINUTES = 360;
+
+function readmeFacts(gb: number, billingMode: BillingMode): TableFacts {
+  return { sizeBytes: gb * GIB, itemCount: 0, billingMode, provisionedRcu: billingMode === "PROVISIONED" ? README_PROVISIONED_RCU : undefined };
+}
 
 /**
- * The README's "Scan or export?" section: the defaults (10 × G.1X, readPercentage 0.5) for 1 GB,
- * 100 GB and 1 TB tables, on-demand and provisioned, at the default prices and assumptions.
+ * The smallest size (GB, up to 10 TB) from which export beats scan by `measure`, found by
+ * bisection; undefined if scan wins at every size. Both costs grow with size, so the first
+ * crossing is the one that matters.
+ */
+function crossoverGb(billingMode: BillingMode, measure: (e: SnapshotEstimate, mode: "scan" | "export") => number, prices: Prices, assumptions: Assumptions): number | undefined {
+  const exportWins = (gb: number) => {
+    const e = estimateSnapshot(readmeFacts(gb, billingMode), README_JOB, prices, assumptions);
+    return measure(e, "export") < measure(e, "scan");
+  };
+  let low = 0.001;
+  let high = 10 * 1024;
+  if (exportWins(low)) return 0;
+  if (!exportWins(high)) return undefined;
+  while (high / low > 1.01) {
+    const middle = Math.sqrt(low * high);
+    if (exportWins(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
+}
+
+function roughGb(gb: number): string {
+  if (gb >= 1024) return `${(gb / 1024).toPrecision(2)} TB`;
+  return `${gb >= 10 ? Math.round(gb) : gb.toPrecision(1)} GB`;
+}
+
+/**
+ * The README's "Scan or export?" section, computed from the same model and prices as
+ * `ddbsnap estimate`: the default job for 1 GB, 100 GB and 1 TB tables, on-demand and with
+ * 1,000 provisioned RCU, and where export starts to win. A test keeps the README equal to it.
  */
 export function scanOrExportSection(prices: Prices = DEFAULT_PRICES, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): string[] {
-  const job: JobShape = { workerType: "G.1X", workers: 10, readPercentage: 0.5 };
   const sizeLabel = (gb: number) => (gb >= 1024 ? `${gb / 1024} TB` : `${gb} GB`);
   const rows: string[][] = [];
   for (const billing of ["PAY_PER_REQUEST", "PROVISIONED"] as const) {
-    for (const gb of README_SIZES) {
-      const facts: TableFacts = { sizeBytes: gb * GIB, itemCount: 0, billingMode: billing, provisionedRcu: README_PROVISIONED_RCU };
-      const e = estimateSnapshot(facts, job, prices, assumptions);
+    for (const gb of README_SIZES_GB) {
+      const e = estimateSnapshot(readmeFacts(gb, billing), README_JOB, prices, assumptions);
       const capacity = billing === "PAY_PER_REQUEST" ? "on-demand" : `${count(README_PROVISIONED_RCU)} RCU`;
+      const late = e.scan.seconds > DEFAULT_TIMEOUT_MINUTES * 60 ? " ⚠" : "";
       rows.push([
         `${sizeLabel(gb)}, ${capacity}`,
-        duration(e.scan.seconds),
+        `${duration(e.scan.seconds)}${late}`,
         usd(e.scan.total.STANDARD),
         usd(e.scan.total.FLEX as number),
         duration(e.export.seconds),
@@ -162,6 +197,43 @@ export function scanOrExportSection(prices: Prices = DEFAULT_PRICES, assumptions
     }
   }
   const header = ["table", "scan: time", "scan: STANDARD", "scan: FLEX", "export: time", "export: STANDARD", "export: FLEX"];
-  const table = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
-  return table;
+  const cost = (e: SnapshotEstimate, mode: "scan" | "export") => e[mode].total.STANDARD;
+  const time = (e: SnapshotEstimate, mode: "scan" | "export") => e[mode].seconds;
+  const onDemandCost = crossoverGb("PAY_PER_REQUEST", cost, prices, assumptions);
+  const onDemandTime = crossoverGb("PAY_PER_REQUEST", time, prices, assumptions);
+  const provisionedCost = crossoverGb("PROVISIONED", cost, prices, assumptions);
+  const readPerGb = (GIB / 8192 / 1e6) * prices.rruPerMillion;
+  const provisionedRate = README_PROVISIONED_RCU * README_JOB.readPercentage * assumptions.bytesPerRcuSecond;
+  const timeoutGb = (provisionedRate * DEFAULT_TIMEOUT_MINUTES * 60) / GIB;
+
+  return [
+    "## Scan or export?",
+    "",
+    "`mode: scan` reads the table through its read capacity; `mode: export` has DynamoDB write a",
+    "point-in-time export to S3 (no read capacity used) and reads that. For the default job (10 × G.1X,",
+    "`readPercentage: 0.5`), one run costs and takes:",
+    "",
+    `| ${header.join(" | ")} |`,
+    `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+    `- **On-demand tables**: the scan ${
+      onDemandCost === undefined ? "is cheaper at every size up to 10 TB" : `is cheaper up to about ${roughGb(onDemandCost)}`
+    } (its reads cost $${readPerGb.toPrecision(2)} per GB, the export ${price(prices.exportPerGb)} per GB)` +
+      `${onDemandTime === undefined ? " and faster" : ` and faster up to about ${roughGb(onDemandTime)}`}. ` +
+      `Choose export when production traffic must not share the table with a scan: at \`readPercentage\` ${README_JOB.readPercentage} it may take ` +
+      `${count(assumptions.onDemandRcu * README_JOB.readPercentage)} RCU per second.`,
+    `- **Provisioned tables**: the scan gets only \`readPercentage\` of the capacity, so its time, and the Glue workers billed ` +
+      `meanwhile, grow with the table: with ${count(README_PROVISIONED_RCU)} RCU, export is cheaper ` +
+      `${provisionedCost === undefined ? "at no size up to 10 TB" : `from about ${roughGb(provisionedCost)}`}, and above about ` +
+      `${roughGb(timeoutGb)} a scan outlasts the job's default ${DEFAULT_TIMEOUT_MINUTES / 60}-hour timeout (⚠).`,
+    `- Export mode needs point-in-time recovery: if it is off, it adds ${usd(prices.pitrPerGbMonth)} per GB-month.`,
+    "",
+    "`npx ddbsnap estimate <table>` prints the same comparison for a deployed table's own size, capacity and job.",
+    `Assumptions: eventually consistent scans (one RCU reads 8 KiB a second); on-demand tables count as ` +
+      `${count(assumptions.onDemandRcu)} RCU; each worker but the driver moves ${count(assumptions.glueBytesPerSecondPerDpu / MIB, 1)} MiB/s per DPU; ` +
+      `an export takes ${duration(assumptions.exportWaitSeconds)}; every worker is billed for the whole run, per second, one minute ` +
+      `at least. Prices: Glue ${price(prices.dpuHour)} (FLEX ${price(prices.flexDpuHour)}) per DPU-hour, export ${price(prices.exportPerGb)} per GB, ` +
+      `on-demand reads ${price(prices.rruPerMillion)} per million; ${PRICES_SOURCE}. Each is a flag of \`estimate\`.`,
+  ];
 }

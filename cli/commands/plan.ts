@@ -3,6 +3,7 @@
  * config and prints what it would create. Offline: no AWS calls, no Pulumi CLI. A config error
  * is the program's own validation message.
  */
+import * as path from "path";
 import { parseStackConfig } from "../../lib/config";
 import { dynamodbSplits } from "../../lib/glue-facts";
 import { stackNames } from "../../lib/naming";
@@ -11,7 +12,7 @@ import { EXIT } from "../errors";
 import { columns } from "../format";
 import type { ProgramRun } from "../mock-program";
 import { PlannedResource, planView, workflowMermaid } from "../plan-view";
-import { namespaceValues, readStackFile } from "../stack";
+import { namespaceValues, PROJECT_DIR, readStackFile } from "../stack";
 
 function resourceLines(resources: PlannedResource[]): string[] {
   return columns(
@@ -50,7 +51,9 @@ Options:
     const view = planView(run.resources, config);
     const total = view.shared.length + view.tables.reduce((n, t) => n + t.resources.length, 0);
     const out = (line = "") => ctx.io.out(line);
-    out(`Plan for stack ${stack} (${file.path}), region ${String(file.values["aws:region"] ?? "not set")}:`);
+    // This project's own stack files are named as the README does; others by their full path.
+    const where = path.dirname(file.path) === PROJECT_DIR ? path.basename(file.path) : file.path;
+    out(`Plan for stack ${stack} (${where}), region ${String(file.values["aws:region"] ?? "not set")}:`);
     out(`${total} AWS resources for ${config.tables.length} table(s). Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.`);
     out();
     out(`Shared by every table (${view.shared.length}):`);

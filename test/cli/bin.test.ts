@@ -1,8 +1,9 @@
 import { expect } from "chai";
+import { spawn } from "child_process";
 import { mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { FIXTURES, motoStackArgs, runBin } from "./harness";
+import { FIXTURES, motoStackArgs, REPO, runBin } from "./harness";
 import { motoServer } from "./moto-server";
 
 // The README's commands, run the way `npx ddbsnap` runs them: node on cli/ddbsnap.js.
@@ -23,6 +24,16 @@ describe("the ddbsnap bin entry", function () {
     expect(result.stdout).to.contain("ddbsnap-dev-reviews-export");
     expect(result.stdout).to.contain("```mermaid\nflowchart LR");
     expect(result.stderr).to.equal("");
+  });
+
+  it("stops quietly when the reader closes the pipe early (ddbsnap plan | head)", async () => {
+    const child = spawn(process.execPath, [path.join(REPO, "cli", "ddbsnap.js"), "plan"], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(stderr).to.equal("");
+    expect(code).to.equal(0);
   });
 
   it("exits 2 with the validation message, and no stack trace, for a broken config", () => {

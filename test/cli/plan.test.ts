@@ -33,7 +33,7 @@ describe("plan, for the example stack (Pulumi.dev.yaml: Reviews and Orders)", fu
   });
 
   it("says which stack file and region it planned, and that nothing was sent to AWS", () => {
-    expect(stdout.split("\n")[0]).to.equal(`Plan for stack dev (${path.resolve(__dirname, "..", "..", "Pulumi.dev.yaml")}), region ap-northeast-1:`);
+    expect(stdout.split("\n")[0]).to.equal("Plan for stack dev (Pulumi.dev.yaml), region ap-northeast-1:");
     expect(stdout).to.contain("Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.");
   });
 

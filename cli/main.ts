@@ -47,6 +47,8 @@ const COMMANDS: Record<string, Entry> = {
   },
 };
 
+export const COMMAND_NAMES = Object.keys(COMMANDS);
+
 export const EXIT_CODES_HELP = `Exit codes: 0 ok; 1 the run or query failed (or had not finished when watching stopped);
 2 usage or stack config error; 3 AWS error, no credentials or endpoint unreachable; 4 a bug in ddbsnap.`;
 

@@ -120,10 +120,13 @@ export function runSeconds(run: WorkflowRun, now: number): number | undefined {
   return ((run.CompletedOn?.getTime() ?? now) - run.StartedOn.getTime()) / 1000;
 }
 
-/** A step's failure on one line: its error's first line, cut to `width` characters. */
+/**
+ * A step's error on one line, cut to `width` characters. Line breaks become spaces rather than
+ * ending the text: Spark puts the useful part ("ResourceNotFoundException: ...") on line two.
+ */
 export function oneLine(text: string, width = 160): string {
-  const first = text.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
-  return first.length > width ? `${first.slice(0, width - 1)}…` : first;
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 }
 
 export interface FollowIo {

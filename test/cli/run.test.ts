@@ -101,13 +101,16 @@ describe("run --wait: following a run", () => {
     expect(report.lines).to.deep.equal(["Run SUCCEEDED after 15m00s: view dynamodb_exports_moto.reviews now shows snapshot 20261123T100000Z."]);
   });
 
-  it("names the failing step, its error's first line and where its logs are, and exits 1", async () => {
+  it("names the failing step, its error on one line and where its logs are, and exits 1", async () => {
     const io = fakeIo();
     const followed = await followRun(pages(FAILING), io, { intervalMs: 15_000, label });
     expect(io.printed.at(-2)).to.contain(`export job ${NAMES.exportJob}: FAILED after 3m00s: An error occurred while calling o112.getDynamicFrame.`);
     const report = followedReport(followed, { table: { name: "Reviews" } as never, names: NAMES }, "dynamodb_exports_moto", FAKE_NOW);
     expect(report.code).to.equal(1);
-    expect(report.lines[0]).to.equal(`Run FAILED after 3m00s at the export job ${NAMES.exportJob}: An error occurred while calling o112.getDynamicFrame.`);
+    expect(report.lines[0]).to.equal(
+      `Run FAILED after 3m00s at the export job ${NAMES.exportJob}: An error occurred while calling o112.getDynamicFrame. ` +
+        "ResourceNotFoundException: Requested resource not found (Service: DynamoDb, Status Code: 400)",
+    );
     expect(report.lines[1]).to.equal("Logs: CloudWatch log group /aws-glue/ddbsnap/moto/reviews/error. The view still shows the previous snapshot.");
   });
 

@@ -12,10 +12,11 @@ describe("status: one row per run", () => {
     expect(runRows([SUCCEEDING[4]], reviews, FAKE_NOW)).to.deep.equal([["2026-11-23 10:00:00Z", "15m00s", "SUCCEEDED", "20261123T100000Z", ""]]);
   });
 
-  it("shows a failed run's failing step and the first line of its error", () => {
+  it("shows a failed run's failing step and its error on one line", () => {
     const [row] = runRows([FAILING[1]], reviews, FAKE_NOW);
     expect(row.slice(0, 4)).to.deep.equal(["2026-11-23 10:00:00Z", "3m00s", "FAILED", "-"]);
-    expect(row[4]).to.equal(`export job: ${EXPORT_ERROR.split("\n")[0]}`);
+    // Both lines of the error, joined, cut to 120 characters.
+    expect(row[4]).to.equal(`export job: ${EXPORT_ERROR.replace("\n", " ").slice(0, 119)}…`);
   });
 
   it("shows how long a running run has been going, and a stopped run as STOPPED", () => {

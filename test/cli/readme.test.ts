@@ -1,0 +1,28 @@
+import { expect } from "chai";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { scanOrExportSection } from "../../cli/estimate-view";
+import { COMMAND_NAMES } from "../../cli/main";
+import { REPO } from "./harness";
+
+function region(markdown: string, name: string): string {
+  const start = markdown.indexOf(`<!-- ${name}:start -->`);
+  const end = markdown.indexOf(`<!-- ${name}:end -->`);
+  if (start < 0 || end < start) throw new Error(`README has no <!-- ${name}:start --> ... <!-- ${name}:end --> region`);
+  return markdown.slice(start + `<!-- ${name}:start -->`.length, end).trim();
+}
+
+describe("the README's CLI sections", () => {
+  const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
+
+  it('shows "Scan or export?" exactly as the estimate model computes it today', () => {
+    // On a change to lib/estimate.ts or its prices, paste the new section from this message.
+    const expected = scanOrExportSection().join("\n");
+    expect(region(readme, "estimate"), `README's estimate region should be:\n\n${expected}\n`).to.equal(expected);
+  });
+
+  it("documents every command", () => {
+    const cli = region(readme, "cli");
+    for (const name of COMMAND_NAMES) expect(cli, name).to.contain(`\`${name}`);
+  });
+});

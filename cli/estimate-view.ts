@@ -70,7 +70,8 @@ export function renderEstimate(report: EstimateReport): string[] {
       `${report.sizeOverridden ? "" : " (DescribeTable; DynamoDB refreshes size and count about every six hours)"}`,
   );
   lines.push(
-    `Job:   ${table.workers} × ${table.workerType} = ${e.dpus} DPU, readPercentage ${table.readPercentage}, ` +
+    `Job:   ${table.workers} × ${table.workerType} = ${e.dpus} DPU, readPercentage ${table.readPercentage}` +
+      `${table.mode === "export" ? " (the default, for the scan column)" : ""}, ` +
       `configured mode ${table.mode}, ${cls}`,
   );
   lines.push("");

@@ -57,6 +57,7 @@ describe("estimate against moto", () => {
     const result = await runCli(["estimate", "click.stream-2024", ...motoStackArgs(moto.endpoint)]);
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.contain("Table: 0 B, 0 items, on-demand (DescribeTable;");
+    expect(result.stdout).to.contain("Job:   4 × G.2X = 8 DPU, readPercentage 0.5 (the default, for the scan column), configured mode export, FLEX");
     expect(row(result.stdout, "DynamoDB reads")[1]).to.equal("0 read units at 20,000 RCU/s (of 40,000 assumed)");
     expect(result.stdout).to.contain("Note: DynamoDB reports 0 bytes");
   });

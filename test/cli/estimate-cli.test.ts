@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { describeTable } from "../../cli/commands/estimate";
 import { motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import { MotoServer, motoServer } from "./moto-server";
-import { clients, Clients, seedDynamoTable } from "./seed";
+import type { MotoServer } from "./moto-server";
+import { Clients, freshMoto, seedDynamoTable } from "./seed";
 
 /** The row of the scan/export comparison whose label is `label`, as [label, scan, export]. */
 function row(stdout: string, label: string): string[] {
@@ -17,9 +17,7 @@ describe("estimate against moto", () => {
   let aws: Clients;
 
   before(async () => {
-    moto = await motoServer();
-    await moto.reset();
-    aws = clients(moto.endpoint);
+    ({ moto, aws } = await freshMoto());
     await seedDynamoTable(aws, "Reviews", { billing: "PROVISIONED", rcu: 1000 }, 3);
     await seedDynamoTable(aws, "Click.Stream-2024", { billing: "PAY_PER_REQUEST" }, 0);
   });

@@ -5,8 +5,8 @@ import * as path from "path";
 import { backoffDelays, failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../../cli/athena-results";
 import { resultPages } from "../../cli/commands/query";
 import { FIXTURES, MOTO_REGION, motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import { MotoServer, motoServer } from "./moto-server";
-import { clients, Clients, seedWorkgroup, WORKGROUP } from "./seed";
+import type { MotoServer } from "./moto-server";
+import { Clients, freshMoto, seedWorkgroup, WORKGROUP } from "./seed";
 
 const PAGES = (JSON.parse(readFileSync(path.join(FIXTURES, "athena-result-pages.json"), "utf8")) as { pages: ResultSet[] }).pages;
 
@@ -106,9 +106,7 @@ describe("query against moto", () => {
   let aws: Clients;
 
   before(async () => {
-    moto = await motoServer();
-    await moto.reset();
-    aws = clients(moto.endpoint);
+    ({ moto, aws } = await freshMoto());
   });
 
   it("says the stack looks undeployed when the workgroup does not exist, and exits 3", async () => {

@@ -4,8 +4,8 @@ import { followedReport } from "../../cli/commands/run";
 import { FollowIo, followRun, outcomeOf, stepsOf } from "../../cli/workflow-run";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
 import { FAKE_NOW, motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import { MotoServer, motoServer } from "./moto-server";
-import { clients, Clients, seedWorkflow } from "./seed";
+import type { MotoServer } from "./moto-server";
+import { Clients, freshMoto, seedWorkflow } from "./seed";
 
 /** A fake clock and a printer: sleeps are recorded, never waited. */
 function fakeIo(): FollowIo & { printed: string[]; sleeps: number[] } {
@@ -131,9 +131,7 @@ describe("run against moto", function () {
   let aws: Clients;
 
   before(async () => {
-    moto = await motoServer();
-    await moto.reset();
-    aws = clients(moto.endpoint);
+    ({ moto, aws } = await freshMoto());
     await seedWorkflow(aws, "Reviews");
   });
 

@@ -22,6 +22,7 @@ import { CreateTableCommand as CreateDynamoTableCommand, DynamoDBClient, PutItem
 import { stackNames, tableNames, TableNames } from "../../lib/naming";
 import { prestoViewText } from "../../cli/presto-view";
 import { MOTO_REGION } from "./harness";
+import { MotoServer, motoServer } from "./moto-server";
 
 export const STACK = "moto";
 export const DATABASE = stackNames(STACK).database;
@@ -38,6 +39,13 @@ export function clients(endpoint: string) {
   };
 }
 export type Clients = ReturnType<typeof clients>;
+
+/** The shared moto server, emptied, and clients pointed at it: the start of every moto suite. */
+export async function freshMoto(): Promise<{ moto: MotoServer; aws: Clients }> {
+  const moto = await motoServer();
+  await moto.reset();
+  return { moto, aws: clients(moto.endpoint) };
+}
 
 export function names(table: string): TableNames {
   return tableNames(STACK, table);

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { prefixUsage } from "../../cli/commands/snapshots";
 import { parseS3Location, prestoViewText, viewSnapshot, viewSql } from "../../cli/presto-view";
 import { motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import { MotoServer, motoServer } from "./moto-server";
-import { BUCKET, clients, Clients, names, seedDatabase, seedSnapshots, snapshotLocation } from "./seed";
+import type { MotoServer } from "./moto-server";
+import { BUCKET, Clients, freshMoto, names, seedDatabase, seedSnapshots, snapshotLocation } from "./seed";
 
 describe("snapshots: reading the view Athena stored", () => {
   const sql = `SELECT * FROM "db"."snapshots_reviews" WHERE snapshot_timestamp = '20261122T020000Z'`;
@@ -43,9 +43,7 @@ describe("snapshots against moto", () => {
   ];
 
   before(async () => {
-    moto = await motoServer();
-    await moto.reset();
-    aws = clients(moto.endpoint);
+    ({ moto, aws } = await freshMoto());
     await seedDatabase(aws);
     await seedSnapshots(aws, reviews, SNAPSHOTS, "20261122T020000Z");
     // A folder whose name starts like a snapshot's: its objects must not be counted with it.

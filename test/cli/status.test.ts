@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { runRows, workflowRuns } from "../../cli/commands/status";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
 import { FAKE_NOW, motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import { MotoServer, motoServer } from "./moto-server";
-import { clients, Clients, seedRuns, seedWorkflow } from "./seed";
+import type { MotoServer } from "./moto-server";
+import { Clients, freshMoto, seedRuns, seedWorkflow } from "./seed";
 
 describe("status: one row per run", () => {
   const reviews = { table: { name: "Reviews" } as never, names: NAMES };
@@ -58,9 +58,7 @@ describe("status against moto", () => {
   let runIds: string[];
 
   before(async () => {
-    moto = await motoServer();
-    await moto.reset();
-    aws = clients(moto.endpoint);
+    ({ moto, aws } = await freshMoto());
     await seedWorkflow(aws, "Reviews");
     runIds = await seedRuns(aws, "ddbsnap-moto-reviews", ["20261121T020000Z", "20261122T020000Z", "20261123T020000Z"]);
   });

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
-# Runs the Glue scripts' tests and lint with the python3 first on PATH (it has pytest, boto3, moto).
+# The Glue scripts' tests and lint, with the interpreter scripts/python-env.sh provides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
+PYTHON=${PYTHON:-$(bash scripts/python-env.sh)}
 "$PYTHON" -m pytest -q -p no:cacheprovider test/glue
-if "$PYTHON" -m ruff --version >/dev/null 2>&1; then
-  "$PYTHON" -m ruff check --no-cache glue-scripts test/glue
-else
-  echo "ruff is not installed: skipping lint of glue-scripts (pip install ruff)" >&2
-fi
+"$PYTHON" -m ruff check --no-cache glue-scripts test/glue

@@ -8,24 +8,36 @@ import * as pulumi from "@pulumi/pulumi";
 import { AnalyticsCatalog } from "./components/catalog";
 import { FailureAlerts } from "./components/failure-alerts";
 import { GlueSecurity } from "./components/glue-security";
-import { GLUE_SCRIPT_FILES, GlueScriptName, GlueScriptObjects, scriptKey } from "./components/glue-scripts";
+import { GlueScriptObjects } from "./components/glue-scripts";
 import { checkExportTables } from "./components/preflight";
 import { ExportStorage } from "./components/storage";
-import { lateAfterMinutes, TablePipeline } from "./components/table-pipeline";
+import { TablePipeline } from "./components/table-pipeline";
+import { lateAfterMinutes } from "./lib/alerts";
 import type { AwsContext } from "./lib/arns";
+import { awsProviderSettings, SECRET_AWS_SETTINGS } from "./lib/aws-provider";
 import { parseStackConfig, rawConfigFromPulumi } from "./lib/config";
-import { stackNames, tableNames } from "./lib/naming";
+import { GLUE_SCRIPT_FILES, GlueScriptName, scriptKey, stackNames, tableNames } from "./lib/naming";
 import { stackTags } from "./lib/tags";
+
+/** The stack's `aws:` settings as provider arguments, credentials kept secret in the state. */
+function awsProviderArgs(allConfig: Record<string, string>, tags: Record<string, string>): aws.ProviderArgs {
+  const settings: Record<string, unknown> = awsProviderSettings(allConfig, tags);
+  for (const key of SECRET_AWS_SETTINGS) if (settings[key] !== undefined) settings[key] = pulumi.secret(settings[key]);
+  return settings as aws.ProviderArgs;
+}
 
 export = async () => {
   // Validate everything before declaring anything: a bad value fails the preview, not half a deploy.
-  const config = parseStackConfig(rawConfigFromPulumi(pulumi.runtime.allConfig()), pulumi.getStack());
-  await checkExportTables(config.tables);
-  const shared = stackNames(config.stack, config.databaseName);
+  const allConfig = pulumi.runtime.allConfig();
+  const config = parseStackConfig(rawConfigFromPulumi(allConfig), pulumi.getStack());
 
-  // Every resource gets the project and stack tags from here; table components add `table`.
-  const provider = new aws.Provider("aws", { region: aws.config.region, defaultTags: { tags: stackTags(config.stack) } });
+  // One provider for every resource and every deploy-time check: the stack's own `aws:` settings
+  // (profile, assumed roles, allowed accounts, default tags...) plus the project and stack tags;
+  // table components add `table`.
+  const provider = new aws.Provider("aws", awsProviderArgs(allConfig, stackTags(config.stack)));
   const opts = { providers: [provider] };
+  await checkExportTables(config.tables, provider);
+  const shared = stackNames(config.stack, config.databaseName);
 
   const ctx: pulumi.Output<AwsContext> = pulumi
     .all([aws.getPartitionOutput({}, { provider }), aws.getRegionOutput({}, { provider }), aws.getCallerIdentityOutput({}, { provider })])

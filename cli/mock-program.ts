@@ -39,8 +39,16 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
   return state;
 }
 
+export interface RecordedCall {
+  token: string;
+  inputs: Record<string, any>;
+  /** Logical name of the explicit provider the call went through, if any. */
+  provider?: string;
+}
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
+  readonly calls: RecordedCall[] = [];
   /** Answers for data-source calls by token, on top of the defaults. */
   constructor(private readonly callResults: Record<string, (inputs: any) => Record<string, any>> = {}) {}
 
@@ -54,6 +62,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    this.calls.push({ token: args.token, inputs: args.inputs, provider: args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined });
     const custom = this.callResults[args.token];
     if (custom) return custom(args.inputs);
     switch (args.token) {
@@ -139,4 +148,21 @@ export function named(run: ProgramRun, type: string, name: string): RecordedReso
     throw new Error(`expected one ${type} named ${name}, found ${found.length} (have: ${have.join(", ")})`);
   }
   return found[0];
+}
+
+/** The policy documents attached to a role (its managed policies, in declaration order). */
+export function attachedPolicies(run: ProgramRun, role: RecordedResource): { policy: RecordedResource; document: { Statement: any[] } }[] {
+  const attachments = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === role.state.name);
+  return attachments.map((a) => {
+    const policy = ofType(run, "aws:iam/policy:Policy").find((p) => p.state.arn === a.inputs.policyArn);
+    if (!policy) throw new Error(`attachment ${a.name} points at no declared policy (${a.inputs.policyArn})`);
+    return { policy, document: JSON.parse(policy.inputs.policy) };
+  });
+}
+
+/** The role of one configured table (found by its description) and all its statements. */
+export function tableRoleStatements(run: ProgramRun, table: string): { role: RecordedResource; statements: any[] } {
+  const role = ofType(run, "aws:iam/role:Role").find((r) => r.inputs.description.endsWith(` ${table}`));
+  if (!role) throw new Error(`no role for table ${table}`);
+  return { role, statements: attachedPolicies(run, role).flatMap((p) => p.document.Statement) };
 }

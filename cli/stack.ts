@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfig, TableConfig } from "../lib/config";
-import { normaliseName, stackNames, StackNames, tableNames, TableNames } from "../lib/naming";
+import { normaliseName, stackNames, StackNames, tableKey, tableNames, TableNames } from "../lib/naming";
 import { UsageError } from "./errors";
 
 /** This project's root: the directory holding Pulumi.yaml and the stack files. */
@@ -92,7 +92,7 @@ export interface StackTable {
 export function findTable(stack: Stack, wanted: string): StackTable {
   const table =
     stack.config.tables.find((t) => t.name === wanted) ??
-    stack.config.tables.find((t) => normaliseName(t.name) === normaliseName(wanted));
+    stack.config.tables.find((t) => tableKey(t.name) === wanted || normaliseName(t.name) === normaliseName(wanted));
   if (!table) {
     const known = stack.config.tables.map((t) => t.name).join(", ");
     throw new UsageError(`No table "${wanted}" in stack ${stack.config.stack} (${stack.file.path}). Known tables: ${known}.`);

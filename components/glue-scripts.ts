@@ -3,17 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { SCRIPTS_PREFIX } from "../lib/naming";
-
-/** The scripts the jobs run, from glue-scripts/ in this repository. */
-export const GLUE_SCRIPT_FILES = { export: "export_table.py", refresh: "refresh_view.py" } as const;
-export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
+import { GLUE_SCRIPT_FILES, GlueScriptName, scriptKey } from "../lib/naming";
 
 export const GLUE_SCRIPTS_DIR = path.join(__dirname, "..", "glue-scripts");
-
-export function scriptKey(name: GlueScriptName): string {
-  return `${SCRIPTS_PREFIX}${GLUE_SCRIPT_FILES[name]}`;
-}
 
 export interface GlueScriptObjectsArgs {
   bucket: pulumi.Input<string>;

@@ -9,9 +9,10 @@ export function enablePitrCommand(table: string): string {
 /**
  * Checks what config validation cannot: that every export-mode table exists and has
  * point-in-time recovery on (DynamoDB's export needs it). Runs before any resource is declared and
- * throws one ConfigError naming each table and how to fix it. Not a resource: a deploy-time check.
+ * throws one ConfigError naming each table and how to fix it. Not a resource: a deploy-time check,
+ * made through the same provider (account, credentials, region) as the resources.
  */
-export async function checkExportTables(tables: TableConfig[]): Promise<void> {
+export async function checkExportTables(tables: TableConfig[], provider: aws.Provider): Promise<void> {
   const problems: string[] = [];
   const bypass = "or set skipPitrCheck: true for a table this account cannot describe";
   await Promise.all(
@@ -19,7 +20,7 @@ export async function checkExportTables(tables: TableConfig[]): Promise<void> {
       .filter((t) => t.mode === "export" && !t.skipPitrCheck)
       .map(async (t) => {
         try {
-          const described = await aws.dynamodb.getTable({ name: t.name });
+          const described = await aws.dynamodb.getTable({ name: t.name }, { provider });
           if (!described.pointInTimeRecovery?.enabled) {
             problems.push(
               `tables (${t.name}): mode is "export" but point-in-time recovery is off for the table; allowed: a table ` +

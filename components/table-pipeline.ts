@@ -1,11 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { lateAfterMinutes } from "../lib/alerts";
 import { AwsContext, dynamodbTableArn } from "../lib/arns";
 import type { TableConfig } from "../lib/config";
 import { CRAWLER_EXCLUSIONS, CRAWLER_RECRAWL_BEHAVIOR, CRAWLER_SCHEMA_CHANGE_POLICY, crawlerConfiguration } from "../lib/crawler-settings";
 import { PYTHON_SHELL } from "../lib/glue-facts";
+import { ownLogGroups } from "../lib/iam-policy";
 import { exportJobArguments, refreshJobArguments } from "../lib/job-arguments";
-import { CRAWLER_TABLE_PREFIX, s3Uri, tableNames, tablePrefixes } from "../lib/naming";
+import { CRAWLER_TABLE_PREFIX, s3Uri, tableNames, TableNames, tablePrefixes } from "../lib/naming";
 import { isTaggable } from "../lib/tags";
 import { PipelineRole } from "./pipeline-role";
 import { SnapshotWorkflow } from "./snapshot-workflow";
@@ -27,10 +29,13 @@ export interface TablePipelineArgs {
 /** The refresh script gives Athena 15 minutes, then prunes; past 30 minutes the job is stuck. */
 const REFRESH_TIMEOUT_MINUTES = 30;
 
-/** When an export run counts as late and an alert goes out: half its timeout. */
-export function lateAfterMinutes(table: TableConfig): number {
-  return Math.max(1, Math.ceil(table.timeoutMinutes / 2));
-}
+/**
+ * Logical-name suffixes of the log groups ownLogGroups() returns, in its order: the job's own
+ * groups, then (with a KMS key) the encrypted groups Glue names after the security configuration
+ * and the role.
+ */
+const OWN_LOG_GROUP_KEYS = ["output", "error"];
+const ENCRYPTED_LOG_GROUP_KEYS = ["output-encrypted", "error-encrypted", "driver-output", "driver-error", "shell-output", "shell-error", "crawler"];
 
 /** Adds the `table` cost-allocation tag to every taggable resource of the component. */
 function tagTable(table: string): pulumi.ResourceTransformation {
@@ -49,21 +54,25 @@ export class TablePipeline extends pulumi.ComponentResource {
   readonly crawlerName: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
 
-  constructor(name: string, args: TablePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("ddbsnap:pipeline:TablePipeline", name, {}, {
+  private readonly names: TableNames;
+
+  constructor(
+    private readonly logicalName: string,
+    private readonly args: TablePipelineArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("ddbsnap:pipeline:TablePipeline", logicalName, {}, {
       ...opts,
       transformations: [...(opts?.transformations ?? []), tagTable(args.table.name)],
     });
-    const { table } = args;
-    const names = tableNames(args.stack, table.name);
-    const prefixes = tablePrefixes(table.format, names.normalised);
+    this.names = tableNames(args.stack, args.table.name);
 
     const role = new PipelineRole(
-      `${name}-access`,
+      `${logicalName}-access`,
       {
         ctx: args.ctx,
-        table,
-        names,
+        table: args.table,
+        names: this.names,
         bucket: args.bucket,
         database: args.database,
         workgroup: args.workgroup,
@@ -73,102 +82,16 @@ export class TablePipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // Jobs and crawler must not start before their permissions exist.
-    const afterRole = { parent: this, dependsOn: [role.policy] };
+    const logGroups = this.declareLogGroups(role);
+    // Jobs and crawler must not start before their permissions and log groups exist.
+    const afterRole = { parent: this, dependsOn: [...role.attachments, ...logGroups] };
 
-    for (const stream of ["output", "error"]) {
-      new aws.cloudwatch.LogGroup(
-        `${name}-logs-${stream}`,
-        { name: `${names.logGroupPrefix}/${stream}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
-        { parent: this },
-      );
-    }
-
-    const exportJob = new aws.glue.Job(
-      `${name}-export`,
-      {
-        name: names.exportJob,
-        description: `Snapshots DynamoDB table ${table.name} (${table.mode}) to ${table.format} in S3`,
-        roleArn: role.roleArn,
-        glueVersion: table.glueVersion,
-        command: { name: "glueetl", pythonVersion: "3", scriptLocation: args.scriptLocations.export },
-        workerType: table.workerType,
-        numberOfWorkers: table.workers,
-        executionClass: table.executionClass,
-        timeout: table.timeoutMinutes,
-        // Emits "Glue Job Run Status" once a run passes this, which the late-run alert forwards.
-        notificationProperty: { notifyDelayAfter: lateAfterMinutes(table) },
-        securityConfiguration: args.securityConfiguration,
-        // Safe to retry: the job overwrites its own snapshot partition.
-        maxRetries: 1,
-        executionProperty: { maxConcurrentRuns: 1 },
-        defaultArguments: pulumi
-          .all([args.bucket, args.ctx])
-          .apply(([bucket, ctx]) => exportJobArguments({ table, names, bucket, tableArn: dynamodbTableArn(ctx, table.name) })),
-      },
-      afterRole,
-    );
-
-    const classifiers: pulumi.Input<string>[] = [];
-    if (table.format === "csv") {
-      // Without it the crawler guesses whether line 1 is a header, and guesses wrong when
-      // every column is a string.
-      const csv = new aws.glue.Classifier(
-        `${name}-csv`,
-        { name: names.csvClassifier, csvClassifier: { containsHeader: "PRESENT", delimiter: ",", quoteSymbol: '"' } },
-        { parent: this },
-      );
-      classifiers.push(csv.name);
-    }
-
-    const crawler = new aws.glue.Crawler(
-      `${name}-crawler`,
-      {
-        name: names.crawler,
-        description: `Adds each new ${table.name} snapshot as a partition of ${names.crawlerTable}`,
-        role: role.roleArn,
-        databaseName: args.database,
-        tablePrefix: CRAWLER_TABLE_PREFIX,
-        s3Targets: [
-          {
-            path: pulumi.interpolate`${pulumi.output(args.bucket).apply((b) => s3Uri(b, prefixes.snapshots))}/`,
-            exclusions: CRAWLER_EXCLUSIONS,
-          },
-        ],
-        classifiers,
-        recrawlPolicy: { recrawlBehavior: CRAWLER_RECRAWL_BEHAVIOR },
-        schemaChangePolicy: CRAWLER_SCHEMA_CHANGE_POLICY,
-        configuration: crawlerConfiguration(),
-        securityConfiguration: args.securityConfiguration,
-      },
-      afterRole,
-    );
-
-    const refreshJob = new aws.glue.Job(
-      `${name}-refresh`,
-      {
-        name: names.refreshJob,
-        description: `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`,
-        roleArn: role.roleArn,
-        glueVersion: PYTHON_SHELL.glueVersion,
-        command: { name: "pythonshell", pythonVersion: PYTHON_SHELL.pythonVersion, scriptLocation: args.scriptLocations.refresh },
-        // Python shell jobs take a DPU fraction; AWS rejects workerType for them.
-        maxCapacity: PYTHON_SHELL.maxCapacity,
-        timeout: REFRESH_TIMEOUT_MINUTES,
-        securityConfiguration: args.securityConfiguration,
-        // A failed view query is not retried blindly: the next run or `ddbsnap run` will.
-        maxRetries: 0,
-        executionProperty: { maxConcurrentRuns: 1 },
-        defaultArguments: pulumi
-          .all([args.bucket, args.database, args.workgroup])
-          .apply(([bucket, database, workgroup]) => refreshJobArguments({ table, names, bucket, database, workgroup })),
-      },
-      afterRole,
-    );
-
+    const exportJob = this.declareExportJob(role, afterRole);
+    const crawler = this.declareCrawler(role, afterRole);
+    const refreshJob = this.declareRefreshJob(role, afterRole);
     const workflow = new SnapshotWorkflow(
-      `${name}-flow`,
-      { table, names, exportJobName: exportJob.name, crawlerName: crawler.name, refreshJobName: refreshJob.name },
+      `${logicalName}-flow`,
+      { table: args.table, names: this.names, exportJobName: exportJob.name, crawlerName: crawler.name, refreshJobName: refreshJob.name },
       { parent: this },
     );
 
@@ -183,5 +106,111 @@ export class TablePipeline extends pulumi.ComponentResource {
       refreshJobName: this.refreshJobName,
       crawlerName: this.crawlerName,
     });
+  }
+
+  /** The groups only this table writes to, declared so they get a retention (and the key). */
+  private declareLogGroups(role: PipelineRole): aws.cloudwatch.LogGroup[] {
+    const { kmsKeyArn, logRetentionDays, securityConfiguration } = this.args;
+    const keys = kmsKeyArn ? [...OWN_LOG_GROUP_KEYS, ...ENCRYPTED_LOG_GROUP_KEYS] : OWN_LOG_GROUP_KEYS;
+    const groupNames = pulumi
+      .all([role.roleName, securityConfiguration])
+      .apply(([roleName, sc]) => ownLogGroups(this.names, kmsKeyArn ? { roleName, securityConfiguration: sc } : undefined));
+    return keys.map(
+      (key, i) =>
+        new aws.cloudwatch.LogGroup(
+          `${this.logicalName}-logs-${key}`,
+          { name: groupNames.apply((n) => n[i]), retentionInDays: logRetentionDays, kmsKeyId: kmsKeyArn },
+          { parent: this },
+        ),
+    );
+  }
+
+  private declareExportJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
+    const { table } = this.args;
+    const names = this.names;
+    return new aws.glue.Job(
+      `${this.logicalName}-export`,
+      {
+        name: names.exportJob,
+        description: `Snapshots DynamoDB table ${table.name} (${table.mode}) to ${table.format} in S3`.slice(0, 2048),
+        roleArn: role.roleArn,
+        glueVersion: table.glueVersion,
+        command: { name: "glueetl", pythonVersion: "3", scriptLocation: this.args.scriptLocations.export },
+        workerType: table.workerType,
+        numberOfWorkers: table.workers,
+        executionClass: table.executionClass,
+        timeout: table.timeoutMinutes,
+        // Emits "Glue Job Run Status" once a run passes this, which the late-run alert forwards.
+        notificationProperty: { notifyDelayAfter: lateAfterMinutes(table) },
+        securityConfiguration: this.args.securityConfiguration,
+        // Safe to retry: the job overwrites its own snapshot partition.
+        maxRetries: 1,
+        executionProperty: { maxConcurrentRuns: 1 },
+        defaultArguments: pulumi
+          .all([this.args.bucket, this.args.ctx])
+          .apply(([bucket, ctx]) => exportJobArguments({ table, names, bucket, tableArn: dynamodbTableArn(ctx, table.name) })),
+      },
+      opts,
+    );
+  }
+
+  private declareCrawler(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Crawler {
+    const { table, bucket } = this.args;
+    const names = this.names;
+    const classifiers: pulumi.Input<string>[] = [];
+    if (table.format === "csv") {
+      // Without it the crawler guesses whether line 1 is a header, and guesses wrong when
+      // every column is a string.
+      const csv = new aws.glue.Classifier(
+        `${this.logicalName}-csv`,
+        { name: names.csvClassifier, csvClassifier: { containsHeader: "PRESENT", delimiter: ",", quoteSymbol: '"' } },
+        { parent: this },
+      );
+      classifiers.push(csv.name);
+    }
+    const snapshots = tablePrefixes(table.format, names.normalised).snapshots;
+    return new aws.glue.Crawler(
+      `${this.logicalName}-crawler`,
+      {
+        name: names.crawler,
+        description: `Adds each new ${table.name} snapshot as a partition of ${names.crawlerTable}`.slice(0, 2048),
+        role: role.roleArn,
+        databaseName: this.args.database,
+        tablePrefix: CRAWLER_TABLE_PREFIX,
+        s3Targets: [{ path: pulumi.output(bucket).apply((b) => `${s3Uri(b, snapshots)}/`), exclusions: CRAWLER_EXCLUSIONS }],
+        classifiers,
+        recrawlPolicy: { recrawlBehavior: CRAWLER_RECRAWL_BEHAVIOR },
+        schemaChangePolicy: CRAWLER_SCHEMA_CHANGE_POLICY,
+        configuration: crawlerConfiguration(),
+        securityConfiguration: this.args.securityConfiguration,
+      },
+      opts,
+    );
+  }
+
+  private declareRefreshJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
+    const { table } = this.args;
+    const names = this.names;
+    return new aws.glue.Job(
+      `${this.logicalName}-refresh`,
+      {
+        name: names.refreshJob,
+        description: `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`.slice(0, 2048),
+        roleArn: role.roleArn,
+        glueVersion: PYTHON_SHELL.glueVersion,
+        command: { name: "pythonshell", pythonVersion: PYTHON_SHELL.pythonVersion, scriptLocation: this.args.scriptLocations.refresh },
+        // Python shell jobs take a DPU fraction; AWS rejects workerType for them.
+        maxCapacity: PYTHON_SHELL.maxCapacity,
+        timeout: REFRESH_TIMEOUT_MINUTES,
+        securityConfiguration: this.args.securityConfiguration,
+        // A failed view query is not retried blindly: the next run or `ddbsnap run` will.
+        maxRetries: 0,
+        executionProperty: { maxConcurrentRuns: 1 },
+        defaultArguments: pulumi
+          .all([this.args.bucket, this.args.database, this.args.workgroup])
+          .apply(([bucket, database, workgroup]) => refreshJobArguments({ table, names, bucket, database, workgroup })),
+      },
+      opts,
+    );
   }
 }

@@ -2,7 +2,13 @@
  * What the failure alerts match and say, and who may publish them. Pure, so the tests read the
  * exact event patterns and messages.
  */
+import type { TableConfig } from "./config";
 import type { PolicyDocument } from "./iam-policy";
+
+/** When an export run counts as late and an alert goes out (its notifyDelayAfter): half its timeout. */
+export function lateAfterMinutes(table: TableConfig): number {
+  return Math.max(1, Math.ceil(table.timeoutMinutes / 2));
+}
 
 /** Job end states that mean the snapshot did not happen ("Glue Job State Change" events). */
 export const FAILED_JOB_STATES = ["FAILED", "TIMEOUT", "STOPPED", "ERROR"];

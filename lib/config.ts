@@ -17,7 +17,7 @@ import {
   WORKER_TYPES,
   WorkerType,
 } from "./glue-facts";
-import { defaultDatabaseName, normaliseName } from "./naming";
+import { defaultDatabaseName, tableKey } from "./naming";
 
 export const CONFIG_NAMESPACE = "ddb-athena-snapshots";
 
@@ -296,7 +296,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
   // normalise alike would overwrite each other's snapshots.
   const byNormalised = new Map<string, string>();
   for (const table of tables) {
-    const normalised = normaliseName(table.name);
+    const normalised = tableKey(table.name);
     const other = byNormalised.get(normalised);
     if (other !== undefined) {
       problems.push(

@@ -1,7 +1,15 @@
 /**
- * The pipeline role's permissions, as a plain policy document. Pure, so the unit tests and the
- * guardrail rules can inspect it. Every statement is scoped to one table's resources; the one
- * `*` resource is an action AWS cannot scope (commented where it is granted).
+ * The pipeline role's permissions, as plain policy documents. Pure, so the unit tests, the IAM
+ * simulation and the guardrail rules can inspect exactly what is attached.
+ *
+ * Every statement is scoped to one table's resources. The one `*` resource is
+ * `cloudwatch:PutMetricData`, which has no resource-level permissions; a namespace condition
+ * narrows it instead. Each grant says why it is there, and whether AWS documents it or we infer it
+ * (docs/security.md lists the same).
+ *
+ * The statements are split into three managed policies by service (data, catalog, logs): with a
+ * 255-character table name, KMS and export mode, one inline policy would pass IAM's limit of 10,240
+ * characters for a role's inline policies (IAM and AWS STS quotas).
  */
 import {
   athenaWorkgroupArn,
@@ -31,6 +39,12 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
+/** CloudWatch namespace of the snapshot metrics the refresh job publishes. */
+export const METRICS_NAMESPACE = "ddb-athena-snapshots";
+
+/** IAM's size limits (IAM and AWS STS quotas), counted without whitespace. */
+export const IAM_LIMITS = { managedPolicyChars: 6144, inlinePoliciesPerRoleChars: 10240, managedPoliciesPerRole: 10 } as const;
+
 export interface PipelinePolicyInputs {
   ctx: AwsContext;
   table: TableConfig;
@@ -47,195 +61,343 @@ export interface PipelinePolicyInputs {
   kmsKeyArn?: string;
 }
 
-/** Log groups the jobs write to (see job-arguments.ts for how they are chosen). */
-export function pipelineLogGroups(
-  table: TableConfig,
-  names: TableNames,
-  encrypted?: { roleName: string; securityConfiguration: string },
-): string[] {
+/** The parts of the role's permissions, each attached as its own managed policy. */
+export const POLICY_PARTS = ["data", "catalog", "logs"] as const;
+export type PolicyPart = (typeof POLICY_PARTS)[number];
+
+/**
+ * Log groups with names of this table's own: the program declares them with a retention.
+ * - `<prefix>/output|error`: Glue 5.x with `--custom-logGroup-prefix` (Glue guide, "Logging for AWS
+ *   Glue jobs"); Glue 4.0's continuous logs with `--continuous-log-logGroup <prefix>/output`.
+ * - With CloudWatch encryption in the security configuration, Glue appends the configuration's name
+ *   to a custom continuous log group (Glue guide, "Security configuration with continuous logging"),
+ *   and names the driver, Python shell and crawler groups after the role and the configuration
+ *   (Glue API, JobRun.LogGroupName; crawler: inferred from the same pattern).
+ */
+export function ownLogGroups(names: TableNames, encrypted?: { roleName: string; securityConfiguration: string }): string[] {
   const groups = [`${names.logGroupPrefix}/output`, `${names.logGroupPrefix}/error`];
   if (encrypted) {
-    // With CloudWatch encryption in the security configuration, Glue writes to groups named
-    // after the role and the configuration instead of the default ones.
-    const suffix = `${encrypted.roleName}-${encrypted.securityConfiguration}`;
+    const sc = encrypted.securityConfiguration;
+    const suffix = `${encrypted.roleName}-${sc}`;
+    groups.push(`${names.logGroupPrefix}/output-${sc}`, `${names.logGroupPrefix}/error-${sc}`);
     groups.push(`/aws-glue/jobs-${suffix}/output`, `/aws-glue/jobs-${suffix}/error`);
     groups.push(`/aws-glue/python-jobs-${suffix}/output`, `/aws-glue/python-jobs-${suffix}/error`);
+    groups.push(`/aws-glue/crawlers-role/${suffix}`);
   }
-  if (table.glueVersion === "4.0") {
-    // Glue 4.0 still writes its driver output/error to the account-wide default groups.
-    groups.push("/aws-glue/jobs/output", "/aws-glue/jobs/error");
-  }
-  // The Python shell refresh job can only write to its default groups.
-  groups.push("/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error");
   return groups;
 }
 
-export function pipelinePolicy(inputs: PipelinePolicyInputs): PolicyDocument {
-  const { ctx, table, names, bucket, database, workgroup, scriptKeys, kmsKeyArn } = inputs;
-  const tableArn = dynamodbTableArn(ctx, table.name);
-  const bucketArn = s3BucketArn(ctx, bucket);
+/**
+ * Account-wide groups Glue writes to, and creates on first use in a region: the Python shell job's
+ * and the crawler's defaults, and Glue 4.0's driver output.
+ */
+export function sharedLogGroups(table: TableConfig): string[] {
+  const groups = ["/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error", "/aws-glue/crawlers"];
+  if (table.glueVersion === "4.0") groups.push("/aws-glue/jobs/output", "/aws-glue/jobs/error");
+  return groups;
+}
+
+/** ARNs and names every statement builder works from. */
+interface Scope {
+  inputs: PipelinePolicyInputs;
+  tableArn: string;
+  bucketArn: string;
+  /** This table's own S3 prefixes (no trailing slash). */
+  ownPrefixes: string[];
+  encrypted?: { roleName: string; securityConfiguration: string };
+}
+
+function scopeOf(inputs: PipelinePolicyInputs): Scope {
+  const { ctx, table, names } = inputs;
   const prefixes = tablePrefixes(table.format, names.normalised);
-  const ownPrefixes = [prefixes.snapshots, prefixes.temp, ...(table.mode === "export" ? [prefixes.exportStaging] : [])];
-  const catalogTables = [names.crawlerTable, names.view].map((t) => glueTableArn(ctx, database, t));
-  const encrypted = kmsKeyArn ? { roleName: inputs.roleName, securityConfiguration: inputs.securityConfiguration } : undefined;
-  const logGroups = pipelineLogGroups(table, names, encrypted);
-  const crawlerLogStreams = [`${logGroupArn(ctx, "/aws-glue/crawlers")}:log-stream:${names.crawler}`];
-  const crawlerLogGroups = ["/aws-glue/crawlers"];
-  if (encrypted) {
-    const group = `/aws-glue/crawlers-role/${encrypted.roleName}-${encrypted.securityConfiguration}`;
-    crawlerLogGroups.push(group);
-    crawlerLogStreams.push(`${logGroupArn(ctx, group)}:log-stream:${names.crawler}`);
-  }
-  const kms: PolicyStatement[] = kmsKeyArn
-    ? [
-        {
-          Sid: "UseStackKey",
-          Effect: "Allow",
-          Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-          Resource: kmsKeyArn,
-        },
-        {
-          // Glue associates the key with the log groups it writes encrypted logs to.
-          Sid: "EncryptOwnLogGroups",
-          Effect: "Allow",
-          Action: ["logs:AssociateKmsKey"],
-          Resource: [...logGroups, ...crawlerLogGroups].map((g) => logGroupArn(ctx, g)),
-        },
-      ]
-    : [];
-
-  const dynamodb: PolicyStatement[] =
-    table.mode === "scan"
-      ? [{ Sid: "ScanSourceTable", Effect: "Allow", Action: ["dynamodb:DescribeTable", "dynamodb:Scan"], Resource: tableArn }]
-      : [
-          {
-            Sid: "ExportSourceTable",
-            Effect: "Allow",
-            Action: ["dynamodb:DescribeTable", "dynamodb:ExportTableToPointInTime"],
-            Resource: tableArn,
-          },
-          { Sid: "FollowSourceTableExports", Effect: "Allow", Action: ["dynamodb:DescribeExport"], Resource: `${tableArn}/export/*` },
-          {
-            // DynamoDB writes the export with the caller's permissions and sets each object's ACL
-            // (a no-op under BucketOwnerEnforced, but still checked).
-            Sid: "StageTableExports",
-            Effect: "Allow",
-            Action: ["s3:PutObjectAcl"],
-            Resource: `${bucketArn}/${prefixes.exportStaging}/*`,
-          },
-        ];
-
   return {
-    Version: "2012-10-17",
-    Statement: [
-      ...dynamodb,
-      {
-        Sid: "ListOwnPrefixes",
-        Effect: "Allow",
-        Action: ["s3:ListBucket"],
-        Resource: bucketArn,
-        Condition: {
-          StringLike: {
-            "s3:prefix": [
-              ...ownPrefixes.flatMap((p) => [p, `${p}/*`]),
-              ATHENA_RESULTS_PREFIX,
-              `${ATHENA_RESULTS_PREFIX}*`,
-            ],
-          },
+    inputs,
+    tableArn: dynamodbTableArn(ctx, table.name),
+    bucketArn: s3BucketArn(ctx, inputs.bucket),
+    ownPrefixes: [prefixes.snapshots, prefixes.temp, ...(table.mode === "export" ? [prefixes.exportStaging] : [])],
+    encrypted: inputs.kmsKeyArn ? { roleName: inputs.roleName, securityConfiguration: inputs.securityConfiguration } : undefined,
+  };
+}
+
+function dynamodbStatements({ inputs, tableArn, bucketArn }: Scope): PolicyStatement[] {
+  const { table, names } = inputs;
+  // DescribeTable: the scan connector sizes its read rate from it, and the refresh job compares
+  // the items written with ItemCount.
+  if (table.mode === "scan") {
+    return [{ Sid: "ScanSourceTable", Effect: "Allow", Action: ["dynamodb:DescribeTable", "dynamodb:Scan"], Resource: tableArn }];
+  }
+  return [
+    {
+      Sid: "ExportSourceTable",
+      Effect: "Allow",
+      Action: ["dynamodb:DescribeTable", "dynamodb:ExportTableToPointInTime"],
+      Resource: tableArn,
+    },
+    { Sid: "FollowSourceTableExports", Effect: "Allow", Action: ["dynamodb:DescribeExport"], Resource: `${tableArn}/export/*` },
+    {
+      // DynamoDB writes the export with the caller's permissions and sets each object's ACL
+      // (DynamoDB guide, "Requesting a table export": s3:PutObjectAcl; a no-op under
+      // BucketOwnerEnforced, but still checked).
+      Sid: "StageTableExports",
+      Effect: "Allow",
+      Action: ["s3:PutObjectAcl"],
+      Resource: `${bucketArn}/${tablePrefixes(table.format, names.normalised).exportStaging}/*`,
+    },
+  ];
+}
+
+/** `a/b/c` -> `a`, `a/b`: the folders above a prefix. */
+function ancestors(prefix: string): string[] {
+  const parts = prefix.split("/");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
+}
+
+function s3Statements({ inputs, bucketArn, ownPrefixes }: Scope): PolicyStatement[] {
+  const objectKey = (key: string) => `${bucketArn}/${key}`;
+  const ancestorMarkers = [...new Set(ownPrefixes.flatMap(ancestors))].flatMap((a) => [a, `${a}/`, `${a}_$folder$`]);
+  return [
+    {
+      // Spark lists the folder it writes and the crawler the folder it crawls; the refresh job
+      // sums a snapshot's objects and prunes old ones.
+      Sid: "ListOwnPrefixes",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: bucketArn,
+      Condition: {
+        StringLike: {
+          "s3:prefix": [...ownPrefixes.flatMap((p) => [p, `${p}/*`]), ATHENA_RESULTS_PREFIX, `${ATHENA_RESULTS_PREFIX}*`],
         },
       },
-      // Athena checks the results bucket's region before it writes there.
-      { Sid: "LocateBucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: bucketArn },
-      {
-        Sid: "ReadWriteOwnObjects",
-        Effect: "Allow",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-        Resource: ownPrefixes.map((p) => `${bucketArn}/${p}/*`),
-      },
-      {
-        Sid: "WriteAthenaResults",
-        Effect: "Allow",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-        Resource: `${bucketArn}/${ATHENA_RESULTS_PREFIX}*`,
-      },
-      {
-        Sid: "ReadGlueScripts",
-        Effect: "Allow",
-        Action: ["s3:GetObject"],
-        Resource: scriptKeys.map((key) => `${bucketArn}/${key.startsWith(SCRIPTS_PREFIX) ? key : SCRIPTS_PREFIX + key}`),
-      },
-      {
-        Sid: "ShareRunProperties",
-        Effect: "Allow",
-        Action: ["glue:GetWorkflowRun", "glue:GetWorkflowRunProperties", "glue:PutWorkflowRunProperties"],
-        Resource: glueArn(ctx, `workflow/${names.workflow}`),
-      },
-      // Outside a workflow the export job names its snapshot after its own run's start time.
-      { Sid: "ReadOwnJobRuns", Effect: "Allow", Action: ["glue:GetJobRun"], Resource: glueArn(ctx, `job/${names.exportJob}`) },
-      {
-        Sid: "ReadDatabase",
-        Effect: "Allow",
-        Action: ["glue:GetDatabase"],
-        Resource: [glueCatalogArn(ctx), glueDatabaseArn(ctx, database)],
-      },
-      {
-        Sid: "MaintainSnapshotTableAndView",
-        Effect: "Allow",
-        Action: ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
-        Resource: [glueCatalogArn(ctx), glueDatabaseArn(ctx, database), ...catalogTables],
-      },
-      {
-        Sid: "MaintainSnapshotPartitions",
-        Effect: "Allow",
-        Action: [
-          "glue:GetPartition",
-          "glue:GetPartitions",
-          "glue:BatchGetPartition",
-          "glue:CreatePartition",
-          "glue:BatchCreatePartition",
-          "glue:UpdatePartition",
-          "glue:BatchUpdatePartition",
-          "glue:BatchDeletePartition",
-        ],
-        Resource: [glueCatalogArn(ctx), glueDatabaseArn(ctx, database), glueTableArn(ctx, database, names.crawlerTable)],
-      },
-      {
-        Sid: "RunViewQueries",
-        Effect: "Allow",
-        Action: ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution", "athena:GetWorkGroup"],
-        Resource: athenaWorkgroupArn(ctx, workgroup),
-      },
-      {
-        Sid: "WriteJobLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: logGroups.map((g) => `${logGroupArn(ctx, g)}:*`),
-      },
-      {
-        // The default groups may not exist yet in a fresh account; our own groups are declared.
-        Sid: "CreateDefaultLogGroups",
-        Effect: "Allow",
-        Action: ["logs:CreateLogGroup"],
-        Resource: [...logGroups.filter((g) => !g.startsWith(names.logGroupPrefix)), ...crawlerLogGroups].map((g) => logGroupArn(ctx, g)),
-      },
-      {
-        Sid: "WriteCrawlerLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: crawlerLogStreams,
-      },
-      ...kms,
-      {
-        // PutMetricData has no resource-level permissions: `*` is the only valid resource, so
-        // the grant is narrowed to Glue's namespace instead.
-        Sid: "PublishJobMetrics",
-        Effect: "Allow",
-        Action: ["cloudwatch:PutMetricData"],
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": "Glue" } },
-      },
-    ],
+    },
+    {
+      // Athena checks the results bucket's region and lists unfinished uploads of its results
+      // (Athena guide, "Access to Amazon S3": GetBucketLocation, ListBucketMultipartUploads).
+      Sid: "UseResultsBucket",
+      Effect: "Allow",
+      Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+      Resource: bucketArn,
+    },
+    {
+      // Hadoop-style writers HEAD the folder itself and keep `<folder>_$folder$` markers beside it,
+      // so the exact folder keys are granted as well as what lies below them (inferred from the
+      // S3A/EMRFS file systems Glue's S3 sink builds on).
+      Sid: "ReadWriteOwnObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      Resource: ownPrefixes.flatMap((p) => [`${p}/*`, p, `${p}_$folder$`]).map(objectKey),
+    },
+    {
+      // Creating a folder checks (HEAD) and may mark the folders above it. Only those exact marker
+      // keys: nothing below them, so other tables' objects stay out of reach (inferred, as above).
+      Sid: "MarkParentFolders",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject"],
+      Resource: ancestorMarkers.map(objectKey),
+    },
+    {
+      // Athena writes the refresh job's query results here (Athena guide, "Access to Amazon S3").
+      Sid: "WriteAthenaResults",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      Resource: objectKey(`${ATHENA_RESULTS_PREFIX}*`),
+    },
+    {
+      Sid: "ReadGlueScripts",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: inputs.scriptKeys.map((key) => objectKey(key.startsWith(SCRIPTS_PREFIX) ? key : SCRIPTS_PREFIX + key)),
+    },
+  ];
+}
+
+function glueCatalogStatements({ inputs }: Scope): PolicyStatement[] {
+  const { ctx, database, names } = inputs;
+  const catalog = glueCatalogArn(ctx);
+  const db = glueDatabaseArn(ctx, database);
+  const snapshotTable = glueTableArn(ctx, database, names.crawlerTable);
+  const view = glueTableArn(ctx, database, names.view);
+  return [
+    {
+      // Athena reads the catalog and the `default` database for every query, DDL included (Athena
+      // guide, "Configure access to databases and tables in the AWS Glue Data Catalog").
+      Sid: "ReadDatabase",
+      Effect: "Allow",
+      Action: ["glue:GetDatabase"],
+      Resource: [catalog, db, glueDatabaseArn(ctx, "default")],
+    },
+    {
+      // The crawler keeps snapshots_<table>; CREATE OR REPLACE VIEW writes the view; queries read both.
+      Sid: "MaintainSnapshotTableAndView",
+      Effect: "Allow",
+      Action: ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
+      Resource: [catalog, db, snapshotTable, view],
+    },
+    {
+      // A first-ever view that fails its read-back is dropped, never left broken.
+      Sid: "DropOwnView",
+      Effect: "Allow",
+      Action: ["glue:DeleteTable"],
+      Resource: [catalog, db, view],
+    },
+    {
+      // Crawler: adds partitions, and creates a partition index by default (Glue guide, "Generating
+      // partition indexes"). Refresh job and Athena: read and prune partitions.
+      Sid: "MaintainSnapshotPartitions",
+      Effect: "Allow",
+      Action: [
+        "glue:GetPartition",
+        "glue:GetPartitions",
+        "glue:BatchGetPartition",
+        "glue:CreatePartition",
+        "glue:BatchCreatePartition",
+        "glue:UpdatePartition",
+        "glue:BatchUpdatePartition",
+        "glue:BatchDeletePartition",
+        "glue:CreatePartitionIndex",
+        "glue:GetPartitionIndexes",
+      ],
+      Resource: [catalog, db, snapshotTable],
+    },
+  ];
+}
+
+function glueRunStatements({ inputs }: Scope): PolicyStatement[] {
+  const { ctx, names } = inputs;
+  return [
+    {
+      // The run properties carry snapshot_timestamp and snapshot_item_count between the steps.
+      Sid: "ShareRunProperties",
+      Effect: "Allow",
+      Action: ["glue:GetWorkflowRun", "glue:GetWorkflowRunProperties", "glue:PutWorkflowRunProperties"],
+      Resource: glueArn(ctx, `workflow/${names.workflow}`),
+    },
+    {
+      // The export job names a snapshot made outside a workflow after its own run; the refresh job
+      // reads the export run's duration for its metrics.
+      Sid: "ReadExportJobRuns",
+      Effect: "Allow",
+      Action: ["glue:GetJobRun"],
+      Resource: glueArn(ctx, `job/${names.exportJob}`),
+    },
+  ];
+}
+
+function athenaStatements({ inputs }: Scope): PolicyStatement[] {
+  return [
+    {
+      // The view DDL and its read-back run in the stack's workgroup only.
+      Sid: "RunViewQueries",
+      Effect: "Allow",
+      Action: [
+        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "athena:GetQueryResults",
+        "athena:StopQueryExecution",
+        "athena:GetWorkGroup",
+      ],
+      Resource: athenaWorkgroupArn(inputs.ctx, inputs.workgroup),
+    },
+  ];
+}
+
+function logsStatements({ inputs, encrypted }: Scope): PolicyStatement[] {
+  const { ctx, names, table } = inputs;
+  const arn = (group: string) => logGroupArn(ctx, group);
+  // CloudWatch Logs authorizes CreateLogGroup against `log-group:<name>:log-stream:`, the form its
+  // AccessDenied messages name, so each group is granted in both forms.
+  const bothForms = (group: string) => [arn(group), `${arn(group)}:*`];
+  // Every group below these stems is this table's own (its prefix, or its role's name).
+  const ownStems = [`${names.logGroupPrefix}/*`];
+  if (encrypted) {
+    const suffix = `${encrypted.roleName}-${encrypted.securityConfiguration}`;
+    ownStems.push(`/aws-glue/jobs-${suffix}/*`, `/aws-glue/python-jobs-${suffix}/*`);
+  }
+  const crawlerGroup = encrypted ? `/aws-glue/crawlers-role/${encrypted.roleName}-${encrypted.securityConfiguration}` : undefined;
+  const ownResources = [...ownStems.map(arn), ...(crawlerGroup ? bothForms(crawlerGroup) : [])];
+  const shared = sharedLogGroups(table);
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: ownResources,
+    },
+    {
+      // Glue creates its default groups on first use in a region.
+      Sid: "CreateDefaultLogGroups",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup"],
+      Resource: shared.flatMap(bothForms),
+    },
+    {
+      // The refresh job's (and Glue 4.0's driver) streams are named after run ids; the crawler's
+      // after the crawler.
+      Sid: "WriteDefaultLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: shared.map((g) => (g === "/aws-glue/crawlers" ? `${arn(g)}:log-stream:${names.crawler}` : `${arn(g)}:*`)),
+    },
+  ];
+  if (encrypted) {
+    statements.push({
+      // Without it Glue switches continuous logging off (Glue guide, "Security configuration with
+      // continuous logging").
+      Sid: "EncryptOwnLogGroups",
+      Effect: "Allow",
+      Action: ["logs:AssociateKmsKey"],
+      Resource: ownResources,
+    });
+  }
+  return statements;
+}
+
+function kmsStatements({ inputs }: Scope): PolicyStatement[] {
+  if (!inputs.kmsKeyArn) return [];
+  return [
+    {
+      // S3 objects (SSE-KMS), logs, bookmarks and Athena results under the stack's key.
+      Sid: "UseStackKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+      Resource: inputs.kmsKeyArn,
+    },
+  ];
+}
+
+function metricsStatements(): PolicyStatement[] {
+  return [
+    {
+      // PutMetricData has no resource-level permissions: `*` is the only valid resource, so the
+      // grant is narrowed to Glue's job metrics and this project's snapshot metrics.
+      Sid: "PublishMetrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": ["Glue", METRICS_NAMESPACE] } },
+    },
+  ];
+}
+
+/** The role's permissions by part; each part becomes one managed policy. */
+export function pipelinePolicies(inputs: PipelinePolicyInputs): Record<PolicyPart, PolicyDocument> {
+  const scope = scopeOf(inputs);
+  const doc = (...statements: PolicyStatement[][]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements.flat() });
+  return {
+    data: doc(dynamodbStatements(scope), s3Statements(scope)),
+    catalog: doc(glueCatalogStatements(scope), glueRunStatements(scope), athenaStatements(scope)),
+    logs: doc(logsStatements(scope), kmsStatements(scope), metricsStatements()),
   };
+}
+
+/** Every statement of the role, in one document (for reading and tests; AWS gets the parts). */
+export function pipelinePolicy(inputs: PipelinePolicyInputs): PolicyDocument {
+  const parts = pipelinePolicies(inputs);
+  return { Version: "2012-10-17", Statement: POLICY_PARTS.flatMap((p) => parts[p].Statement) };
+}
+
+/** How IAM counts a policy's size: its JSON without whitespace. */
+export function policySize(doc: PolicyDocument): number {
+  return JSON.stringify(doc).replace(/\s/g, "").length;
 }
 
 /** Glue assumes the pipeline role; nothing else may. */

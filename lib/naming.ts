@@ -3,7 +3,12 @@
  * The Pulumi program and the `ddbsnap` CLI both use this module, so the CLI can find a stack's
  * workflow, jobs, database and workgroup without stack outputs or the Pulumi CLI.
  * No Pulumi imports: this module is pure.
+ *
+ * DynamoDB table names run to 255 characters, more than several AWS names allow. A name that fits
+ * its limit is used as it is (so existing stacks keep their names); a longer one keeps as much as
+ * fits and ends with a hash of the whole name, so two long names that share a prefix stay apart.
  */
+import { createHash } from "crypto";
 
 /** Lowercase, every character outside [a-z0-9_] becomes `_` (the form Glue and Athena expect). */
 export function normaliseName(name: string): string {
@@ -13,6 +18,54 @@ export function normaliseName(name: string): string {
 /** Stack names go into resource names joined by `-`, so keep them to [a-z0-9-]. */
 export function normaliseStack(stack: string): string {
   return stack.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
+/**
+ * AWS's length limits for the names this program sets. Sources: the CreateXxx API references
+ * (Glue Job/Crawler/Workflow/Trigger/Classifier Name 1-255; IAM CreateRole RoleName 1-64,
+ * CreatePolicy PolicyName 1-128; EventBridge PutRule Name 1-64; CloudWatch Logs CreateLogGroup
+ * 1-512; S3 bucket names 3-63; Athena CreateWorkGroup Name 1-128; SNS topic 1-256; SQS queue 1-80;
+ * CloudWatch PutMetricAlarm AlarmName 1-255, PutDashboard 1-255) and Athena's limit of 255
+ * characters for table and view names ("Names for tables, databases, and columns").
+ */
+export const NAME_LIMITS = {
+  glue: 255,
+  glueTable: 255,
+  iamRole: 64,
+  iamPolicy: 128,
+  eventRule: 64,
+  logGroup: 512,
+  s3Bucket: 63,
+  athenaWorkgroup: 128,
+  snsTopic: 256,
+  sqsQueue: 80,
+  cloudwatchAlarm: 255,
+  cloudwatchDashboard: 255,
+} as const;
+
+/** Eight hex digits of SHA-256: stable across runs and machines. */
+export function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 8);
+}
+
+/**
+ * `stem + suffix` when it fits in `limit`; otherwise the start of `stem`, `separator`, a hash of
+ * the whole stem, then `suffix` (which is always kept whole, so `-export` stays recognisable).
+ */
+export function fitName(stem: string, suffix: string, limit: number, separator = "-"): string {
+  if (stem.length + suffix.length <= limit) return stem + suffix;
+  const hash = shortHash(stem);
+  const room = limit - suffix.length - separator.length - hash.length;
+  if (room < 1) throw new Error(`cannot fit a name ending in "${suffix}" into ${limit} characters`);
+  return `${stem.slice(0, room).replace(/[-_]+$/, "")}${separator}${hash}${suffix}`;
+}
+
+/**
+ * Pulumi auto-names a resource `<logical name>-<7 hex>`. Returns undefined (keep auto-naming, so a
+ * deployed name never changes) while that fits `limit`, else an explicit name that does.
+ */
+export function autoNameOrFit(logicalName: string, physicalStem: string, suffix: string, limit: number): string | undefined {
+  return logicalName.length + 8 <= limit ? undefined : fitName(physicalStem, suffix, limit);
 }
 
 export const NAME_PREFIX = "ddbsnap";
@@ -47,8 +100,13 @@ export function stackNames(stack: string, databaseName?: string): StackNames {
 export interface TableNames {
   /** The DynamoDB table name, as configured. */
   source: string;
-  /** Normalised name: S3 folder, view name, crawler table suffix. */
+  /**
+   * Normalised name: S3 folder, view name, crawler table suffix. At most 245 characters, so that
+   * `snapshots_<normalised>` stays within Glue's and Athena's 255.
+   */
   normalised: string;
+  /** Stem of this table's physical names: `ddbsnap-<stack>-<normalised>`. */
+  stem: string;
   workflow: string;
   exportJob: string;
   refreshJob: string;
@@ -65,20 +123,30 @@ export interface TableNames {
   logGroupPrefix: string;
 }
 
+/** The longest normalised table name, so the crawler's `snapshots_<name>` fits 255 characters. */
+export const MAX_NORMALISED_LENGTH = NAME_LIMITS.glueTable - "snapshots_".length;
+
+/** The normalised name a table's folder, view and catalog table use (see TableNames.normalised). */
+export function tableKey(table: string): string {
+  return fitName(normaliseName(table), "", MAX_NORMALISED_LENGTH, "_");
+}
+
 export function tableNames(stack: string, table: string): TableNames {
-  const normalised = normaliseName(table);
+  const normalised = tableKey(table);
   const base = `${NAME_PREFIX}-${normaliseStack(stack)}-${normalised}`;
+  const glue = (suffix: string) => fitName(base, suffix, NAME_LIMITS.glue);
   return {
     source: table,
     normalised,
-    workflow: base,
-    exportJob: `${base}-export`,
-    refreshJob: `${base}-refresh`,
-    crawler: `${base}-crawler`,
-    scheduleTrigger: `${base}-schedule`,
-    afterExportTrigger: `${base}-after-export`,
-    afterCrawlTrigger: `${base}-after-crawl`,
-    csvClassifier: `${base}-csv`,
+    stem: base,
+    workflow: glue(""),
+    exportJob: glue("-export"),
+    refreshJob: glue("-refresh"),
+    crawler: glue("-crawler"),
+    scheduleTrigger: glue("-schedule"),
+    afterExportTrigger: glue("-after-export"),
+    afterCrawlTrigger: glue("-after-crawl"),
+    csvClassifier: glue("-csv"),
     view: normalised,
     crawlerTable: `${CRAWLER_TABLE_PREFIX}${normalised}`,
     logGroupPrefix: `/aws-glue/${NAME_PREFIX}/${normaliseStack(stack)}/${normalised}`,
@@ -101,6 +169,15 @@ export function tablePrefixes(format: string, normalisedTable: string): TablePre
     temp: `tmp/${normalisedTable}`,
     exportStaging: `export-staging/${normalisedTable}`,
   };
+}
+
+/** The scripts the jobs run, from glue-scripts/ in this repository. */
+export const GLUE_SCRIPT_FILES = { export: "export_table.py", refresh: "refresh_view.py" } as const;
+export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
+
+/** Where a script is uploaded in the stack's bucket. */
+export function scriptKey(name: GlueScriptName): string {
+  return `${SCRIPTS_PREFIX}${GLUE_SCRIPT_FILES[name]}`;
 }
 
 export function s3Uri(bucket: string, key: string): string {

@@ -17,6 +17,7 @@ export const TAGGABLE_TYPES: readonly string[] = [
   "aws:s3/bucket:Bucket",
   "aws:s3/bucketObjectv2:BucketObjectv2",
   "aws:iam/role:Role",
+  "aws:iam/policy:Policy",
   "aws:glue/job:Job",
   "aws:glue/crawler:Crawler",
   "aws:glue/trigger:Trigger",

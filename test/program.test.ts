@@ -2,7 +2,18 @@ import { expect } from "chai";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordedResource, RecordingMocks, runProgram } from "../cli/mock-program";
+import {
+  attachedPolicies,
+  MOCK_ACCOUNT,
+  MOCK_REGION,
+  named,
+  ofType,
+  ProgramRun,
+  RecordedResource,
+  RecordingMocks,
+  runProgram,
+  tableRoleStatements,
+} from "../cli/mock-program";
 import type { PolicyDocument } from "../lib/iam-policy";
 
 const T = {
@@ -196,22 +207,26 @@ describe("the program, for a multi-table stack", function () {
   });
 
   describe("each table's role is scoped to that table", () => {
-    const policyOf = (roleDescriptionTable: string): PolicyDocument => {
-      const role = ofType(run, T.role).find((r) => r.inputs.description.endsWith(` ${roleDescriptionTable}`))!;
-      const policy = ofType(run, T.rolePolicy).find((p) => p.name === role.name.replace(/-role$/, "-policy"))!;
-      expect(policy.inputs.role).to.equal(`${role.name}-id`);
-      return JSON.parse(policy.inputs.policy);
-    };
+    const policyOf = (roleDescriptionTable: string): PolicyDocument => ({
+      Version: "2012-10-17",
+      Statement: tableRoleStatements(run, roleDescriptionTable).statements,
+    });
     const resourcesOf = (doc: PolicyDocument): string[] => doc.Statement.flatMap((s) => [s.Resource].flat());
 
-    it("has one role per table, assumable only by Glue", () => {
+    it("has one role per table, assumable only by Glue, with its data, catalog and logs policies attached", () => {
       const roles = ofType(run, T.role);
       expect(roles).to.have.length(3);
       for (const role of roles) {
         expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
           { Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" },
         ]);
+        expect(attachedPolicies(run, role).map((p) => p.policy.inputs.name.replace(/^ddbsnap-dev-[a-z0-9_]+-/, ""))).to.deep.equal([
+          "data",
+          "catalog",
+          "logs",
+        ]);
       }
+      expect(ofType(run, T.rolePolicy), "no inline policies: IAM caps them at 10,240 characters per role").to.deep.equal([]);
     });
 
     it("grants no action with a wildcard", () => {
@@ -222,11 +237,11 @@ describe("the program, for a multi-table stack", function () {
       }
     });
 
-    it("uses a * resource only for PutMetricData, narrowed to Glue's namespace", () => {
+    it("uses a * resource only for PutMetricData, narrowed to Glue's and the snapshot metrics' namespaces", () => {
       const starred = policyOf("Reviews").Statement.filter((s) => [s.Resource].flat().includes("*"));
       expect(starred).to.have.length(1);
       expect(starred[0].Action).to.deep.equal(["cloudwatch:PutMetricData"]);
-      expect(starred[0].Condition).to.deep.equal({ StringEquals: { "cloudwatch:namespace": "Glue" } });
+      expect(starred[0].Condition).to.deep.equal({ StringEquals: { "cloudwatch:namespace": ["Glue", "ddb-athena-snapshots"] } });
     });
 
     it("reads exactly its own DynamoDB table", () => {
@@ -241,8 +256,26 @@ describe("the program, for a multi-table stack", function () {
       const doc = policyOf("Orders");
       const objects = resourcesOf(doc).filter((r) => r.startsWith(`arn:aws:s3:::${bucket}/`));
       const keys = objects.map((r) => r.slice(`arn:aws:s3:::${bucket}/`.length));
-      expect(keys.sort()).to.deep.equal(
-        ["athena-results/*", "csv/orders/*", "glue-scripts/export_table.py", "glue-scripts/refresh_view.py", "tmp/orders/*"].sort(),
+      expect([...new Set(keys)].sort()).to.deep.equal(
+        [
+          "athena-results/*",
+          // the folders themselves and their Hadoop-style markers, for the HEAD a writer sends
+          "csv/orders/*",
+          "csv/orders",
+          "csv/orders_$folder$",
+          "tmp/orders/*",
+          "tmp/orders",
+          "tmp/orders_$folder$",
+          // only the marker keys of the parent folders: nothing below them
+          "csv",
+          "csv/",
+          "csv_$folder$",
+          "tmp",
+          "tmp/",
+          "tmp_$folder$",
+          "glue-scripts/export_table.py",
+          "glue-scripts/refresh_view.py",
+        ].sort(),
       );
       const listing = doc.Statement.find((s) => s.Action.includes("s3:ListBucket"))!;
       expect(listing.Resource).to.equal(`arn:aws:s3:::${bucket}`);
@@ -256,6 +289,7 @@ describe("the program, for a multi-table stack", function () {
       expect([...new Set(glue.map((r) => r.slice(prefix.length)))].sort()).to.deep.equal(
         [
           "catalog",
+          "database/default",
           "database/dynamodb_exports_dev",
           "job/ddbsnap-dev-reviews-export",
           "table/dynamodb_exports_dev/reviews",
@@ -266,7 +300,7 @@ describe("the program, for a multi-table stack", function () {
       const athena = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:athena:"));
       expect(athena).to.deep.equal([`arn:aws:athena:${MOCK_REGION}:${MOCK_ACCOUNT}:workgroup/ddbsnap-dev`]);
       const logs = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:logs:"));
-      expect(logs).to.include(`arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/ddbsnap/dev/reviews/output:*`);
+      expect(logs).to.include(`arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/ddbsnap/dev/reviews/*`);
       for (const arn of logs) expect(arn).to.match(/log-group:\/aws-glue\/(ddbsnap\/dev\/reviews\/|python-jobs\/|crawlers)/);
     });
   });

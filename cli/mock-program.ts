@@ -166,3 +166,13 @@ export function tableRoleStatements(run: ProgramRun, table: string): { role: Rec
   if (!role) throw new Error(`no role for table ${table}`);
   return { role, statements: attachedPolicies(run, role).flatMap((p) => p.document.Statement) };
 }
+
+/** The bucket declared under `logicalName`, and the one resource of `type` that configures it. */
+export function bucketPart(run: ProgramRun, logicalName: string, type?: string): RecordedResource {
+  const bucket = run.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.name === logicalName);
+  if (!bucket) throw new Error(`no bucket declared as ${logicalName}`);
+  if (!type) return bucket;
+  const parts = ofType(run, type).filter((r) => r.inputs.bucket === bucket.state.bucket);
+  if (parts.length !== 1) throw new Error(`expected one ${type} for bucket ${logicalName}, found ${parts.length}`);
+  return parts[0];
+}

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { attachedPolicies, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordedResource, runProgram } from "../cli/mock-program";
+import { attachedPolicies, bucketPart, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordedResource, runProgram } from "../cli/mock-program";
 import { isTaggable } from "../lib/tags";
 
 const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -138,7 +138,7 @@ describe("encryption", () => {
     });
 
     it("uses the key for the bucket's default encryption, Athena results, log groups and alerts", () => {
-      const sse = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0];
+      const sse = bucketPart(run, "snapshots-bucket", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
       expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY });
       const workgroup = ofType(run, "aws:athena/workgroup:Workgroup")[0];
       expect(workgroup.inputs.configuration.resultConfiguration.encryptionConfiguration).to.deep.equal({ encryptionOption: "SSE_KMS", kmsKeyArn: KEY });

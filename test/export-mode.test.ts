@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordingMocks, runProgram, tableRoleStatements } from "../cli/mock-program";
+import { bucketPart, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordingMocks, runProgram, tableRoleStatements } from "../cli/mock-program";
 import { ConfigError } from "../lib/config";
 
 const T = { job: "aws:glue/job:Job" };
@@ -25,7 +25,7 @@ describe("export mode (DynamoDB point-in-time export)", () => {
   let bucket: string;
   before(async () => {
     run = await runProgram({ tables: TABLES });
-    bucket = ofType(run, "aws:s3/bucket:Bucket")[0].state.bucket;
+    bucket = bucketPart(run, "snapshots-bucket").state.bucket;
   });
 
   it("passes the table ARN and a per-table staging path, and no scan arguments", () => {
@@ -62,7 +62,7 @@ describe("export mode (DynamoDB point-in-time export)", () => {
   });
 
   it("expires staged export files after a day", () => {
-    const rules = ofType(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0].inputs.rules;
+    const rules = bucketPart(run, "snapshots-bucket", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
     expect(rules.find((r: any) => r.filter?.prefix === "export-staging/")).to.deep.include({ status: "Enabled", expiration: { days: 1 } });
   });
 

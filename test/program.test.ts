@@ -4,6 +4,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import {
   attachedPolicies,
+  bucketPart,
   MOCK_ACCOUNT,
   MOCK_REGION,
   named,
@@ -41,7 +42,7 @@ describe("the program, for a multi-table stack", function () {
 
   before(async () => {
     run = await runProgram({ tables: TABLES });
-    bucket = ofType(run, T.bucket)[0].state.bucket;
+    bucket = bucketPart(run, "snapshots-bucket").state.bucket;
   });
 
   const triggersOf = (workflow: string): RecordedResource[] => ofType(run, T.trigger).filter((t) => t.inputs.workflowName === workflow);
@@ -306,27 +307,60 @@ describe("the program, for a multi-table stack", function () {
   });
 
   describe("storage guards", () => {
-    it("encrypts the bucket, blocks all public access, enforces ownership and refuses plain HTTP", () => {
-      expect(ofType(run, T.bucket)).to.have.length(1);
-      const sse = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
-      expect(sse).to.have.length(1);
-      expect(sse[0].inputs.bucket).to.equal(bucket);
-      expect(sse[0].inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
-      const block = ofType(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0];
-      expect(block.inputs).to.include({ bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-      const ownership = ofType(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")[0];
-      expect(ownership.inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
-      const policy = JSON.parse(ofType(run, "aws:s3/bucketPolicy:BucketPolicy")[0].inputs.policy);
-      const tls = policy.Statement.find((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
-      expect(tls).to.include({ Effect: "Deny", Principal: "*" });
-      expect(tls.Resource).to.deep.equal([`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]);
+    const S3 = {
+      sse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      block: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+      policy: "aws:s3/bucketPolicy:BucketPolicy",
+      lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    };
+
+    for (const logical of ["snapshots-bucket", "snapshots-access-logs"]) {
+      it(`encrypts ${logical} with SSE-S3, blocks all public access, enforces ownership and refuses plain HTTP`, () => {
+        const name = bucketPart(run, logical).state.bucket;
+        expect(bucketPart(run, logical, S3.sse).inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
+        expect(bucketPart(run, logical, S3.block).inputs).to.include({
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        });
+        expect(bucketPart(run, logical, S3.ownership).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+        const policy = JSON.parse(bucketPart(run, logical, S3.policy).inputs.policy);
+        const tls = policy.Statement.find((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
+        expect(tls).to.include({ Effect: "Deny", Principal: "*" });
+        expect(tls.Resource).to.deep.equal([`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`]);
+      });
+    }
+
+    it("has exactly those two buckets", () => {
+      expect(ofType(run, T.bucket).map((b) => b.name).sort()).to.deep.equal(["snapshots-access-logs", "snapshots-bucket"]);
     });
 
-    it("expires Athena results and scratch space, not snapshots", () => {
-      const rules = ofType(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0].inputs.rules;
+    it("records every request to the snapshot bucket in the log bucket, which only S3's log delivery may write to", () => {
+      const logBucket = bucketPart(run, "snapshots-access-logs").state.bucket;
+      const logging = ofType(run, "aws:s3/bucketLogging:BucketLogging");
+      expect(logging.map((l) => l.inputs)).to.deep.equal([{ bucket, targetBucket: logBucket, targetPrefix: "snapshots/" }]);
+      const allows = JSON.parse(bucketPart(run, "snapshots-access-logs", S3.policy).inputs.policy).Statement.filter((s: any) => s.Effect === "Allow");
+      expect(allows).to.deep.equal([
+        {
+          Sid: "S3ServerAccessLogsFromSnapshotBucket",
+          Effect: "Allow",
+          Principal: { Service: "logging.s3.amazonaws.com" },
+          Action: ["s3:PutObject"],
+          Resource: `arn:aws:s3:::${logBucket}/snapshots/*`,
+          Condition: { ArnLike: { "aws:SourceArn": `arn:aws:s3:::${bucket}` }, StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } },
+        },
+      ]);
+    });
+
+    it("expires Athena results and scratch space, not snapshots; and access logs after 90 days", () => {
+      const rules = bucketPart(run, "snapshots-bucket", S3.lifecycle).inputs.rules;
       const prefixes = rules.map((r: any) => r.filter?.prefix).filter(Boolean);
       expect(prefixes).to.include.members(["athena-results/", "tmp/"]);
       for (const p of prefixes) expect(p).to.not.match(/^(parquet|csv|json|orc|avro)\//);
+      const logRules = bucketPart(run, "snapshots-access-logs", S3.lifecycle).inputs.rules;
+      expect(logRules.find((r: any) => r.id === "expire-access-logs")).to.deep.include({ filter: {}, expiration: { days: 90 } });
     });
   });
 

@@ -85,12 +85,14 @@ export = async () => {
       stack: config.stack,
       ctx,
       topicName: shared.alertTopic,
+      deadLetterQueueName: shared.alertDeadLetterQueue,
       alertEmail: config.alertEmail,
       alertTopicArn: config.alertTopicArn,
       kmsKeyArn: config.kmsKeyArn,
       tables: pipelines.map(({ table, names }) => ({
         table: table.name,
         key: names.normalised,
+        stem: names.stem,
         exportJob: names.exportJob,
         refreshJob: names.refreshJob,
         crawler: names.crawler,
@@ -105,6 +107,8 @@ export = async () => {
     databaseName: catalog.databaseName,
     workgroupName: catalog.workgroupName,
     alertTopicArn: alerts.topicArn,
+    alertDeadLetterQueueUrl: alerts.deadLetterQueueUrl,
+    accessLogBucketName: storage.accessLogBucketName,
     tables: Object.fromEntries(
       pipelines.map(({ table, names, pipeline }) => [
         table.name,

@@ -44,6 +44,26 @@ export function jobFailureAlert(stack: string, table: string, jobNames: string[]
   };
 }
 
+/**
+ * The export job retries once (maxRetries 1), and every attempt that fails sends its own event,
+ * which carries no attempt number. So the message says plainly what happens next instead of
+ * implying the snapshot is lost: Glue names a retry's run `<first run id>_attempt_1` (inferred
+ * from observed run ids, not documented), which tells the two apart for the reader.
+ */
+export function exportFailureAlert(stack: string, table: string, jobName: string): AlertTarget {
+  const job = jobFailureAlert(stack, table, [jobName]);
+  return {
+    ...job,
+    description: `Export job of DynamoDB table ${table} (stack ${stack}) attempts that end ${FAILED_JOB_STATES.join("/")}`,
+    inputTemplate: sentence(
+      `ddb-athena-snapshots ${stack}: table ${table}: Glue job <job> ended <state>: <message> (job run <run>). ` +
+        `Glue retries a failed export once: if the run id ends in _attempt_1 this was the retry and no snapshot was made; ` +
+        `otherwise the retry is starting now, and another alert follows only if it fails too. ` +
+        `The Athena view keeps the previous snapshot until a run succeeds.`,
+    ),
+  };
+}
+
 export function crawlerFailureAlert(stack: string, table: string, crawlerName: string): AlertTarget {
   return {
     description: `Crawler of DynamoDB table ${table} (stack ${stack}) failing`,
@@ -73,6 +93,23 @@ export function lateRunAlert(stack: string, table: string, jobName: string, minu
     inputTemplate: sentence(
       `ddb-athena-snapshots ${stack}: table ${table}: Glue job <job> is still <state> after ${minutes} minutes (job run <run>).`,
     ),
+  };
+}
+
+/** Only this stack's alert rules may send to its dead-letter queue. */
+export function deadLetterQueuePolicy(queueArn: string, ruleArns: string[]): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "StackAlertRulesDeadLetter",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["sqs:SendMessage"],
+        Resource: queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+      },
+    ],
   };
 }
 

@@ -85,6 +85,8 @@ export interface StackNames {
   securityConfiguration: string;
   /** SNS topic for failure alerts (unless the stack uses an existing one). */
   alertTopic: string;
+  /** SQS queue keeping alerts EventBridge could not deliver. */
+  alertDeadLetterQueue: string;
 }
 
 export function stackNames(stack: string, databaseName?: string): StackNames {
@@ -94,6 +96,7 @@ export function stackNames(stack: string, databaseName?: string): StackNames {
     database: databaseName ?? defaultDatabaseName(stack),
     securityConfiguration: base,
     alertTopic: `${base}-alerts`,
+    alertDeadLetterQueue: `${base}-undelivered-alerts`,
   };
 }
 

@@ -28,6 +28,8 @@ export const TAGGABLE_TYPES: readonly string[] = [
   "aws:cloudwatch/eventRule:EventRule",
   "aws:sns/topic:Topic",
   "aws:kms/key:Key",
+  "aws:sqs/queue:Queue",
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
 ];
 
 export function isTaggable(type: string): boolean {

@@ -198,6 +198,31 @@ export const GUARDRAIL_RULES: GuardrailRule[] = [
       if (!t.props.kmsMasterKeyId) fail(t, "is not encrypted (no kmsMasterKeyId)");
     }
   }),
+  rule(
+    "bucket-access-logging",
+    "Every bucket records its requests with S3 server access logging, or is the log bucket others log to (AWSGuard s3-bucket-logging-enabled, cdk-nag S1).",
+    (resources, fail) => {
+      const logging = ofType(resources, "aws:s3/bucketLogging:BucketLogging");
+      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
+        const name = bucket.props.bucket;
+        // Under a preview the names may be unknown; the logging resource then depends on both buckets.
+        const covered = logging.some((l) =>
+          name !== undefined && l.props.bucket !== undefined ? l.props.bucket === name || l.props.targetBucket === name : l.dependsOn.includes(bucket.key),
+        );
+        if (!covered) fail(bucket, "has no server access logging and is no log bucket");
+      }
+    },
+  ),
+  rule("alert-targets-dead-letter", "Every EventBridge target has a dead-letter queue, so an undeliverable alert is kept (cdk-nag EventBusDLQ).", (resources, fail) => {
+    for (const t of ofType(resources, "aws:cloudwatch/eventTarget:EventTarget")) {
+      if (!t.props.deadLetterConfig?.arn) fail(t, "has no deadLetterConfig");
+    }
+  }),
+  rule("queues-encrypted", "Every SQS queue is encrypted at rest.", (resources, fail) => {
+    for (const q of ofType(resources, "aws:sqs/queue:Queue")) {
+      if (q.props.sqsManagedSseEnabled !== true && !q.props.kmsMasterKeyId) fail(q, "is not encrypted (neither sqsManagedSseEnabled nor kmsMasterKeyId)");
+    }
+  }),
 ];
 
 export function checkStack(resources: CheckedResource[], rules: GuardrailRule[] = GUARDRAIL_RULES): Violation[] {

@@ -40,14 +40,54 @@ describe("failure alerts", () => {
     expect(admin.Action).to.include("kms:PutKeyPolicy").and.include("kms:ScheduleKeyDeletion");
   });
 
-  it("matches each table's jobs ending FAILED, TIMEOUT, STOPPED or ERROR", () => {
+  it("matches each table's export and refresh jobs ending FAILED, TIMEOUT, STOPPED or ERROR, one rule each", () => {
     const jobRules = ofType(run, T.rule).filter((r) => patternOf(r)["detail-type"][0] === "Glue Job State Change");
-    expect(jobRules).to.have.length(2);
-    const reviews = jobRules.find((r) => patternOf(r).detail.jobName.includes("ddbsnap-dev-reviews-export"))!;
-    expect(patternOf(reviews)).to.deep.equal({
-      source: ["aws.glue"],
-      "detail-type": ["Glue Job State Change"],
-      detail: { jobName: ["ddbsnap-dev-reviews-export", "ddbsnap-dev-reviews-refresh"], state: ["FAILED", "TIMEOUT", "STOPPED", "ERROR"] },
+    expect(jobRules.map((r) => patternOf(r).detail.jobName).sort()).to.deep.equal([
+      ["ddbsnap-dev-orders-export"],
+      ["ddbsnap-dev-orders-refresh"],
+      ["ddbsnap-dev-reviews-export"],
+      ["ddbsnap-dev-reviews-refresh"],
+    ]);
+    for (const rule of jobRules) {
+      expect(patternOf(rule)).to.deep.include({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"] });
+      expect(patternOf(rule).detail.state).to.deep.equal(["FAILED", "TIMEOUT", "STOPPED", "ERROR"]);
+    }
+  });
+
+  it("says plainly that a failed export attempt is retried once, so a first failure is no false alarm", () => {
+    const exportTarget = ofType(run, T.target).find((t) => t.name.includes("orders-export-failed"))!;
+    const message = JSON.parse(exportTarget.inputs.inputTransformer.inputTemplate);
+    expect(message).to.contain("Glue retries a failed export once");
+    expect(message).to.contain("if the run id ends in _attempt_1 this was the retry and no snapshot was made");
+    expect(message).to.contain("another alert follows only if it fails too");
+    const refreshTarget = ofType(run, T.target).find((t) => t.name.includes("orders-job-failed"))!;
+    expect(JSON.parse(refreshTarget.inputs.inputTransformer.inputTemplate)).to.not.contain("retr");
+    const refreshJob = named(run, T.job, "ddbsnap-dev-orders-refresh");
+    expect(refreshJob.inputs.maxRetries, "the refresh job's failures are final").to.equal(0);
+  });
+
+  it("keeps an alert EventBridge cannot deliver in an SSE-encrypted dead-letter queue only these rules may write to", () => {
+    const queues = ofType(run, "aws:sqs/queue:Queue");
+    expect(queues.map((q) => q.inputs)).to.deep.equal([
+      { name: "ddbsnap-dev-undelivered-alerts", sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 },
+    ]);
+    const queueArn = queues[0].state.arn;
+    for (const t of ofType(run, T.target)) expect(t.inputs.deadLetterConfig, t.name).to.deep.equal({ arn: queueArn });
+    const [statement, ...more] = JSON.parse(ofType(run, "aws:sqs/queuePolicy:QueuePolicy")[0].inputs.policy).Statement;
+    expect(more).to.deep.equal([]);
+    expect(statement).to.deep.include({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: ["sqs:SendMessage"], Resource: queueArn });
+    expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(ofType(run, T.rule).map((r) => r.state.arn).sort());
+  });
+
+  it("raises an alarm on the topic as soon as an alert waits in the dead-letter queue", () => {
+    const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/SQS");
+    expect(alarms).to.have.length(1);
+    expect(alarms[0].inputs).to.deep.include({
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: "ddbsnap-dev-undelivered-alerts" },
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      alarmActions: [ofType(run, T.topic)[0].state.arn],
     });
   });
 
@@ -64,7 +104,7 @@ describe("failure alerts", () => {
   it("sends a readable message naming the stack, table, job, state, error and run id", () => {
     const topicArn = ofType(run, T.topic)[0].state.arn;
     const targets = ofType(run, T.target);
-    expect(targets).to.have.length(6);
+    expect(targets).to.have.length(8);
     for (const t of targets) expect(t.inputs.arn).to.equal(topicArn);
     const jobTarget = targets.find((t) => t.name.includes("orders-job-failed"))!;
     expect(jobTarget.inputs.inputTransformer.inputPaths).to.deep.equal({

@@ -114,6 +114,28 @@ function goodStack(): CheckedResource[] {
     r("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 30 }),
     r("aws:glue/trigger:Trigger", "trigger", { type: "CONDITIONAL", workflowName: "wf" }),
     r("aws:sns/topic:Topic", "topic", { kmsMasterKeyId: KEY }),
+    r("aws:s3/bucket:Bucket", "log-bucket", { bucket: "logs" }),
+    r("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "log-sse", {
+      bucket: "logs",
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    }),
+    r("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "log-pab", {
+      bucket: "logs",
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    }),
+    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "log-own", { bucket: "logs", rule: { objectOwnership: "BucketOwnerEnforced" } }),
+    r("aws:s3/bucketPolicy:BucketPolicy", "log-tls", {
+      bucket: "logs",
+      policy: JSON.stringify({
+        Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+      }),
+    }),
+    r("aws:s3/bucketLogging:BucketLogging", "access-logging", { bucket: "b", targetBucket: "logs", targetPrefix: "b/" }),
+    r("aws:sqs/queue:Queue", "dead-letters", { sqsManagedSseEnabled: true }),
+    r("aws:cloudwatch/eventTarget:EventTarget", "alert-target", { arn: "topic", deadLetterConfig: { arn: "queue" } }),
   ];
 }
 
@@ -138,6 +160,9 @@ const BAD_CASES: Record<string, (s: CheckedResource[]) => CheckedResource[]> = {
   "cost-tags": (s) => edit(s, "job", (r) => ({ ...r, tags: { project: "p" } })),
   "triggers-in-workflow": (s) => edit(s, "trigger", withProps({ workflowName: undefined })),
   "alerts-encrypted": (s) => edit(s, "topic", withProps({ kmsMasterKeyId: undefined })),
+  "bucket-access-logging": (s) => edit(s, "access-logging", withProps({ bucket: "other" })),
+  "alert-targets-dead-letter": (s) => edit(s, "alert-target", withProps({ deadLetterConfig: undefined })),
+  "queues-encrypted": (s) => edit(s, "dead-letters", withProps({ sqsManagedSseEnabled: false })),
 };
 
 describe("every guardrail rule can fail", () => {

@@ -7,9 +7,9 @@
  * narrows it instead. Each grant says why it is there, and whether AWS documents it or we infer it
  * (docs/security.md lists the same).
  *
- * The statements are split into three managed policies by service (data, catalog, logs): with a
- * 255-character table name, KMS and export mode, one inline policy would pass IAM's limit of 10,240
- * characters for a role's inline policies (IAM and AWS STS quotas).
+ * The statements are split into five managed policies (POLICY_PARTS): with a 255-character table
+ * name, KMS and export mode, one inline policy would pass IAM's limit of 10,240 characters for a
+ * role's inline policies, and one managed policy its 6,144 (IAM and AWS STS quotas).
  */
 import {
   athenaWorkgroupArn,
@@ -61,8 +61,12 @@ export interface PipelinePolicyInputs {
   kmsKeyArn?: string;
 }
 
-/** The parts of the role's permissions, each attached as its own managed policy. */
-export const POLICY_PARTS = ["data", "catalog", "logs"] as const;
+/**
+ * The parts of the role's permissions, each attached as its own managed policy of at most 6,144
+ * characters: the snapshots in S3, scratch and staging space, the source table with the
+ * workflow run and Athena, the Glue catalog, and logs with the key and metrics.
+ */
+export const POLICY_PARTS = ["snapshots", "scratch", "source", "catalog", "logs"] as const;
 export type PolicyPart = (typeof POLICY_PARTS)[number];
 
 /**
@@ -119,8 +123,8 @@ function scopeOf(inputs: PipelinePolicyInputs): Scope {
   };
 }
 
-function dynamodbStatements({ inputs, tableArn, bucketArn }: Scope): PolicyStatement[] {
-  const { table, names } = inputs;
+function dynamodbStatements({ inputs, tableArn }: Scope): PolicyStatement[] {
+  const { table } = inputs;
   // DescribeTable: the scan connector sizes its read rate from it, and the refresh job compares
   // the items written with ItemCount.
   if (table.mode === "scan") {
@@ -134,15 +138,6 @@ function dynamodbStatements({ inputs, tableArn, bucketArn }: Scope): PolicyState
       Resource: tableArn,
     },
     { Sid: "FollowSourceTableExports", Effect: "Allow", Action: ["dynamodb:DescribeExport"], Resource: `${tableArn}/export/*` },
-    {
-      // DynamoDB writes the export with the caller's permissions and sets each object's ACL
-      // (DynamoDB guide, "Requesting a table export": s3:PutObjectAcl; a no-op under
-      // BucketOwnerEnforced, but still checked).
-      Sid: "StageTableExports",
-      Effect: "Allow",
-      Action: ["s3:PutObjectAcl"],
-      Resource: `${bucketArn}/${tablePrefixes(table.format, names.normalised).exportStaging}/*`,
-    },
   ];
 }
 
@@ -152,39 +147,56 @@ function ancestors(prefix: string): string[] {
   return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
 }
 
-function s3Statements({ inputs, bucketArn, ownPrefixes }: Scope): PolicyStatement[] {
-  const objectKey = (key: string) => `${bucketArn}/${key}`;
-  const ancestorMarkers = [...new Set(ownPrefixes.flatMap(ancestors))].flatMap((a) => [a, `${a}/`, `${a}_$folder$`]);
+/** Listing and object access for some of this table's own prefixes. */
+function s3PrefixStatements({ bucketArn }: Scope, prefixes: string[], sid: string): PolicyStatement[] {
   return [
     {
       // Spark lists the folder it writes and the crawler the folder it crawls; the refresh job
       // sums a snapshot's objects and prunes old ones.
-      Sid: "ListOwnPrefixes",
+      Sid: `List${sid}`,
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: bucketArn,
-      Condition: {
-        StringLike: {
-          "s3:prefix": [...ownPrefixes.flatMap((p) => [p, `${p}/*`]), ATHENA_RESULTS_PREFIX, `${ATHENA_RESULTS_PREFIX}*`],
-        },
-      },
+      Condition: { StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}/*`]) } },
     },
     {
-      // Athena checks the results bucket's region and lists unfinished uploads of its results
-      // (Athena guide, "Access to Amazon S3": GetBucketLocation, ListBucketMultipartUploads).
+      // Hadoop-style writers HEAD the folder itself and keep `<folder>_$folder$` markers beside it,
+      // so the exact folder keys are granted as well as what lies below them (inferred from the
+      // S3A/EMRFS file systems Glue's S3 sink builds on).
+      Sid: `ReadWrite${sid}`,
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      Resource: prefixes.flatMap((p) => [`${p}/*`, p, `${p}_$folder$`]).map((key) => `${bucketArn}/${key}`),
+    },
+  ];
+}
+
+/** What every table's role needs of the bucket beyond its own prefixes. */
+function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicyStatement[] {
+  const objectKey = (key: string) => `${bucketArn}/${key}`;
+  const ancestorMarkers = [...new Set(ownPrefixes.flatMap(ancestors))].flatMap((a) => [a, `${a}/`, `${a}_$folder$`]);
+  return [
+    {
+      // Athena checks the results bucket's region, lists unfinished uploads of its results and
+      // the results prefix (Athena guide, "Access to Amazon S3").
       Sid: "UseResultsBucket",
       Effect: "Allow",
       Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
       Resource: bucketArn,
     },
     {
-      // Hadoop-style writers HEAD the folder itself and keep `<folder>_$folder$` markers beside it,
-      // so the exact folder keys are granted as well as what lies below them (inferred from the
-      // S3A/EMRFS file systems Glue's S3 sink builds on).
-      Sid: "ReadWriteOwnObjects",
+      Sid: "ListAthenaResults",
       Effect: "Allow",
-      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-      Resource: ownPrefixes.flatMap((p) => [`${p}/*`, p, `${p}_$folder$`]).map(objectKey),
+      Action: ["s3:ListBucket"],
+      Resource: bucketArn,
+      Condition: { StringLike: { "s3:prefix": [ATHENA_RESULTS_PREFIX, `${ATHENA_RESULTS_PREFIX}*`] } },
+    },
+    {
+      // Athena writes the refresh job's query results here.
+      Sid: "WriteAthenaResults",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      Resource: objectKey(`${ATHENA_RESULTS_PREFIX}*`),
     },
     {
       // Creating a folder checks (HEAD) and may mark the folders above it. Only those exact marker
@@ -195,19 +207,31 @@ function s3Statements({ inputs, bucketArn, ownPrefixes }: Scope): PolicyStatemen
       Resource: ancestorMarkers.map(objectKey),
     },
     {
-      // Athena writes the refresh job's query results here (Athena guide, "Access to Amazon S3").
-      Sid: "WriteAthenaResults",
-      Effect: "Allow",
-      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-      Resource: objectKey(`${ATHENA_RESULTS_PREFIX}*`),
-    },
-    {
       Sid: "ReadGlueScripts",
       Effect: "Allow",
       Action: ["s3:GetObject"],
       Resource: inputs.scriptKeys.map((key) => objectKey(key.startsWith(SCRIPTS_PREFIX) ? key : SCRIPTS_PREFIX + key)),
     },
   ];
+}
+
+/** Spark's scratch space and, in export mode, DynamoDB's staged export files. */
+function s3ScratchStatements(scope: Scope): PolicyStatement[] {
+  const { inputs, bucketArn } = scope;
+  const prefixes = tablePrefixes(inputs.table.format, inputs.names.normalised);
+  const statements = s3PrefixStatements(scope, scope.ownPrefixes.filter((p) => p !== prefixes.snapshots), "Scratch");
+  if (inputs.table.mode === "export") {
+    statements.push({
+      // DynamoDB writes the export with the caller's permissions and sets each object's ACL
+      // (DynamoDB guide, "Requesting a table export": s3:PutObjectAcl; a no-op under
+      // BucketOwnerEnforced, but still checked).
+      Sid: "StageTableExports",
+      Effect: "Allow",
+      Action: ["s3:PutObjectAcl"],
+      Resource: `${bucketArn}/${prefixes.exportStaging}/*`,
+    });
+  }
+  return statements;
 }
 
 function glueCatalogStatements({ inputs }: Scope): PolicyStatement[] {
@@ -382,9 +406,12 @@ function metricsStatements(): PolicyStatement[] {
 export function pipelinePolicies(inputs: PipelinePolicyInputs): Record<PolicyPart, PolicyDocument> {
   const scope = scopeOf(inputs);
   const doc = (...statements: PolicyStatement[][]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements.flat() });
+  const snapshots = tablePrefixes(inputs.table.format, inputs.names.normalised).snapshots;
   return {
-    data: doc(dynamodbStatements(scope), s3Statements(scope)),
-    catalog: doc(glueCatalogStatements(scope), glueRunStatements(scope), athenaStatements(scope)),
+    snapshots: doc(s3PrefixStatements(scope, [snapshots], "Snapshots"), s3SharedStatements(scope)),
+    scratch: doc(s3ScratchStatements(scope)),
+    source: doc(dynamodbStatements(scope), glueRunStatements(scope), athenaStatements(scope)),
+    catalog: doc(glueCatalogStatements(scope)),
     logs: doc(logsStatements(scope), kmsStatements(scope), metricsStatements()),
   };
 }

@@ -52,11 +52,11 @@ describe("export mode (DynamoDB point-in-time export)", () => {
   });
 
   it("gives the role the staging prefix, and the scan table's role none", () => {
-    const objects = policyOf(run, "Orders").find((s) => s.Sid === "ReadWriteOwnObjects")!;
+    const objects = policyOf(run, "Orders").find((s) => s.Sid === "ReadWriteScratch")!;
     expect(objects.Resource).to.include(`arn:aws:s3:::${bucket}/export-staging/orders/*`);
     const acl = policyOf(run, "Orders").find((s) => s.Action.includes("s3:PutObjectAcl"))!;
     expect(acl.Resource).to.equal(`arn:aws:s3:::${bucket}/export-staging/orders/*`);
-    const listing = policyOf(run, "Orders").find((s) => s.Sid === "ListOwnPrefixes")!;
+    const listing = policyOf(run, "Orders").find((s) => s.Sid === "ListScratch")!;
     expect(listing.Condition.StringLike["s3:prefix"]).to.include("export-staging/orders/*");
     expect(JSON.stringify(policyOf(run, "Reviews"))).to.not.contain("export-staging");
   });

@@ -1,0 +1,145 @@
+/**
+ * Offline IAM evaluation of each table role the program declares, with a maintained simulator
+ * (@cloud-copilot/iam-simulate): every request the pipeline makes must be allowed, and requests
+ * outside the table's own resources denied. The requests are listed in fixtures/iam-requests.ts.
+ */
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { expect } from "chai";
+import * as path from "path";
+import { attachedPolicies, bucketPart, MOCK_ACCOUNT, MOCK_REGION, ofType, ProgramRun, runProgram } from "../cli/mock-program";
+import { readStackFile } from "../cli/stack";
+import { parseStackConfig, rawConfigFromPulumi, TableConfig } from "../lib/config";
+import { tableKey } from "../lib/naming";
+import { PipelineFacts, pipelineRequests, SimulatedRequest } from "./fixtures/iam-requests";
+
+const KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+/** The key policy AWS gives a key by default: the account's IAM policies decide. */
+const DEFAULT_KEY_POLICY = {
+  Version: "2012-10-17",
+  Statement: [{ Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
+};
+
+async function decide(run: ProgramRun, roleArn: string, policies: { name: string; policy: any }[], request: SimulatedRequest): Promise<string> {
+  const s3Request = request.action.startsWith("s3:");
+  const response = await runSimulation(
+    {
+      identityPolicies: policies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      // The snapshot bucket's own policy (TLS only) takes part in every S3 request, as in AWS.
+      resourcePolicy: s3Request
+        ? JSON.parse(bucketPart(run, "snapshots-bucket", "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)
+        : request.action.startsWith("kms:")
+          ? DEFAULT_KEY_POLICY
+          : undefined,
+      request: {
+        action: request.action,
+        principal: roleArn,
+        resource: { accountId: MOCK_ACCOUNT, resource: request.resource },
+        contextVariables: { ...(s3Request ? { "aws:SecureTransport": "true" } : {}), ...(request.context ?? {}) },
+      },
+    },
+    {},
+  );
+  if (response.resultType === "error") {
+    throw new Error(`the simulator rejected ${request.action} on ${request.resource}: ${JSON.stringify(response.errors)}`);
+  }
+  return response.overallResult;
+}
+
+interface StackCase {
+  label: string;
+  stack: string;
+  config: Record<string, unknown>;
+}
+
+const CASES: StackCase[] = [
+  { label: "the example stack (Pulumi.dev.yaml)", stack: "dev", config: readStackFile(path.join(__dirname, ".."), "dev").values },
+  {
+    label: "a KMS + export-mode + Glue 4.0 stack",
+    stack: "prod",
+    config: {
+      kmsKeyArn: KEY,
+      tables: [
+        { name: "Orders.Events", mode: "export", glueVersion: "4.0", format: "json" },
+        { name: "Reviews", glueVersion: "4.0" },
+      ],
+    },
+  },
+];
+
+for (const { label, stack, config } of CASES) {
+  describe(`IAM simulation: ${label}`, () => {
+    let run: ProgramRun;
+    let tables: TableConfig[];
+    before(async () => {
+      run = await runProgram(config, { stack });
+      const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `ddb-athena-snapshots:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+      tables = parseStackConfig(rawConfigFromPulumi(flat), stack).tables;
+      expect(tables.length).to.be.at.least(2);
+    });
+
+    const factsFor = (table: TableConfig, other: TableConfig, roleName: string): PipelineFacts => ({
+      region: MOCK_REGION,
+      account: MOCK_ACCOUNT,
+      bucket: bucketPart(run, "snapshots-bucket").state.bucket,
+      database: `dynamodb_exports_${stack}`,
+      workgroup: `ddbsnap-${stack}`,
+      roleName,
+      securityConfiguration: `ddbsnap-${stack}`,
+      table: { name: table.name, key: tableKey(table.name), format: table.format, mode: table.mode as "scan" | "export", glueVersion: table.glueVersion },
+      other: { name: other.name, key: tableKey(other.name), format: other.format },
+      stack,
+      kmsKeyArn: config.kmsKeyArn as string | undefined,
+    });
+
+    it("allows every request each table's export job, crawler, refresh job, Athena and Glue make", async () => {
+      for (const [i, table] of tables.entries()) {
+        const role = ofType(run, "aws:iam/role:Role").find((r) => r.inputs.description.endsWith(` ${table.name}`))!;
+        const policies = attachedPolicies(run, role).map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
+        const { allowed } = pipelineRequests(factsFor(table, tables[(i + 1) % tables.length], role.state.name));
+        expect(allowed.length).to.be.greaterThan(50);
+        const refused: string[] = [];
+        for (const request of allowed) {
+          const result = await decide(run, role.state.arn, policies, request);
+          if (result !== "Allowed") refused.push(`${request.who} (${request.why}): ${request.action} on ${request.resource} -> ${result}`);
+        }
+        expect(refused, `${table.name}: requests the pipeline makes but its role may not`).to.deep.equal([]);
+      }
+    });
+
+    it("denies each role everything outside its own table's resources", async () => {
+      for (const [i, table] of tables.entries()) {
+        const role = ofType(run, "aws:iam/role:Role").find((r) => r.inputs.description.endsWith(` ${table.name}`))!;
+        const policies = attachedPolicies(run, role).map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
+        const { denied } = pipelineRequests(factsFor(table, tables[(i + 1) % tables.length], role.state.name));
+        const granted: string[] = [];
+        for (const request of denied) {
+          const result = await decide(run, role.state.arn, policies, request);
+          if (result === "Allowed") granted.push(`${request.why}: ${request.action} on ${request.resource}`);
+        }
+        expect(granted, `${table.name}: requests its role must not be able to make`).to.deep.equal([]);
+      }
+    });
+
+    it("refuses the same requests over plain HTTP, through the bucket policy", async () => {
+      const table = tables[0];
+      const role = ofType(run, "aws:iam/role:Role").find((r) => r.inputs.description.endsWith(` ${table.name}`))!;
+      const policies = attachedPolicies(run, role).map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
+      const write = pipelineRequests(factsFor(table, tables[1], role.state.name)).allowed.find((r) => r.why === "writes the snapshot")!;
+      const insecure = { ...write, context: { "aws:SecureTransport": "false" } };
+      const response = await runSimulation(
+        {
+          identityPolicies: policies,
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: JSON.parse(bucketPart(run, "snapshots-bucket", "aws:s3/bucketPolicy:BucketPolicy").inputs.policy),
+          request: { action: insecure.action, principal: role.state.arn, resource: { accountId: MOCK_ACCOUNT, resource: insecure.resource }, contextVariables: insecure.context },
+        },
+        {},
+      );
+      expect(response.resultType === "error" ? response.errors : response.overallResult).to.equal("ExplicitlyDenied");
+    });
+  });
+}

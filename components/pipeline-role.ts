@@ -14,6 +14,7 @@ export interface PipelineRoleArgs {
   workgroup: pulumi.Input<string>;
   scriptKeys: string[];
   securityConfiguration: pulumi.Input<string>;
+  dynamodbConnection?: pulumi.Input<string>;
   kmsKeyArn?: string;
 }
 
@@ -46,8 +47,8 @@ export class PipelineRole extends pulumi.ComponentResource {
     );
 
     const documents = pulumi
-      .all([args.ctx, args.bucket, args.database, args.workgroup, this.role.name, args.securityConfiguration])
-      .apply(([ctx, bucket, database, workgroup, roleName, securityConfiguration]) =>
+      .all([args.ctx, args.bucket, args.database, args.workgroup, this.role.name, args.securityConfiguration, args.dynamodbConnection])
+      .apply(([ctx, bucket, database, workgroup, roleName, securityConfiguration, dynamodbConnection]) =>
         pipelinePolicies({
           ctx,
           table: args.table,
@@ -58,6 +59,7 @@ export class PipelineRole extends pulumi.ComponentResource {
           scriptKeys: args.scriptKeys,
           roleName,
           securityConfiguration,
+          dynamodbConnection,
           kmsKeyArn: args.kmsKeyArn,
         }),
       );

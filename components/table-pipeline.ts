@@ -23,6 +23,8 @@ export interface TablePipelineArgs {
   scriptKeys: string[];
   logRetentionDays: number;
   securityConfiguration: pulumi.Input<string>;
+  /** The stack's DYNAMODB connection, for a scan on Glue 5.x (the DataFrame connector). */
+  dynamodbConnection?: pulumi.Input<string>;
   kmsKeyArn?: string;
 }
 
@@ -78,6 +80,7 @@ export class TablePipeline extends pulumi.ComponentResource {
         workgroup: args.workgroup,
         scriptKeys: args.scriptKeys,
         securityConfiguration: args.securityConfiguration,
+        dynamodbConnection: args.dynamodbConnection,
         kmsKeyArn: args.kmsKeyArn,
       },
       { parent: this },
@@ -139,6 +142,7 @@ export class TablePipeline extends pulumi.ComponentResource {
         workerType: table.workerType,
         numberOfWorkers: table.workers,
         executionClass: table.executionClass,
+        connections: this.args.dynamodbConnection ? [this.args.dynamodbConnection] : undefined,
         timeout: table.timeoutMinutes,
         // Emits "Glue Job Run Status" once a run passes this, which the late-run alert forwards.
         notificationProperty: { notifyDelayAfter: lateAfterMinutes(table) },

@@ -8,26 +8,36 @@ DynamoDB connector, writes it to
 and publishes <ts> as the workflow run property `snapshot_timestamp`, which the refresh job reads
 once the crawler has catalogued the folder.
 
-Rules this job keeps (see ../shared/design.md for the contract):
+Rules this job keeps (the contract with the program is in DEVELOPMENT.md):
 
 - Snapshot name: <ts> is the UTC start of the *workflow run*, `YYYYMMDDTHHMMSSZ`. Every attempt
   of one workflow run therefore writes the same folder. Started outside a workflow, the job uses its
   own run's start time (or the current time when it has no run id, e.g. run locally).
 - Idempotent: the target folder is purged before writing, so a retry replaces a failed attempt's
   partial output instead of adding to it.
+- Read once: on Glue 5.x a scan goes through Glue's DataFrame-based DynamoDB connector
+  (`--reader dataframe`; the job has the stack's DYNAMODB connection attached), which reads the
+  table once. The older DynamicFrame connector (Glue 4.0, and export mode, whose files it reads
+  from S3) computes a schema in a pass of its own before the write reads again.
+- Items written are counted while writing (a Spark observation), never by a second read, and
+  published as the run property `snapshot_item_count`.
 - Type conflicts: DynamoDB items need not agree on an attribute's type (a number in one item, a
-  string in another); Glue reads such an attribute as a choice type, which no output format can
-  store. Rule: every choice-typed column is cast to string, so numbers and booleans keep their exact
-  text, and nothing is dropped. The column is then a string column in Athena.
+  string in another); the DynamicFrame connector reads such an attribute as a choice type, which
+  no output format can store. Rule: every choice-typed column is cast to string, so numbers and
+  booleans keep their exact text, and nothing is dropped. The column is then a string column in
+  Athena.
 - Empty table: the snapshot folder is left empty and the job succeeds. (The crawler then adds no
-  partition; the refresh job recognises an empty snapshot folder and still moves the view.)
+  partition; the refresh job accepts that only with `snapshot_item_count` 0.)
+- The Glue job is initialised and committed (`Job.init`/`commit`): a security configuration
+  takes effect only for an initialised job.
 
 Arguments (`--name value` or `--name=value`):
   --table_name     DynamoDB table name, as in AWS
   --mode           scan | export
   --output_path    s3://<bucket>/<format>/<normalised table>
   --output_format  parquet | csv | json | orc | avro
-  scan mode:       --read_percentage (0.1..1.5), --splits (>= 1)
+  scan mode:       --read_percentage (0.1..1.5), --splits (>= 1),
+                   --reader (dataframe | dynamicframe)
   export mode:     --table_arn, --export_staging_path (s3://<bucket>/<prefix>)
   set by Glue:     --JOB_NAME, --JOB_RUN_ID, and from a workflow --WORKFLOW_NAME, --WORKFLOW_RUN_ID
 """
@@ -55,6 +65,8 @@ MAX_READ_PERCENTAGE = 1.5
 
 SNAPSHOT_PARTITION_KEY = "snapshot_timestamp"
 SNAPSHOT_RUN_PROPERTY = "snapshot_timestamp"
+ITEM_COUNT_RUN_PROPERTY = "snapshot_item_count"
+READERS = ("dataframe", "dynamicframe")
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 
 # Glue's resolveChoice action applied to every choice-typed column (see the module docstring).
@@ -62,7 +74,7 @@ TYPE_CONFLICT_RULE = "cast:string"
 
 COMMON_ARGUMENTS = ("table_name", "mode", "output_path", "output_format")
 MODE_ARGUMENTS = {
-    "scan": ("read_percentage", "splits"),
+    "scan": ("read_percentage", "splits", "reader"),
     "export": ("table_arn", "export_staging_path"),
 }
 GLUE_RUN_ARGUMENTS = ("JOB_NAME", "JOB_RUN_ID", "WORKFLOW_NAME", "WORKFLOW_RUN_ID")
@@ -164,6 +176,7 @@ class ExportConfig:
     output_format: str
     read_percentage: float | None = None  # scan mode
     splits: int | None = None  # scan mode
+    reader: str = "dynamicframe"  # scan mode: which Glue DynamoDB connector reads the table
     table_arn: str | None = None  # export mode
     staging_bucket: str | None = None  # export mode
     staging_prefix: str | None = None  # export mode
@@ -232,10 +245,14 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
         "workflow_run_id": workflow_run_id,
     }
     if mode == "scan":
+        reader = values["reader"].strip()
+        if reader not in READERS:
+            raise ArgumentError(f"--reader must be one of {', '.join(READERS)}, got {reader!r}")
         return ExportConfig(
             **common,
             read_percentage=parse_read_percentage(values["read_percentage"]),
             splits=parse_splits(values["splits"]),
+            reader=reader,
         )
 
     table_arn = values["table_arn"].strip()
@@ -274,6 +291,19 @@ def snapshot_path(output_path: str, timestamp: str) -> str:
     return f"{output_path.rstrip('/')}/{SNAPSHOT_PARTITION_KEY}={timestamp}/"
 
 
+def dataframe_reader_options(config: ExportConfig) -> dict[str, str]:
+    """Options for Glue 5's `spark.read.format("dynamodb")`. Its option names follow the
+    DynamicFrame connector's (Glue guide, "DynamoDB connector with Spark DataFrame support");
+    the read share is `dynamodb.throughput.read.ratio` there (inferred from AWS's own
+    awslabs/amazon-dynamodb-tools bulk executor, which names it as the connector's default)."""
+    return {
+        "dynamodb.input.tableName": config.table_name,
+        "dynamodb.throughput.read.ratio": str(config.read_percentage),
+        "dynamodb.splits": str(config.splits),
+        "dynamodb.consistentRead": "false",
+    }
+
+
 def connector_options(config: ExportConfig) -> dict[str, Any]:
     """Options for `create_dynamic_frame.from_options(connection_type="dynamodb", ...)`."""
     if config.mode == "scan":
@@ -294,49 +324,63 @@ def connector_options(config: ExportConfig) -> dict[str, Any]:
     }
 
 
-def write_format_options(output_format: str) -> dict[str, Any]:
-    """`format_options` for `write_dynamic_frame.from_options` per output format."""
+def writer_options(output_format: str) -> dict[str, str]:
+    """Options for Spark's DataFrameWriter per output format: snappy Parquet, gzip for the text
+    formats (Athena and the crawler read .gz transparently), a header row for CSV (so the crawler
+    can name the columns); ORC and Avro compress inside with Spark's defaults."""
     if output_format == "parquet":
-        # Glue's own Parquet writer needs no precomputed schema (no extra pass over the table)
-        # and writes nothing for an empty frame instead of failing on an empty schema.
-        return {"useGlueParquetWriter": True, "compression": "snappy"}
+        return {"compression": "snappy"}
     if output_format == "csv":
-        # A header row lets the crawler name the columns.
-        return {"writeHeader": True, "separator": ",", "quoteChar": '"'}
-    return {}  # json (one object per line), orc and avro: Glue's defaults
-
-
-def write_connection_options(path: str, output_format: str) -> dict[str, Any]:
-    """`connection_options` for the S3 sink: the folder, plus gzip for the text formats
-    (Athena and the crawler read .gz transparently; parquet, orc and avro compress inside)."""
-    options: dict[str, Any] = {"path": path}
-    if output_format in ("csv", "json"):
-        options["compression"] = "gzip"
-    return options
+        return {"header": "true", "compression": "gzip", "sep": ",", "quote": '"'}
+    if output_format == "json":
+        return {"compression": "gzip"}
+    return {}
 
 
 # --------------------------------------------------------------------------------------------
 # Thin Spark/Glue layer: the only code that needs the Glue runtime. Tests hand main() a
-# recording fake GlueContext instead of create_glue_context().
+# recording fake runtime instead of GlueRuntime.
 # --------------------------------------------------------------------------------------------
 
 
-def create_glue_context() -> Any:  # pragma: no cover - needs the Glue runtime
-    from awsglue.context import GlueContext
-    from pyspark.context import SparkContext
+class GlueRuntime:  # pragma: no cover - needs the Glue runtime
+    """The Glue job, its GlueContext and Spark session: everything that needs Glue's jars.
+    Tests hand main() a fake with the same four members."""
 
-    return GlueContext(SparkContext.getOrCreate())
+    def __init__(self, job_name: str):
+        from awsglue.context import GlueContext
+        from awsglue.job import Job
+        from pyspark.context import SparkContext
+
+        self.glue_context = GlueContext(SparkContext.getOrCreate())
+        self.spark = self.glue_context.spark_session
+        self.job = Job(self.glue_context)
+        # A security configuration takes effect only for a job that calls init (Glue guide,
+        # "Encrypting data written by AWS Glue").
+        self.job.init(job_name, {"JOB_NAME": job_name})
+
+    def count_while_writing(self, frame: Any) -> tuple[Any, Callable[[], int]]:
+        """The frame, observed: its row count is known once an action (the write) has run."""
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+
+        observation = Observation("snapshot")
+        observed = frame.observe(observation, F.count(F.lit(1)).alias("items"))
+        return observed, lambda: int(observation.get["items"])
 
 
-def read_table(glue_context: Any, options: dict[str, Any]) -> Any:
-    return glue_context.create_dynamic_frame.from_options(
-        connection_type="dynamodb", connection_options=options
+def read_source(runtime: Any, config: ExportConfig) -> Any:
+    """The table as a DataFrame. The DataFrame connector reads it once; the DynamicFrame one
+    infers a schema (a read) and resolves choice types before the write reads it again."""
+    if config.mode == "scan" and config.reader == "dataframe":
+        return (
+            runtime.spark.read.format("dynamodb").options(**dataframe_reader_options(config)).load()
+        )
+    frame = runtime.glue_context.create_dynamic_frame.from_options(
+        connection_type="dynamodb", connection_options=connector_options(config)
     )
-
-
-def resolve_type_conflicts(frame: Any) -> Any:
     # One rule for every choice-typed column, including nested ones; a no-op without conflicts.
-    return frame.resolveChoice(choice=TYPE_CONFLICT_RULE)
+    return frame.resolveChoice(choice=TYPE_CONFLICT_RULE).toDF()
 
 
 def purge_folder(glue_context: Any, path: str) -> None:
@@ -344,13 +388,9 @@ def purge_folder(glue_context: Any, path: str) -> None:
     glue_context.purge_s3_path(path, {"retentionPeriod": 0})
 
 
-def write_frame(glue_context: Any, frame: Any, path: str, output_format: str) -> None:
-    glue_context.write_dynamic_frame.from_options(
-        frame=frame,
-        connection_type="s3",
-        connection_options=write_connection_options(path, output_format),
-        format=output_format,
-        format_options=write_format_options(output_format),
+def write_frame(frame: Any, path: str, output_format: str) -> None:
+    frame.write.mode("append").format(output_format).options(**writer_options(output_format)).save(
+        path
     )
 
 
@@ -395,7 +435,7 @@ def _configure_logging() -> None:
 def main(
     argv: Sequence[str] | None = None,
     *,
-    glue_context_factory: Callable[[], Any] = create_glue_context,
+    runtime_factory: Callable[[str], Any] = GlueRuntime,
     glue: Any = None,
     s3: Any = None,
     now: Callable[[], datetime] = _utc_now,
@@ -433,34 +473,41 @@ def main(
             config.output_format,
         )
 
-    glue_context = glue_context_factory()
-    frame = resolve_type_conflicts(read_table(glue_context, connector_options(config)))
+    runtime = runtime_factory(config.job_name or "export_table")
+    frame = read_source(runtime, config)
     LOG.info("Purging %s so that a retry replaces, never adds to, an earlier attempt", target)
-    purge_folder(glue_context, target)
-    write_frame(glue_context, frame, target, config.output_format)
-
-    # Counting rows would read the whole table a second time; counting objects is one listing.
+    purge_folder(runtime.glue_context, target)
+    if frame.columns:
+        observed, items_written = runtime.count_while_writing(frame)
+        write_frame(observed, target, config.output_format)
+        items = items_written()
+    else:
+        # No item had any attribute: there is nothing to write (Parquet cannot hold no columns).
+        items = 0
     objects, size = summarise_folder(s3, target)
-    if size == 0:
+    if items == 0:
         LOG.info("Table %s is empty: the snapshot %s is empty", config.table_name, target)
     else:
-        LOG.info("Wrote %d objects (%d bytes) to %s", objects, size, target)
+        LOG.info("Wrote %d items in %d objects (%d bytes) to %s", items, objects, size, target)
 
     if config.workflow_name and config.workflow_run_id:
         glue.put_workflow_run_properties(
             Name=config.workflow_name,
             RunId=config.workflow_run_id,
-            RunProperties={SNAPSHOT_RUN_PROPERTY: timestamp},
+            RunProperties={SNAPSHOT_RUN_PROPERTY: timestamp, ITEM_COUNT_RUN_PROPERTY: str(items)},
         )
         LOG.info(
-            "Set run property %s=%s on workflow %s run %s",
+            "Set run properties %s=%s, %s=%d on workflow %s run %s",
             SNAPSHOT_RUN_PROPERTY,
             timestamp,
+            ITEM_COUNT_RUN_PROPERTY,
+            items,
             config.workflow_name,
             config.workflow_run_id,
         )
     else:
         LOG.info("Not started by a workflow: no run property to set")
+    runtime.job.commit()
     return target
 
 

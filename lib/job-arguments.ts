@@ -1,9 +1,10 @@
 /**
- * The contract between the program and the Glue scripts (README "Contract"): the arguments each
- * job gets. Pure, so tests and the CLI can compute them without Pulumi.
+ * The contract between the program and the Glue scripts (DEVELOPMENT.md, "The contract with the
+ * Glue scripts"): the arguments each job gets. Pure, so tests and the CLI can compute them
+ * without Pulumi.
  */
 import type { TableConfig } from "./config";
-import { dynamodbSplits } from "./glue-facts";
+import { dynamodbSplits, usesDataFrameConnector } from "./glue-facts";
 import { s3Uri, TableNames, tablePrefixes } from "./naming";
 
 export interface ExportJobInputs {
@@ -26,6 +27,7 @@ export function exportScriptArguments({ table, names, bucket, tableArn }: Export
   if (table.mode === "scan") {
     args["--read_percentage"] = String(table.readPercentage);
     args["--splits"] = String(dynamodbSplits(table.workerType, table.workers));
+    args["--reader"] = usesDataFrameConnector(table) ? "dataframe" : "dynamicframe";
   } else {
     if (!tableArn) throw new Error(`export mode needs the ARN of table ${table.name}`);
     args["--table_arn"] = tableArn;

@@ -87,6 +87,8 @@ export interface StackNames {
   alertTopic: string;
   /** SQS queue keeping alerts EventBridge could not deliver. */
   alertDeadLetterQueue: string;
+  /** Glue connection of type DYNAMODB that loads the DataFrame-based DynamoDB connector. */
+  dynamodbConnection: string;
 }
 
 export function stackNames(stack: string, databaseName?: string): StackNames {
@@ -97,6 +99,7 @@ export function stackNames(stack: string, databaseName?: string): StackNames {
     securityConfiguration: base,
     alertTopic: `${base}-alerts`,
     alertDeadLetterQueue: `${base}-undelivered-alerts`,
+    dynamodbConnection: `${base}-dynamodb`,
   };
 }
 

@@ -36,7 +36,8 @@ describe("export mode (DynamoDB point-in-time export)", () => {
       "--export_staging_path": `s3://${bucket}/export-staging/orders/`,
       "--output_path": `s3://${bucket}/orc/orders`,
     });
-    expect(args).to.not.have.any.keys("--read_percentage", "--splits");
+    expect(args).to.not.have.any.keys("--read_percentage", "--splits", "--reader");
+    expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs.connections ?? []).to.deep.equal([]);
     expect(named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments).to.include({ "--mode": "scan" });
   });
 

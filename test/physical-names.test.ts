@@ -14,6 +14,7 @@ const LIMIT_BY_TYPE: Record<string, number> = {
   "aws:glue/classifier:Classifier": NAME_LIMITS.glue,
   "aws:glue/securityConfiguration:SecurityConfiguration": NAME_LIMITS.glue,
   "aws:glue/catalogDatabase:CatalogDatabase": NAME_LIMITS.glue,
+  "aws:glue/connection:Connection": NAME_LIMITS.glue,
   "aws:iam/role:Role": NAME_LIMITS.iamRole,
   "aws:iam/policy:Policy": NAME_LIMITS.iamPolicy,
   "aws:cloudwatch/eventRule:EventRule": NAME_LIMITS.eventRule,

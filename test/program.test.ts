@@ -147,6 +147,18 @@ describe("the program, for a multi-table stack", function () {
       expect(args("ddbsnap-dev-reviews-export")).to.not.have.any.keys("--table_arn", "--export_staging_path");
     });
 
+    it("reads a Glue 5 scan once through the DataFrame connector and its DYNAMODB connection; Glue 4 through the DynamicFrame one", () => {
+      const [connection] = ofType(run, "aws:glue/connection:Connection");
+      expect(connection.inputs).to.deep.include({ name: "ddbsnap-dev-dynamodb", connectionType: "DYNAMODB" });
+      for (const glue5 of ["ddbsnap-dev-reviews-export", "ddbsnap-dev-orders-export"]) {
+        expect(named(run, T.job, glue5).inputs.defaultArguments["--reader"], glue5).to.equal("dataframe");
+        expect(named(run, T.job, glue5).inputs.connections, glue5).to.deep.equal(["ddbsnap-dev-dynamodb"]);
+      }
+      const glue4 = named(run, T.job, "ddbsnap-dev-click_stream_2024-export");
+      expect(glue4.inputs.defaultArguments["--reader"]).to.equal("dynamicframe");
+      expect(glue4.inputs.connections ?? []).to.deep.equal([]);
+    });
+
     it("logs to the table's own log groups: Glue 5 through its prefix, Glue 4 through continuous logging", () => {
       const glue5 = named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments;
       expect(glue5["--custom-logGroup-prefix"]).to.equal("/aws-glue/ddbsnap/dev/reviews");
@@ -294,6 +306,7 @@ describe("the program, for a multi-table stack", function () {
       expect([...new Set(glue.map((r) => r.slice(prefix.length)))].sort()).to.deep.equal(
         [
           "catalog",
+          "connection/ddbsnap-dev-dynamodb",
           "database/default",
           "database/dynamodb_exports_dev",
           "job/ddbsnap-dev-reviews-export",

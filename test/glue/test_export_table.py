@@ -18,12 +18,12 @@ from conftest import REGION, SCRIPTS_DIR
 from export_table import (
     ArgumentError,
     connector_options,
+    dataframe_reader_options,
     format_snapshot_timestamp,
     parse_job_arguments,
     read_export_config,
     snapshot_path,
-    write_connection_options,
-    write_format_options,
+    writer_options,
 )
 
 BUCKET = "ddbsnap-dev-snapshots-1234"
@@ -38,6 +38,7 @@ def scan_args(**overrides: str) -> list[str]:
         "mode": "scan",
         "read_percentage": "0.25",
         "splits": "36",
+        "reader": "dataframe",
         "output_path": OUTPUT_PATH,
         "output_format": "parquet",
         **overrides,
@@ -240,93 +241,180 @@ def test_export_connector_options():
     }
 
 
+def test_glue5_scans_use_the_dataframe_connector_with_the_read_share_as_its_ratio():
+    assert dataframe_reader_options(read_export_config(scan_args())) == {
+        "dynamodb.input.tableName": "Reviews",
+        "dynamodb.throughput.read.ratio": "0.25",
+        "dynamodb.splits": "36",
+        "dynamodb.consistentRead": "false",
+    }
+
+
+def test_the_reader_is_one_of_the_two_connectors():
+    with pytest.raises(ArgumentError, match="--reader must be one of dataframe, dynamicframe"):
+        read_export_config(scan_args(reader="spark"))
+
+
 def test_write_options_per_format():
-    assert write_format_options("parquet") == {
-        "useGlueParquetWriter": True,
-        "compression": "snappy",
-    }
-    assert write_format_options("csv")["writeHeader"] is True
-    for output_format in ("json", "orc", "avro"):
-        assert write_format_options(output_format) == {}
-    assert write_connection_options("s3://b/p/", "csv") == {
-        "path": "s3://b/p/",
+    assert writer_options("parquet") == {"compression": "snappy"}
+    assert writer_options("csv") == {
+        "header": "true",
         "compression": "gzip",
+        "sep": ",",
+        "quote": '"',
     }
-    assert write_connection_options("s3://b/p/", "json")["compression"] == "gzip"
-    assert write_connection_options("s3://b/p/", "parquet") == {"path": "s3://b/p/"}
+    assert writer_options("json") == {"compression": "gzip"}
+    for output_format in ("orc", "avro"):
+        assert writer_options(output_format) == {}
 
 
-# --- main() end to end: fake GlueContext, moto for Glue and S3 -----------------------------
+# --- main() end to end: a fake Glue runtime, moto for Glue and S3 ---------------------------
 
 
-class FakeFrame:
-    """Stands in for a DynamicFrame: rows of plain dicts. Like Glue, it reports a column whose
-    values have different types as a choice type, which the fake writer refuses."""
+class Source:
+    """The DynamoDB table (or its staged export): counts how often it is read in full."""
 
-    def __init__(self, rows: list[dict], resolved_with: str | None = None):
+    def __init__(self, rows: list[dict]):
         self.rows = rows
-        self.resolved_with = resolved_with
+        self.full_reads = 0
 
-    def choice_columns(self) -> set[str]:
-        types: dict[str, set[type]] = {}
-        for row in self.rows:
-            for column, value in row.items():
-                types.setdefault(column, set()).add(type(value))
-        return {column for column, seen in types.items() if len(seen) > 1}
+    def read(self) -> list[dict]:
+        self.full_reads += 1
+        return self.rows
+
+
+class FakeDataFrame:
+    """Stands in for a Spark DataFrame: evaluation is lazy, as in Spark, so the source is read
+    when an action (here the write) runs, not when the frame is made."""
+
+    def __init__(self, produce, columns: list[str]):
+        self._produce = produce
+        self.columns = columns
+        self.rows_written = 0
+
+    @property
+    def write(self):
+        return FakeWriter(self)
+
+
+class FakeWriter:
+    def __init__(self, frame: FakeDataFrame):
+        self.frame = frame
+        self.settings: dict = {}
+
+    def mode(self, mode):
+        self.settings["mode"] = mode
+        return self
+
+    def format(self, output_format):
+        self.settings["format"] = output_format
+        return self
+
+    def options(self, **options):
+        self.settings["options"] = options
+        return self
+
+    def save(self, path):
+        runtime = FakeRuntime.current
+        runtime.calls.append(("write", {**self.settings, "path": path}))
+        rows = self.frame._produce()
+        if any(isinstance(v, Choice) for row in rows for v in row.values()):
+            raise TypeError("cannot write choice types")
+        bucket, _, prefix = path.removeprefix("s3://").partition("/")
+        for part, row in enumerate(rows):
+            key = f"{prefix}part-{part:05d}-{runtime.attempt}.{self.settings['format']}"
+            runtime.s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(row).encode())
+        self.frame.rows_written = len(rows)
+
+
+class Choice(str):
+    """A value whose type differs from the same attribute's in another item (a choice type)."""
+
+
+class FakeDynamicFrame:
+    """Stands in for a DynamicFrame: like Glue, it reports a column whose values have different
+    types as a choice type; its schema (for resolveChoice and toDF) costs a full read."""
+
+    def __init__(self, source: Source, resolved_with: str | None = None):
+        self.source = source
+        self.resolved_with = resolved_with
 
     def resolveChoice(self, specs=None, choice="", **_ignored):  # Glue's method name
         assert specs is None, "the job resolves every choice column by one rule"
         assert choice == "cast:string"
-        choices = self.choice_columns()
-        rows = [{k: str(v) if k in choices else v for k, v in row.items()} for row in self.rows]
-        return FakeFrame(rows, resolved_with=choice)
+        return FakeDynamicFrame(self.source, resolved_with=choice)
+
+    def _rows(self) -> list[dict]:
+        rows = self.source.read()
+        types: dict[str, set[type]] = {}
+        for row in rows:
+            for column, value in row.items():
+                types.setdefault(column, set()).add(type(value))
+        choices = {column for column, seen in types.items() if len(seen) > 1}
+        cast = (lambda v: str(v)) if self.resolved_with else Choice
+        return [{k: cast(v) if k in choices else v for k, v in row.items()} for row in rows]
+
+    def toDF(self):
+        columns = sorted({c for row in self._rows() for c in row})  # the schema pass reads it all
+        return FakeDataFrame(self._rows, columns)
 
 
-class FakeGlueContext:
-    """Records the job's calls in order. purge_s3_path and the writer act on (moto) S3, naming
-    files uniquely per write as Spark does, so a missing purge would leave duplicates."""
+class FakeRuntime:
+    """GlueRuntime's four members, recording the job's calls in order. purge_s3_path and the
+    writer act on (moto) S3, naming files uniquely per attempt as Spark does, so a missing purge
+    would leave duplicates."""
+
+    current: FakeRuntime
 
     def __init__(self, rows: list[dict], attempt: str = "attempt1"):
-        self.rows = rows
+        self.source = Source(rows)
         self.attempt = attempt
         self.calls: list[tuple[str, dict]] = []
-        self.create_dynamic_frame = SimpleNamespace(from_options=self._read)
-        self.write_dynamic_frame = SimpleNamespace(from_options=self._write)
-        self._s3 = boto3.client("s3", region_name=REGION)
+        self.s3 = boto3.client("s3", region_name=REGION)
+        self.glue_context = SimpleNamespace(
+            create_dynamic_frame=SimpleNamespace(from_options=self._read_dynamic_frame),
+            purge_s3_path=self._purge,
+        )
+        self.spark = SimpleNamespace(read=SimpleNamespace(format=self._reader))
+        self.job = SimpleNamespace(commit=lambda: self.calls.append(("commit", {})))
+        FakeRuntime.current = self
 
-    def _read(self, connection_type, connection_options, **_ignored):
+    def __call__(self, job_name: str) -> FakeRuntime:
+        """Used as main()'s runtime_factory: Glue's Job is initialised with the job's name."""
+        self.calls.append(("init", {"job_name": job_name}))
+        return self
+
+    def _reader(self, source_format):
+        runtime = self
+
+        class Reader:
+            def options(self, **options):
+                self.options_given = options
+                return self
+
+            def load(self):
+                runtime.calls.append(
+                    ("read", {"format": source_format, "options": self.options_given})
+                )
+                rows = runtime.source.rows
+                return FakeDataFrame(runtime.source.read, sorted({c for row in rows for c in row}))
+
+        return Reader()
+
+    def _read_dynamic_frame(self, connection_type, connection_options, **_ignored):
         self.calls.append(("read", {"type": connection_type, "options": connection_options}))
-        return FakeFrame(self.rows)
+        return FakeDynamicFrame(self.source)
 
-    def purge_s3_path(self, s3_path, options=None, transformation_ctx=""):
+    def _purge(self, s3_path, options=None, transformation_ctx=""):
         self.calls.append(("purge", {"path": s3_path, "options": options}))
         assert options == {"retentionPeriod": 0}
         bucket, _, prefix = s3_path.removeprefix("s3://").partition("/")
-        for page in self._s3.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=prefix
-        ):
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
-                self._s3.delete_object(Bucket=bucket, Key=item["Key"])
+                self.s3.delete_object(Bucket=bucket, Key=item["Key"])
 
-    def _write(self, frame, connection_type, connection_options, format, format_options, **_):
-        self.calls.append(
-            (
-                "write",
-                {
-                    "frame": frame,
-                    "type": connection_type,
-                    "options": connection_options,
-                    "format": format,
-                    "format_options": format_options,
-                },
-            )
-        )
-        if frame.choice_columns():
-            raise TypeError(f"cannot write choice types: {sorted(frame.choice_columns())}")
-        bucket, _, prefix = connection_options["path"].removeprefix("s3://").partition("/")
-        for part, row in enumerate(frame.rows):  # an empty frame writes no files
-            key = f"{prefix}part-{part:05d}-{self.attempt}.{format}"
-            self._s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(row).encode())
+    def count_while_writing(self, frame: FakeDataFrame):
+        return frame, lambda: frame.rows_written
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
@@ -374,106 +462,129 @@ def later(hours: int):
     return lambda: datetime.now(timezone.utc) + timedelta(hours=hours)
 
 
-def test_scan_export_reads_purges_then_writes_and_publishes_the_snapshot(world):
-    context = FakeGlueContext(ROWS)
+def test_a_glue5_scan_reads_the_table_once_purges_writes_and_publishes_the_snapshot(world):
+    runtime = FakeRuntime(ROWS)
     target = export_table.main(
-        [*scan_args(), *world.workflow_args], glue_context_factory=lambda: context, now=later(5)
+        [*scan_args(), *world.workflow_args, "--JOB_NAME", "ddbsnap-dev-reviews-export"],
+        runtime_factory=runtime,
+        now=later(5),
     )
 
     expected = f"{OUTPUT_PATH}/snapshot_timestamp={world.timestamp}/"
     assert target == expected
-    assert context.names() == ["read", "purge", "write"]
-    assert context.call("read") == {
-        "type": "dynamodb",
+    assert runtime.names() == ["init", "read", "purge", "write", "commit"]
+    assert runtime.call("init") == {"job_name": "ddbsnap-dev-reviews-export"}
+    assert runtime.call("read") == {
+        "format": "dynamodb",
         "options": {
             "dynamodb.input.tableName": "Reviews",
-            "dynamodb.throughput.read.percent": "0.25",
+            "dynamodb.throughput.read.ratio": "0.25",
             "dynamodb.splits": "36",
+            "dynamodb.consistentRead": "false",
         },
     }
-    assert context.call("purge")["path"] == expected
-    write = context.call("write")
-    assert write["type"] == "s3"
-    assert write["options"] == {"path": expected}
-    assert write["format"] == "parquet"
-    assert write["format_options"] == {"useGlueParquetWriter": True, "compression": "snappy"}
-    assert write["frame"].resolved_with == "cast:string"
-    assert run_property(world) == {"snapshot_timestamp": world.timestamp}
+    assert runtime.source.full_reads == 1, "the table is read exactly once"
+    assert runtime.call("purge")["path"] == expected
+    assert runtime.call("write") == {
+        "mode": "append",
+        "format": "parquet",
+        "options": {"compression": "snappy"},
+        "path": expected,
+    }
+    assert run_property(world) == {
+        "snapshot_timestamp": world.timestamp,
+        "snapshot_item_count": "2",
+    }
     assert len(keys_under(world.s3, f"parquet/reviews/snapshot_timestamp={world.timestamp}/")) == 2
 
 
+def test_the_dynamicframe_connector_costs_a_second_read_which_is_why_glue5_avoids_it(world):
+    runtime = FakeRuntime(ROWS)
+    export_table.main(
+        [*scan_args(reader="dynamicframe"), *world.workflow_args], runtime_factory=runtime
+    )
+    assert runtime.call("read")["type"] == "dynamodb"
+    assert runtime.source.full_reads == 2
+    assert run_property(world)["snapshot_item_count"] == "2"
+
+
 def test_a_retry_of_the_same_workflow_run_replaces_the_same_snapshot(world):
-    first = FakeGlueContext(ROWS)
-    export_table.main([*scan_args(), *world.workflow_args], glue_context_factory=lambda: first)
+    first = FakeRuntime(ROWS)
+    export_table.main([*scan_args(), *world.workflow_args], runtime_factory=first)
     # A second attempt, hours later, with one more item in the table.
-    second = FakeGlueContext([*ROWS, {"id": "r3", "stars": 4}], attempt="attempt2")
+    second = FakeRuntime([*ROWS, {"id": "r3", "stars": 4}], attempt="attempt2")
     target = export_table.main(
-        [*scan_args(), *world.workflow_args],
-        glue_context_factory=lambda: second,
-        now=later(3),
+        [*scan_args(), *world.workflow_args], runtime_factory=second, now=later(3)
     )
 
-    assert (
-        target == first.call("write")["options"]["path"] == second.call("write")["options"]["path"]
-    )
+    assert target == first.call("write")["path"] == second.call("write")["path"]
     keys = keys_under(world.s3, "parquet/reviews/")
     assert len(keys) == 3, keys
     assert all(key.endswith("-attempt2.parquet") for key in keys)  # only the retry's files
     assert all(f"/snapshot_timestamp={world.timestamp}/" in key for key in keys)
-    assert run_property(world) == {"snapshot_timestamp": world.timestamp}
+    assert run_property(world) == {
+        "snapshot_timestamp": world.timestamp,
+        "snapshot_item_count": "3",
+    }
 
 
 def test_export_mode_uses_the_native_export_connector_and_csv_with_a_header(world):
-    context = FakeGlueContext(ROWS)
+    runtime = FakeRuntime(ROWS)
     export_table.main(
         [*export_args(output_format="csv", output_path=f"s3://{BUCKET}/csv/reviews"),
          *world.workflow_args],
-        glue_context_factory=lambda: context,
+        runtime_factory=runtime,
     )  # fmt: skip
 
-    assert context.call("read")["options"] == {
-        "dynamodb.export": "ddb",
-        "dynamodb.tableArn": TABLE_ARN,
-        "dynamodb.s3.bucket": BUCKET,
-        "dynamodb.s3.prefix": "export-staging/reviews",
-        "dynamodb.simplifyDDBJson": True,
+    assert runtime.call("read") == {
+        "type": "dynamodb",
+        "options": {
+            "dynamodb.export": "ddb",
+            "dynamodb.tableArn": TABLE_ARN,
+            "dynamodb.s3.bucket": BUCKET,
+            "dynamodb.s3.prefix": "export-staging/reviews",
+            "dynamodb.simplifyDDBJson": True,
+        },
     }
-    write = context.call("write")
+    write = runtime.call("write")
     assert write["format"] == "csv"
-    assert write["format_options"]["writeHeader"] is True
-    assert write["options"] == {
-        "path": f"s3://{BUCKET}/csv/reviews/snapshot_timestamp={world.timestamp}/",
-        "compression": "gzip",
-    }
+    assert write["options"]["header"] == "true"
+    assert write["options"]["compression"] == "gzip"
+    assert write["path"] == f"s3://{BUCKET}/csv/reviews/snapshot_timestamp={world.timestamp}/"
 
 
-def test_an_empty_table_gives_an_empty_snapshot_and_succeeds(world, caplog):
+def test_an_empty_table_gives_an_empty_snapshot_with_a_count_of_zero(world, caplog):
     # Files of an earlier, failed attempt of this run must not survive as the snapshot.
     stale_key = f"parquet/reviews/snapshot_timestamp={world.timestamp}/part-00000-stale.parquet"
     world.s3.put_object(Bucket=BUCKET, Key=stale_key, Body=b"stale")
-    context = FakeGlueContext([])
+    runtime = FakeRuntime([])
 
     with caplog.at_level("INFO", logger="export_table"):
-        export_table.main(
-            [*scan_args(), *world.workflow_args], glue_context_factory=lambda: context
-        )
+        export_table.main([*scan_args(), *world.workflow_args], runtime_factory=runtime)
 
-    assert context.names() == ["read", "purge", "write"]
+    assert runtime.names() == ["init", "read", "purge", "commit"]
     assert keys_under(world.s3, "parquet/reviews/") == []
-    assert run_property(world) == {"snapshot_timestamp": world.timestamp}
+    assert run_property(world) == {
+        "snapshot_timestamp": world.timestamp,
+        "snapshot_item_count": "0",
+    }
     assert "is empty" in caplog.text
 
 
 def test_attributes_with_conflicting_types_become_strings_and_keep_their_values(world):
     rows = [{"id": "r1", "stars": 5}, {"id": "r2", "stars": "five"}, {"id": "r3", "stars": 4.5}]
-    context = FakeGlueContext(rows)
-    assert FakeFrame(rows).choice_columns() == {"stars"}  # the fake writer would refuse it
+    runtime = FakeRuntime(rows)
 
-    export_table.main([*scan_args(), *world.workflow_args], glue_context_factory=lambda: context)
+    export_table.main(
+        [*scan_args(reader="dynamicframe"), *world.workflow_args], runtime_factory=runtime
+    )
 
-    written = context.call("write")["frame"]
-    assert [row["stars"] for row in written.rows] == ["5", "five", "4.5"]
-    assert [row["id"] for row in written.rows] == ["r1", "r2", "r3"]
+    written = [
+        json.loads(world.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+        for key in keys_under(world.s3, "parquet/reviews/")
+    ]
+    assert [row["stars"] for row in written] == ["5", "five", "4.5"]
+    assert [row["id"] for row in written] == ["r1", "r2", "r3"]
 
 
 def test_outside_a_workflow_the_job_runs_own_start_names_the_snapshot(aws, recording):
@@ -496,7 +607,7 @@ def test_outside_a_workflow_the_job_runs_own_start_names_the_snapshot(aws, recor
 
     target = export_table.main(
         [*scan_args(), "--JOB_NAME", "ddbsnap-dev-reviews-export", "--JOB_RUN_ID", run_id],
-        glue_context_factory=lambda: FakeGlueContext(ROWS),
+        runtime_factory=FakeRuntime(ROWS),
         glue=glue,
         now=later(7),
     )
@@ -512,7 +623,7 @@ def test_without_any_run_id_the_current_time_names_the_snapshot(aws, recording):
     glue = recording(boto3.client("glue", region_name=REGION))
     target = export_table.main(
         scan_args(),
-        glue_context_factory=lambda: FakeGlueContext(ROWS),
+        runtime_factory=FakeRuntime(ROWS),
         glue=glue,
         now=lambda: datetime(2026, 11, 23, 19, 0, 0, tzinfo=JST),
     )
@@ -521,11 +632,11 @@ def test_without_any_run_id_the_current_time_names_the_snapshot(aws, recording):
 
 
 def test_bad_arguments_exit_with_a_message_before_touching_aws():
-    def must_not_be_called():
+    def must_not_be_called(_name):
         raise AssertionError("Spark started despite bad arguments")
 
     with pytest.raises(SystemExit) as caught:
-        export_table.main(["--table_name", "Reviews"], glue_context_factory=must_not_be_called)
+        export_table.main(["--table_name", "Reviews"], runtime_factory=must_not_be_called)
     assert str(caught.value).startswith("export_table: missing required argument(s): --mode")
 
 
@@ -541,5 +652,5 @@ def test_started_by_hand_without_arguments_it_names_them_and_exits_non_zero():
     assert "missing required argument(s): --table_name, --output_path, --output_format" in (
         result.stderr
     )
-    assert "--read_percentage, --splits" in result.stderr
+    assert "--read_percentage, --splits, --reader" in result.stderr
     assert "Traceback" not in result.stderr

@@ -3,6 +3,7 @@
  * both from lib/estimate.ts. Pure.
  */
 import type { TableConfig } from "../lib/config";
+import { sourceReadsPerRun } from "../lib/glue-facts";
 import {
   Assumptions,
   BillingMode,
@@ -53,7 +54,13 @@ export interface EstimateReport {
 }
 
 export function jobShape(table: TableConfig): JobShape {
-  return { workerType: table.workerType, workers: table.workers, readPercentage: table.readPercentage };
+  return {
+    workerType: table.workerType,
+    workers: table.workers,
+    readPercentage: table.readPercentage,
+    // The scan column prices a scan with this table's Glue version, even in export mode.
+    sourceReads: sourceReadsPerRun({ mode: "scan", glueVersion: table.glueVersion }),
+  };
 }
 
 export function renderEstimate(report: EstimateReport): string[] {
@@ -83,7 +90,11 @@ export function renderEstimate(report: EstimateReport): string[] {
       `${e.scan.boundBy}: ${(e.scan.bytesPerSecond / MIB).toFixed(1)} MiB/s`,
       `export ${duration(e.export.waitSeconds)} + read ${duration(e.export.readSeconds)}`,
     ],
-    ["DynamoDB reads", `${count(e.scan.readUnits)} read units at ${scanRate}`, "none (reads the backup)"],
+    [
+      "DynamoDB reads",
+      `${count(e.scan.readUnits)} read units at ${scanRate}${e.scan.sourceReads > 1 ? ` (reads the table ${e.scan.sourceReads}×)` : ""}`,
+      "none (reads the backup)",
+    ],
     [
       "DynamoDB charge",
       facts.billingMode === "PAY_PER_REQUEST" ? usd(e.scan.dynamodb) : `${usd(0)} (capacity already paid for)`,
@@ -125,6 +136,11 @@ export function renderEstimate(report: EstimateReport): string[] {
   lines.push("");
   lines.push("Assumptions (flags change them):");
   lines.push("  scans read eventually consistent: one RCU reads 8 KiB a second, half a read unit per 4 KiB");
+  lines.push(
+    e.scan.sourceReads > 1
+      ? `  Glue ${table.glueVersion}'s DynamicFrame connector reads the table ${e.scan.sourceReads}× (a schema pass, then the write; awslabs/amazon-dynamodb-tools #81, #162): Glue 5.0 reads it once`
+      : "  a scan reads the table once (Glue 5's DataFrame connector)",
+  );
   lines.push(`  on-demand tables count as ${count(assumptions.onDemandRcu)} RCU (AWS's rule for the Glue DynamoDB connector)`);
   lines.push(`  every worker but the driver reads and writes ${count(assumptions.glueBytesPerSecondPerDpu / MIB, 1)} MiB/s per DPU (--glue-mib-per-dpu)`);
   lines.push(`  a DynamoDB export takes ${duration(assumptions.exportWaitSeconds)}, billed while the job waits for it (--export-minutes)`);

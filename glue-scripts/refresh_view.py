@@ -376,18 +376,22 @@ def run_athena_query(
     athena: Any,
     sql: str,
     workgroup: str,
+    database: str,
     sleep: Callable[[float], None],
     timeout: float = POLL_TIMEOUT,
 ) -> str:
     """Run one statement in the workgroup and wait for it; returns the query execution id.
 
-    The workgroup enforces its result location, so none is passed. Raises RefreshError with
-    Athena's StateChangeReason if the query fails or is cancelled, or if it outlasts `timeout`
-    seconds (it is then stopped).
+    The stack's database is the query's context, so Athena resolves names there rather than in
+    `default`. The workgroup enforces its result location, so none is passed. Raises
+    RefreshError with Athena's StateChangeReason if the query fails or is cancelled, or if it
+    outlasts `timeout` seconds (it is then stopped).
     """
-    query_id = athena.start_query_execution(QueryString=sql, WorkGroup=workgroup)[
-        "QueryExecutionId"
-    ]
+    query_id = athena.start_query_execution(
+        QueryString=sql,
+        WorkGroup=workgroup,
+        QueryExecutionContext={"Catalog": "AwsDataCatalog", "Database": database},
+    )["QueryExecutionId"]
     LOG.info("Started Athena query %s in workgroup %s: %s", query_id, workgroup, sql)
     waited = 0.0
     delay: float | None = None
@@ -578,7 +582,9 @@ def main(
         return result
 
     sql = build_view_sql(config.database, config.table, timestamp)
-    result.query_execution_id = run_athena_query(athena, sql, config.workgroup, sleep)
+    result.query_execution_id = run_athena_query(
+        athena, sql, config.workgroup, config.database, sleep
+    )
     LOG.info("View %s.%s now shows snapshot %s", config.database, config.table, timestamp)
 
     result.pruned = prune_snapshots(glue, s3, config, timestamp, now())

@@ -376,6 +376,14 @@ def test_moves_the_view_then_prunes_exactly_the_expired_snapshots(world, recordi
     ] == [2]
 
 
+def test_every_query_runs_in_the_stacks_database_so_athena_resolves_names_there(world, recording):
+    athena = recording(world.athena)
+    world.run(athena=athena)
+    (start,) = athena.calls_to("start_query_execution")
+    assert start["QueryExecutionContext"] == {"Catalog": "AwsDataCatalog", "Database": DATABASE}
+    assert start["WorkGroup"] == WORKGROUP
+
+
 def test_partitions_are_deleted_in_batches_of_25(world, recording):
     expired = [f"202610{day:02d}T000000Z" for day in range(1, 31)]
     for timestamp in expired:

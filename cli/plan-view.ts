@@ -5,7 +5,7 @@
  */
 import type { StackConfig, TableConfig } from "../lib/config";
 import { tableNames, TableNames } from "../lib/naming";
-import type { RecordedResource } from "./mock-program";
+import type { RecordedResource } from "../harness/mock-program";
 
 export interface PlannedResource {
   /** `aws.glue.Job`: the class the program declares it with. */

@@ -1,5 +1,5 @@
 /** Adapts resources recorded under Pulumi mocks to what the guardrail rules check. */
-import type { RecordedResource } from "../cli/mock-program";
+import type { RecordedResource } from "../harness/mock-program";
 import { CheckedResource, effectiveTags } from "./rules";
 
 export function checkedFromMocks(resources: RecordedResource[]): CheckedResource[] {

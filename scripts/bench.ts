@@ -4,7 +4,7 @@
  * assertions: run with `npm run bench`.
  */
 import { parseStackConfig } from "../lib/config";
-import { runProgram } from "../cli/mock-program";
+import { runProgram } from "../harness/mock-program";
 
 function tables(n: number): object[] {
   const formats = ["parquet", "csv", "json", "orc", "avro"];

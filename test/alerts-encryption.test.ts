@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { attachedPolicies, bucketPart, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordedResource, runProgram } from "../cli/mock-program";
+import { attachedPolicies, bucketPart, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordedResource, runProgram } from "../harness/mock-program";
 import { isTaggable } from "../lib/tags";
 
 const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";

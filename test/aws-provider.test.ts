@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { RecordingMocks, runProgram } from "../cli/mock-program";
+import { RecordingMocks, runProgram } from "../harness/mock-program";
 import { awsProviderSettings } from "../lib/aws-provider";
 
 const ROLE = "arn:aws:iam::210987654321:role/deployer";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { bucketPart, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordingMocks, runProgram, tableRoleStatements } from "../cli/mock-program";
+import { bucketPart, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordingMocks, runProgram, tableRoleStatements } from "../harness/mock-program";
 import { ConfigError } from "../lib/config";
 
 const T = { job: "aws:glue/job:Job" };

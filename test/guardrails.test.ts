@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { ofType, runProgram } from "../cli/mock-program";
+import { ofType, runProgram } from "../harness/mock-program";
 import { readStackFile } from "../cli/stack";
 import { checkedFromMocks } from "../policy/mocked-stack";
 import { checkedFromPolicy, policies } from "../policy/policies";

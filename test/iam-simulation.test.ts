@@ -6,7 +6,7 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 import * as path from "path";
-import { attachedPolicies, bucketPart, MOCK_ACCOUNT, MOCK_REGION, ofType, ProgramRun, runProgram } from "../cli/mock-program";
+import { attachedPolicies, bucketPart, MOCK_ACCOUNT, MOCK_REGION, ofType, ProgramRun, runProgram } from "../harness/mock-program";
 import { readStackFile } from "../cli/stack";
 import { parseStackConfig, rawConfigFromPulumi, TableConfig } from "../lib/config";
 import { tableKey } from "../lib/naming";

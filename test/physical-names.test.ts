@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ofType, ProgramRun, RecordedResource, runProgram } from "../cli/mock-program";
+import { ofType, ProgramRun, RecordedResource, runProgram } from "../harness/mock-program";
 import { IAM_LIMITS, policySize } from "../lib/iam-policy";
 import { fitName, NAME_LIMITS, tableKey, tableNames } from "../lib/naming";
 

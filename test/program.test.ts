@@ -14,7 +14,7 @@ import {
   RecordingMocks,
   runProgram,
   tableRoleStatements,
-} from "../cli/mock-program";
+} from "../harness/mock-program";
 import type { PolicyDocument } from "../lib/iam-policy";
 
 const T = {

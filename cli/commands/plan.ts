@@ -10,7 +10,7 @@ import { stackNames } from "../../lib/naming";
 import { Command, CommandContext, stackDir, stackName } from "../command";
 import { EXIT } from "../errors";
 import { columns } from "../format";
-import type { ProgramRun } from "../mock-program";
+import type { ProgramRun } from "../../harness/mock-program";
 import { PlannedResource, planView, workflowMermaid } from "../plan-view";
 import { namespaceValues, PROJECT_DIR, readStackFile } from "../stack";
 
@@ -37,7 +37,7 @@ Options:
     const stack = stackName(ctx);
     const file = readStackFile(stackDir(ctx), stack);
     // Loaded here, not at the top: Pulumi takes a moment to load and no other command needs it.
-    const { runProgram } = require("../mock-program") as typeof import("../mock-program");
+    const { runProgram } = require("../../harness/mock-program") as typeof import("../../harness/mock-program");
     const run: ProgramRun = await runProgram(file.values, { stack });
     // The program has accepted the config, so this cannot throw; it gives the tables in order.
     const config = parseStackConfig(namespaceValues(file), stack);

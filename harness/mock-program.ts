@@ -1,9 +1,11 @@
 /**
  * Runs the real program (index.ts) under Pulumi's mocks with a given stack config and records
- * every resource it declares. Used by `ddbsnap plan` and by the tests.
+ * every resource it declares. A harness shared by `ddbsnap plan`, the tests, the guardrail suite
+ * and the bench; its one reach into Pulumi's internals is fenced in pulumi-internals.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { waitForPendingRegistrations } from "./pulumi-internals";
 
 export const PROJECT = "ddb-athena-snapshots";
 export const MOCK_ACCOUNT = "123456789012";
@@ -101,12 +103,6 @@ async function resolveDeep(value: unknown): Promise<unknown> {
   return value;
 }
 
-/** Waits until every resource registration the program started has reached the mocks. */
-async function settle(): Promise<void> {
-  // waitForRPCs is internal to @pulumi/pulumi (pinned to 3.248.x); it is what `disconnect` awaits.
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
-  await settings.waitForRPCs();
-}
 
 export const PROGRAM_PATH = path.join(__dirname, "..", "index.ts");
 
@@ -132,7 +128,7 @@ export async function runProgram(
   const exported = require(PROGRAM_PATH) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
   const program = typeof exported === "function" ? await exported() : exported;
   const outputs = (await resolveDeep(program)) as Record<string, unknown>;
-  await settle();
+  await waitForPendingRegistrations();
   return { resources: mocks.resources, outputs };
 }
 

@@ -1,38 +1,12 @@
 /**
  * Cost-allocation tags. `project` and `stack` come from the AWS provider's default tags; table
- * components add `table`. Pure.
+ * components add `table`. Pure. The list of taggable types lives with the policy pack, which must
+ * be self-contained (policy/taggable.ts); the program reads it from there.
  */
+export { isTaggable, TAGGABLE_TYPES } from "../policy/taggable";
 
 export const PROJECT_TAG_VALUE = "ddb-athena-snapshots";
 
 export function stackTags(stack: string): Record<string, string> {
   return { project: PROJECT_TAG_VALUE, stack };
-}
-
-/**
- * Resource types this program declares that accept `tags` (checked against the @pulumi/aws typings
- * by test/guardrails.test.ts). Tags must not be set on the others: the provider rejects them.
- */
-export const TAGGABLE_TYPES: readonly string[] = [
-  "aws:s3/bucket:Bucket",
-  "aws:s3/bucketObjectv2:BucketObjectv2",
-  "aws:iam/role:Role",
-  "aws:iam/policy:Policy",
-  "aws:glue/job:Job",
-  "aws:glue/crawler:Crawler",
-  "aws:glue/trigger:Trigger",
-  "aws:glue/workflow:Workflow",
-  "aws:glue/connection:Connection",
-  "aws:glue/catalogDatabase:CatalogDatabase",
-  "aws:athena/workgroup:Workgroup",
-  "aws:cloudwatch/logGroup:LogGroup",
-  "aws:cloudwatch/eventRule:EventRule",
-  "aws:sns/topic:Topic",
-  "aws:kms/key:Key",
-  "aws:sqs/queue:Queue",
-  "aws:cloudwatch/metricAlarm:MetricAlarm",
-];
-
-export function isTaggable(type: string): boolean {
-  return TAGGABLE_TYPES.includes(type);
 }

@@ -3,7 +3,7 @@
  * resources. The same functions back the unit tests (over Pulumi mocks) and the @pulumi/policy
  * pack in policy/index.ts (over a real `pulumi preview`). No Pulumi imports.
  */
-import { isTaggable } from "../lib/tags";
+import { isTaggable } from "./taggable";
 
 /** A resource as the rules see it, whichever side (mocks or policy pack) produced it. */
 export interface CheckedResource {

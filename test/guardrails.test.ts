@@ -3,7 +3,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { ofType, runProgram } from "../harness/mock-program";
 import { readStackFile } from "../cli/stack";
-import { checkedFromMocks } from "../policy/mocked-stack";
+import { checkedFromMocks } from "./helpers/mocked-stack";
 import { checkedFromPolicy, policies } from "../policy/policies";
 import { CheckedResource, checkStack, GUARDRAIL_RULES } from "../policy/rules";
 import { FORMATS, MODES } from "../lib/config";
@@ -254,6 +254,18 @@ describe("the taggable-type list matches the AWS provider's typings", () => {
     }
     for (const type of TAGGABLE_TYPES.filter((t) => !types.includes(t))) {
       expect.fail(`${type} is listed as taggable but the stack never declares it`);
+    }
+  });
+});
+
+describe("the policy pack is self-contained", () => {
+  it("imports nothing from outside policy/ and has its own lockfile, so `npm ci` there is enough", () => {
+    const { readdirSync, existsSync } = require("fs") as typeof import("fs");
+    const dir = path.join(ROOT, "policy");
+    expect(existsSync(path.join(dir, "package-lock.json"))).to.equal(true);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+      const imports = [...readFileSync(path.join(dir, file), "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
+      for (const spec of imports) expect(spec, `${file} imports ${spec}`).to.satisfy((s: string) => s.startsWith("./") || s.startsWith("@pulumi/"));
     }
   });
 });

@@ -1,6 +1,6 @@
 /** Adapts resources recorded under Pulumi mocks to what the guardrail rules check. */
-import type { RecordedResource } from "../harness/mock-program";
-import { CheckedResource, effectiveTags } from "./rules";
+import type { RecordedResource } from "../../harness/mock-program";
+import { CheckedResource, effectiveTags } from "../../policy/rules";
 
 export function checkedFromMocks(resources: RecordedResource[]): CheckedResource[] {
   const providers = new Map(resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.name, r]));

@@ -7,60 +7,32 @@ import { parseArgs } from "util";
 import { Command, CommandContext, GLOBAL_HELP, GLOBAL_OPTIONS } from "./command";
 import { EXIT, explain, UsageError } from "./errors";
 import { CliIo, processIo } from "./io";
+import { COMMAND_MANIFEST, CommandName } from "./manifest";
 
-interface Entry {
-  summary: string;
-  usage: string;
-  load: () => Command;
-}
-
-const COMMANDS: Record<string, Entry> = {
-  plan: {
-    usage: "plan [--mermaid]",
-    summary: "what the stack would create, offline (Pulumi mocks, no AWS)",
-    load: () => require("./commands/plan").plan,
-  },
-  run: {
-    usage: "run <table> [--wait]",
-    summary: "start the table's workflow run; --wait follows it to the end",
-    load: () => require("./commands/run").run,
-  },
-  status: {
-    usage: "status [<table>] [--last n]",
-    summary: "the last runs of each workflow: start, duration, state, snapshot, failed step",
-    load: () => require("./commands/status").status,
-  },
-  snapshots: {
-    usage: "snapshots <table>",
-    summary: "the table's snapshots, newest first, with their size, and which one the view shows",
-    load: () => require("./commands/snapshots").snapshots,
-  },
-  query: {
-    usage: 'query "<sql>" [--format table|csv|json]',
-    summary: "run SQL in the stack's Athena workgroup and print every row",
-    load: () => require("./commands/query").query,
-  },
-  estimate: {
-    usage: "estimate <table>",
-    summary: "time and cost of one snapshot run, scan versus export",
-    load: () => require("./commands/estimate").estimate,
-  },
+/** Each command's module, loaded only when that command runs. */
+const LOADERS: Record<CommandName, () => Command> = {
+  plan: () => require("./commands/plan").plan,
+  run: () => require("./commands/run").run,
+  status: () => require("./commands/status").status,
+  snapshots: () => require("./commands/snapshots").snapshots,
+  query: () => require("./commands/query").query,
+  estimate: () => require("./commands/estimate").estimate,
 };
 
-export const COMMAND_NAMES = Object.keys(COMMANDS);
+export const COMMAND_NAMES = Object.keys(COMMAND_MANIFEST) as CommandName[];
 
 export const EXIT_CODES_HELP = `Exit codes: 0 ok; 1 the run or query failed (or had not finished when watching stopped);
 2 usage or stack config error; 3 AWS error, no credentials or endpoint unreachable; 4 a bug in ddbsnap.`;
 
 export function mainHelp(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const entries = Object.values(COMMAND_MANIFEST);
   return [
     "ddbsnap: operate the DynamoDB-to-Athena snapshot workflows of a ddb-athena-snapshots stack.",
     "",
     "Usage: ddbsnap <command> [options]        (ddbsnap <command> --help for more)",
     "",
     "Commands:",
-    ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...entries.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     "",
     GLOBAL_HELP,
     "",
@@ -96,11 +68,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.out(mainHelp());
       return name === undefined ? EXIT.USAGE : EXIT.OK;
     }
-    const entry = COMMANDS[name];
-    if (!entry) {
-      throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(", ")}. See: ddbsnap --help`);
+    if (!(name in LOADERS)) {
+      throw new UsageError(`Unknown command "${name}". Commands: ${COMMAND_NAMES.join(", ")}. See: ddbsnap --help`);
     }
-    const command = entry.load();
+    const command = LOADERS[name as CommandName]();
     const { options, positionals } = parseCommandLine(name, command, rest);
     if (options.help) {
       io.out(commandHelp(command));

@@ -6,7 +6,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Assumptions, BillingMode, DEFAULT_ASSUMPTIONS, DEFAULT_PRICES, EstimateInputError, GIB, MIB, Prices, TableFacts } from "../../lib/estimate";
 import { dynamodbClient } from "../aws";
-import { Command, CommandContext, OptionSpecs, stackOf, targetOf } from "../command";
+import { Command, CommandContext, stackOf, targetOf } from "../command";
+import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { PRICE_FLAGS, renderEstimate } from "../estimate-view";
 import { findTable } from "../stack";
@@ -36,11 +37,9 @@ function positiveNumber(ctx: CommandContext, flag: string, allowZero = false): n
   return value;
 }
 
-const priceOptions: OptionSpecs = Object.fromEntries(Object.values(PRICE_FLAGS).map(({ flag }) => [flag, { type: "string" as const }]));
 
 export const estimate: Command = {
-  usage: "estimate <table>",
-  summary: "Estimate the time and cost of one snapshot run, scan versus export",
+  ...COMMAND_MANIFEST.estimate,
   help: `Reads the table's size, item count, billing mode and provisioned read capacity (DynamoDB
 DescribeTable) and prints, for the workers, worker type and readPercentage in the stack config: how
 long a scan takes and what limits it, the read units it consumes, Glue DPU-hours and cost with
@@ -54,8 +53,6 @@ Options:
 ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
   .map((key) => `  --${`${PRICE_FLAGS[key].flag} <usd>`.padEnd(26)}${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key]})`)
   .join("\n")}`,
-  options: { ...priceOptions, "size-gb": { type: "string" }, "glue-mib-per-dpu": { type: "string" }, "export-minutes": { type: "string" } },
-  positionals: { min: 1, max: 1, names: "<table>" },
 
   async run(ctx: CommandContext): Promise<number> {
     const stack = stackOf(ctx);

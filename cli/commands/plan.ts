@@ -8,6 +8,7 @@ import { parseStackConfig } from "../../lib/config";
 import { dynamodbSplits } from "../../lib/glue-facts";
 import { stackNames } from "../../lib/naming";
 import { Command, CommandContext, stackDir, stackName } from "../command";
+import { COMMAND_MANIFEST } from "../manifest";
 import { EXIT } from "../errors";
 import { columns } from "../format";
 import type { ProgramRun } from "../../harness/mock-program";
@@ -22,16 +23,13 @@ function resourceLines(resources: PlannedResource[]): string[] {
 }
 
 export const plan: Command = {
-  usage: "plan [--mermaid]",
-  summary: "Print what the stack would create, offline: the real program runs under Pulumi's mocks, no AWS calls",
+  ...COMMAND_MANIFEST.plan,
   help: `Reads Pulumi.<stack>.yaml, runs the program (index.ts) under Pulumi's mocks and prints, per table,
 the AWS resources it would declare with their physical names, the shared ones, and each workflow as
 a Mermaid graph. A config error prints the program's validation message and exits 2.
 
 Options:
   --mermaid   print only the Mermaid graph (paste it into a Markdown file or mermaid.live)`,
-  options: { mermaid: { type: "boolean" } },
-  positionals: { min: 0, max: 0, names: "" },
 
   async run(ctx: CommandContext): Promise<number> {
     const stack = stackName(ctx);

@@ -7,6 +7,7 @@ import type { AthenaClient, ResultSet } from "@aws-sdk/client-athena";
 import { allPages, athenaClient } from "../aws";
 import { failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../athena-results";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
+import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { bytes, duration, plural } from "../format";
 import { whenMissing } from "./shared";
@@ -25,8 +26,7 @@ export async function resultPages(athena: AthenaClient, queryId: string, pageSiz
 }
 
 export const query: Command = {
-  usage: 'query "<sql>" [--format table|csv|json]',
-  summary: "Run SQL in the stack's Athena workgroup and print every row",
+  ...COMMAND_MANIFEST.query,
   help: `Runs <sql> in the workgroup ddbsnap-<stack>, with the stack's Glue database as the default (so
 SELECT * FROM reviews works), waits for it, and prints all its rows. Results go to standard output;
 the row count, data scanned and query id go to standard error. A failed query prints Athena's
@@ -34,8 +34,6 @@ reason and exits 1.
 
 Options:
   --format <f>   table (default), csv (RFC 4180, NULL as empty) or json (an array of objects)`,
-  options: { format: { type: "string" } },
-  positionals: { min: 1, max: 1, names: '"<sql>", quoted as one argument' },
 
   async run(ctx: CommandContext): Promise<number> {
     const format = (ctx.options.format ?? "table") as Format;

@@ -5,6 +5,7 @@
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
 import { glueClient } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
+import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { duration } from "../format";
 import { StackTable, findTable } from "../stack";
@@ -60,8 +61,7 @@ export function followedReport(followed: Followed, { table, names }: StackTable,
 }
 
 export const run: Command = {
-  usage: "run <table> [--wait] [--timeout-minutes n]",
-  summary: "Start the table's workflow run now; with --wait, follow it to the end",
+  ...COMMAND_MANIFEST.run,
   help: `Starts the workflow ddbsnap-<stack>-<table> (export job → crawler → refresh job), exactly as its
 schedule would. <table> is the DynamoDB name or its normalised form (Reviews or reviews).
 
@@ -69,8 +69,6 @@ Options:
   --wait                 follow the run, printing each step's state as it changes, until it ends;
                          exit 0 only if every step succeeded, and print the snapshot it made
   --timeout-minutes <n>  with --wait: stop watching after n minutes (exit 1; the run goes on)`,
-  options: { wait: { type: "boolean" }, "timeout-minutes": { type: "string" } },
-  positionals: { min: 1, max: 1, names: "<table>" },
 
   async run(ctx: CommandContext): Promise<number> {
     const stack = stackOf(ctx);

@@ -8,6 +8,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
 import { allPages, glueClient, s3Client } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
+import { COMMAND_MANIFEST } from "../manifest";
 import { AwsError, awsCall, EXIT } from "../errors";
 import { bytes, columns, count, plural } from "../format";
 import { parseS3Location, viewSnapshot, viewSql } from "../presto-view";
@@ -58,13 +59,10 @@ async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Pro
 }
 
 export const snapshots: Command = {
-  usage: "snapshots <table>",
-  summary: "List the table's snapshots, newest first, with their size in S3, marking the one the view shows",
+  ...COMMAND_MANIFEST.snapshots,
   help: `Lists the partitions of <database>.snapshots_<table> (one per snapshot), newest first, with the
 number of objects and bytes under each partition's S3 location, and marks the snapshot the view
 <database>.<table> shows (read from the view's SQL in the Glue catalog).`,
-  options: {},
-  positionals: { min: 1, max: 1, names: "<table>" },
 
   async run(ctx: CommandContext): Promise<number> {
     const stack = stackOf(ctx);

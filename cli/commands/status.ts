@@ -5,6 +5,7 @@
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
 import { allPages, glueClient } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
+import { COMMAND_MANIFEST } from "../manifest";
 import { AwsError, awsCall, EXIT, UsageError } from "../errors";
 import { columns, duration, plural, utc } from "../format";
 import { allTables, findTable, StackTable } from "../stack";
@@ -38,16 +39,13 @@ export function runRows(runs: WorkflowRun[], { names }: StackTable, now: number)
 }
 
 export const status: Command = {
-  usage: "status [<table>] [--last n]",
-  summary: "Show the last runs of each workflow: start, duration, state, snapshot, failed step",
+  ...COMMAND_MANIFEST.status,
   help: `Lists the most recent runs of every table's workflow (or only <table>'s), newest first, with the
 snapshot each run made (its snapshot_timestamp run property) and, for a failed run, the step that
 failed and its error.
 
 Options:
   --last <n>   how many runs per table (default 5)`,
-  options: { last: { type: "string" } },
-  positionals: { min: 0, max: 1, names: "[<table>]" },
 
   async run(ctx: CommandContext): Promise<number> {
     const stack = stackOf(ctx);

@@ -70,7 +70,7 @@ describe("the command line", () => {
   it("prints a command's own help, with its options", async () => {
     const help = await runCli(["estimate", "--help"]);
     expect(help.code).to.equal(0);
-    expect(help.stdout.split("\n")[0]).to.equal("Usage: ddbsnap estimate <table>");
+    expect(help.stdout.split("\n")[0]).to.equal("Usage: ddbsnap estimate <table> [--size-gb n] [--glue-mib-per-dpu n] [--export-minutes n] [--price-<item> usd]");
     expect(help.stdout).to.match(/--price-dpu-hour <usd> +Glue STANDARD, per DPU-hour \(default 0\.44\)/);
     expect(help.stdout).to.contain("(default: $PULUMI_STACK if set, else \"dev\")");
   });

@@ -1,0 +1,60 @@
+/**
+ * Every command's name, usage line, one-line summary, options and positional arguments: the one
+ * source for `ddbsnap --help`, each command's own help and the command-line parser. Data only, so
+ * the overview loads no command module (and so neither the AWS SDK nor Pulumi).
+ */
+import type { OptionSpecs } from "./command";
+import { PRICE_FLAGS } from "./estimate-view";
+
+/** `estimate`'s --price-* flags, one per price of the model. */
+const PRICE_OPTIONS: OptionSpecs = Object.fromEntries(Object.values(PRICE_FLAGS).map(({ flag }) => [flag, { type: "string" as const }]));
+
+export interface CommandManifest {
+  /** e.g. `run <table> [--wait] [--timeout-minutes n]`: every option of the command appears here. */
+  usage: string;
+  summary: string;
+  options: OptionSpecs;
+  /** How many positional arguments the command takes. */
+  positionals: { min: number; max: number; names: string };
+}
+
+export const COMMAND_MANIFEST = {
+  plan: {
+    usage: "plan [--mermaid]",
+    summary: "Print what the stack would create, offline: the real program runs under Pulumi's mocks, no AWS calls",
+    options: { mermaid: { type: "boolean" } },
+    positionals: { min: 0, max: 0, names: "" },
+  },
+  run: {
+    usage: "run <table> [--wait] [--timeout-minutes n]",
+    summary: "Start the table's workflow run now; with --wait, follow it to the end",
+    options: { wait: { type: "boolean" }, "timeout-minutes": { type: "string" } },
+    positionals: { min: 1, max: 1, names: "<table>" },
+  },
+  status: {
+    usage: "status [<table>] [--last n]",
+    summary: "Show the last runs of each workflow: start, duration, state, snapshot, failed step",
+    options: { last: { type: "string" } },
+    positionals: { min: 0, max: 1, names: "[<table>]" },
+  },
+  snapshots: {
+    usage: "snapshots <table>",
+    summary: "List the table's snapshots, newest first, with their size in S3, marking the one the view shows",
+    options: {},
+    positionals: { min: 1, max: 1, names: "<table>" },
+  },
+  query: {
+    usage: 'query "<sql>" [--format table|csv|json]',
+    summary: "Run SQL in the stack's Athena workgroup and print every row",
+    options: { format: { type: "string" } },
+    positionals: { min: 1, max: 1, names: '"<sql>", quoted as one argument' },
+  },
+  estimate: {
+    usage: "estimate <table> [--size-gb n] [--glue-mib-per-dpu n] [--export-minutes n] [--price-<item> usd]",
+    summary: "Estimate the time and cost of one snapshot run, scan versus export",
+    options: { ...PRICE_OPTIONS, "size-gb": { type: "string" }, "glue-mib-per-dpu": { type: "string" }, "export-minutes": { type: "string" } },
+    positionals: { min: 1, max: 1, names: "<table>" },
+  },
+} satisfies Record<string, CommandManifest>;
+
+export type CommandName = keyof typeof COMMAND_MANIFEST;

@@ -22,9 +22,13 @@ import { GLUE_SCRIPT_FILES, GlueScriptName, scriptKey, stackNames, tableNames } 
 import { stackTags } from "./lib/tags";
 
 /** The stack's `aws:` settings as provider arguments, credentials kept secret in the state. */
-function awsProviderArgs(allConfig: Record<string, string>, tags: Record<string, string>): aws.ProviderArgs {
+function awsProviderArgs(
+  allConfig: Record<string, string>,
+  tags: Record<string, string>,
+): aws.ProviderArgs {
   const settings: Record<string, unknown> = awsProviderSettings(allConfig, tags);
-  for (const key of SECRET_AWS_SETTINGS) if (settings[key] !== undefined) settings[key] = pulumi.secret(settings[key]);
+  for (const key of SECRET_AWS_SETTINGS)
+    if (settings[key] !== undefined) settings[key] = pulumi.secret(settings[key]);
   return settings as aws.ProviderArgs;
 }
 
@@ -42,8 +46,16 @@ export = async () => {
   const shared = stackNames(config.stack, config.databaseName);
 
   const ctx: pulumi.Output<AwsContext> = pulumi
-    .all([aws.getPartitionOutput({}, { provider }), aws.getRegionOutput({}, { provider }), aws.getCallerIdentityOutput({}, { provider })])
-    .apply(([partition, region, caller]) => ({ partition: partition.partition, region: region.region, accountId: caller.accountId }));
+    .all([
+      aws.getPartitionOutput({}, { provider }),
+      aws.getRegionOutput({}, { provider }),
+      aws.getCallerIdentityOutput({}, { provider }),
+    ])
+    .apply(([partition, region, caller]) => ({
+      partition: partition.partition,
+      region: region.region,
+      accountId: caller.accountId,
+    }));
 
   const storage = new ExportStorage("snapshots", { kmsKeyArn: config.kmsKeyArn }, opts);
   const catalog = new AnalyticsCatalog(
@@ -56,7 +68,11 @@ export = async () => {
     },
     opts,
   );
-  const security = new GlueSecurity("glue", { name: shared.securityConfiguration, kmsKeyArn: config.kmsKeyArn }, opts);
+  const security = new GlueSecurity(
+    "glue",
+    { name: shared.securityConfiguration, kmsKeyArn: config.kmsKeyArn },
+    opts,
+  );
   const scripts = new GlueScriptObjects("scripts", { bucket: storage.bucketName }, opts);
   const dynamodbConnection = config.tables.some(usesDataFrameConnector)
     ? new DynamoDbConnection("dynamodb", { name: shared.dynamodbConnection }, opts).connectionName

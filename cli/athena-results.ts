@@ -16,7 +16,9 @@ export interface ResultTable {
 
 export function resultTable(pages: ResultSet[]): ResultTable {
   const info = pages[0]?.ResultSetMetadata?.ColumnInfo ?? [];
-  let rows = pages.flatMap((page) => (page.Rows ?? []).map((row) => (row.Data ?? []).map((d) => d.VarCharValue ?? null)));
+  let rows = pages.flatMap((page) =>
+    (page.Rows ?? []).map((row) => (row.Data ?? []).map((d) => d.VarCharValue ?? null)),
+  );
   let names = info.map((c) => c.Name ?? c.Label ?? "");
   if (names.length === 0 && rows.length > 0) {
     // No metadata: the first row is the best header there is.
@@ -24,7 +26,9 @@ export function resultTable(pages: ResultSet[]): ResultTable {
     rows = rows.slice(1);
   } else if (rows.length > 0) {
     const first = rows[0];
-    const isHeader = first.length === info.length && first.every((v, i) => v === info[i].Name || v === info[i].Label);
+    const isHeader =
+      first.length === info.length &&
+      first.every((v, i) => v === info[i].Name || v === info[i].Label);
     if (isHeader) rows = rows.slice(1);
   }
   return { columns: names, rows };
@@ -53,7 +57,10 @@ export function toJson(table: ResultTable): string {
 export function toText(table: ResultTable): string[] {
   if (table.columns.length === 0) return [];
   const cell = (v: string | null) => (v === null ? "NULL" : v.replace(/\r?\n/g, "\\n"));
-  const lines = columns(table.columns, table.rows.map((r) => table.columns.map((_, i) => cell(r[i] ?? null))));
+  const lines = columns(
+    table.columns,
+    table.rows.map((r) => table.columns.map((_, i) => cell(r[i] ?? null))),
+  );
   const rule = lines[0].replace(/[^ ]/g, "-");
   return [lines[0], rule, ...lines.slice(1)];
 }
@@ -70,7 +77,10 @@ export function backoffDelays(): () => number {
   };
 }
 
-export async function waitForQuery(get: () => Promise<QueryExecution>, sleep: (ms: number) => Promise<void>): Promise<QueryExecution> {
+export async function waitForQuery(
+  get: () => Promise<QueryExecution>,
+  sleep: (ms: number) => Promise<void>,
+): Promise<QueryExecution> {
   const delay = backoffDelays();
   for (;;) {
     const execution = await get();

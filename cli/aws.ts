@@ -25,7 +25,11 @@ export interface TargetOptions {
   endpointUrl?: string;
 }
 
-export function resolveTarget(options: TargetOptions, stackRegion: string | undefined, env: Record<string, string | undefined>): AwsTarget {
+export function resolveTarget(
+  options: TargetOptions,
+  stackRegion: string | undefined,
+  env: Record<string, string | undefined>,
+): AwsTarget {
   const candidates: [string | undefined, string][] = [
     [options.region, "--region"],
     [stackRegion, "the stack's aws:region"],
@@ -34,11 +38,15 @@ export function resolveTarget(options: TargetOptions, stackRegion: string | unde
   ];
   const found = candidates.find(([value]) => value !== undefined && value.trim() !== "");
   if (!found) {
-    throw new UsageError("No AWS region: set aws:region in the stack file (pulumi config set aws:region <region>) or pass --region.");
+    throw new UsageError(
+      "No AWS region: set aws:region in the stack file (pulumi config set aws:region <region>) or pass --region.",
+    );
   }
   const endpoint = options.endpointUrl ?? (env.AWS_ENDPOINT_URL?.trim() || undefined);
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
-    throw new UsageError(`--endpoint-url must be an http(s) URL such as http://127.0.0.1:5000, got "${endpoint}"`);
+    throw new UsageError(
+      `--endpoint-url must be an http(s) URL such as http://127.0.0.1:5000, got "${endpoint}"`,
+    );
   }
   return { region: (found[0] as string).trim(), regionSource: found[1], endpoint };
 }
@@ -53,7 +61,8 @@ export function glueClient(target: AwsTarget): GlueClient {
 }
 
 export function athenaClient(target: AwsTarget): AthenaClient {
-  const { AthenaClient } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+  const { AthenaClient } =
+    require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
   return new AthenaClient(baseConfig(target));
 }
 
@@ -64,7 +73,8 @@ export function s3Client(target: AwsTarget): S3Client {
 }
 
 export function dynamodbClient(target: AwsTarget): DynamoDBClient {
-  const { DynamoDBClient } = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
+  const { DynamoDBClient } =
+    require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
   return new DynamoDBClient(baseConfig(target));
 }
 
@@ -72,7 +82,9 @@ export function dynamodbClient(target: AwsTarget): DynamoDBClient {
  * Follows `NextToken`-style paging to the end. `fetchPage` gets the previous page's token
  * (undefined for the first page) and returns its items and the next token.
  */
-export async function allPages<T>(fetchPage: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+export async function allPages<T>(
+  fetchPage: (token: string | undefined) => Promise<{ items: T[]; next?: string }>,
+): Promise<T[]> {
   const items: T[] = [];
   let token: string | undefined;
   do {

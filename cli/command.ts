@@ -60,7 +60,10 @@ export function stackOf(ctx: CommandContext): Stack {
 
 export function targetOf(ctx: CommandContext, stack: Stack): AwsTarget {
   return resolveTarget(
-    { region: ctx.options.region as string | undefined, endpointUrl: ctx.options["endpoint-url"] as string | undefined },
+    {
+      region: ctx.options.region as string | undefined,
+      endpointUrl: ctx.options["endpoint-url"] as string | undefined,
+    },
     stack.region,
     ctx.io.env,
   );

@@ -32,7 +32,9 @@ main(process.argv.slice(2)).then(
   },
   (error) => {
     // main() reports every error itself; reaching this is a bug.
-    process.stderr.write(`ddbsnap: internal error: ${error && error.stack ? error.stack : error}\n`);
+    process.stderr.write(
+      `ddbsnap: internal error: ${error && error.stack ? error.stack : error}\n`,
+    );
     process.exitCode = 4;
   },
 );

@@ -55,7 +55,10 @@ export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<
 
 export function describeAwsFailure(what: string, error: unknown): Error {
   const e = (error ?? {}) as ServiceErrorShape;
-  if (e.name === "CredentialsProviderError" || /Could not load credentials/i.test(e.message ?? "")) {
+  if (
+    e.name === "CredentialsProviderError" ||
+    /Could not load credentials/i.test(e.message ?? "")
+  ) {
     return new AwsError(
       "No AWS credentials found. ddbsnap uses the standard AWS SDK chain: set AWS_PROFILE (and run " +
         "`aws sso login` for SSO profiles), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
@@ -66,7 +69,9 @@ export function describeAwsFailure(what: string, error: unknown): Error {
   if (status === undefined) {
     // No HTTP answer at all: DNS, refused connection, timeout.
     const reason = e.code ?? e.name ?? "error";
-    return new AwsError(`${what} could not reach AWS: ${e.message ?? reason}${e.code ? ` (${e.code})` : ""}`);
+    return new AwsError(
+      `${what} could not reach AWS: ${e.message ?? reason}${e.code ? ` (${e.code})` : ""}`,
+    );
   }
   const requestId = e.$metadata?.requestId;
   const code = e.name && e.name !== "Error" ? e.name : `HTTP ${status}`;
@@ -90,7 +95,12 @@ export function explain(error: unknown, debug = false): Explained {
   if (error instanceof Error && error.name === "ConfigError") {
     return { message: error.message, exitCode: EXIT.USAGE };
   }
-  const detail = error instanceof Error ? (debug ? error.stack ?? error.message : error.message) : String(error);
+  const detail =
+    error instanceof Error
+      ? debug
+        ? (error.stack ?? error.message)
+        : error.message
+      : String(error);
   return {
     message: `internal error: ${detail}\nThis is a bug in ddbsnap${debug ? "" : " (set DDBSNAP_DEBUG=1 for the stack trace)"}.`,
     exitCode: EXIT.INTERNAL,

@@ -26,13 +26,25 @@ export const PRICE_FLAGS: Record<keyof Prices, { flag: string; what: string }> =
   dpuHour: { flag: "price-dpu-hour", what: "Glue STANDARD, per DPU-hour" },
   flexDpuHour: { flag: "price-flex-dpu-hour", what: "Glue FLEX, per DPU-hour" },
   exportPerGb: { flag: "price-export-gb", what: "DynamoDB export to S3, per GB" },
-  rruPerMillion: { flag: "price-rru-million", what: "DynamoDB on-demand reads, per million read request units" },
+  rruPerMillion: {
+    flag: "price-rru-million",
+    what: "DynamoDB on-demand reads, per million read request units",
+  },
   rcuHour: { flag: "price-rcu-hour", what: "DynamoDB provisioned reads, per RCU-hour" },
-  pitrPerGbMonth: { flag: "price-pitr-gb-month", what: "DynamoDB point-in-time recovery, per GB-month" },
+  pitrPerGbMonth: {
+    flag: "price-pitr-gb-month",
+    what: "DynamoDB point-in-time recovery, per GB-month",
+  },
 };
 
-function costRow(label: string, scan: ClassCosts, exp: ClassCosts, cls: "STANDARD" | "FLEX"): string[] {
-  const cell = (c: ClassCosts) => (c[cls] === undefined ? "n/a (FLEX runs on G.1X/G.2X only)" : usd(c[cls] as number));
+function costRow(
+  label: string,
+  scan: ClassCosts,
+  exp: ClassCosts,
+  cls: "STANDARD" | "FLEX",
+): string[] {
+  const cell = (c: ClassCosts) =>
+    c[cls] === undefined ? "n/a (FLEX runs on G.1X/G.2X only)" : usd(c[cls] as number);
   return [label, cell(scan), cell(exp)];
 }
 
@@ -69,8 +81,12 @@ export function renderEstimate(report: EstimateReport): string[] {
   const cls = table.executionClass;
   const lines: string[] = [];
   const capacity =
-    facts.billingMode === "PAY_PER_REQUEST" ? "on-demand" : `provisioned ${count(facts.provisionedRcu ?? 0)} RCU`;
-  lines.push(`Estimate for one snapshot run of ${report.tableName} (stack ${report.stack}, ${report.region})`);
+    facts.billingMode === "PAY_PER_REQUEST"
+      ? "on-demand"
+      : `provisioned ${count(facts.provisionedRcu ?? 0)} RCU`;
+  lines.push(
+    `Estimate for one snapshot run of ${report.tableName} (stack ${report.stack}, ${report.region})`,
+  );
   lines.push("");
   lines.push(
     `Table: ${bytes(facts.sizeBytes)}${report.sizeOverridden ? " (--size-gb)" : ""}, ${count(facts.itemCount)} items, ${capacity}` +
@@ -97,7 +113,9 @@ export function renderEstimate(report: EstimateReport): string[] {
     ],
     [
       "DynamoDB charge",
-      facts.billingMode === "PAY_PER_REQUEST" ? usd(e.scan.dynamodb) : `${usd(0)} (capacity already paid for)`,
+      facts.billingMode === "PAY_PER_REQUEST"
+        ? usd(e.scan.dynamodb)
+        : `${usd(0)} (capacity already paid for)`,
       `${usd(e.export.exportCharge)} (${e.sizeGb.toFixed(1)} GB × ${price(prices.exportPerGb)})`,
     ],
     ["Glue DPU-hours", e.scan.dpuHours.toFixed(2), e.export.dpuHours.toFixed(2)],
@@ -115,7 +133,9 @@ export function renderEstimate(report: EstimateReport): string[] {
         `(${count(e.scan.provisionedRcuHours, 1)} RCU-hours, worth ${usd(e.scan.provisionedCapacityValue ?? 0)} at ${price(prices.rcuHour)} per RCU-hour, billed either way).`,
     );
   }
-  lines.push(`Export mode needs point-in-time recovery: if it is off, turning it on adds ${usd(e.export.pitrPerMonth)} per month for this table.`);
+  lines.push(
+    `Export mode needs point-in-time recovery: if it is off, turning it on adds ${usd(e.export.pitrPerMonth)} per month for this table.`,
+  );
   const scanTotal = e.scan.total[cls] ?? e.scan.total.STANDARD;
   const exportTotal = e.export.total[cls] ?? e.export.total.STANDARD;
   const cheaper = scanTotal <= exportTotal ? "scan" : "export";
@@ -131,23 +151,41 @@ export function renderEstimate(report: EstimateReport): string[] {
     );
   }
   if (facts.sizeBytes === 0 && !report.sizeOverridden) {
-    lines.push("Note: DynamoDB reports 0 bytes; a new or just-loaded table may not be counted yet. Pass --size-gb <n> to estimate a size.");
+    lines.push(
+      "Note: DynamoDB reports 0 bytes; a new or just-loaded table may not be counted yet. Pass --size-gb <n> to estimate a size.",
+    );
   }
   lines.push("");
   lines.push("Assumptions (flags change them):");
-  lines.push("  scans read eventually consistent: one RCU reads 8 KiB a second, half a read unit per 4 KiB");
+  lines.push(
+    "  scans read eventually consistent: one RCU reads 8 KiB a second, half a read unit per 4 KiB",
+  );
   lines.push(
     e.scan.sourceReads > 1
       ? `  Glue ${table.glueVersion}'s DynamicFrame connector reads the table ${e.scan.sourceReads}× (a schema pass, then the write; awslabs/amazon-dynamodb-tools #81, #162): Glue 5.0 reads it once`
       : "  a scan reads the table once (Glue 5's DataFrame connector)",
   );
-  lines.push(`  on-demand tables count as ${count(assumptions.onDemandRcu)} RCU (AWS's rule for the Glue DynamoDB connector)`);
-  lines.push(`  every worker but the driver reads and writes ${count(assumptions.glueBytesPerSecondPerDpu / MIB, 1)} MiB/s per DPU (--glue-mib-per-dpu)`);
-  lines.push(`  a DynamoDB export takes ${duration(assumptions.exportWaitSeconds)}, billed while the job waits for it (--export-minutes)`);
-  lines.push("  Glue bills every configured worker for the whole run (auto scaling may use fewer), per second, one-minute minimum");
+  lines.push(
+    `  on-demand tables count as ${count(assumptions.onDemandRcu)} RCU (AWS's rule for the Glue DynamoDB connector)`,
+  );
+  lines.push(
+    `  every worker but the driver reads and writes ${count(assumptions.glueBytesPerSecondPerDpu / MIB, 1)} MiB/s per DPU (--glue-mib-per-dpu)`,
+  );
+  lines.push(
+    `  a DynamoDB export takes ${duration(assumptions.exportWaitSeconds)}, billed while the job waits for it (--export-minutes)`,
+  );
+  lines.push(
+    "  Glue bills every configured worker for the whole run (auto scaling may use fewer), per second, one-minute minimum",
+  );
   lines.push(`Prices (USD; ${PRICES_SOURCE}):`);
-  const priceRows = (Object.keys(PRICE_FLAGS) as (keyof Prices)[]).map((key) => [PRICE_FLAGS[key].what, price(prices[key]), `--${PRICE_FLAGS[key].flag}`]);
-  columns(["", "", ""], priceRows, ["left", "right"]).slice(1).forEach((l) => lines.push(`  ${l}`));
+  const priceRows = (Object.keys(PRICE_FLAGS) as (keyof Prices)[]).map((key) => [
+    PRICE_FLAGS[key].what,
+    price(prices[key]),
+    `--${PRICE_FLAGS[key].flag}`,
+  ]);
+  columns(["", "", ""], priceRows, ["left", "right"])
+    .slice(1)
+    .forEach((l) => lines.push(`  ${l}`));
   return lines;
 }
 
@@ -159,7 +197,12 @@ const README_JOB: JobShape = { workerType: "G.1X", workers: 10, readPercentage: 
 const DEFAULT_TIMEOUT_MINUTES = 360;
 
 function readmeFacts(gb: number, billingMode: BillingMode): TableFacts {
-  return { sizeBytes: gb * GIB, itemCount: 0, billingMode, provisionedRcu: billingMode === "PROVISIONED" ? README_PROVISIONED_RCU : undefined };
+  return {
+    sizeBytes: gb * GIB,
+    itemCount: 0,
+    billingMode,
+    provisionedRcu: billingMode === "PROVISIONED" ? README_PROVISIONED_RCU : undefined,
+  };
 }
 
 /**
@@ -167,7 +210,12 @@ function readmeFacts(gb: number, billingMode: BillingMode): TableFacts {
  * bisection; undefined if scan wins at every size. Both costs grow with size, so the first
  * crossing is the one that matters.
  */
-function crossoverGb(billingMode: BillingMode, measure: (e: SnapshotEstimate, mode: "scan" | "export") => number, prices: Prices, assumptions: Assumptions): number | undefined {
+function crossoverGb(
+  billingMode: BillingMode,
+  measure: (e: SnapshotEstimate, mode: "scan" | "export") => number,
+  prices: Prices,
+  assumptions: Assumptions,
+): number | undefined {
   const exportWins = (gb: number) => {
     const e = estimateSnapshot(readmeFacts(gb, billingMode), README_JOB, prices, assumptions);
     return measure(e, "export") < measure(e, "scan");
@@ -194,13 +242,17 @@ function roughGb(gb: number): string {
  * `ddbsnap estimate`: the default job for 1 GB, 100 GB and 1 TB tables, on-demand and with
  * 1,000 provisioned RCU, and where export starts to win. A test keeps the README equal to it.
  */
-export function scanOrExportSection(prices: Prices = DEFAULT_PRICES, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): string[] {
+export function scanOrExportSection(
+  prices: Prices = DEFAULT_PRICES,
+  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+): string[] {
   const sizeLabel = (gb: number) => (gb >= 1024 ? `${gb / 1024} TB` : `${gb} GB`);
   const rows: string[][] = [];
   for (const billing of ["PAY_PER_REQUEST", "PROVISIONED"] as const) {
     for (const gb of README_SIZES_GB) {
       const e = estimateSnapshot(readmeFacts(gb, billing), README_JOB, prices, assumptions);
-      const capacity = billing === "PAY_PER_REQUEST" ? "on-demand" : `${count(README_PROVISIONED_RCU)} RCU`;
+      const capacity =
+        billing === "PAY_PER_REQUEST" ? "on-demand" : `${count(README_PROVISIONED_RCU)} RCU`;
       const late = e.scan.seconds > DEFAULT_TIMEOUT_MINUTES * 60 ? " ⚠" : "";
       rows.push([
         `${sizeLabel(gb)}, ${capacity}`,
@@ -213,14 +265,23 @@ export function scanOrExportSection(prices: Prices = DEFAULT_PRICES, assumptions
       ]);
     }
   }
-  const header = ["table", "scan: time", "scan: STANDARD", "scan: FLEX", "export: time", "export: STANDARD", "export: FLEX"];
+  const header = [
+    "table",
+    "scan: time",
+    "scan: STANDARD",
+    "scan: FLEX",
+    "export: time",
+    "export: STANDARD",
+    "export: FLEX",
+  ];
   const cost = (e: SnapshotEstimate, mode: "scan" | "export") => e[mode].total.STANDARD;
   const time = (e: SnapshotEstimate, mode: "scan" | "export") => e[mode].seconds;
   const onDemandCost = crossoverGb("PAY_PER_REQUEST", cost, prices, assumptions);
   const onDemandTime = crossoverGb("PAY_PER_REQUEST", time, prices, assumptions);
   const provisionedCost = crossoverGb("PROVISIONED", cost, prices, assumptions);
   const readPerGb = (GIB / 8192 / 1e6) * prices.rruPerMillion;
-  const provisionedRate = README_PROVISIONED_RCU * README_JOB.readPercentage * assumptions.bytesPerRcuSecond;
+  const provisionedRate =
+    README_PROVISIONED_RCU * README_JOB.readPercentage * assumptions.bytesPerRcuSecond;
   const timeoutGb = (provisionedRate * DEFAULT_TIMEOUT_MINUTES * 60) / GIB;
 
   return [
@@ -235,7 +296,9 @@ export function scanOrExportSection(prices: Prices = DEFAULT_PRICES, assumptions
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
     `- **On-demand tables**: the scan ${
-      onDemandCost === undefined ? "is cheaper at every size up to 10 TB" : `is cheaper up to about ${roughGb(onDemandCost)}`
+      onDemandCost === undefined
+        ? "is cheaper at every size up to 10 TB"
+        : `is cheaper up to about ${roughGb(onDemandCost)}`
     } (its reads cost $${readPerGb.toPrecision(2)} per GB, the export ${price(prices.exportPerGb)} per GB)` +
       `${onDemandTime === undefined ? " and faster" : ` and faster up to about ${roughGb(onDemandTime)}`}. ` +
       `Choose export when production traffic must not share the table with a scan: at \`readPercentage\` ${README_JOB.readPercentage} it may take ` +

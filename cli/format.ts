@@ -52,7 +52,10 @@ export function usd(amount: number): string {
 
 /** 1234567 → `1,234,567`. */
 export function count(n: number, fractionDigits = 0): string {
-  return n.toLocaleString("en-US", { maximumFractionDigits: fractionDigits, minimumFractionDigits: 0 });
+  return n.toLocaleString("en-US", {
+    maximumFractionDigits: fractionDigits,
+    minimumFractionDigits: 0,
+  });
 }
 
 /** `1 object`, `3 objects`, `1,200 rows`. */

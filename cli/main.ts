@@ -45,13 +45,32 @@ export function mainHelp(): string {
 }
 
 function commandHelp(command: Command): string {
-  return [`Usage: ddbsnap ${command.usage}`, "", command.summary + ".", "", command.help, "", GLOBAL_HELP, "", EXIT_CODES_HELP].join("\n");
+  return [
+    `Usage: ddbsnap ${command.usage}`,
+    "",
+    command.summary + ".",
+    "",
+    command.help,
+    "",
+    GLOBAL_HELP,
+    "",
+    EXIT_CODES_HELP,
+  ].join("\n");
 }
 
-function parseCommandLine(name: string, command: Command, argv: string[]): Omit<CommandContext, "io"> {
+function parseCommandLine(
+  name: string,
+  command: Command,
+  argv: string[],
+): Omit<CommandContext, "io"> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     // parseArgs says e.g. "Unknown option '--wiat'": add where to look.
     throw new UsageError(`${(error as Error).message}. See: ddbsnap ${name} --help`);
@@ -69,7 +88,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return name === undefined ? EXIT.USAGE : EXIT.OK;
     }
     if (!(name in LOADERS)) {
-      throw new UsageError(`Unknown command "${name}". Commands: ${COMMAND_NAMES.join(", ")}. See: ddbsnap --help`);
+      throw new UsageError(
+        `Unknown command "${name}". Commands: ${COMMAND_NAMES.join(", ")}. See: ddbsnap --help`,
+      );
     }
     const command = LOADERS[name as CommandName]();
     const { options, positionals } = parseCommandLine(name, command, rest);
@@ -79,7 +100,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     }
     const { min, max, names } = command.positionals;
     if (positionals.length < min || positionals.length > max) {
-      const wanted = max === 0 ? "no arguments" : `${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"} (${names})`;
+      const wanted =
+        max === 0
+          ? "no arguments"
+          : `${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"} (${names})`;
       const got = positionals.length ? `${positionals.length}: ${positionals.join(" ")}` : "none";
       throw new UsageError(`${name} takes ${wanted}, got ${got}. Usage: ddbsnap ${command.usage}`);
     }

@@ -7,7 +7,9 @@ import type { OptionSpecs } from "./command";
 import { PRICE_FLAGS } from "./estimate-view";
 
 /** `estimate`'s --price-* flags, one per price of the model. */
-const PRICE_OPTIONS: OptionSpecs = Object.fromEntries(Object.values(PRICE_FLAGS).map(({ flag }) => [flag, { type: "string" as const }]));
+const PRICE_OPTIONS: OptionSpecs = Object.fromEntries(
+  Object.values(PRICE_FLAGS).map(({ flag }) => [flag, { type: "string" as const }]),
+);
 
 export interface CommandManifest {
   /** e.g. `run <table> [--wait] [--timeout-minutes n]`: every option of the command appears here. */
@@ -21,7 +23,8 @@ export interface CommandManifest {
 export const COMMAND_MANIFEST = {
   plan: {
     usage: "plan [--mermaid]",
-    summary: "Print what the stack would create, offline: the real program runs under Pulumi's mocks, no AWS calls",
+    summary:
+      "Print what the stack would create, offline: the real program runs under Pulumi's mocks, no AWS calls",
     options: { mermaid: { type: "boolean" } },
     positionals: { min: 0, max: 0, names: "" },
   },
@@ -39,7 +42,8 @@ export const COMMAND_MANIFEST = {
   },
   snapshots: {
     usage: "snapshots <table>",
-    summary: "List the table's snapshots, newest first, with their size in S3, marking the one the view shows",
+    summary:
+      "List the table's snapshots, newest first, with their size in S3, marking the one the view shows",
     options: {},
     positionals: { min: 1, max: 1, names: "<table>" },
   },
@@ -50,9 +54,15 @@ export const COMMAND_MANIFEST = {
     positionals: { min: 1, max: 1, names: '"<sql>", quoted as one argument' },
   },
   estimate: {
-    usage: "estimate <table> [--size-gb n] [--glue-mib-per-dpu n] [--export-minutes n] [--price-<item> usd]",
+    usage:
+      "estimate <table> [--size-gb n] [--glue-mib-per-dpu n] [--export-minutes n] [--price-<item> usd]",
     summary: "Estimate the time and cost of one snapshot run, scan versus export",
-    options: { ...PRICE_OPTIONS, "size-gb": { type: "string" }, "glue-mib-per-dpu": { type: "string" }, "export-minutes": { type: "string" } },
+    options: {
+      ...PRICE_OPTIONS,
+      "size-gb": { type: "string" },
+      "glue-mib-per-dpu": { type: "string" },
+      "export-minutes": { type: "string" },
+    },
     positionals: { min: 1, max: 1, names: "<table>" },
   },
 } satisfies Record<string, CommandManifest>;

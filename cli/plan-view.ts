@@ -56,18 +56,26 @@ function referenceIndex(resources: RecordedResource[]): Map<string, RecordedReso
 
 /** Where Pulumi will choose the name at deploy time the mocks made one up: say so instead. */
 function autoNamed(r: RecordedResource): boolean {
-  return r.inputs.name === undefined && !(r.type === "aws:s3/bucket:Bucket" && r.inputs.bucket !== undefined);
+  return (
+    r.inputs.name === undefined &&
+    !(r.type === "aws:s3/bucket:Bucket" && r.inputs.bucket !== undefined)
+  );
 }
 
 function physicalLabel(r: RecordedResource, references: Map<string, RecordedResource>): string {
   const shown = (value: unknown) => {
     const target = typeof value === "string" ? references.get(value) : undefined;
-    if (target) return typeof target.inputs.name === "string" ? target.inputs.name : `${target.name}-<random>`;
+    if (target)
+      return typeof target.inputs.name === "string"
+        ? target.inputs.name
+        : `${target.name}-<random>`;
     return typeof value === "string" ? value : JSON.stringify(value);
   };
   if (typeof r.inputs.name === "string") return r.inputs.name;
   if (r.inputs.bucket !== undefined && r.type !== "aws:s3/bucket:Bucket") {
-    return r.inputs.key !== undefined ? `s3://${shown(r.inputs.bucket)}/${r.inputs.key}` : `on bucket ${shown(r.inputs.bucket)}`;
+    return r.inputs.key !== undefined
+      ? `s3://${shown(r.inputs.bucket)}/${r.inputs.key}`
+      : `on bucket ${shown(r.inputs.bucket)}`;
   }
   if (r.inputs.role !== undefined) return `on role ${shown(r.inputs.role)}`;
   if (r.inputs.rule !== undefined) return `on rule ${shown(r.inputs.rule)}`;
@@ -78,7 +86,8 @@ function physicalLabel(r: RecordedResource, references: Map<string, RecordedReso
 function stringsIn(value: unknown, found: string[] = []): string[] {
   if (typeof value === "string") found.push(value);
   else if (Array.isArray(value)) value.forEach((v) => stringsIn(v, found));
-  else if (value && typeof value === "object") Object.values(value).forEach((v) => stringsIn(v, found));
+  else if (value && typeof value === "object")
+    Object.values(value).forEach((v) => stringsIn(v, found));
   return found;
 }
 
@@ -96,11 +105,22 @@ function commonWordPrefix(names: string[]): string {
 }
 
 /** Workflow, triggers, jobs, crawler first: the order a reader follows a run in. */
-const TYPE_ORDER = ["aws.glue.Workflow", "aws.glue.Trigger", "aws.glue.Job", "aws.glue.Crawler", "aws.glue.Classifier"];
+const TYPE_ORDER = [
+  "aws.glue.Workflow",
+  "aws.glue.Trigger",
+  "aws.glue.Job",
+  "aws.glue.Crawler",
+  "aws.glue.Classifier",
+];
 
 function byReadingOrder(a: PlannedResource, b: PlannedResource): number {
-  const rank = (t: string) => (TYPE_ORDER.indexOf(t) === -1 ? TYPE_ORDER.length : TYPE_ORDER.indexOf(t));
-  return rank(a.type) - rank(b.type) || a.type.localeCompare(b.type) || a.physical.localeCompare(b.physical);
+  const rank = (t: string) =>
+    TYPE_ORDER.indexOf(t) === -1 ? TYPE_ORDER.length : TYPE_ORDER.indexOf(t);
+  return (
+    rank(a.type) - rank(b.type) ||
+    a.type.localeCompare(b.type) ||
+    a.physical.localeCompare(b.physical)
+  );
 }
 
 /**
@@ -117,22 +137,33 @@ function byReadingOrder(a: PlannedResource, b: PlannedResource): number {
 export function planView(resources: RecordedResource[], config: StackConfig): PlanView {
   const aws = resources.filter(isAwsResource);
   const references = referenceIndex(resources);
-  const tables = config.tables.map((table) => ({ table, names: tableNames(config.stack, table.name), members: new Set<RecordedResource>() }));
+  const tables = config.tables.map((table) => ({
+    table,
+    names: tableNames(config.stack, table.name),
+    members: new Set<RecordedResource>(),
+  }));
 
   for (const { names, members } of tables) {
     const owns = (r: RecordedResource) =>
-      typeof r.state.name === "string" && (r.state.name === names.workflow || r.state.name.startsWith(`${names.workflow}-`));
+      typeof r.state.name === "string" &&
+      (r.state.name === names.workflow || r.state.name.startsWith(`${names.workflow}-`));
     const prefix = commonWordPrefix(aws.filter(owns).map((r) => r.name));
     for (const r of aws) {
-      if (owns(r) || (prefix !== "" && (r.name === prefix || r.name.startsWith(`${prefix}-`)))) members.add(r);
+      if (owns(r) || (prefix !== "" && (r.name === prefix || r.name.startsWith(`${prefix}-`))))
+        members.add(r);
     }
   }
   // Workflow names are [a-z0-9_-] only: no escaping needed. `ddbsnap-dev-reviews` must not match
   // inside `ddbsnap-dev-reviews_archive`, but does inside `...:job/ddbsnap-dev-reviews-export`.
-  const mentions = new Map(tables.map(({ names }) => [names, new RegExp(`(^|[^A-Za-z0-9_-])${names.workflow}($|[^a-z0-9_])`)] as const));
+  const mentions = new Map(
+    tables.map(
+      ({ names }) =>
+        [names, new RegExp(`(^|[^A-Za-z0-9_-])${names.workflow}($|[^a-z0-9_])`)] as const,
+    ),
+  );
   const ownerOf = (r: RecordedResource) => tables.filter((t) => t.members.has(r));
   // Claims by reference can chain (rule → target), so repeat until nothing moves.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const r of aws) {
       if (ownerOf(r).length > 0) continue;
@@ -152,10 +183,21 @@ export function planView(resources: RecordedResource[], config: StackConfig): Pl
     }
   }
 
-  const planned = (r: RecordedResource): PlannedResource => ({ type: typeLabel(r.type), logicalName: r.name, physical: physicalLabel(r, references) });
+  const planned = (r: RecordedResource): PlannedResource => ({
+    type: typeLabel(r.type),
+    logicalName: r.name,
+    physical: physicalLabel(r, references),
+  });
   return {
-    shared: aws.filter((r) => ownerOf(r).length === 0).map(planned).sort(byReadingOrder),
-    tables: tables.map(({ table, names, members }) => ({ table, names, resources: [...members].map(planned).sort(byReadingOrder) })),
+    shared: aws
+      .filter((r) => ownerOf(r).length === 0)
+      .map(planned)
+      .sort(byReadingOrder),
+    tables: tables.map(({ table, names, members }) => ({
+      table,
+      names,
+      resources: [...members].map(planned).sort(byReadingOrder),
+    })),
   };
 }
 
@@ -164,22 +206,33 @@ function mermaidLabel(lines: string[]): string {
   return `"${lines.map((l) => l.replace(/"/g, "#quot;")).join("<br/>")}"`;
 }
 
-function nodeDescription(r: RecordedResource | undefined, database: string, names: TableNames): string {
+function nodeDescription(
+  r: RecordedResource | undefined,
+  database: string,
+  names: TableNames,
+): string {
   if (!r) return "not declared";
   if (r.type === "aws:glue/crawler:Crawler") return `crawler → ${database}.${names.crawlerTable}`;
   if (r.type === "aws:glue/job:Job") {
     const command = r.inputs.command?.name;
     if (command === "pythonshell") return `Python shell job, ${r.inputs.maxCapacity} DPU`;
-    const shape = r.inputs.workerType ? `${r.inputs.numberOfWorkers} × ${r.inputs.workerType}` : `${r.inputs.maxCapacity} DPU`;
+    const shape = r.inputs.workerType
+      ? `${r.inputs.numberOfWorkers} × ${r.inputs.workerType}`
+      : `${r.inputs.maxCapacity} DPU`;
     return `Spark job (Glue ${r.inputs.glueVersion}), ${shape} ${r.inputs.executionClass ?? "STANDARD"}`;
   }
   return typeLabel(r.type);
 }
 
 /** Orders conditional triggers along the chain they form, starting from what the schedule starts. */
-function alongTheChain(conditional: RecordedResource[], startedBySchedule: string[]): RecordedResource[] {
+function alongTheChain(
+  conditional: RecordedResource[],
+  startedBySchedule: string[],
+): RecordedResource[] {
   const sources = (t: RecordedResource): string[] =>
-    (t.inputs.predicate?.conditions ?? []).map((c: Record<string, string>) => c.jobName ?? c.crawlerName);
+    (t.inputs.predicate?.conditions ?? []).map(
+      (c: Record<string, string>) => c.jobName ?? c.crawlerName,
+    );
   const reached = new Set(startedBySchedule);
   const remaining = [...conditional];
   const ordered: RecordedResource[] = [];
@@ -187,7 +240,8 @@ function alongTheChain(conditional: RecordedResource[], startedBySchedule: strin
     const next = remaining.find((t) => sources(t).every((s) => reached.has(s))) ?? remaining[0];
     remaining.splice(remaining.indexOf(next), 1);
     ordered.push(next);
-    for (const action of next.inputs.actions ?? []) reached.add(action.jobName ?? action.crawlerName);
+    for (const action of next.inputs.actions ?? [])
+      reached.add(action.jobName ?? action.crawlerName);
   }
   return ordered;
 }
@@ -197,17 +251,25 @@ function alongTheChain(conditional: RecordedResource[], startedBySchedule: strin
  * program declared: the schedule starts the export job, and each conditional trigger's
  * conditions lead to its actions.
  */
-export function workflowMermaid(resources: RecordedResource[], config: StackConfig, database: string): string {
+export function workflowMermaid(
+  resources: RecordedResource[],
+  config: StackConfig,
+  database: string,
+): string {
   const lines = ["flowchart LR"];
   const byPhysical = new Map<string, RecordedResource>();
-  for (const r of resources.filter(isAwsResource)) if (typeof r.inputs.name === "string") byPhysical.set(r.inputs.name, r);
+  for (const r of resources.filter(isAwsResource))
+    if (typeof r.inputs.name === "string") byPhysical.set(r.inputs.name, r);
   const targetOf = (action: Record<string, string>) => action.jobName ?? action.crawlerName;
 
   for (const table of config.tables) {
     const names = tableNames(config.stack, table.name);
     // `ddbsnap-dev-reviews-export` → `reviews_export`: unique across tables, valid as a Mermaid id.
     const id = (physical: string) =>
-      `${names.normalised}_${physical.startsWith(`${names.workflow}-`) ? physical.slice(names.workflow.length + 1) : physical}`.replace(/[^A-Za-z0-9_]/g, "_");
+      `${names.normalised}_${physical.startsWith(`${names.workflow}-`) ? physical.slice(names.workflow.length + 1) : physical}`.replace(
+        /[^A-Za-z0-9_]/g,
+        "_",
+      );
     const defined = new Set<string>();
     // A node is defined (with its label) where it first appears, and referred to by id after.
     const node = (physical: string): string => {
@@ -217,14 +279,22 @@ export function workflowMermaid(resources: RecordedResource[], config: StackConf
       return `${nodeId}[${mermaidLabel([physical, nodeDescription(byPhysical.get(physical), database, names)])}]`;
     };
 
-    lines.push(`  subgraph ${names.normalised}[${mermaidLabel([`${table.name}: workflow ${names.workflow}`])}]`);
-    const triggers = resources.filter((r) => r.type === "aws:glue/trigger:Trigger" && r.inputs.workflowName === names.workflow);
+    lines.push(
+      `  subgraph ${names.normalised}[${mermaidLabel([`${table.name}: workflow ${names.workflow}`])}]`,
+    );
+    const triggers = resources.filter(
+      (r) => r.type === "aws:glue/trigger:Trigger" && r.inputs.workflowName === names.workflow,
+    );
     const scheduled = triggers.filter((t) => t.inputs.type === "SCHEDULED");
     for (const trigger of scheduled) {
-      const started = trigger.inputs.startOnCreation === false ? " (not started: enabled: false)" : "";
+      const started =
+        trigger.inputs.startOnCreation === false ? " (not started: enabled: false)" : "";
       const scheduleId = id(trigger.inputs.name);
-      lines.push(`    ${scheduleId}([${mermaidLabel([`schedule${started}`, `${trigger.inputs.schedule} UTC`])}])`);
-      for (const action of trigger.inputs.actions ?? []) lines.push(`    ${scheduleId} --> ${node(targetOf(action))}`);
+      lines.push(
+        `    ${scheduleId}([${mermaidLabel([`schedule${started}`, `${trigger.inputs.schedule} UTC`])}])`,
+      );
+      for (const action of trigger.inputs.actions ?? [])
+        lines.push(`    ${scheduleId} --> ${node(targetOf(action))}`);
     }
     const startedBySchedule = scheduled.flatMap((t) => (t.inputs.actions ?? []).map(targetOf));
     const conditional = triggers.filter((t) => t.inputs.type === "CONDITIONAL");
@@ -232,7 +302,9 @@ export function workflowMermaid(resources: RecordedResource[], config: StackConf
       for (const condition of trigger.inputs.predicate?.conditions ?? []) {
         const state = condition.state ?? condition.crawlState;
         for (const action of trigger.inputs.actions ?? []) {
-          lines.push(`    ${node(condition.jobName ?? condition.crawlerName)} -- "${state}" --> ${node(targetOf(action))}`);
+          lines.push(
+            `    ${node(condition.jobName ?? condition.crawlerName)} -- "${state}" --> ${node(targetOf(action))}`,
+          );
         }
       }
     }

@@ -11,7 +11,9 @@ export function viewSql(viewOriginalText: string | undefined): string | undefine
   const match = PRESTO_VIEW.exec((viewOriginalText ?? "").trim());
   if (!match) return undefined;
   try {
-    const definition = JSON.parse(Buffer.from(match[1].replace(/\s+/g, ""), "base64").toString("utf8")) as { originalSql?: unknown };
+    const definition = JSON.parse(
+      Buffer.from(match[1].replace(/\s+/g, ""), "base64").toString("utf8"),
+    ) as { originalSql?: unknown };
     return typeof definition.originalSql === "string" ? definition.originalSql : undefined;
   } catch {
     return undefined;

@@ -6,7 +6,14 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfig, TableConfig } from "../lib/config";
-import { normaliseName, stackNames, StackNames, tableKey, tableNames, TableNames } from "../lib/naming";
+import {
+  normaliseName,
+  stackNames,
+  StackNames,
+  tableKey,
+  tableNames,
+  TableNames,
+} from "../lib/naming";
 import { UsageError } from "./errors";
 
 /** This project's root: the directory holding Pulumi.yaml and the stack files. */
@@ -34,7 +41,9 @@ export function readStackFile(dir: string, stack: string): StackFile {
     const others = stackFilesIn(dir).map((f) => f.replace(/^Pulumi\.|\.ya?ml$/g, ""));
     throw new UsageError(
       `No stack file Pulumi.${stack}.yaml in ${dir}. ` +
-        (others.length ? `Stacks there: ${others.join(", ")}; pick one with --stack <name>.` : "Pass --dir <directory holding it>."),
+        (others.length
+          ? `Stacks there: ${others.join(", ")}; pick one with --stack <name>.`
+          : "Pass --dir <directory holding it>."),
     );
   }
   // Lazy: only commands that read a stack pay for the YAML parser.
@@ -92,14 +101,21 @@ export interface StackTable {
 export function findTable(stack: Stack, wanted: string): StackTable {
   const table =
     stack.config.tables.find((t) => t.name === wanted) ??
-    stack.config.tables.find((t) => tableKey(t.name) === wanted || normaliseName(t.name) === normaliseName(wanted));
+    stack.config.tables.find(
+      (t) => tableKey(t.name) === wanted || normaliseName(t.name) === normaliseName(wanted),
+    );
   if (!table) {
     const known = stack.config.tables.map((t) => t.name).join(", ");
-    throw new UsageError(`No table "${wanted}" in stack ${stack.config.stack} (${stack.file.path}). Known tables: ${known}.`);
+    throw new UsageError(
+      `No table "${wanted}" in stack ${stack.config.stack} (${stack.file.path}). Known tables: ${known}.`,
+    );
   }
   return { table, names: tableNames(stack.config.stack, table.name) };
 }
 
 export function allTables(stack: Stack): StackTable[] {
-  return stack.config.tables.map((table) => ({ table, names: tableNames(stack.config.stack, table.name) }));
+  return stack.config.tables.map((table) => ({
+    table,
+    names: tableNames(stack.config.stack, table.name),
+  }));
 }

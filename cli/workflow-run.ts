@@ -26,7 +26,9 @@ export interface StepState {
 const FAILED_STATES = new Set(["FAILED", "ERROR", "TIMEOUT", "STOPPED", "CANCELLED", "EXPIRED"]);
 const FINISHED_RUN_STATES = new Set(["COMPLETED", "STOPPED", "ERROR"]);
 
-function latest<T extends { StartedOn?: Date; StartTime?: Date }>(attempts: T[] | undefined): T | undefined {
+function latest<T extends { StartedOn?: Date; StartTime?: Date }>(
+  attempts: T[] | undefined,
+): T | undefined {
   const started = (a: T) => (a.StartedOn ?? a.StartTime)?.getTime() ?? 0;
   return [...(attempts ?? [])].sort((a, b) => started(b) - started(a))[0];
 }
@@ -34,7 +36,8 @@ function latest<T extends { StartedOn?: Date; StartTime?: Date }>(attempts: T[] 
 /** Nodes in the order a run reaches them (along the graph's edges), triggers included. */
 function inRunOrder(nodes: Node[], edges: { SourceId?: string; DestinationId?: string }[]): Node[] {
   const incoming = new Map<string, number>(nodes.map((n) => [n.UniqueId ?? "", 0]));
-  for (const e of edges) incoming.set(e.DestinationId ?? "", (incoming.get(e.DestinationId ?? "") ?? 0) + 1);
+  for (const e of edges)
+    incoming.set(e.DestinationId ?? "", (incoming.get(e.DestinationId ?? "") ?? 0) + 1);
   const ordered: Node[] = [];
   const queue = nodes.filter((n) => (incoming.get(n.UniqueId ?? "") ?? 0) === 0);
   while (queue.length > 0) {
@@ -93,21 +96,52 @@ export function outcomeOf(run: WorkflowRun): Outcome {
   const failed = steps.find((s) => FAILED_STATES.has(s.state));
   if (failed) {
     const state = status === "STOPPED" ? "STOPPED" : "FAILED";
-    return { result: "failed", state, step: failed, reason: failed.error ?? `${failed.kind} ${failed.name} ended ${failed.state}` };
+    return {
+      result: "failed",
+      state,
+      step: failed,
+      reason: failed.error ?? `${failed.kind} ${failed.name} ended ${failed.state}`,
+    };
   }
-  if (status === "STOPPED") return { result: "failed", state: "STOPPED", reason: "the run was stopped" };
-  if (status === "ERROR") return { result: "failed", state: "ERROR", reason: run.ErrorMessage ?? "Glue reports the run as ERROR" };
+  if (status === "STOPPED")
+    return { result: "failed", state: "STOPPED", reason: "the run was stopped" };
+  if (status === "ERROR")
+    return {
+      result: "failed",
+      state: "ERROR",
+      reason: run.ErrorMessage ?? "Glue reports the run as ERROR",
+    };
   if (steps.length > 0) {
     const notDone = steps.find((s) => s.state !== "SUCCEEDED");
-    if (notDone) return { result: "failed", state: "FAILED", step: notDone, reason: `${notDone.kind} ${notDone.name} ended ${notDone.state}` };
+    if (notDone)
+      return {
+        result: "failed",
+        state: "FAILED",
+        step: notDone,
+        reason: `${notDone.kind} ${notDone.name} ended ${notDone.state}`,
+      };
     return { result: "succeeded" };
   }
   // No graph: fall back on the counts Glue keeps for every run.
   const stats = run.Statistics;
-  const bad = (stats?.FailedActions ?? 0) + (stats?.ErroredActions ?? 0) + (stats?.TimeoutActions ?? 0) + (stats?.StoppedActions ?? 0);
-  if (bad > 0) return { result: "failed", state: "FAILED", reason: `${bad} of ${stats?.TotalActions ?? "?"} steps did not succeed` };
-  if (stats?.TotalActions && stats.SucceededActions === stats.TotalActions) return { result: "succeeded" };
-  return { result: "failed", state: status, reason: "Glue returned no step details for this run, so its steps cannot be confirmed" };
+  const bad =
+    (stats?.FailedActions ?? 0) +
+    (stats?.ErroredActions ?? 0) +
+    (stats?.TimeoutActions ?? 0) +
+    (stats?.StoppedActions ?? 0);
+  if (bad > 0)
+    return {
+      result: "failed",
+      state: "FAILED",
+      reason: `${bad} of ${stats?.TotalActions ?? "?"} steps did not succeed`,
+    };
+  if (stats?.TotalActions && stats.SucceededActions === stats.TotalActions)
+    return { result: "succeeded" };
+  return {
+    result: "failed",
+    state: status,
+    reason: "Glue returned no step details for this run, so its steps cannot be confirmed",
+  };
 }
 
 export function snapshotOf(run: WorkflowRun): string | undefined {
@@ -161,15 +195,20 @@ export async function followRun(
       if (seen.get(step.name) === step.state) continue;
       seen.set(step.name, step.state);
       if (step.state === "NOT STARTED") continue;
-      const took = step.completedOn && step.startedOn ? ` after ${duration((step.completedOn.getTime() - step.startedOn.getTime()) / 1000)}` : "";
+      const took =
+        step.completedOn && step.startedOn
+          ? ` after ${duration((step.completedOn.getTime() - step.startedOn.getTime()) / 1000)}`
+          : "";
       const error = step.error ? `: ${oneLine(step.error)}` : "";
       io.print(`${at}  ${options.label(step)} ${step.name}: ${step.state}${took}${error}`);
     }
-    if (run.Status !== lastStatus && run.Status !== "RUNNING") io.print(`${at}  workflow run: ${run.Status}`);
+    if (run.Status !== lastStatus && run.Status !== "RUNNING")
+      io.print(`${at}  workflow run: ${run.Status}`);
     lastStatus = run.Status;
     const outcome = outcomeOf(run);
     if (outcome.result !== "running") return { run, outcome, timedOut: false };
-    if (options.timeoutMs !== undefined && io.now() - started >= options.timeoutMs) return { run, outcome, timedOut: true };
+    if (options.timeoutMs !== undefined && io.now() - started >= options.timeoutMs)
+      return { run, outcome, timedOut: true };
     await io.sleep(options.intervalMs);
   }
 }

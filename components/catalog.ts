@@ -26,7 +26,11 @@ export class AnalyticsCatalog extends pulumi.ComponentResource {
 
     this.database = new aws.glue.CatalogDatabase(
       `${name}-database`,
-      { name: args.databaseName, description: "DynamoDB snapshots (ddb-athena-snapshots): snapshots_<table> tables and <table> views" },
+      {
+        name: args.databaseName,
+        description:
+          "DynamoDB snapshots (ddb-athena-snapshots): snapshots_<table> tables and <table> views",
+      },
       { parent: this },
     );
 

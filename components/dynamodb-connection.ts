@@ -22,7 +22,8 @@ export class DynamoDbConnection extends pulumi.ComponentResource {
         name: args.name,
         connectionType: "DYNAMODB",
         connectionProperties: {},
-        description: "Loads Glue's DataFrame-based DynamoDB connector for ddb-athena-snapshots export jobs",
+        description:
+          "Loads Glue's DataFrame-based DynamoDB connector for ddb-athena-snapshots export jobs",
       },
       { parent: this },
     );

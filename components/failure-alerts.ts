@@ -69,11 +69,17 @@ export class FailureAlerts extends pulumi.ComponentResource {
             description: `Encrypts the ${args.topicName} SNS topic (ddb-athena-snapshots)`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
-            policy: pulumi.output(args.ctx).apply((ctx) => JSON.stringify(alertKeyPolicy(ctx.partition, ctx.accountId))),
+            policy: pulumi
+              .output(args.ctx)
+              .apply((ctx) => JSON.stringify(alertKeyPolicy(ctx.partition, ctx.accountId))),
           },
           parent,
         ).arn;
-      topic = new aws.sns.Topic(`${name}-topic`, { name: args.topicName, kmsMasterKeyId: keyArn }, parent);
+      topic = new aws.sns.Topic(
+        `${name}-topic`,
+        { name: args.topicName, kmsMasterKeyId: keyArn },
+        parent,
+      );
       this.topicArn = topic.arn;
     }
 
@@ -128,7 +134,9 @@ export class FailureAlerts extends pulumi.ComponentResource {
         queueUrl: deadLetters.url,
         policy: pulumi
           .all([deadLetters.arn, ...rules.map((r) => r.arn)])
-          .apply(([queueArn, ...ruleArns]) => JSON.stringify(deadLetterQueuePolicy(queueArn, ruleArns))),
+          .apply(([queueArn, ...ruleArns]) =>
+            JSON.stringify(deadLetterQueuePolicy(queueArn, ruleArns)),
+          ),
       },
       parent,
     );
@@ -160,7 +168,9 @@ export class FailureAlerts extends pulumi.ComponentResource {
           arn: topic.arn,
           policy: pulumi
             .all([topic.arn, ...rules.map((r) => r.arn)])
-            .apply(([topicArn, ...ruleArns]) => JSON.stringify(alertTopicPolicy(topicArn, ruleArns))),
+            .apply(([topicArn, ...ruleArns]) =>
+              JSON.stringify(alertTopicPolicy(topicArn, ruleArns)),
+            ),
         },
         parent,
       );
@@ -168,7 +178,11 @@ export class FailureAlerts extends pulumi.ComponentResource {
 
     if (args.alertEmail) {
       // Email subscriptions stay pending until the recipient confirms the message AWS sends.
-      new aws.sns.TopicSubscription(`${name}-email`, { topic: this.topicArn, protocol: "email", endpoint: args.alertEmail }, parent);
+      new aws.sns.TopicSubscription(
+        `${name}-email`,
+        { topic: this.topicArn, protocol: "email", endpoint: args.alertEmail },
+        parent,
+      );
     }
 
     this.deadLetterQueueUrl = deadLetters.url;

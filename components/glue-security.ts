@@ -24,9 +24,15 @@ export class GlueSecurity extends pulumi.ComponentResource {
       {
         name: args.name,
         encryptionConfiguration: {
-          s3Encryption: key ? { s3EncryptionMode: "SSE-KMS", kmsKeyArn: key } : { s3EncryptionMode: "SSE-S3" },
-          cloudwatchEncryption: key ? { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: key } : { cloudwatchEncryptionMode: "DISABLED" },
-          jobBookmarksEncryption: key ? { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: key } : { jobBookmarksEncryptionMode: "DISABLED" },
+          s3Encryption: key
+            ? { s3EncryptionMode: "SSE-KMS", kmsKeyArn: key }
+            : { s3EncryptionMode: "SSE-S3" },
+          cloudwatchEncryption: key
+            ? { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: key }
+            : { cloudwatchEncryptionMode: "DISABLED" },
+          jobBookmarksEncryption: key
+            ? { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: key }
+            : { jobBookmarksEncryptionMode: "DISABLED" },
         },
       },
       { parent: this },

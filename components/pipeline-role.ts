@@ -47,21 +47,30 @@ export class PipelineRole extends pulumi.ComponentResource {
     );
 
     const documents = pulumi
-      .all([args.ctx, args.bucket, args.database, args.workgroup, this.role.name, args.securityConfiguration, args.dynamodbConnection])
-      .apply(([ctx, bucket, database, workgroup, roleName, securityConfiguration, dynamodbConnection]) =>
-        pipelinePolicies({
-          ctx,
-          table: args.table,
-          names: args.names,
-          bucket,
-          database,
-          workgroup,
-          scriptKeys: args.scriptKeys,
-          roleName,
-          securityConfiguration,
-          dynamodbConnection,
-          kmsKeyArn: args.kmsKeyArn,
-        }),
+      .all([
+        args.ctx,
+        args.bucket,
+        args.database,
+        args.workgroup,
+        this.role.name,
+        args.securityConfiguration,
+        args.dynamodbConnection,
+      ])
+      .apply(
+        ([ctx, bucket, database, workgroup, roleName, securityConfiguration, dynamodbConnection]) =>
+          pipelinePolicies({
+            ctx,
+            table: args.table,
+            names: args.names,
+            bucket,
+            database,
+            workgroup,
+            scriptKeys: args.scriptKeys,
+            roleName,
+            securityConfiguration,
+            dynamodbConnection,
+            kmsKeyArn: args.kmsKeyArn,
+          }),
       );
 
     this.attachments = POLICY_PARTS.map((part) => {
@@ -69,12 +78,20 @@ export class PipelineRole extends pulumi.ComponentResource {
         `${name}-${part}`,
         {
           name: fitName(args.names.stem, `-${part}`, NAME_LIMITS.iamPolicy),
-          description: `ddb-athena-snapshots: ${part} permissions for DynamoDB table ${args.table.name}`.slice(0, 1000),
+          description:
+            `ddb-athena-snapshots: ${part} permissions for DynamoDB table ${args.table.name}`.slice(
+              0,
+              1000,
+            ),
           policy: documents.apply((d) => JSON.stringify(d[part])),
         },
         { parent: this },
       );
-      return new aws.iam.RolePolicyAttachment(`${name}-${part}`, { role: this.role.name, policyArn: policy.arn }, { parent: this });
+      return new aws.iam.RolePolicyAttachment(
+        `${name}-${part}`,
+        { role: this.role.name, policyArn: policy.arn },
+        { parent: this },
+      );
     });
 
     this.roleArn = this.role.arn;

@@ -12,7 +12,10 @@ export function enablePitrCommand(table: string): string {
  * throws one ConfigError naming each table and how to fix it. Not a resource: a deploy-time check,
  * made through the same provider (account, credentials, region) as the resources.
  */
-export async function checkExportTables(tables: TableConfig[], provider: aws.Provider): Promise<void> {
+export async function checkExportTables(
+  tables: TableConfig[],
+  provider: aws.Provider,
+): Promise<void> {
   const problems: string[] = [];
   const bypass = "or set skipPitrCheck: true for a table this account cannot describe";
   await Promise.all(
@@ -28,8 +31,14 @@ export async function checkExportTables(tables: TableConfig[], provider: aws.Pro
             );
           }
         } catch (e) {
-          const reason = (e instanceof Error ? e.message : String(e)).split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-          problems.push(`tables (${t.name}): mode is "export" but the table could not be described (${reason || "no reason given"}); allowed: an existing table (${bypass})`);
+          const reason = (e instanceof Error ? e.message : String(e))
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .join(" ");
+          problems.push(
+            `tables (${t.name}): mode is "export" but the table could not be described (${reason || "no reason given"}); allowed: an existing table (${bypass})`,
+          );
         }
       }),
   );

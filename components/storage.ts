@@ -36,11 +36,28 @@ export class ExportStorage extends pulumi.ComponentResource {
     this.bucket = new aws.s3.Bucket(`${name}-bucket`, {}, { parent: this });
     this.guard(name, this.bucket, {
       // Bucket keys cut KMS requests (and their cost) by orders of magnitude.
-      encryption: args.kmsKeyArn ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn } : { sseAlgorithm: "AES256" },
+      encryption: args.kmsKeyArn
+        ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }
+        : { sseAlgorithm: "AES256" },
       lifecycle: [
-        { id: "expire-athena-results", status: "Enabled", filter: { prefix: ATHENA_RESULTS_PREFIX }, expiration: { days: args.athenaResultsDays ?? 7 } },
-        { id: "expire-spark-scratch", status: "Enabled", filter: { prefix: "tmp/" }, expiration: { days: 1 } },
-        { id: "expire-export-staging", status: "Enabled", filter: { prefix: "export-staging/" }, expiration: { days: 1 } },
+        {
+          id: "expire-athena-results",
+          status: "Enabled",
+          filter: { prefix: ATHENA_RESULTS_PREFIX },
+          expiration: { days: args.athenaResultsDays ?? 7 },
+        },
+        {
+          id: "expire-spark-scratch",
+          status: "Enabled",
+          filter: { prefix: "tmp/" },
+          expiration: { days: 1 },
+        },
+        {
+          id: "expire-export-staging",
+          status: "Enabled",
+          filter: { prefix: "export-staging/" },
+          expiration: { days: 1 },
+        },
         ABORT_INCOMPLETE_UPLOADS,
       ],
     });
@@ -50,11 +67,25 @@ export class ExportStorage extends pulumi.ComponentResource {
       // S3 delivers server access logs only to buckets encrypted with SSE-S3, not SSE-KMS (S3 guide,
       // "Enabling Amazon S3 server access logging").
       encryption: { sseAlgorithm: "AES256" },
-      lifecycle: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: ACCESS_LOG_DAYS } }, ABORT_INCOMPLETE_UPLOADS],
+      lifecycle: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: {},
+          expiration: { days: ACCESS_LOG_DAYS },
+        },
+        ABORT_INCOMPLETE_UPLOADS,
+      ],
       // With BucketOwnerEnforced, the logging service writes by bucket policy, for this bucket only.
       extraStatements: pulumi
-        .all([logs.arn, this.bucket.arn, aws.getCallerIdentityOutput({}, { parent: this }).accountId])
-        .apply(([logArn, sourceArn, accountId]) => [accessLogDeliveryStatement(logArn, ACCESS_LOG_PREFIX, sourceArn, accountId)]),
+        .all([
+          logs.arn,
+          this.bucket.arn,
+          aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+        ])
+        .apply(([logArn, sourceArn, accountId]) => [
+          accessLogDeliveryStatement(logArn, ACCESS_LOG_PREFIX, sourceArn, accountId),
+        ]),
     });
     new aws.s3.BucketLogging(
       `${name}-access-logging`,
@@ -66,7 +97,11 @@ export class ExportStorage extends pulumi.ComponentResource {
     this.bucketArn = this.bucket.arn;
     this.accessLogBucketName = logs.bucket;
     this.athenaResultsLocation = pulumi.interpolate`s3://${this.bucket.bucket}/${ATHENA_RESULTS_PREFIX}`;
-    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, accessLogBucketName: this.accessLogBucketName });
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      accessLogBucketName: this.accessLogBucketName,
+    });
   }
 
   /** Encryption, no public access, owner-owned objects, TLS only, and lifecycle rules for a bucket. */
@@ -82,27 +117,47 @@ export class ExportStorage extends pulumi.ComponentResource {
     const parent = { parent: this };
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
-      { bucket: bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: args.encryption, bucketKeyEnabled: true }] },
+      {
+        bucket: bucket.bucket,
+        rules: [{ applyServerSideEncryptionByDefault: args.encryption, bucketKeyEnabled: true }],
+      },
       parent,
     );
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access-block`,
-      { bucket: bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket: bucket.bucket,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       parent,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
     new aws.s3.BucketPolicy(
       `${name}-tls-only`,
       {
         bucket: bucket.bucket,
-        policy: pulumi
-          .all([bucket.arn, args.extraStatements ?? []])
-          .apply(([arn, extra]) => JSON.stringify({ Version: "2012-10-17", Statement: [...tlsOnlyStatements(arn), ...extra] })),
+        policy: pulumi.all([bucket.arn, args.extraStatements ?? []]).apply(([arn, extra]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [...tlsOnlyStatements(arn), ...extra],
+          }),
+        ),
       },
       // S3 rejects a bucket policy while a public access block is still being applied.
       { parent: this, dependsOn: [publicAccessBlock] },
     );
-    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.bucket, rules: args.lifecycle }, parent);
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      { bucket: bucket.bucket, rules: args.lifecycle },
+      parent,
+    );
   }
 }
 

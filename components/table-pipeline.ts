@@ -3,7 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { lateAfterMinutes } from "../lib/alerts";
 import { AwsContext, dynamodbTableArn } from "../lib/arns";
 import type { TableConfig } from "../lib/config";
-import { CRAWLER_EXCLUSIONS, CRAWLER_RECRAWL_BEHAVIOR, CRAWLER_SCHEMA_CHANGE_POLICY, crawlerConfiguration } from "../lib/crawler-settings";
+import {
+  CRAWLER_EXCLUSIONS,
+  CRAWLER_RECRAWL_BEHAVIOR,
+  CRAWLER_SCHEMA_CHANGE_POLICY,
+  crawlerConfiguration,
+} from "../lib/crawler-settings";
 import { PYTHON_SHELL } from "../lib/glue-facts";
 import { ownLogGroups } from "../lib/iam-policy";
 import { exportJobArguments, refreshJobArguments } from "../lib/job-arguments";
@@ -37,12 +42,22 @@ const REFRESH_TIMEOUT_MINUTES = 30;
  * and the role.
  */
 const OWN_LOG_GROUP_KEYS = ["output", "error"];
-const ENCRYPTED_LOG_GROUP_KEYS = ["output-encrypted", "error-encrypted", "driver-output", "driver-error", "shell-output", "shell-error", "crawler"];
+const ENCRYPTED_LOG_GROUP_KEYS = [
+  "output-encrypted",
+  "error-encrypted",
+  "driver-output",
+  "driver-error",
+  "shell-output",
+  "shell-error",
+  "crawler",
+];
 
 /** Adds the `table` cost-allocation tag to every taggable resource of the component. */
 function tagTable(table: string): pulumi.ResourceTransformation {
   return (args) =>
-    isTaggable(args.type) ? { props: { ...args.props, tags: { ...(args.props.tags ?? {}), table } }, opts: args.opts } : undefined;
+    isTaggable(args.type)
+      ? { props: { ...args.props, tags: { ...(args.props.tags ?? {}), table } }, opts: args.opts }
+      : undefined;
 }
 
 /**
@@ -63,10 +78,15 @@ export class TablePipeline extends pulumi.ComponentResource {
     private readonly args: TablePipelineArgs,
     opts?: pulumi.ComponentResourceOptions,
   ) {
-    super("ddbsnap:pipeline:TablePipeline", logicalName, {}, {
-      ...opts,
-      transformations: [...(opts?.transformations ?? []), tagTable(args.table.name)],
-    });
+    super(
+      "ddbsnap:pipeline:TablePipeline",
+      logicalName,
+      {},
+      {
+        ...opts,
+        transformations: [...(opts?.transformations ?? []), tagTable(args.table.name)],
+      },
+    );
     this.names = tableNames(args.stack, args.table.name);
 
     const role = new PipelineRole(
@@ -94,7 +114,13 @@ export class TablePipeline extends pulumi.ComponentResource {
     const refreshJob = this.declareRefreshJob(role, afterRole);
     const workflow = new SnapshotWorkflow(
       `${logicalName}-flow`,
-      { table: args.table, names: this.names, exportJobName: exportJob.name, crawlerName: crawler.name, refreshJobName: refreshJob.name },
+      {
+        table: args.table,
+        names: this.names,
+        exportJobName: exportJob.name,
+        crawlerName: crawler.name,
+        refreshJobName: refreshJob.name,
+      },
       { parent: this },
     );
 
@@ -114,15 +140,23 @@ export class TablePipeline extends pulumi.ComponentResource {
   /** The groups only this table writes to, declared so they get a retention (and the key). */
   private declareLogGroups(role: PipelineRole): aws.cloudwatch.LogGroup[] {
     const { kmsKeyArn, logRetentionDays, securityConfiguration } = this.args;
-    const keys = kmsKeyArn ? [...OWN_LOG_GROUP_KEYS, ...ENCRYPTED_LOG_GROUP_KEYS] : OWN_LOG_GROUP_KEYS;
+    const keys = kmsKeyArn
+      ? [...OWN_LOG_GROUP_KEYS, ...ENCRYPTED_LOG_GROUP_KEYS]
+      : OWN_LOG_GROUP_KEYS;
     const groupNames = pulumi
       .all([role.roleName, securityConfiguration])
-      .apply(([roleName, sc]) => ownLogGroups(this.names, kmsKeyArn ? { roleName, securityConfiguration: sc } : undefined));
+      .apply(([roleName, sc]) =>
+        ownLogGroups(this.names, kmsKeyArn ? { roleName, securityConfiguration: sc } : undefined),
+      );
     return keys.map(
       (key, i) =>
         new aws.cloudwatch.LogGroup(
           `${this.logicalName}-logs-${key}`,
-          { name: groupNames.apply((n) => n[i]), retentionInDays: logRetentionDays, kmsKeyId: kmsKeyArn },
+          {
+            name: groupNames.apply((n) => n[i]),
+            retentionInDays: logRetentionDays,
+            kmsKeyId: kmsKeyArn,
+          },
           { parent: this },
         ),
     );
@@ -135,10 +169,18 @@ export class TablePipeline extends pulumi.ComponentResource {
       `${this.logicalName}-export`,
       {
         name: names.exportJob,
-        description: `Snapshots DynamoDB table ${table.name} (${table.mode}) to ${table.format} in S3`.slice(0, 2048),
+        description:
+          `Snapshots DynamoDB table ${table.name} (${table.mode}) to ${table.format} in S3`.slice(
+            0,
+            2048,
+          ),
         roleArn: role.roleArn,
         glueVersion: table.glueVersion,
-        command: { name: "glueetl", pythonVersion: "3", scriptLocation: this.args.scriptLocations.export },
+        command: {
+          name: "glueetl",
+          pythonVersion: "3",
+          scriptLocation: this.args.scriptLocations.export,
+        },
         workerType: table.workerType,
         numberOfWorkers: table.workers,
         executionClass: table.executionClass,
@@ -150,9 +192,14 @@ export class TablePipeline extends pulumi.ComponentResource {
         // Safe to retry: the job overwrites its own snapshot partition.
         maxRetries: 1,
         executionProperty: { maxConcurrentRuns: 1 },
-        defaultArguments: pulumi
-          .all([this.args.bucket, this.args.ctx])
-          .apply(([bucket, ctx]) => exportJobArguments({ table, names, bucket, tableArn: dynamodbTableArn(ctx, table.name) })),
+        defaultArguments: pulumi.all([this.args.bucket, this.args.ctx]).apply(([bucket, ctx]) =>
+          exportJobArguments({
+            table,
+            names,
+            bucket,
+            tableArn: dynamodbTableArn(ctx, table.name),
+          }),
+        ),
       },
       opts,
     );
@@ -167,7 +214,10 @@ export class TablePipeline extends pulumi.ComponentResource {
       // every column is a string.
       const csv = new aws.glue.Classifier(
         `${this.logicalName}-csv`,
-        { name: names.csvClassifier, csvClassifier: { containsHeader: "PRESENT", delimiter: ",", quoteSymbol: '"' } },
+        {
+          name: names.csvClassifier,
+          csvClassifier: { containsHeader: "PRESENT", delimiter: ",", quoteSymbol: '"' },
+        },
         { parent: this },
       );
       classifiers.push(csv.name);
@@ -177,11 +227,20 @@ export class TablePipeline extends pulumi.ComponentResource {
       `${this.logicalName}-crawler`,
       {
         name: names.crawler,
-        description: `Adds each new ${table.name} snapshot as a partition of ${names.crawlerTable}`.slice(0, 2048),
+        description:
+          `Adds each new ${table.name} snapshot as a partition of ${names.crawlerTable}`.slice(
+            0,
+            2048,
+          ),
         role: role.roleArn,
         databaseName: this.args.database,
         tablePrefix: CRAWLER_TABLE_PREFIX,
-        s3Targets: [{ path: pulumi.output(bucket).apply((b) => `${s3Uri(b, snapshots)}/`), exclusions: CRAWLER_EXCLUSIONS }],
+        s3Targets: [
+          {
+            path: pulumi.output(bucket).apply((b) => `${s3Uri(b, snapshots)}/`),
+            exclusions: CRAWLER_EXCLUSIONS,
+          },
+        ],
         classifiers,
         recrawlPolicy: { recrawlBehavior: CRAWLER_RECRAWL_BEHAVIOR },
         schemaChangePolicy: CRAWLER_SCHEMA_CHANGE_POLICY,
@@ -199,10 +258,18 @@ export class TablePipeline extends pulumi.ComponentResource {
       `${this.logicalName}-refresh`,
       {
         name: names.refreshJob,
-        description: `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`.slice(0, 2048),
+        description:
+          `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`.slice(
+            0,
+            2048,
+          ),
         roleArn: role.roleArn,
         glueVersion: PYTHON_SHELL.glueVersion,
-        command: { name: "pythonshell", pythonVersion: PYTHON_SHELL.pythonVersion, scriptLocation: this.args.scriptLocations.refresh },
+        command: {
+          name: "pythonshell",
+          pythonVersion: PYTHON_SHELL.pythonVersion,
+          scriptLocation: this.args.scriptLocations.refresh,
+        },
         // Python shell jobs take a DPU fraction; AWS rejects workerType for them.
         maxCapacity: PYTHON_SHELL.maxCapacity,
         timeout: REFRESH_TIMEOUT_MINUTES,
@@ -212,7 +279,9 @@ export class TablePipeline extends pulumi.ComponentResource {
         executionProperty: { maxConcurrentRuns: 1 },
         defaultArguments: pulumi
           .all([this.args.bucket, this.args.database, this.args.workgroup])
-          .apply(([bucket, database, workgroup]) => refreshJobArguments({ table, names, bucket, database, workgroup })),
+          .apply(([bucket, database, workgroup]) =>
+            refreshJobArguments({ table, names, bucket, database, workgroup }),
+          ),
       },
       opts,
     );

@@ -23,7 +23,11 @@ export interface RecordedResource {
 }
 
 /** Computed attributes as AWS would fill them, so names and ARNs flow between resources. */
-function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+function computedState(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+): Record<string, any> {
   const physical = inputs.name ?? `${name}-0a1b2c3`;
   const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
   const state: Record<string, any> = { ...inputs, name: physical };
@@ -52,7 +56,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
   /** Answers for data-source calls by token, on top of the defaults. */
-  constructor(private readonly callResults: Record<string, (inputs: any) => Record<string, any>> = {}) {}
+  constructor(
+    private readonly callResults: Record<string, (inputs: any) => Record<string, any>> = {},
+  ) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const state = computedState(args.type, args.name, args.inputs);
@@ -64,7 +70,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
-    this.calls.push({ token: args.token, inputs: args.inputs, provider: args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined });
+    this.calls.push({
+      token: args.token,
+      inputs: args.inputs,
+      provider: args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined,
+    });
     const custom = this.callResults[args.token];
     if (custom) return custom(args.inputs);
     switch (args.token) {
@@ -74,9 +84,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { region: MOCK_REGION, name: MOCK_REGION, id: MOCK_REGION };
       case "aws:dynamodb/getTable:getTable":
         // Offline there is no table to describe: assume export-mode tables have PITR on.
-        return { name: args.inputs.name, arn: `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${args.inputs.name}`, pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: 35 } };
+        return {
+          name: args.inputs.name,
+          arn: `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${args.inputs.name}`,
+          pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: 35 },
+        };
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`, userId: "AIDTEST", id: MOCK_ACCOUNT };
+        return {
+          accountId: MOCK_ACCOUNT,
+          arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`,
+          userId: "AIDTEST",
+          id: MOCK_ACCOUNT,
+        };
       default:
         throw new Error(`unexpected data source call in the mocks: ${args.token}`);
     }
@@ -94,15 +113,17 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 async function resolveDeep(value: unknown): Promise<unknown> {
-  if (pulumi.Output.isInstance(value)) return resolveDeep(await promiseOf(value as pulumi.Output<unknown>));
+  if (pulumi.Output.isInstance(value))
+    return resolveDeep(await promiseOf(value as pulumi.Output<unknown>));
   if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
   if (value && typeof value === "object") {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const),
+    );
     return Object.fromEntries(entries);
   }
   return value;
 }
-
 
 export const PROGRAM_PATH = path.join(__dirname, "..", "index.ts");
 
@@ -125,7 +146,8 @@ export async function runProgram(
 
   delete require.cache[require.resolve(PROGRAM_PATH)];
   // index.ts exports an async function, as Pulumi allows; Pulumi calls it and awaits the outputs.
-  const exported = require(PROGRAM_PATH) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+  const exported = require(PROGRAM_PATH) as
+    Record<string, unknown> | (() => Promise<Record<string, unknown>>);
   const program = typeof exported === "function" ? await exported() : exported;
   const outputs = (await resolveDeep(program)) as Record<string, unknown>;
   await waitForPendingRegistrations();
@@ -141,34 +163,52 @@ export function named(run: ProgramRun, type: string, name: string): RecordedReso
   const found = ofType(run, type).filter((r) => r.state.name === name);
   if (found.length !== 1) {
     const have = ofType(run, type).map((r) => r.state.name);
-    throw new Error(`expected one ${type} named ${name}, found ${found.length} (have: ${have.join(", ")})`);
+    throw new Error(
+      `expected one ${type} named ${name}, found ${found.length} (have: ${have.join(", ")})`,
+    );
   }
   return found[0];
 }
 
 /** The policy documents attached to a role (its managed policies, in declaration order). */
-export function attachedPolicies(run: ProgramRun, role: RecordedResource): { policy: RecordedResource; document: { Statement: any[] } }[] {
-  const attachments = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === role.state.name);
+export function attachedPolicies(
+  run: ProgramRun,
+  role: RecordedResource,
+): { policy: RecordedResource; document: { Statement: any[] } }[] {
+  const attachments = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
+    (a) => a.inputs.role === role.state.name,
+  );
   return attachments.map((a) => {
-    const policy = ofType(run, "aws:iam/policy:Policy").find((p) => p.state.arn === a.inputs.policyArn);
-    if (!policy) throw new Error(`attachment ${a.name} points at no declared policy (${a.inputs.policyArn})`);
+    const policy = ofType(run, "aws:iam/policy:Policy").find(
+      (p) => p.state.arn === a.inputs.policyArn,
+    );
+    if (!policy)
+      throw new Error(`attachment ${a.name} points at no declared policy (${a.inputs.policyArn})`);
     return { policy, document: JSON.parse(policy.inputs.policy) };
   });
 }
 
 /** The role of one configured table (found by its description) and all its statements. */
-export function tableRoleStatements(run: ProgramRun, table: string): { role: RecordedResource; statements: any[] } {
-  const role = ofType(run, "aws:iam/role:Role").find((r) => r.inputs.description.endsWith(` ${table}`));
+export function tableRoleStatements(
+  run: ProgramRun,
+  table: string,
+): { role: RecordedResource; statements: any[] } {
+  const role = ofType(run, "aws:iam/role:Role").find((r) =>
+    r.inputs.description.endsWith(` ${table}`),
+  );
   if (!role) throw new Error(`no role for table ${table}`);
   return { role, statements: attachedPolicies(run, role).flatMap((p) => p.document.Statement) };
 }
 
 /** The bucket declared under `logicalName`, and the one resource of `type` that configures it. */
 export function bucketPart(run: ProgramRun, logicalName: string, type?: string): RecordedResource {
-  const bucket = run.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.name === logicalName);
+  const bucket = run.resources.find(
+    (r) => r.type === "aws:s3/bucket:Bucket" && r.name === logicalName,
+  );
   if (!bucket) throw new Error(`no bucket declared as ${logicalName}`);
   if (!type) return bucket;
   const parts = ofType(run, type).filter((r) => r.inputs.bucket === bucket.state.bucket);
-  if (parts.length !== 1) throw new Error(`expected one ${type} for bucket ${logicalName}, found ${parts.length}`);
+  if (parts.length !== 1)
+    throw new Error(`expected one ${type} for bucket ${logicalName}, found ${parts.length}`);
   return parts[0];
 }

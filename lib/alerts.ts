@@ -36,7 +36,12 @@ export function jobFailureAlert(stack: string, table: string, jobNames: string[]
       "detail-type": ["Glue Job State Change"],
       detail: { jobName: jobNames, state: FAILED_JOB_STATES },
     }),
-    inputPaths: { job: "$.detail.jobName", state: "$.detail.state", message: "$.detail.message", run: "$.detail.jobRunId" },
+    inputPaths: {
+      job: "$.detail.jobName",
+      state: "$.detail.state",
+      message: "$.detail.message",
+      run: "$.detail.jobRunId",
+    },
     inputTemplate: sentence(
       `ddb-athena-snapshots ${stack}: table ${table}: Glue job <job> ended <state>: <message> (job run <run>). ` +
         `The Athena view still shows the previous snapshot.`,
@@ -64,7 +69,11 @@ export function exportFailureAlert(stack: string, table: string, jobName: string
   };
 }
 
-export function crawlerFailureAlert(stack: string, table: string, crawlerName: string): AlertTarget {
+export function crawlerFailureAlert(
+  stack: string,
+  table: string,
+  crawlerName: string,
+): AlertTarget {
   return {
     description: `Crawler of DynamoDB table ${table} (stack ${stack}) failing`,
     eventPattern: JSON.stringify({
@@ -72,7 +81,11 @@ export function crawlerFailureAlert(stack: string, table: string, crawlerName: s
       "detail-type": ["Glue Crawler State Change"],
       detail: { crawlerName: [crawlerName], state: FAILED_CRAWLER_STATES },
     }),
-    inputPaths: { crawler: "$.detail.crawlerName", state: "$.detail.state", error: "$.detail.errorMessage" },
+    inputPaths: {
+      crawler: "$.detail.crawlerName",
+      state: "$.detail.state",
+      error: "$.detail.errorMessage",
+    },
     inputTemplate: sentence(
       `ddb-athena-snapshots ${stack}: table ${table}: crawler <crawler> ended <state>: <error>. ` +
         `The new snapshot was not catalogued; the Athena view still shows the previous one.`,
@@ -81,7 +94,12 @@ export function crawlerFailureAlert(stack: string, table: string, crawlerName: s
 }
 
 /** Glue emits "Glue Job Run Status" once a run passes the job's notifyDelayAfter. */
-export function lateRunAlert(stack: string, table: string, jobName: string, minutes: number): AlertTarget {
+export function lateRunAlert(
+  stack: string,
+  table: string,
+  jobName: string,
+  minutes: number,
+): AlertTarget {
   return {
     description: `Export job of DynamoDB table ${table} (stack ${stack}) running longer than ${minutes} minutes`,
     eventPattern: JSON.stringify({

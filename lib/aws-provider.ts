@@ -33,7 +33,10 @@ function settingValue(key: string, text: string): unknown {
  * into `defaultTags` (the user's own default tags are kept; `project` and `stack` are the
  * project's, since the CLI and the guardrails rely on them).
  */
-export function awsProviderSettings(allConfig: Record<string, string>, projectTags: Record<string, string>): Record<string, unknown> {
+export function awsProviderSettings(
+  allConfig: Record<string, string>,
+  projectTags: Record<string, string>,
+): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   for (const [fullKey, text] of Object.entries(allConfig)) {
     if (!fullKey.startsWith(AWS_NAMESPACE)) continue;
@@ -41,6 +44,9 @@ export function awsProviderSettings(allConfig: Record<string, string>, projectTa
     settings[key] = settingValue(key, text);
   }
   const userDefaultTags = settings.defaultTags as { tags?: Record<string, string> } | undefined;
-  settings.defaultTags = { ...(userDefaultTags ?? {}), tags: { ...(userDefaultTags?.tags ?? {}), ...projectTags } };
+  settings.defaultTags = {
+    ...(userDefaultTags ?? {}),
+    tags: { ...(userDefaultTags?.tags ?? {}), ...projectTags },
+  };
   return settings;
 }

@@ -29,13 +29,21 @@ export function tlsOnlyStatements(bucketArn: string): PolicyStatement[] {
  * else (S3 guide, "Permissions for log delivery": a bucket policy for logging.s3.amazonaws.com,
  * limited by aws:SourceArn and aws:SourceAccount).
  */
-export function accessLogDeliveryStatement(logBucketArn: string, prefix: string, sourceBucketArn: string, accountId: string): PolicyStatement {
+export function accessLogDeliveryStatement(
+  logBucketArn: string,
+  prefix: string,
+  sourceBucketArn: string,
+  accountId: string,
+): PolicyStatement {
   return {
     Sid: "S3ServerAccessLogsFromSnapshotBucket",
     Effect: "Allow",
     Principal: { Service: "logging.s3.amazonaws.com" },
     Action: ["s3:PutObject"],
     Resource: `${logBucketArn}/${prefix}*`,
-    Condition: { ArnLike: { "aws:SourceArn": sourceBucketArn }, StringEquals: { "aws:SourceAccount": accountId } },
+    Condition: {
+      ArnLike: { "aws:SourceArn": sourceBucketArn },
+      StringEquals: { "aws:SourceAccount": accountId },
+    },
   };
 }

@@ -66,7 +66,8 @@ export interface StackConfig {
 
 /** The values CloudWatch Logs accepts for a retention. */
 export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
 ] as const;
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
@@ -90,7 +91,7 @@ export class ConfigError extends Error {
     super(
       `Invalid stack config (namespace ${CONFIG_NAMESPACE}):\n` +
         problems.map((p) => `  - ${p}`).join("\n") +
-        "\nFix the values in Pulumi.<stack>.yaml; see README \"Configuration\" for every key.",
+        '\nFix the values in Pulumi.<stack>.yaml; see README "Configuration" for every key.',
     );
     this.name = "ConfigError";
   }
@@ -98,7 +99,9 @@ export class ConfigError extends Error {
 
 /** A value as the user wrote it, for messages. */
 function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  return typeof value === "string"
+    ? JSON.stringify(value)
+    : (JSON.stringify(value) ?? String(value));
 }
 
 function kind(value: unknown): string {
@@ -120,16 +123,30 @@ class Checker {
 
   oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], fallback: T): T {
     if (value === undefined) return fallback;
-    if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+    if (typeof value === "string" && (allowed as readonly string[]).includes(value))
+      return value as T;
     this.fail(key, value, `one of ${allowed.join(", ")}`);
     return fallback;
   }
 
-  number(key: string, value: unknown, min: number, max: number, fallback: number, integer = false): number {
+  number(
+    key: string,
+    value: unknown,
+    min: number,
+    max: number,
+    fallback: number,
+    integer = false,
+  ): number {
     if (value === undefined) return fallback;
     const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
     const what = integer ? "a whole number" : "a number";
-    if (typeof n !== "number" || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    if (
+      typeof n !== "number" ||
+      !Number.isFinite(n) ||
+      (integer && !Number.isInteger(n)) ||
+      n < min ||
+      n > max
+    ) {
       this.fail(key, value, `${what} from ${min} to ${max}`);
       return fallback;
     }
@@ -146,13 +163,21 @@ class Checker {
 
   unknownKeys(raw: Record<string, unknown>, known: readonly string[]): void {
     for (const key of Object.keys(raw)) {
-      if (!known.includes(key)) this.fail(key, raw[key], `no such key; known keys are ${known.join(", ")}`);
+      if (!known.includes(key))
+        this.fail(key, raw[key], `no such key; known keys are ${known.join(", ")}`);
     }
   }
 }
 
 const TABLE_KEYS = ["name", ...Object.keys(TABLE_DEFAULTS)] as const;
-export const STACK_KEYS = ["tables", "databaseName", "alertEmail", "alertTopicArn", "kmsKeyArn", "logRetentionDays"] as const;
+export const STACK_KEYS = [
+  "tables",
+  "databaseName",
+  "alertEmail",
+  "alertTopicArn",
+  "kmsKeyArn",
+  "logRetentionDays",
+] as const;
 
 /** DynamoDB's own rule for table names. */
 const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -161,7 +186,8 @@ const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 /** A key ARN, not an alias: IAM grants and key policies need the key itself. */
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const KMS_KEY_ARN =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 function glueVersionOf(check: Checker, value: unknown): GlueVersion {
   if (value === undefined) return DEFAULT_GLUE_VERSION;
@@ -187,7 +213,9 @@ function glueVersionOf(check: Checker, value: unknown): GlueVersion {
 function parseTable(raw: unknown, index: number, problems: string[]): TableConfig | undefined {
   const label = `tables[${index}]`;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    problems.push(`${label}: is ${kind(raw)} ${show(raw)}; allowed: an object with at least a name, e.g. { name: Reviews }`);
+    problems.push(
+      `${label}: is ${kind(raw)} ${show(raw)}; allowed: an object with at least a name, e.g. { name: Reviews }`,
+    );
     return undefined;
   }
   const entry = raw as Record<string, unknown>;
@@ -204,39 +232,87 @@ function parseTable(raw: unknown, index: number, problems: string[]): TableConfi
   const d = TABLE_DEFAULTS;
   const mode = check.oneOf("mode", entry.mode, MODES, d.mode);
   const workerType = check.oneOf("workerType", entry.workerType, WORKER_TYPES, d.workerType);
-  const executionClass = check.oneOf("executionClass", entry.executionClass, EXECUTION_CLASSES, d.executionClass);
+  const executionClass = check.oneOf(
+    "executionClass",
+    entry.executionClass,
+    EXECUTION_CLASSES,
+    d.executionClass,
+  );
   let schedule = d.schedule;
   if (entry.schedule !== undefined) {
-    const problem = typeof entry.schedule === "string" ? cronProblem(entry.schedule) : `it is ${kind(entry.schedule)}`;
+    const problem =
+      typeof entry.schedule === "string"
+        ? cronProblem(entry.schedule)
+        : `it is ${kind(entry.schedule)}`;
     if (problem) {
-      check.fail("schedule", entry.schedule, `a Glue cron expression in UTC such as "cron(0 2 * * ? *)" (${problem})`);
+      check.fail(
+        "schedule",
+        entry.schedule,
+        `a Glue cron expression in UTC such as "cron(0 2 * * ? *)" (${problem})`,
+      );
     } else {
       schedule = (entry.schedule as string).trim();
     }
   }
   if (mode === "export" && entry.readPercentage !== undefined) {
-    check.fail("readPercentage", entry.readPercentage, "nothing in export mode (the native export reads no capacity); remove it");
+    check.fail(
+      "readPercentage",
+      entry.readPercentage,
+      "nothing in export mode (the native export reads no capacity); remove it",
+    );
   }
   const table: TableConfig = {
     name,
     format: check.oneOf("format", entry.format, FORMATS, d.format),
     schedule,
     mode,
-    readPercentage: mode === "scan" ? check.number("readPercentage", entry.readPercentage, 0.1, 1.5, d.readPercentage) : d.readPercentage,
+    readPercentage:
+      mode === "scan"
+        ? check.number("readPercentage", entry.readPercentage, 0.1, 1.5, d.readPercentage)
+        : d.readPercentage,
     workerType,
-    workers: check.number("workers", entry.workers, MIN_WORKERS, MAX_WORKERS[workerType], d.workers, true),
+    workers: check.number(
+      "workers",
+      entry.workers,
+      MIN_WORKERS,
+      MAX_WORKERS[workerType],
+      d.workers,
+      true,
+    ),
     glueVersion: glueVersionOf(check, entry.glueVersion),
     executionClass,
-    retentionDays: check.number("retentionDays", entry.retentionDays, 1, 3650, d.retentionDays, true),
-    timeoutMinutes: check.number("timeoutMinutes", entry.timeoutMinutes, 10, 2880, d.timeoutMinutes, true),
+    retentionDays: check.number(
+      "retentionDays",
+      entry.retentionDays,
+      1,
+      3650,
+      d.retentionDays,
+      true,
+    ),
+    timeoutMinutes: check.number(
+      "timeoutMinutes",
+      entry.timeoutMinutes,
+      10,
+      2880,
+      d.timeoutMinutes,
+      true,
+    ),
     enabled: check.boolean("enabled", entry.enabled, d.enabled),
     skipPitrCheck: check.boolean("skipPitrCheck", entry.skipPitrCheck, d.skipPitrCheck),
   };
   if (mode === "scan" && entry.skipPitrCheck !== undefined) {
-    check.fail("skipPitrCheck", entry.skipPitrCheck, "nothing in scan mode (only export mode needs point-in-time recovery); remove it");
+    check.fail(
+      "skipPitrCheck",
+      entry.skipPitrCheck,
+      "nothing in scan mode (only export mode needs point-in-time recovery); remove it",
+    );
   }
   if (executionClass === "FLEX" && !FLEX_WORKER_TYPES.includes(workerType)) {
-    check.fail("executionClass", "FLEX", `STANDARD with workerType ${workerType}; FLEX runs only on ${FLEX_WORKER_TYPES.join(" or ")}`);
+    check.fail(
+      "executionClass",
+      "FLEX",
+      `STANDARD with workerType ${workerType}; FLEX runs only on ${FLEX_WORKER_TYPES.join(" or ")}`,
+    );
   }
   return table;
 }
@@ -255,7 +331,11 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     if (typeof raw.databaseName === "string" && DATABASE_NAME.test(raw.databaseName)) {
       databaseName = raw.databaseName;
     } else {
-      stackCheck.fail("databaseName", raw.databaseName, "lowercase letters, digits and _ (a Glue database name)");
+      stackCheck.fail(
+        "databaseName",
+        raw.databaseName,
+        "lowercase letters, digits and _ (a Glue database name)",
+      );
     }
   }
 
@@ -267,15 +347,30 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     return undefined;
   };
   const alertEmail = text("alertEmail", EMAIL, "an email address");
-  const alertTopicArn = text("alertTopicArn", SNS_TOPIC_ARN, "an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)");
-  const kmsKeyArn = text("kmsKeyArn", KMS_KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias");
+  const alertTopicArn = text(
+    "alertTopicArn",
+    SNS_TOPIC_ARN,
+    "an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+  );
+  const kmsKeyArn = text(
+    "kmsKeyArn",
+    KMS_KEY_ARN,
+    "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+  );
   let logRetentionDays = DEFAULT_LOG_RETENTION_DAYS;
   if (raw.logRetentionDays !== undefined) {
     const n = Number(raw.logRetentionDays);
-    if ((LOG_RETENTION_DAYS as readonly number[]).includes(n) && String(raw.logRetentionDays).trim() !== "") {
+    if (
+      (LOG_RETENTION_DAYS as readonly number[]).includes(n) &&
+      String(raw.logRetentionDays).trim() !== ""
+    ) {
       logRetentionDays = n;
     } else {
-      stackCheck.fail("logRetentionDays", raw.logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch's retentions)`);
+      stackCheck.fail(
+        "logRetentionDays",
+        raw.logRetentionDays,
+        `one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch's retentions)`,
+      );
     }
   }
 

@@ -20,7 +20,13 @@ const FIELDS: FieldRule[] = [
   { name: "hours", min: 0, max: 23 },
   { name: "day-of-month", min: 1, max: 31, extra: /^(\?|L|W|\d{1,2}W|LW)$/ },
   { name: "month", min: 1, max: 12, names: MONTHS },
-  { name: "day-of-week", min: 1, max: 7, names: DAYS, extra: /^(\?|L|\d(L|#[1-5])|(SUN|MON|TUE|WED|THU|FRI|SAT)(L|#[1-5]))$/ },
+  {
+    name: "day-of-week",
+    min: 1,
+    max: 7,
+    names: DAYS,
+    extra: /^(\?|L|\d(L|#[1-5])|(SUN|MON|TUE|WED|THU|FRI|SAT)(L|#[1-5]))$/,
+  },
   { name: "year", min: 1970, max: 2199 },
 ];
 
@@ -53,7 +59,8 @@ export function cronProblem(expression: string): string | undefined {
   const fields = match[1].trim().split(/\s+/);
   if (fields.length !== 6) return `it has ${fields.length} fields; Glue cron needs 6`;
   for (let i = 0; i < FIELDS.length; i++) {
-    if (!validField(fields[i].toUpperCase(), FIELDS[i])) return `the ${FIELDS[i].name} field "${fields[i]}" is not valid`;
+    if (!validField(fields[i].toUpperCase(), FIELDS[i]))
+      return `the ${FIELDS[i].name} field "${fields[i]}" is not valid`;
   }
   const [, , dayOfMonth, , dayOfWeek] = fields;
   if ((dayOfMonth === "?") === (dayOfWeek === "?")) {

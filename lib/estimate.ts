@@ -150,12 +150,15 @@ export interface SnapshotEstimate {
 export class EstimateInputError extends Error {}
 
 function check(table: TableFacts, job: JobShape): void {
-  if (!(table.sizeBytes >= 0)) throw new EstimateInputError(`table size must be 0 or more bytes, got ${table.sizeBytes}`);
+  if (!(table.sizeBytes >= 0))
+    throw new EstimateInputError(`table size must be 0 or more bytes, got ${table.sizeBytes}`);
   if (table.billingMode === "PROVISIONED" && !((table.provisionedRcu ?? 0) > 0)) {
     throw new EstimateInputError("a provisioned table needs its read capacity (RCU) above 0");
   }
-  if (!(job.workers >= 2)) throw new EstimateInputError(`a Glue Spark job has at least 2 workers, got ${job.workers}`);
-  if (!(job.readPercentage > 0)) throw new EstimateInputError(`readPercentage must be above 0, got ${job.readPercentage}`);
+  if (!(job.workers >= 2))
+    throw new EstimateInputError(`a Glue Spark job has at least 2 workers, got ${job.workers}`);
+  if (!(job.readPercentage > 0))
+    throw new EstimateInputError(`readPercentage must be above 0, got ${job.readPercentage}`);
 }
 
 function glueRun(seconds: number, job: JobShape, prices: Prices, assumptions: Assumptions) {
@@ -183,7 +186,8 @@ export function estimateSnapshot(
   const sizeGb = table.sizeBytes / GIB;
   const dpus = job.workers * DPU_PER_WORKER[job.workerType];
   // The driver does not read: the same rule as dynamodb.splits (slots × (workers − 1)).
-  const glueBytesPerSecond = (job.workers - 1) * DPU_PER_WORKER[job.workerType] * assumptions.glueBytesPerSecondPerDpu;
+  const glueBytesPerSecond =
+    (job.workers - 1) * DPU_PER_WORKER[job.workerType] * assumptions.glueBytesPerSecondPerDpu;
 
   const onDemand = table.billingMode === "PAY_PER_REQUEST";
   const tableRcu = onDemand ? assumptions.onDemandRcu : (table.provisionedRcu as number);

@@ -43,7 +43,11 @@ export interface PolicyDocument {
 export const METRICS_NAMESPACE = "ddb-athena-snapshots";
 
 /** IAM's size limits (IAM and AWS STS quotas), counted without whitespace. */
-export const IAM_LIMITS = { managedPolicyChars: 6144, inlinePoliciesPerRoleChars: 10240, managedPoliciesPerRole: 10 } as const;
+export const IAM_LIMITS = {
+  managedPolicyChars: 6144,
+  inlinePoliciesPerRoleChars: 10240,
+  managedPoliciesPerRole: 10,
+} as const;
 
 export interface PipelinePolicyInputs {
   ctx: AwsContext;
@@ -80,7 +84,10 @@ export type PolicyPart = (typeof POLICY_PARTS)[number];
  *   and names the driver, Python shell and crawler groups after the role and the configuration
  *   (Glue API, JobRun.LogGroupName; crawler: inferred from the same pattern).
  */
-export function ownLogGroups(names: TableNames, encrypted?: { roleName: string; securityConfiguration: string }): string[] {
+export function ownLogGroups(
+  names: TableNames,
+  encrypted?: { roleName: string; securityConfiguration: string },
+): string[] {
   const groups = [`${names.logGroupPrefix}/output`, `${names.logGroupPrefix}/error`];
   if (encrypted) {
     const sc = encrypted.securityConfiguration;
@@ -98,7 +105,11 @@ export function ownLogGroups(names: TableNames, encrypted?: { roleName: string; 
  * and the crawler's defaults, and Glue 4.0's driver output.
  */
 export function sharedLogGroups(table: TableConfig): string[] {
-  const groups = ["/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error", "/aws-glue/crawlers"];
+  const groups = [
+    "/aws-glue/python-jobs/output",
+    "/aws-glue/python-jobs/error",
+    "/aws-glue/crawlers",
+  ];
   if (table.glueVersion === "4.0") groups.push("/aws-glue/jobs/output", "/aws-glue/jobs/error");
   return groups;
 }
@@ -120,8 +131,14 @@ function scopeOf(inputs: PipelinePolicyInputs): Scope {
     inputs,
     tableArn: dynamodbTableArn(ctx, table.name),
     bucketArn: s3BucketArn(ctx, inputs.bucket),
-    ownPrefixes: [prefixes.snapshots, prefixes.temp, ...(table.mode === "export" ? [prefixes.exportStaging] : [])],
-    encrypted: inputs.kmsKeyArn ? { roleName: inputs.roleName, securityConfiguration: inputs.securityConfiguration } : undefined,
+    ownPrefixes: [
+      prefixes.snapshots,
+      prefixes.temp,
+      ...(table.mode === "export" ? [prefixes.exportStaging] : []),
+    ],
+    encrypted: inputs.kmsKeyArn
+      ? { roleName: inputs.roleName, securityConfiguration: inputs.securityConfiguration }
+      : undefined,
   };
 }
 
@@ -130,7 +147,14 @@ function dynamodbStatements({ inputs, tableArn }: Scope): PolicyStatement[] {
   // DescribeTable: the scan connector sizes its read rate from it, and the refresh job compares
   // the items written with ItemCount.
   if (table.mode === "scan") {
-    return [{ Sid: "ScanSourceTable", Effect: "Allow", Action: ["dynamodb:DescribeTable", "dynamodb:Scan"], Resource: tableArn }];
+    return [
+      {
+        Sid: "ScanSourceTable",
+        Effect: "Allow",
+        Action: ["dynamodb:DescribeTable", "dynamodb:Scan"],
+        Resource: tableArn,
+      },
+    ];
   }
   return [
     {
@@ -139,7 +163,12 @@ function dynamodbStatements({ inputs, tableArn }: Scope): PolicyStatement[] {
       Action: ["dynamodb:DescribeTable", "dynamodb:ExportTableToPointInTime"],
       Resource: tableArn,
     },
-    { Sid: "FollowSourceTableExports", Effect: "Allow", Action: ["dynamodb:DescribeExport"], Resource: `${tableArn}/export/*` },
+    {
+      Sid: "FollowSourceTableExports",
+      Effect: "Allow",
+      Action: ["dynamodb:DescribeExport"],
+      Resource: `${tableArn}/export/*`,
+    },
   ];
 }
 
@@ -150,7 +179,11 @@ function ancestors(prefix: string): string[] {
 }
 
 /** Listing and object access for some of this table's own prefixes. */
-function s3PrefixStatements({ bucketArn }: Scope, prefixes: string[], sid: string): PolicyStatement[] {
+function s3PrefixStatements(
+  { bucketArn }: Scope,
+  prefixes: string[],
+  sid: string,
+): PolicyStatement[] {
   return [
     {
       // Spark lists the folder it writes and the crawler the folder it crawls; the refresh job
@@ -167,8 +200,16 @@ function s3PrefixStatements({ bucketArn }: Scope, prefixes: string[], sid: strin
       // S3A/EMRFS file systems Glue's S3 sink builds on).
       Sid: `ReadWrite${sid}`,
       Effect: "Allow",
-      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-      Resource: prefixes.flatMap((p) => [`${p}/*`, p, `${p}_$folder$`]).map((key) => `${bucketArn}/${key}`),
+      Action: [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+      ],
+      Resource: prefixes
+        .flatMap((p) => [`${p}/*`, p, `${p}_$folder$`])
+        .map((key) => `${bucketArn}/${key}`),
     },
   ];
 }
@@ -176,7 +217,11 @@ function s3PrefixStatements({ bucketArn }: Scope, prefixes: string[], sid: strin
 /** What every table's role needs of the bucket beyond its own prefixes. */
 function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicyStatement[] {
   const objectKey = (key: string) => `${bucketArn}/${key}`;
-  const ancestorMarkers = [...new Set(ownPrefixes.flatMap(ancestors))].flatMap((a) => [a, `${a}/`, `${a}_$folder$`]);
+  const ancestorMarkers = [...new Set(ownPrefixes.flatMap(ancestors))].flatMap((a) => [
+    a,
+    `${a}/`,
+    `${a}_$folder$`,
+  ]);
   return [
     {
       // Athena checks the results bucket's region, lists unfinished uploads of its results and
@@ -191,13 +236,20 @@ function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicySt
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: bucketArn,
-      Condition: { StringLike: { "s3:prefix": [ATHENA_RESULTS_PREFIX, `${ATHENA_RESULTS_PREFIX}*`] } },
+      Condition: {
+        StringLike: { "s3:prefix": [ATHENA_RESULTS_PREFIX, `${ATHENA_RESULTS_PREFIX}*`] },
+      },
     },
     {
       // Athena writes the refresh job's query results here.
       Sid: "WriteAthenaResults",
       Effect: "Allow",
-      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      Action: [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+      ],
       Resource: objectKey(`${ATHENA_RESULTS_PREFIX}*`),
     },
     {
@@ -212,7 +264,9 @@ function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicySt
       Sid: "ReadGlueScripts",
       Effect: "Allow",
       Action: ["s3:GetObject"],
-      Resource: inputs.scriptKeys.map((key) => objectKey(key.startsWith(SCRIPTS_PREFIX) ? key : SCRIPTS_PREFIX + key)),
+      Resource: inputs.scriptKeys.map((key) =>
+        objectKey(key.startsWith(SCRIPTS_PREFIX) ? key : SCRIPTS_PREFIX + key),
+      ),
     },
   ];
 }
@@ -221,7 +275,11 @@ function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicySt
 function s3ScratchStatements(scope: Scope): PolicyStatement[] {
   const { inputs, bucketArn } = scope;
   const prefixes = tablePrefixes(inputs.table.format, inputs.names.normalised);
-  const statements = s3PrefixStatements(scope, scope.ownPrefixes.filter((p) => p !== prefixes.snapshots), "Scratch");
+  const statements = s3PrefixStatements(
+    scope,
+    scope.ownPrefixes.filter((p) => p !== prefixes.snapshots),
+    "Scratch",
+  );
   if (inputs.table.mode === "export") {
     statements.push({
       // DynamoDB writes the export with the caller's permissions and sets each object's ACL
@@ -308,7 +366,11 @@ function glueRunStatements({ inputs }: Scope): PolicyStatement[] {
       // The run properties carry snapshot_timestamp and snapshot_item_count between the steps.
       Sid: "ShareRunProperties",
       Effect: "Allow",
-      Action: ["glue:GetWorkflowRun", "glue:GetWorkflowRunProperties", "glue:PutWorkflowRunProperties"],
+      Action: [
+        "glue:GetWorkflowRun",
+        "glue:GetWorkflowRunProperties",
+        "glue:PutWorkflowRunProperties",
+      ],
       Resource: glueArn(ctx, `workflow/${names.workflow}`),
     },
     {
@@ -352,7 +414,9 @@ function logsStatements({ inputs, encrypted }: Scope): PolicyStatement[] {
     const suffix = `${encrypted.roleName}-${encrypted.securityConfiguration}`;
     ownStems.push(`/aws-glue/jobs-${suffix}/*`, `/aws-glue/python-jobs-${suffix}/*`);
   }
-  const crawlerGroup = encrypted ? `/aws-glue/crawlers-role/${encrypted.roleName}-${encrypted.securityConfiguration}` : undefined;
+  const crawlerGroup = encrypted
+    ? `/aws-glue/crawlers-role/${encrypted.roleName}-${encrypted.securityConfiguration}`
+    : undefined;
   const ownResources = [...ownStems.map(arn), ...(crawlerGroup ? bothForms(crawlerGroup) : [])];
   const shared = sharedLogGroups(table);
   const statements: PolicyStatement[] = [
@@ -375,7 +439,9 @@ function logsStatements({ inputs, encrypted }: Scope): PolicyStatement[] {
       Sid: "WriteDefaultLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: shared.map((g) => (g === "/aws-glue/crawlers" ? `${arn(g)}:log-stream:${names.crawler}` : `${arn(g)}:*`)),
+      Resource: shared.map((g) =>
+        g === "/aws-glue/crawlers" ? `${arn(g)}:log-stream:${names.crawler}` : `${arn(g)}:*`,
+      ),
     },
   ];
   if (encrypted) {
@@ -421,7 +487,10 @@ function metricsStatements(): PolicyStatement[] {
 /** The role's permissions by part; each part becomes one managed policy. */
 export function pipelinePolicies(inputs: PipelinePolicyInputs): Record<PolicyPart, PolicyDocument> {
   const scope = scopeOf(inputs);
-  const doc = (...statements: PolicyStatement[][]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements.flat() });
+  const doc = (...statements: PolicyStatement[][]): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: statements.flat(),
+  });
   const snapshots = tablePrefixes(inputs.table.format, inputs.names.normalised).snapshots;
   return {
     snapshots: doc(s3PrefixStatements(scope, [snapshots], "Snapshots"), s3SharedStatements(scope)),
@@ -447,6 +516,8 @@ export function policySize(doc: PolicyDocument): number {
 export function glueAssumeRolePolicy(): object {
   return {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    Statement: [
+      { Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ],
   };
 }

@@ -16,7 +16,12 @@ export interface ExportJobInputs {
 }
 
 /** Arguments the export script reads (see glue-scripts/export_table.py). */
-export function exportScriptArguments({ table, names, bucket, tableArn }: ExportJobInputs): Record<string, string> {
+export function exportScriptArguments({
+  table,
+  names,
+  bucket,
+  tableArn,
+}: ExportJobInputs): Record<string, string> {
   const prefixes = tablePrefixes(table.format, names.normalised);
   const args: Record<string, string> = {
     "--table_name": table.name,
@@ -37,7 +42,11 @@ export function exportScriptArguments({ table, names, bucket, tableArn }: Export
 }
 
 /** Glue's own job parameters for the Spark export job. */
-export function exportRuntimeArguments({ table, names, bucket }: ExportJobInputs): Record<string, string> {
+export function exportRuntimeArguments({
+  table,
+  names,
+  bucket,
+}: ExportJobInputs): Record<string, string> {
   const args: Record<string, string> = {
     "--job-language": "python",
     // The DynamoDB connector has no bookmark support, and every run is a full snapshot.
@@ -69,7 +78,13 @@ export interface RefreshJobInputs {
 }
 
 /** Arguments the refresh script reads (see glue-scripts/refresh_view.py). */
-export function refreshJobArguments({ table, names, bucket, database, workgroup }: RefreshJobInputs): Record<string, string> {
+export function refreshJobArguments({
+  table,
+  names,
+  bucket,
+  database,
+  workgroup,
+}: RefreshJobInputs): Record<string, string> {
   return {
     "--database": database,
     "--table": names.normalised,

@@ -64,7 +64,12 @@ export function fitName(stem: string, suffix: string, limit: number, separator =
  * Pulumi auto-names a resource `<logical name>-<7 hex>`. Returns undefined (keep auto-naming, so a
  * deployed name never changes) while that fits `limit`, else an explicit name that does.
  */
-export function autoNameOrFit(logicalName: string, physicalStem: string, suffix: string, limit: number): string | undefined {
+export function autoNameOrFit(
+  logicalName: string,
+  physicalStem: string,
+  suffix: string,
+  limit: number,
+): string | undefined {
   return logicalName.length + 8 <= limit ? undefined : fitName(physicalStem, suffix, limit);
 }
 

@@ -2,7 +2,12 @@
  * The guardrail rules wrapped as @pulumi/policy stack policies. Kept apart from index.ts, which
  * starts the policy pack server, so tests can import them.
  */
-import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ReportViolation,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { CheckedResource, effectiveTags, GUARDRAIL_RULES } from "./rules";
 
 export function checkedFromPolicy(resources: PolicyResource[]): CheckedResource[] {
@@ -23,6 +28,7 @@ export const policies: StackValidationPolicy[] = GUARDRAIL_RULES.map((rule) => (
   description: rule.description,
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-    for (const violation of rule.check(checkedFromPolicy(args.resources))) reportViolation(violation.message, violation.resource);
+    for (const violation of rule.check(checkedFromPolicy(args.resources)))
+      reportViolation(violation.message, violation.resource);
   },
 }));

@@ -42,7 +42,8 @@ interface Statement {
   NotResource?: string | string[];
 }
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const list = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 function parseDocument(value: unknown): { Statement?: Statement | Statement[] } | undefined {
   if (typeof value === "string") {
@@ -56,7 +57,9 @@ function parseDocument(value: unknown): { Statement?: Statement | Statement[] } 
 }
 
 /** Policy documents a resource carries, and whether they are identity (vs resource) policies. */
-function policyDocuments(r: CheckedResource): { doc: { Statement?: Statement | Statement[] }; identity: boolean }[] {
+function policyDocuments(
+  r: CheckedResource,
+): { doc: { Statement?: Statement | Statement[] }; identity: boolean }[] {
   const docs: { value: unknown; identity: boolean }[] = [];
   switch (r.type) {
     case "aws:iam/rolePolicy:RolePolicy":
@@ -67,7 +70,8 @@ function policyDocuments(r: CheckedResource): { doc: { Statement?: Statement | S
       break;
     case "aws:iam/role:Role":
       docs.push({ value: r.props.assumeRolePolicy, identity: false });
-      for (const inline of r.props.inlinePolicies ?? []) docs.push({ value: inline.policy, identity: true });
+      for (const inline of r.props.inlinePolicies ?? [])
+        docs.push({ value: inline.policy, identity: true });
       break;
     case "aws:s3/bucketPolicy:BucketPolicy":
     case "aws:sns/topicPolicy:TopicPolicy":
@@ -85,39 +89,64 @@ function allowStatements(doc: { Statement?: Statement | Statement[] }): Statemen
   return [doc.Statement ?? []].flat().filter((s) => s.Effect === "Allow");
 }
 
-function rule(name: string, description: string, check: (resources: CheckedResource[], fail: (r: CheckedResource, message: string) => void) => void): GuardrailRule {
+function rule(
+  name: string,
+  description: string,
+  check: (
+    resources: CheckedResource[],
+    fail: (r: CheckedResource, message: string) => void,
+  ) => void,
+): GuardrailRule {
   return {
     name,
     description,
     check(resources) {
       const violations: Violation[] = [];
-      check(resources, (r, message) => violations.push({ rule: name, resource: r.key, message: `${r.type} ${r.name}: ${message}` }));
+      check(resources, (r, message) =>
+        violations.push({
+          rule: name,
+          resource: r.key,
+          message: `${r.type} ${r.name}: ${message}`,
+        }),
+      );
       return violations;
     },
   };
 }
 
-const ofType = (resources: CheckedResource[], type: string) => resources.filter((r) => r.type === type);
+const ofType = (resources: CheckedResource[], type: string) =>
+  resources.filter((r) => r.type === type);
 
 /** Bucket-scoped resources name their bucket by value (mocks) or depend on it (preview). */
-function guardsOf(bucket: CheckedResource, resources: CheckedResource[], type: string): CheckedResource[] {
+function guardsOf(
+  bucket: CheckedResource,
+  resources: CheckedResource[],
+  type: string,
+): CheckedResource[] {
   return ofType(resources, type).filter(
-    (g) => (bucket.props.bucket !== undefined && g.props.bucket === bucket.props.bucket) || g.dependsOn.includes(bucket.key),
+    (g) =>
+      (bucket.props.bucket !== undefined && g.props.bucket === bucket.props.bucket) ||
+      g.dependsOn.includes(bucket.key),
   );
 }
 
 export const GUARDRAIL_RULES: GuardrailRule[] = [
-  rule("no-wildcard-actions", "No policy statement allows an action with a wildcard, or uses NotAction.", (resources, fail) => {
-    for (const r of resources) {
-      for (const { doc } of policyDocuments(r)) {
-        for (const s of allowStatements(doc)) {
-          const wild = list(s.Action).filter((a) => a.includes("*"));
-          if (wild.length > 0) fail(r, `allows wildcard action(s) ${wild.join(", ")}`);
-          if (s.NotAction !== undefined) fail(r, "allows through NotAction, which grants everything not listed");
+  rule(
+    "no-wildcard-actions",
+    "No policy statement allows an action with a wildcard, or uses NotAction.",
+    (resources, fail) => {
+      for (const r of resources) {
+        for (const { doc } of policyDocuments(r)) {
+          for (const s of allowStatements(doc)) {
+            const wild = list(s.Action).filter((a) => a.includes("*"));
+            if (wild.length > 0) fail(r, `allows wildcard action(s) ${wild.join(", ")}`);
+            if (s.NotAction !== undefined)
+              fail(r, "allows through NotAction, which grants everything not listed");
+          }
         }
       }
-    }
-  }),
+    },
+  ),
   rule(
     "star-resources-only-for-unscopable-actions",
     `Identity policies use Resource "*" only for actions that cannot be scoped (${UNSCOPABLE_ACTIONS.join(", ")}).`,
@@ -129,70 +158,136 @@ export const GUARDRAIL_RULES: GuardrailRule[] = [
           for (const s of allowStatements(doc)) {
             const starred = list(s.Resource).includes("*") || s.NotResource !== undefined;
             const scopable = list(s.Action).filter((a) => !UNSCOPABLE_ACTIONS.includes(a));
-            if (starred && scopable.length > 0) fail(r, `grants ${scopable.join(", ")} on every resource ("*")`);
+            if (starred && scopable.length > 0)
+              fail(r, `grants ${scopable.join(", ")} on every resource ("*")`);
           }
         }
       }
     },
   ),
-  rule("bucket-encrypted", "Every bucket has default server-side encryption.", (resources, fail) => {
-    for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
-      const configs = guardsOf(bucket, resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
-      const algorithms = configs.flatMap((c) => (c.props.rules ?? []).map((x: any) => x.applyServerSideEncryptionByDefault?.sseAlgorithm));
-      if (!algorithms.some((a) => a === "AES256" || a === "aws:kms" || a === "aws:kms:dsse")) fail(bucket, "has no default encryption");
-    }
-  }),
-  rule("bucket-public-access-blocked", "Every bucket blocks public access with all four flags.", (resources, fail) => {
-    const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
-    for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
-      const blocks = guardsOf(bucket, resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-      if (!blocks.some((b) => flags.every((f) => b.props[f] === true))) fail(bucket, `lacks a public access block with ${flags.join(", ")} all true`);
-    }
-  }),
-  rule("bucket-tls-only", "Every bucket's policy denies requests without TLS.", (resources, fail) => {
-    for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
-      const denies = guardsOf(bucket, resources, "aws:s3/bucketPolicy:BucketPolicy").some((p) =>
-        [parseDocument(p.props.policy)?.Statement ?? []].flat().some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false"),
-      );
-      if (!denies) fail(bucket, "has no policy statement denying aws:SecureTransport false");
-    }
-  }),
-  rule("bucket-owner-enforced", "Every bucket enforces bucket-owner object ownership (no ACLs).", (resources, fail) => {
-    for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
-      const owned = guardsOf(bucket, resources, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").some(
-        (o) => o.props.rule?.objectOwnership === "BucketOwnerEnforced",
-      );
-      if (!owned) fail(bucket, "lacks ownership controls set to BucketOwnerEnforced");
-    }
-  }),
-  rule("glue-security-configuration", "Every Glue job and crawler runs with a security configuration.", (resources, fail) => {
-    for (const r of [...ofType(resources, "aws:glue/job:Job"), ...ofType(resources, "aws:glue/crawler:Crawler")]) {
-      if (!r.props.securityConfiguration) fail(r, "has no securityConfiguration");
-    }
-  }),
-  rule("workgroup-enforced", "Every Athena workgroup enforces its configuration and encrypts results.", (resources, fail) => {
-    for (const w of ofType(resources, "aws:athena/workgroup:Workgroup")) {
-      const c = w.props.configuration ?? {};
-      if (c.enforceWorkgroupConfiguration !== true) fail(w, "does not enforce its configuration");
-      if (!c.resultConfiguration?.encryptionConfiguration?.encryptionOption) fail(w, "does not encrypt query results");
-    }
-  }),
+  rule(
+    "bucket-encrypted",
+    "Every bucket has default server-side encryption.",
+    (resources, fail) => {
+      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
+        const configs = guardsOf(
+          bucket,
+          resources,
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        );
+        const algorithms = configs.flatMap((c) =>
+          (c.props.rules ?? []).map((x: any) => x.applyServerSideEncryptionByDefault?.sseAlgorithm),
+        );
+        if (!algorithms.some((a) => a === "AES256" || a === "aws:kms" || a === "aws:kms:dsse"))
+          fail(bucket, "has no default encryption");
+      }
+    },
+  ),
+  rule(
+    "bucket-public-access-blocked",
+    "Every bucket blocks public access with all four flags.",
+    (resources, fail) => {
+      const flags = [
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+      ];
+      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
+        const blocks = guardsOf(
+          bucket,
+          resources,
+          "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        );
+        if (!blocks.some((b) => flags.every((f) => b.props[f] === true)))
+          fail(bucket, `lacks a public access block with ${flags.join(", ")} all true`);
+      }
+    },
+  ),
+  rule(
+    "bucket-tls-only",
+    "Every bucket's policy denies requests without TLS.",
+    (resources, fail) => {
+      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
+        const denies = guardsOf(bucket, resources, "aws:s3/bucketPolicy:BucketPolicy").some((p) =>
+          [parseDocument(p.props.policy)?.Statement ?? []]
+            .flat()
+            .some(
+              (s: any) =>
+                s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false",
+            ),
+        );
+        if (!denies) fail(bucket, "has no policy statement denying aws:SecureTransport false");
+      }
+    },
+  ),
+  rule(
+    "bucket-owner-enforced",
+    "Every bucket enforces bucket-owner object ownership (no ACLs).",
+    (resources, fail) => {
+      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
+        const owned = guardsOf(
+          bucket,
+          resources,
+          "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        ).some((o) => o.props.rule?.objectOwnership === "BucketOwnerEnforced");
+        if (!owned) fail(bucket, "lacks ownership controls set to BucketOwnerEnforced");
+      }
+    },
+  ),
+  rule(
+    "glue-security-configuration",
+    "Every Glue job and crawler runs with a security configuration.",
+    (resources, fail) => {
+      for (const r of [
+        ...ofType(resources, "aws:glue/job:Job"),
+        ...ofType(resources, "aws:glue/crawler:Crawler"),
+      ]) {
+        if (!r.props.securityConfiguration) fail(r, "has no securityConfiguration");
+      }
+    },
+  ),
+  rule(
+    "workgroup-enforced",
+    "Every Athena workgroup enforces its configuration and encrypts results.",
+    (resources, fail) => {
+      for (const w of ofType(resources, "aws:athena/workgroup:Workgroup")) {
+        const c = w.props.configuration ?? {};
+        if (c.enforceWorkgroupConfiguration !== true) fail(w, "does not enforce its configuration");
+        if (!c.resultConfiguration?.encryptionConfiguration?.encryptionOption)
+          fail(w, "does not encrypt query results");
+      }
+    },
+  ),
   rule("log-retention", "Every log group has a retention.", (resources, fail) => {
     for (const g of ofType(resources, "aws:cloudwatch/logGroup:LogGroup")) {
-      if (!(Number(g.props.retentionInDays) > 0)) fail(g, "keeps logs forever (no retentionInDays)");
+      if (!(Number(g.props.retentionInDays) > 0))
+        fail(g, "keeps logs forever (no retentionInDays)");
     }
   }),
-  rule("cost-tags", "Every taggable resource carries the project and stack tags.", (resources, fail) => {
-    for (const r of resources.filter((x) => isTaggable(x.type))) {
-      const missing = ["project", "stack"].filter((t) => !r.tags[t]);
-      if (missing.length > 0) fail(r, `lacks tag(s) ${missing.join(", ")}`);
-    }
-  }),
-  rule("triggers-in-workflow", "Every SCHEDULED or CONDITIONAL Glue trigger belongs to a workflow.", (resources, fail) => {
-    for (const t of ofType(resources, "aws:glue/trigger:Trigger")) {
-      if ((t.props.type === "SCHEDULED" || t.props.type === "CONDITIONAL") && !t.props.workflowName) fail(t, `is ${t.props.type} outside any workflow`);
-    }
-  }),
+  rule(
+    "cost-tags",
+    "Every taggable resource carries the project and stack tags.",
+    (resources, fail) => {
+      for (const r of resources.filter((x) => isTaggable(x.type))) {
+        const missing = ["project", "stack"].filter((t) => !r.tags[t]);
+        if (missing.length > 0) fail(r, `lacks tag(s) ${missing.join(", ")}`);
+      }
+    },
+  ),
+  rule(
+    "triggers-in-workflow",
+    "Every SCHEDULED or CONDITIONAL Glue trigger belongs to a workflow.",
+    (resources, fail) => {
+      for (const t of ofType(resources, "aws:glue/trigger:Trigger")) {
+        if (
+          (t.props.type === "SCHEDULED" || t.props.type === "CONDITIONAL") &&
+          !t.props.workflowName
+        )
+          fail(t, `is ${t.props.type} outside any workflow`);
+      }
+    },
+  ),
   rule("alerts-encrypted", "Every SNS topic is encrypted.", (resources, fail) => {
     for (const t of ofType(resources, "aws:sns/topic:Topic")) {
       if (!t.props.kmsMasterKeyId) fail(t, "is not encrypted (no kmsMasterKeyId)");
@@ -207,32 +302,49 @@ export const GUARDRAIL_RULES: GuardrailRule[] = [
         const name = bucket.props.bucket;
         // Under a preview the names may be unknown; the logging resource then depends on both buckets.
         const covered = logging.some((l) =>
-          name !== undefined && l.props.bucket !== undefined ? l.props.bucket === name || l.props.targetBucket === name : l.dependsOn.includes(bucket.key),
+          name !== undefined && l.props.bucket !== undefined
+            ? l.props.bucket === name || l.props.targetBucket === name
+            : l.dependsOn.includes(bucket.key),
         );
         if (!covered) fail(bucket, "has no server access logging and is no log bucket");
       }
     },
   ),
-  rule("alert-targets-dead-letter", "Every EventBridge target has a dead-letter queue, so an undeliverable alert is kept (cdk-nag EventBusDLQ).", (resources, fail) => {
-    for (const t of ofType(resources, "aws:cloudwatch/eventTarget:EventTarget")) {
-      if (!t.props.deadLetterConfig?.arn) fail(t, "has no deadLetterConfig");
-    }
-  }),
+  rule(
+    "alert-targets-dead-letter",
+    "Every EventBridge target has a dead-letter queue, so an undeliverable alert is kept (cdk-nag EventBusDLQ).",
+    (resources, fail) => {
+      for (const t of ofType(resources, "aws:cloudwatch/eventTarget:EventTarget")) {
+        if (!t.props.deadLetterConfig?.arn) fail(t, "has no deadLetterConfig");
+      }
+    },
+  ),
   rule("queues-encrypted", "Every SQS queue is encrypted at rest.", (resources, fail) => {
     for (const q of ofType(resources, "aws:sqs/queue:Queue")) {
-      if (q.props.sqsManagedSseEnabled !== true && !q.props.kmsMasterKeyId) fail(q, "is not encrypted (neither sqsManagedSseEnabled nor kmsMasterKeyId)");
+      if (q.props.sqsManagedSseEnabled !== true && !q.props.kmsMasterKeyId)
+        fail(q, "is not encrypted (neither sqsManagedSseEnabled nor kmsMasterKeyId)");
     }
   }),
 ];
 
-export function checkStack(resources: CheckedResource[], rules: GuardrailRule[] = GUARDRAIL_RULES): Violation[] {
+export function checkStack(
+  resources: CheckedResource[],
+  rules: GuardrailRule[] = GUARDRAIL_RULES,
+): Violation[] {
   return rules.flatMap((r) => r.check(resources));
 }
 
 /** Provider default tags arrive as an object or, for provider inputs, as JSON text. */
-export function effectiveTags(providerDefaultTags: unknown, ownTags: unknown): Record<string, string> {
-  const defaults = typeof providerDefaultTags === "string" ? safeJson(providerDefaultTags) : providerDefaultTags;
-  return { ...((defaults as { tags?: Record<string, string> })?.tags ?? {}), ...((ownTags as Record<string, string>) ?? {}) };
+export function effectiveTags(
+  providerDefaultTags: unknown,
+  ownTags: unknown,
+): Record<string, string> {
+  const defaults =
+    typeof providerDefaultTags === "string" ? safeJson(providerDefaultTags) : providerDefaultTags;
+  return {
+    ...((defaults as { tags?: Record<string, string> })?.tags ?? {}),
+    ...((ownTags as Record<string, string>) ?? {}),
+  };
 }
 
 function safeJson(text: string): unknown {

@@ -16,7 +16,11 @@ const REPO = path.join(__dirname, "..");
 
 function tables(n: number): object[] {
   const formats = ["parquet", "csv", "json", "orc", "avro"];
-  return Array.from({ length: n }, (_, i) => ({ name: `Table${i}`, format: formats[i % formats.length], workers: 2 + (i % 20) }));
+  return Array.from({ length: n }, (_, i) => ({
+    name: `Table${i}`,
+    format: formats[i % formats.length],
+    workers: 2 + (i % 20),
+  }));
 }
 
 function median(values: number[]): number {
@@ -30,7 +34,8 @@ function timeCommand(command: string, args: string[], runs = 3): number {
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
     const result = spawnSync(command, args, { cwd: REPO, stdio: "ignore", env: process.env });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${result.status}`);
+    if (result.status !== 0)
+      throw new Error(`${command} ${args.join(" ")} exited ${result.status}`);
     seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
   }
   return median(seconds);
@@ -41,7 +46,11 @@ function largestPolicy(): { part: string; size: number } {
   const stack = "production-eu-central-analytics-platform-snapshots";
   const name = `T${"a".repeat(254)}`;
   const config = parseStackConfig(
-    { kmsKeyArn: "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/12345678-1234-1234-1234-123456789012", tables: [{ name, mode: "export", glueVersion: "4.0" }] },
+    {
+      kmsKeyArn:
+        "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/12345678-1234-1234-1234-123456789012",
+      tables: [{ name, mode: "export", glueVersion: "4.0" }],
+    },
     stack,
   );
   const parts = pipelinePolicies({
@@ -56,7 +65,9 @@ function largestPolicy(): { part: string; size: number } {
     securityConfiguration: `ddbsnap-${stack}`,
     kmsKeyArn: config.kmsKeyArn,
   });
-  return POLICY_PARTS.map((part) => ({ part, size: policySize(parts[part]) })).sort((a, b) => b.size - a.size)[0];
+  return POLICY_PARTS.map((part) => ({ part, size: policySize(parts[part]) })).sort(
+    (a, b) => b.size - a.size,
+  )[0];
 }
 
 async function main(): Promise<void> {
@@ -69,7 +80,9 @@ async function main(): Promise<void> {
     const run = await runProgram({ tables: tables(n) });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const heap = process.memoryUsage().heapUsed / 2 ** 20;
-    console.log(`${String(n).padStart(6)}  ${String(run.resources.length).padStart(9)}  ${ms.toFixed(0).padStart(12)}  ${heap.toFixed(0).padStart(14)}`);
+    console.log(
+      `${String(n).padStart(6)}  ${String(run.resources.length).padStart(9)}  ${ms.toFixed(0).padStart(12)}  ${heap.toFixed(0).padStart(14)}`,
+    );
   }
   const raw = { tables: tables(1000) };
   const rounds = 50;
@@ -79,11 +92,15 @@ async function main(): Promise<void> {
   console.log(`config validation: ${perRound.toFixed(2)} ms for 1000 tables`);
 
   const largest = largestPolicy();
-  console.log(`largest IAM policy (255-character table, KMS, export, Glue 4.0): ${largest.part}, ${largest.size} of ${IAM_LIMITS.managedPolicyChars} characters`);
+  console.log(
+    `largest IAM policy (255-character table, KMS, export, Glue 4.0): ${largest.part}, ${largest.size} of ${IAM_LIMITS.managedPolicyChars} characters`,
+  );
 
   const plan = timeCommand("npx", ["ddbsnap", "plan"]);
   const bin = timeCommand(process.execPath, [path.join(REPO, "cli", "ddbsnap.js"), "plan"]);
-  console.log(`npx ddbsnap plan: median of 3 runs ${plan.toFixed(1)} s (target under 2 s; ${bin.toFixed(1)} s of it is the bin itself, the rest npx)`);
+  console.log(
+    `npx ddbsnap plan: median of 3 runs ${plan.toFixed(1)} s (target under 2 s; ${bin.toFixed(1)} s of it is the bin itself, the rest npx)`,
+  );
   if (!process.argv.includes("--quick")) {
     const test = timeCommand("npm", ["test"]);
     console.log(`npm test: median of 3 runs ${test.toFixed(1)} s (target under 30 s)`);

@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { attachedPolicies, bucketPart, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordedResource, runProgram } from "../harness/mock-program";
+import {
+  attachedPolicies,
+  bucketPart,
+  MOCK_ACCOUNT,
+  MOCK_REGION,
+  named,
+  ofType,
+  ProgramRun,
+  RecordedResource,
+  runProgram,
+} from "../harness/mock-program";
 import { isTaggable } from "../lib/tags";
 
 const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -33,7 +43,9 @@ describe("failure alerts", () => {
     expect(topic.inputs.kmsMasterKeyId).to.equal(key.state.arn);
     expect(key.inputs.enableKeyRotation).to.equal(true);
     const policy = JSON.parse(key.inputs.policy);
-    const events = policy.Statement.find((s: any) => s.Principal.Service === "events.amazonaws.com");
+    const events = policy.Statement.find(
+      (s: any) => s.Principal.Service === "events.amazonaws.com",
+    );
     expect(events.Action).to.deep.equal(["kms:GenerateDataKey", "kms:Decrypt"]);
     const admin = policy.Statement.find((s: any) => s.Principal.AWS);
     expect(admin.Principal.AWS).to.equal(`arn:aws:iam::${MOCK_ACCOUNT}:root`);
@@ -41,7 +53,9 @@ describe("failure alerts", () => {
   });
 
   it("matches each table's export and refresh jobs ending FAILED, TIMEOUT, STOPPED or ERROR, one rule each", () => {
-    const jobRules = ofType(run, T.rule).filter((r) => patternOf(r)["detail-type"][0] === "Glue Job State Change");
+    const jobRules = ofType(run, T.rule).filter(
+      (r) => patternOf(r)["detail-type"][0] === "Glue Job State Change",
+    );
     expect(jobRules.map((r) => patternOf(r).detail.jobName).sort()).to.deep.equal([
       ["ddbsnap-dev-orders-export"],
       ["ddbsnap-dev-orders-refresh"],
@@ -49,16 +63,23 @@ describe("failure alerts", () => {
       ["ddbsnap-dev-reviews-refresh"],
     ]);
     for (const rule of jobRules) {
-      expect(patternOf(rule)).to.deep.include({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"] });
+      expect(patternOf(rule)).to.deep.include({
+        source: ["aws.glue"],
+        "detail-type": ["Glue Job State Change"],
+      });
       expect(patternOf(rule).detail.state).to.deep.equal(["FAILED", "TIMEOUT", "STOPPED", "ERROR"]);
     }
   });
 
   it("says plainly that a failed export attempt is retried once, so a first failure is no false alarm", () => {
-    const exportTarget = ofType(run, T.target).find((t) => t.name.includes("orders-export-failed"))!;
+    const exportTarget = ofType(run, T.target).find((t) =>
+      t.name.includes("orders-export-failed"),
+    )!;
     const message = JSON.parse(exportTarget.inputs.inputTransformer.inputTemplate);
     expect(message).to.contain("Glue retries a failed export once");
-    expect(message).to.contain("if the run id ends in _attempt_1 this was the retry and no snapshot was made");
+    expect(message).to.contain(
+      "if the run id ends in _attempt_1 this was the retry and no snapshot was made",
+    );
     expect(message).to.contain("another alert follows only if it fails too");
     const refreshTarget = ofType(run, T.target).find((t) => t.name.includes("orders-job-failed"))!;
     expect(JSON.parse(refreshTarget.inputs.inputTransformer.inputTemplate)).to.not.contain("retr");
@@ -69,18 +90,36 @@ describe("failure alerts", () => {
   it("keeps an alert EventBridge cannot deliver in an SSE-encrypted dead-letter queue only these rules may write to", () => {
     const queues = ofType(run, "aws:sqs/queue:Queue");
     expect(queues.map((q) => q.inputs)).to.deep.equal([
-      { name: "ddbsnap-dev-undelivered-alerts", sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 },
+      {
+        name: "ddbsnap-dev-undelivered-alerts",
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: 1209600,
+      },
     ]);
     const queueArn = queues[0].state.arn;
-    for (const t of ofType(run, T.target)) expect(t.inputs.deadLetterConfig, t.name).to.deep.equal({ arn: queueArn });
-    const [statement, ...more] = JSON.parse(ofType(run, "aws:sqs/queuePolicy:QueuePolicy")[0].inputs.policy).Statement;
+    for (const t of ofType(run, T.target))
+      expect(t.inputs.deadLetterConfig, t.name).to.deep.equal({ arn: queueArn });
+    const [statement, ...more] = JSON.parse(
+      ofType(run, "aws:sqs/queuePolicy:QueuePolicy")[0].inputs.policy,
+    ).Statement;
     expect(more).to.deep.equal([]);
-    expect(statement).to.deep.include({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: ["sqs:SendMessage"], Resource: queueArn });
-    expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(ofType(run, T.rule).map((r) => r.state.arn).sort());
+    expect(statement).to.deep.include({
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["sqs:SendMessage"],
+      Resource: queueArn,
+    });
+    expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(
+      ofType(run, T.rule)
+        .map((r) => r.state.arn)
+        .sort(),
+    );
   });
 
   it("raises an alarm on the topic as soon as an alert waits in the dead-letter queue", () => {
-    const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/SQS");
+    const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
+      (a) => a.inputs.namespace === "AWS/SQS",
+    );
     expect(alarms).to.have.length(1);
     expect(alarms[0].inputs).to.deep.include({
       metricName: "ApproximateNumberOfMessagesVisible",
@@ -92,13 +131,24 @@ describe("failure alerts", () => {
   });
 
   it("matches each table's crawler failing, and its export running late", () => {
-    const crawlerRules = ofType(run, T.rule).filter((r) => patternOf(r)["detail-type"][0] === "Glue Crawler State Change");
-    expect(crawlerRules.map((r) => patternOf(r).detail).sort((a, b) => a.crawlerName[0].localeCompare(b.crawlerName[0]))).to.deep.equal([
+    const crawlerRules = ofType(run, T.rule).filter(
+      (r) => patternOf(r)["detail-type"][0] === "Glue Crawler State Change",
+    );
+    expect(
+      crawlerRules
+        .map((r) => patternOf(r).detail)
+        .sort((a, b) => a.crawlerName[0].localeCompare(b.crawlerName[0])),
+    ).to.deep.equal([
       { crawlerName: ["ddbsnap-dev-orders-crawler"], state: ["Failed"] },
       { crawlerName: ["ddbsnap-dev-reviews-crawler"], state: ["Failed"] },
     ]);
-    const late = ofType(run, T.rule).filter((r) => patternOf(r)["detail-type"][0] === "Glue Job Run Status");
-    expect(late.map((r) => patternOf(r).detail.jobName[0]).sort()).to.deep.equal(["ddbsnap-dev-orders-export", "ddbsnap-dev-reviews-export"]);
+    const late = ofType(run, T.rule).filter(
+      (r) => patternOf(r)["detail-type"][0] === "Glue Job Run Status",
+    );
+    expect(late.map((r) => patternOf(r).detail.jobName[0]).sort()).to.deep.equal([
+      "ddbsnap-dev-orders-export",
+      "ddbsnap-dev-reviews-export",
+    ]);
   });
 
   it("sends a readable message naming the stack, table, job, state, error and run id", () => {
@@ -114,12 +164,18 @@ describe("failure alerts", () => {
       run: "$.detail.jobRunId",
     });
     const message = JSON.parse(jobTarget.inputs.inputTransformer.inputTemplate);
-    expect(message).to.contain("ddb-athena-snapshots dev: table Orders: Glue job <job> ended <state>: <message> (job run <run>)");
+    expect(message).to.contain(
+      "ddb-athena-snapshots dev: table Orders: Glue job <job> ended <state>: <message> (job run <run>)",
+    );
     expect(message).to.not.match(/https?:/);
     const crawlerTarget = targets.find((t) => t.name.includes("orders-crawler-failed"))!;
-    expect(crawlerTarget.inputs.inputTransformer.inputPaths.error).to.equal("$.detail.errorMessage");
+    expect(crawlerTarget.inputs.inputTransformer.inputPaths.error).to.equal(
+      "$.detail.errorMessage",
+    );
     const lateTarget = targets.find((t) => t.name.includes("orders-export-late"))!;
-    expect(JSON.parse(lateTarget.inputs.inputTransformer.inputTemplate)).to.contain("after 60 minutes");
+    expect(JSON.parse(lateTarget.inputs.inputTransformer.inputTemplate)).to.contain(
+      "after 60 minutes",
+    );
   });
 
   it("lets only this stack's alert rules publish to the topic", () => {
@@ -127,9 +183,17 @@ describe("failure alerts", () => {
     const doc = JSON.parse(policy.inputs.policy);
     expect(doc.Statement).to.have.length(1);
     const [statement] = doc.Statement;
-    expect(statement).to.deep.include({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: ["sns:Publish"] });
+    expect(statement).to.deep.include({
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["sns:Publish"],
+    });
     expect(statement.Resource).to.equal(ofType(run, T.topic)[0].state.arn);
-    expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(ofType(run, T.rule).map((r) => r.state.arn).sort());
+    expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(
+      ofType(run, T.rule)
+        .map((r) => r.state.arn)
+        .sort(),
+    );
   });
 
   it("subscribes alertEmail", () => {
@@ -159,8 +223,10 @@ describe("encryption", () => {
       cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
       jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
     });
-    for (const r of [...ofType(run, T.job), ...ofType(run, T.crawler)]) expect(r.inputs.securityConfiguration, r.name).to.equal("ddbsnap-dev");
-    for (const p of ofType(run, "aws:iam/policy:Policy")) expect(p.inputs.policy).to.not.contain("kms:");
+    for (const r of [...ofType(run, T.job), ...ofType(run, T.crawler)])
+      expect(r.inputs.securityConfiguration, r.name).to.equal("ddbsnap-dev");
+    for (const p of ofType(run, "aws:iam/policy:Policy"))
+      expect(p.inputs.policy).to.not.contain("kms:");
   });
 
   describe("with kmsKeyArn", () => {
@@ -178,11 +244,21 @@ describe("encryption", () => {
     });
 
     it("uses the key for the bucket's default encryption, Athena results, log groups and alerts", () => {
-      const sse = bucketPart(run, "snapshots-bucket", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
-      expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY });
+      const sse = bucketPart(
+        run,
+        "snapshots-bucket",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      );
+      expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+        sseAlgorithm: "aws:kms",
+        kmsMasterKeyId: KEY,
+      });
       const workgroup = ofType(run, "aws:athena/workgroup:Workgroup")[0];
-      expect(workgroup.inputs.configuration.resultConfiguration.encryptionConfiguration).to.deep.equal({ encryptionOption: "SSE_KMS", kmsKeyArn: KEY });
-      for (const g of ofType(run, T.logGroup)) expect(g.inputs.kmsKeyId, g.inputs.name).to.equal(KEY);
+      expect(
+        workgroup.inputs.configuration.resultConfiguration.encryptionConfiguration,
+      ).to.deep.equal({ encryptionOption: "SSE_KMS", kmsKeyArn: KEY });
+      for (const g of ofType(run, T.logGroup))
+        expect(g.inputs.kmsKeyId, g.inputs.name).to.equal(KEY);
       expect(ofType(run, T.topic)[0].inputs.kmsMasterKeyId).to.equal(KEY);
       expect(ofType(run, T.key)).to.deep.equal([]);
     });
@@ -190,12 +266,22 @@ describe("encryption", () => {
     it("grants each role exactly the key use it needs, on that key only", () => {
       for (const role of ofType(run, "aws:iam/role:Role")) {
         const statements = attachedPolicies(run, role).flatMap((p) => p.document.Statement);
-        const kms = statements.filter((s: any) => s.Action.some((a: string) => a.startsWith("kms:")));
+        const kms = statements.filter((s: any) =>
+          s.Action.some((a: string) => a.startsWith("kms:")),
+        );
         expect(kms).to.have.length(1);
-        expect(kms[0].Action).to.deep.equal(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]);
+        expect(kms[0].Action).to.deep.equal([
+          "kms:Decrypt",
+          "kms:Encrypt",
+          "kms:GenerateDataKey",
+          "kms:DescribeKey",
+        ]);
         expect(kms[0].Resource).to.equal(KEY);
         const associate = statements.find((s: any) => s.Action.includes("logs:AssociateKmsKey"));
-        for (const arn of associate.Resource) expect(arn).to.match(new RegExp(`^arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/`));
+        for (const arn of associate.Resource)
+          expect(arn).to.match(
+            new RegExp(`^arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/`),
+          );
       }
     });
   });
@@ -209,14 +295,26 @@ describe("tags, logs and run limits", () => {
 
   it("tags everything with project and stack through the provider's default tags", () => {
     const provider = run.resources.find((r) => r.type === "pulumi:providers:aws")!;
-    expect(JSON.parse(provider.inputs.defaultTags)).to.deep.equal({ tags: { project: "ddb-athena-snapshots", stack: "dev" } });
-    for (const r of run.resources.filter((x) => x.type.startsWith("aws:"))) expect(r.provider, `${r.type} ${r.name}`).to.equal("aws");
+    expect(JSON.parse(provider.inputs.defaultTags)).to.deep.equal({
+      tags: { project: "ddb-athena-snapshots", stack: "dev" },
+    });
+    for (const r of run.resources.filter((x) => x.type.startsWith("aws:")))
+      expect(r.provider, `${r.type} ${r.name}`).to.equal("aws");
   });
 
   it("tags each table's resources with the table, and shared ones with none", () => {
-    const perTable = run.resources.filter((r) => isTaggable(r.type) && r.name.startsWith("table-orders"));
-    expect(perTable.map((r) => r.type)).to.include.members([T.job, T.crawler, "aws:glue/workflow:Workflow", "aws:iam/role:Role", T.logGroup]);
-    for (const r of perTable) expect(r.inputs.tags, `${r.type} ${r.name}`).to.deep.equal({ table: "Orders" });
+    const perTable = run.resources.filter(
+      (r) => isTaggable(r.type) && r.name.startsWith("table-orders"),
+    );
+    expect(perTable.map((r) => r.type)).to.include.members([
+      T.job,
+      T.crawler,
+      "aws:glue/workflow:Workflow",
+      "aws:iam/role:Role",
+      T.logGroup,
+    ]);
+    for (const r of perTable)
+      expect(r.inputs.tags, `${r.type} ${r.name}`).to.deep.equal({ table: "Orders" });
     expect(ofType(run, "aws:s3/bucket:Bucket")[0].inputs.tags).to.equal(undefined);
     const classifier = ofType(run, "aws:glue/classifier:Classifier")[0];
     expect(classifier.inputs).to.not.have.property("tags");
@@ -235,6 +333,9 @@ describe("tags, logs and run limits", () => {
       notificationProperty: { notifyDelayAfter: 60 },
     });
     expect(named(run, T.job, "ddbsnap-dev-reviews-export").inputs.timeout).to.equal(360);
-    expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs).to.include({ maxRetries: 0, timeout: 30 });
+    expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs).to.include({
+      maxRetries: 0,
+      timeout: 30,
+    });
   });
 });

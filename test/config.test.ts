@@ -21,17 +21,30 @@ describe("config: defaults", () => {
   it("fills every key but name with its documented default", () => {
     const config = parseStackConfig({ tables: [{ name: "Reviews" }] }, "dev");
     expect(config.tables[0]).to.deep.equal({ name: "Reviews", ...TABLE_DEFAULTS });
-    expect(TABLE_DEFAULTS).to.include({ format: "parquet", mode: "scan", glueVersion: "5.0", workerType: "G.1X", enabled: true });
+    expect(TABLE_DEFAULTS).to.include({
+      format: "parquet",
+      mode: "scan",
+      glueVersion: "5.0",
+      workerType: "G.1X",
+      enabled: true,
+    });
   });
 
   it("defaults the database to dynamodb_exports_<stack>, normalised", () => {
-    expect(parseStackConfig({ tables: [{ name: "Reviews" }] }, "prod-EU").databaseName).to.equal("dynamodb_exports_prod_eu");
-    expect(parseStackConfig({ tables: [{ name: "Reviews" }], databaseName: "exports" }, "dev").databaseName).to.equal("exports");
+    expect(parseStackConfig({ tables: [{ name: "Reviews" }] }, "prod-EU").databaseName).to.equal(
+      "dynamodb_exports_prod_eu",
+    );
+    expect(
+      parseStackConfig({ tables: [{ name: "Reviews" }], databaseName: "exports" }, "dev")
+        .databaseName,
+    ).to.equal("exports");
   });
 
   it("accepts values as Pulumi hands them over: numbers and booleans as text, YAML's 5.0 as the number 5", () => {
     const raw = rawConfigFromPulumi({
-      "ddb-athena-snapshots:tables": JSON.stringify([{ name: "Reviews", glueVersion: 5, workers: "4", enabled: "false" }]),
+      "ddb-athena-snapshots:tables": JSON.stringify([
+        { name: "Reviews", glueVersion: 5, workers: "4", enabled: "false" },
+      ]),
       "aws:region": "eu-west-1",
     });
     const [table] = parseStackConfig(raw, "dev").tables;
@@ -42,7 +55,10 @@ describe("config: defaults", () => {
 describe("config: each invalid value is one clear error naming table, key, value and what is allowed", () => {
   it("unknown key", () => {
     const message = messageOf({ name: "Reviews", readPercent: 0.3 });
-    expect(message).to.contain("tables[0] (Reviews)").and.contain("readPercent is 0.3").and.contain("known keys are");
+    expect(message)
+      .to.contain("tables[0] (Reviews)")
+      .and.contain("readPercent is 0.3")
+      .and.contain("known keys are");
   });
 
   it("wrong type", () => {
@@ -51,24 +67,41 @@ describe("config: each invalid value is one clear error naming table, key, value
   });
 
   it("readPercentage outside 0.1 to 1.5", () => {
-    expect(messageOf({ name: "Reviews", readPercentage: 2 })).to.contain("readPercentage is 2; allowed: a number from 0.1 to 1.5");
-    expect(messageOf({ name: "Reviews", readPercentage: 0.05 })).to.contain("readPercentage is 0.05");
+    expect(messageOf({ name: "Reviews", readPercentage: 2 })).to.contain(
+      "readPercentage is 2; allowed: a number from 0.1 to 1.5",
+    );
+    expect(messageOf({ name: "Reviews", readPercentage: 0.05 })).to.contain(
+      "readPercentage is 0.05",
+    );
   });
 
   it("workers below 2, or above the worker type's maximum", () => {
-    expect(messageOf({ name: "Reviews", workers: 1 })).to.contain("workers is 1; allowed: a whole number from 2 to 299");
-    expect(messageOf({ name: "Reviews", workerType: "G.2X", workers: 200 })).to.contain("from 2 to 149");
+    expect(messageOf({ name: "Reviews", workers: 1 })).to.contain(
+      "workers is 1; allowed: a whole number from 2 to 299",
+    );
+    expect(messageOf({ name: "Reviews", workerType: "G.2X", workers: 200 })).to.contain(
+      "from 2 to 149",
+    );
   });
 
   it("unsupported format", () => {
-    expect(messageOf({ name: "Reviews", format: "xml" })).to.contain('format is "xml"; allowed: one of parquet, orc, avro, json, csv');
+    expect(messageOf({ name: "Reviews", format: "xml" })).to.contain(
+      'format is "xml"; allowed: one of parquet, orc, avro, json, csv',
+    );
   });
 
   it("Glue 2.0 and older, with why", () => {
     const message = messageOf({ name: "Reviews", glueVersion: "2.0" });
-    expect(message).to.contain('glueVersion is "2.0"').and.contain("end of life on 2026-04-01").and.contain('"5.0"');
-    expect(messageOf({ name: "Reviews", glueVersion: 1 })).to.contain("Glue 1.0 reached end of life");
-    expect(messageOf({ name: "Reviews", glueVersion: "3.0" })).to.contain('one of "4.0", "5.0", "5.1"');
+    expect(message)
+      .to.contain('glueVersion is "2.0"')
+      .and.contain("end of life on 2026-04-01")
+      .and.contain('"5.0"');
+    expect(messageOf({ name: "Reviews", glueVersion: 1 })).to.contain(
+      "Glue 1.0 reached end of life",
+    );
+    expect(messageOf({ name: "Reviews", glueVersion: "3.0" })).to.contain(
+      'one of "4.0", "5.0", "5.1"',
+    );
   });
 
   it("FLEX with a worker type FLEX does not run on", () => {
@@ -77,34 +110,59 @@ describe("config: each invalid value is one clear error naming table, key, value
   });
 
   it("malformed cron", () => {
-    expect(messageOf({ name: "Reviews", schedule: "0 10 * * *" })).to.contain('schedule is "0 10 * * *"').and.contain("Glue cron");
-    expect(messageOf({ name: "Reviews", schedule: "cron(0 25 * * ? *)" })).to.contain('hours field "25"');
-    expect(messageOf({ name: "Reviews", schedule: "cron(0 10 * * * *)" })).to.contain("exactly one of day-of-month and day-of-week");
+    expect(messageOf({ name: "Reviews", schedule: "0 10 * * *" }))
+      .to.contain('schedule is "0 10 * * *"')
+      .and.contain("Glue cron");
+    expect(messageOf({ name: "Reviews", schedule: "cron(0 25 * * ? *)" })).to.contain(
+      'hours field "25"',
+    );
+    expect(messageOf({ name: "Reviews", schedule: "cron(0 10 * * * *)" })).to.contain(
+      "exactly one of day-of-month and day-of-week",
+    );
   });
 
   it("duplicate or colliding normalised table names", () => {
-    const problems = problemsOf({ tables: [{ name: "Reviews" }, { name: "reviews" }, { name: "Re-views" }, { name: "Re.views" }] });
+    const problems = problemsOf({
+      tables: [
+        { name: "Reviews" },
+        { name: "reviews" },
+        { name: "Re-views" },
+        { name: "Re.views" },
+      ],
+    });
     expect(problems).to.have.length(2);
     expect(problems[0]).to.contain('"reviews" collides with "Reviews"');
     expect(problems[1]).to.contain('"Re.views" collides with "Re-views"').and.contain('"re_views"');
   });
 
   it("empty or missing table list", () => {
-    expect(problemsOf({ tables: [] })[0]).to.contain("tables is []").and.contain("a non-empty list");
+    expect(problemsOf({ tables: [] })[0])
+      .to.contain("tables is []")
+      .and.contain("a non-empty list");
     expect(problemsOf({})[0]).to.contain("tables is missing");
   });
 
   it("a table name DynamoDB would not accept", () => {
-    expect(messageOf({ name: "a b" })).to.contain('name is "a b"').and.contain("A-Z a-z 0-9 _ . -");
+    expect(messageOf({ name: "a b" }))
+      .to.contain('name is "a b"')
+      .and.contain("A-Z a-z 0-9 _ . -");
   });
 
   it("readPercentage in export mode", () => {
-    expect(messageOf({ name: "Reviews", mode: "export", readPercentage: 0.5 })).to.contain("nothing in export mode");
+    expect(messageOf({ name: "Reviews", mode: "export", readPercentage: 0.5 })).to.contain(
+      "nothing in export mode",
+    );
   });
 
   it("unknown stack key and bad database name", () => {
-    const problems = problemsOf({ tables: [{ name: "Reviews" }], region: "x", databaseName: "My-DB" });
-    expect(problems.join("\n")).to.contain("stack config: region is").and.contain('databaseName is "My-DB"');
+    const problems = problemsOf({
+      tables: [{ name: "Reviews" }],
+      region: "x",
+      databaseName: "My-DB",
+    });
+    expect(problems.join("\n"))
+      .to.contain("stack config: region is")
+      .and.contain('databaseName is "My-DB"');
   });
 
   it("stack keys for alerts, encryption and logs", () => {
@@ -117,7 +175,9 @@ describe("config: each invalid value is one clear error naming table, key, value
     }).join("\n");
     expect(problems).to.contain('alertEmail is "ops at example"; allowed: an email address');
     expect(problems).to.contain('alertTopicArn is "ops-alerts"; allowed: an SNS topic ARN');
-    expect(problems).to.contain('kmsKeyArn is "alias/snapshots"; allowed: a KMS key ARN').and.contain("not an alias");
+    expect(problems)
+      .to.contain('kmsKeyArn is "alias/snapshots"; allowed: a KMS key ARN')
+      .and.contain("not an alias");
     expect(problems).to.contain("logRetentionDays is 10; allowed: one of 1, 3, 5, 7, 14, 30");
     const ok = parseStackConfig(
       {
@@ -129,22 +189,41 @@ describe("config: each invalid value is one clear error naming table, key, value
       "dev",
     );
     expect(ok).to.include({ alertEmail: "ops@example.com", logRetentionDays: 90 });
-    expect(parseStackConfig({ tables: [{ name: "Reviews" }] }, "dev").logRetentionDays).to.equal(30);
+    expect(parseStackConfig({ tables: [{ name: "Reviews" }] }, "dev").logRetentionDays).to.equal(
+      30,
+    );
   });
 
   it("skipPitrCheck outside export mode", () => {
-    expect(messageOf({ name: "Reviews", skipPitrCheck: true })).to.contain("skipPitrCheck is true; allowed: nothing in scan mode");
-    expect(parseStackConfig({ tables: [{ name: "Reviews", mode: "export", skipPitrCheck: true }] }, "dev").tables[0].skipPitrCheck).to.equal(true);
+    expect(messageOf({ name: "Reviews", skipPitrCheck: true })).to.contain(
+      "skipPitrCheck is true; allowed: nothing in scan mode",
+    );
+    expect(
+      parseStackConfig(
+        { tables: [{ name: "Reviews", mode: "export", skipPitrCheck: true }] },
+        "dev",
+      ).tables[0].skipPitrCheck,
+    ).to.equal(true);
   });
 
   it("reports every problem at once, in one error whose message lists them", () => {
     let error: ConfigError | undefined;
     try {
-      parseStackConfig({ tables: [{ name: "Reviews", format: "xml" }, { name: "Orders", workers: 0 }] }, "dev");
+      parseStackConfig(
+        {
+          tables: [
+            { name: "Reviews", format: "xml" },
+            { name: "Orders", workers: 0 },
+          ],
+        },
+        "dev",
+      );
     } catch (e) {
       error = e as ConfigError;
     }
     expect(error?.problems).to.have.length(2);
-    expect(error?.message).to.contain("tables[0] (Reviews): format").and.contain("tables[1] (Orders): workers");
+    expect(error?.message)
+      .to.contain("tables[0] (Reviews): format")
+      .and.contain("tables[1] (Orders): workers");
   });
 });

@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { bucketPart, MOCK_ACCOUNT, MOCK_REGION, named, ofType, ProgramRun, RecordingMocks, runProgram, tableRoleStatements } from "../harness/mock-program";
+import {
+  bucketPart,
+  MOCK_ACCOUNT,
+  MOCK_REGION,
+  named,
+  ofType,
+  ProgramRun,
+  RecordingMocks,
+  runProgram,
+  tableRoleStatements,
+} from "../harness/mock-program";
 import { ConfigError } from "../lib/config";
 
 const T = { job: "aws:glue/job:Job" };
@@ -7,7 +17,10 @@ const TABLE_ARN = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/Orders`
 /** A stack mixing both modes. */
 const TABLES = [{ name: "Reviews" }, { name: "Orders", mode: "export", format: "orc" }];
 
-function policyOf(run: ProgramRun, table: string): { Sid: string; Action: string[]; Resource: string | string[]; Condition?: any }[] {
+function policyOf(
+  run: ProgramRun,
+  table: string,
+): { Sid: string; Action: string[]; Resource: string | string[]; Condition?: any }[] {
   return tableRoleStatements(run, table).statements;
 }
 
@@ -37,8 +50,12 @@ describe("export mode (DynamoDB point-in-time export)", () => {
       "--output_path": `s3://${bucket}/orc/orders`,
     });
     expect(args).to.not.have.any.keys("--read_percentage", "--splits", "--reader");
-    expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs.connections ?? []).to.deep.equal([]);
-    expect(named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments).to.include({ "--mode": "scan" });
+    expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs.connections ?? []).to.deep.equal(
+      [],
+    );
+    expect(named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments).to.include({
+      "--mode": "scan",
+    });
   });
 
   it("lets the role export that table and follow its exports, and nothing broader", () => {
@@ -63,20 +80,32 @@ describe("export mode (DynamoDB point-in-time export)", () => {
   });
 
   it("expires staged export files after a day", () => {
-    const rules = bucketPart(run, "snapshots-bucket", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
-    expect(rules.find((r: any) => r.filter?.prefix === "export-staging/")).to.deep.include({ status: "Enabled", expiration: { days: 1 } });
+    const rules = bucketPart(
+      run,
+      "snapshots-bucket",
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    ).inputs.rules;
+    expect(rules.find((r: any) => r.filter?.prefix === "export-staging/")).to.deep.include({
+      status: "Enabled",
+      expiration: { days: 1 },
+    });
   });
 
   it("fails before declaring any AWS resource when the table has point-in-time recovery off, saying how to turn it on", async () => {
     const mocks = new RecordingMocks({
-      "aws:dynamodb/getTable:getTable": (inputs) => ({ name: inputs.name, pointInTimeRecovery: { enabled: false, recoveryPeriodInDays: 0 } }),
+      "aws:dynamodb/getTable:getTable": (inputs) => ({
+        name: inputs.name,
+        pointInTimeRecovery: { enabled: false, recoveryPeriodInDays: 0 },
+      }),
     });
     const error = await failure(mocks, TABLES);
     expect(error).to.be.instanceOf(ConfigError);
     expect(error.message)
       .to.contain("tables (Orders)")
       .and.contain("point-in-time recovery is off")
-      .and.contain("aws dynamodb update-continuous-backups --table-name Orders --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true")
+      .and.contain(
+        "aws dynamodb update-continuous-backups --table-name Orders --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true",
+      )
       .and.contain("skipPitrCheck");
     // Only the provider the check describes the table through: it is no AWS resource.
     expect(mocks.resources.map((r) => r.type)).to.deep.equal(["pulumi:providers:aws"]);
@@ -90,7 +119,10 @@ describe("export mode (DynamoDB point-in-time export)", () => {
     });
     const error = await failure(mocks, TABLES);
     // Pulumi's mocks drop an invoke's error text, so only our part of the message is checked.
-    expect(error.message).to.contain("tables (Orders)").and.contain("could not be described").and.contain("skipPitrCheck");
+    expect(error.message)
+      .to.contain("tables (Orders)")
+      .and.contain("could not be described")
+      .and.contain("skipPitrCheck");
     // Only the provider the check describes the table through: it is no AWS resource.
     expect(mocks.resources.map((r) => r.type)).to.deep.equal(["pulumi:providers:aws"]);
   });
@@ -100,10 +132,16 @@ describe("export mode (DynamoDB point-in-time export)", () => {
     const mocks = new RecordingMocks({
       "aws:dynamodb/getTable:getTable": (inputs) => {
         checked.push(inputs.name);
-        return { name: inputs.name, pointInTimeRecovery: { enabled: false, recoveryPeriodInDays: 0 } };
+        return {
+          name: inputs.name,
+          pointInTimeRecovery: { enabled: false, recoveryPeriodInDays: 0 },
+        };
       },
     });
-    const run = await runProgram({ tables: [{ name: "Reviews" }, { name: "Orders", mode: "export", skipPitrCheck: true }] }, { mocks });
+    const run = await runProgram(
+      { tables: [{ name: "Reviews" }, { name: "Orders", mode: "export", skipPitrCheck: true }] },
+      { mocks },
+    );
     expect(checked).to.deep.equal([]);
     expect(ofType(run, T.job)).to.have.length(4);
   });

@@ -20,7 +20,11 @@ function exampleStackConfig(): Record<string, unknown> {
 
 /** A spread of stacks covering every format, mode and worker type, with and without KMS and alerts. */
 function generatedConfigs(): { label: string; config: Record<string, unknown> }[] {
-  const alerts = [{}, { alertEmail: "ops@example.com" }, { alertTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:ops-alerts" }];
+  const alerts = [
+    {},
+    { alertEmail: "ops@example.com" },
+    { alertTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:ops-alerts" },
+  ];
   const glueVersions = ["4.0", "5.0", "5.1"];
   return [0, 1, 2, 3, 4, 5].map((i) => {
     const tables = [0, 1, 2].map((j) => {
@@ -33,12 +37,17 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
         workerType,
         workers: 2 + i + j,
         glueVersion: glueVersions[(i + j) % glueVersions.length],
-        ...(j === 0 && (workerType === "G.1X" || workerType === "G.2X") ? { executionClass: "FLEX" } : {}),
+        ...(j === 0 && (workerType === "G.1X" || workerType === "G.2X")
+          ? { executionClass: "FLEX" }
+          : {}),
         ...(j === 2 ? { enabled: false } : {}),
       };
     });
     const config = { tables, ...(i % 2 === 1 ? { kmsKeyArn: KEY } : {}), ...alerts[i % 3] };
-    const label = tables.map((t) => `${t.format}/${t.mode}/${t.workerType}`).join(", ") + (i % 2 ? " +kms" : "") + ` alerts:${Object.keys(alerts[i % 3])[0] ?? "own"}`;
+    const label =
+      tables.map((t) => `${t.format}/${t.mode}/${t.workerType}`).join(", ") +
+      (i % 2 ? " +kms" : "") +
+      ` alerts:${Object.keys(alerts[i % 3])[0] ?? "own"}`;
     return { label, config };
   });
 }
@@ -52,7 +61,9 @@ describe("guardrails hold on every stack the program makes", () => {
 
   const configs = generatedConfigs();
   it("the generated spread covers every format, mode and worker type, with and without KMS and alerts", () => {
-    const tables = configs.flatMap((c) => c.config.tables as { format: string; mode: string; workerType: string }[]);
+    const tables = configs.flatMap(
+      (c) => c.config.tables as { format: string; mode: string; workerType: string }[],
+    );
     expect(new Set(tables.map((t) => t.format))).to.have.length(FORMATS.length);
     expect(new Set(tables.map((t) => t.mode))).to.have.length(MODES.length);
     expect(new Set(tables.map((t) => t.workerType))).to.have.length(WORKER_TYPES.length);
@@ -72,7 +83,12 @@ describe("guardrails hold on every stack the program makes", () => {
 
 /** A minimal stack that passes every rule; each bad case below breaks exactly one thing. */
 function goodStack(): CheckedResource[] {
-  const r = (type: string, name: string, props: Record<string, any>, tags: Record<string, string> = {}): CheckedResource => ({
+  const r = (
+    type: string,
+    name: string,
+    props: Record<string, any>,
+    tags: Record<string, string> = {},
+  ): CheckedResource => ({
     key: `${type}::${name}`,
     type,
     name,
@@ -80,13 +96,21 @@ function goodStack(): CheckedResource[] {
     tags: isTaggable(type) ? { project: "p", stack: "s", ...tags } : tags,
     dependsOn: [],
   });
-  const statement = (Action: string[], Resource: string | string[]) => ({ Effect: "Allow", Action, Resource });
+  const statement = (Action: string[], Resource: string | string[]) => ({
+    Effect: "Allow",
+    Action,
+    Resource,
+  });
   return [
     r("aws:s3/bucket:Bucket", "bucket", { bucket: "b" }),
-    r("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "sse", {
-      bucket: "b",
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    }),
+    r(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "sse",
+      {
+        bucket: "b",
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+    ),
     r("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab", {
       bucket: "b",
       blockPublicAcls: true,
@@ -94,31 +118,52 @@ function goodStack(): CheckedResource[] {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     }),
-    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "own", { bucket: "b", rule: { objectOwnership: "BucketOwnerEnforced" } }),
+    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "own", {
+      bucket: "b",
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    }),
     r("aws:s3/bucketPolicy:BucketPolicy", "tls", {
       bucket: "b",
       policy: JSON.stringify({
-        Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+        Statement: [
+          {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: "*",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
       }),
     }),
     r("aws:iam/rolePolicy:RolePolicy", "policy", {
       policy: JSON.stringify({
-        Statement: [statement(["s3:GetObject"], "arn:aws:s3:::b/x/*"), statement(["cloudwatch:PutMetricData"], "*")],
+        Statement: [
+          statement(["s3:GetObject"], "arn:aws:s3:::b/x/*"),
+          statement(["cloudwatch:PutMetricData"], "*"),
+        ],
       }),
     }),
     r("aws:glue/job:Job", "job", { securityConfiguration: "sc" }),
     r("aws:glue/crawler:Crawler", "crawler", { securityConfiguration: "sc" }),
     r("aws:athena/workgroup:Workgroup", "wg", {
-      configuration: { enforceWorkgroupConfiguration: true, resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } } },
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } },
+      },
     }),
     r("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 30 }),
     r("aws:glue/trigger:Trigger", "trigger", { type: "CONDITIONAL", workflowName: "wf" }),
     r("aws:sns/topic:Topic", "topic", { kmsMasterKeyId: KEY }),
     r("aws:s3/bucket:Bucket", "log-bucket", { bucket: "logs" }),
-    r("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "log-sse", {
-      bucket: "logs",
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    }),
+    r(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "log-sse",
+      {
+        bucket: "logs",
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+    ),
     r("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "log-pab", {
       bucket: "logs",
       blockPublicAcls: true,
@@ -126,42 +171,93 @@ function goodStack(): CheckedResource[] {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     }),
-    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "log-own", { bucket: "logs", rule: { objectOwnership: "BucketOwnerEnforced" } }),
+    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "log-own", {
+      bucket: "logs",
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    }),
     r("aws:s3/bucketPolicy:BucketPolicy", "log-tls", {
       bucket: "logs",
       policy: JSON.stringify({
-        Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+        Statement: [
+          {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: "*",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
       }),
     }),
-    r("aws:s3/bucketLogging:BucketLogging", "access-logging", { bucket: "b", targetBucket: "logs", targetPrefix: "b/" }),
+    r("aws:s3/bucketLogging:BucketLogging", "access-logging", {
+      bucket: "b",
+      targetBucket: "logs",
+      targetPrefix: "b/",
+    }),
     r("aws:sqs/queue:Queue", "dead-letters", { sqsManagedSseEnabled: true }),
-    r("aws:cloudwatch/eventTarget:EventTarget", "alert-target", { arn: "topic", deadLetterConfig: { arn: "queue" } }),
+    r("aws:cloudwatch/eventTarget:EventTarget", "alert-target", {
+      arn: "topic",
+      deadLetterConfig: { arn: "queue" },
+    }),
   ];
 }
 
-function edit(stack: CheckedResource[], name: string, change: (r: CheckedResource) => CheckedResource | undefined): CheckedResource[] {
-  expect(stack.some((r) => r.name === name), name).to.equal(true);
-  return stack.flatMap((r) => (r.name === name ? [change(r)].filter((x): x is CheckedResource => x !== undefined) : [r]));
+function edit(
+  stack: CheckedResource[],
+  name: string,
+  change: (r: CheckedResource) => CheckedResource | undefined,
+): CheckedResource[] {
+  expect(
+    stack.some((r) => r.name === name),
+    name,
+  ).to.equal(true);
+  return stack.flatMap((r) =>
+    r.name === name ? [change(r)].filter((x): x is CheckedResource => x !== undefined) : [r],
+  );
 }
-const withProps = (props: Record<string, any>) => (r: CheckedResource) => ({ ...r, props: { ...r.props, ...props } });
-const policyWith = (...statements: object[]) => withProps({ policy: JSON.stringify({ Statement: statements }) });
+const withProps = (props: Record<string, any>) => (r: CheckedResource) => ({
+  ...r,
+  props: { ...r.props, ...props },
+});
+const policyWith = (...statements: object[]) =>
+  withProps({ policy: JSON.stringify({ Statement: statements }) });
 
 const BAD_CASES: Record<string, (s: CheckedResource[]) => CheckedResource[]> = {
-  "no-wildcard-actions": (s) => edit(s, "policy", policyWith({ Effect: "Allow", Action: ["s3:*"], Resource: "arn:aws:s3:::b/*" })),
-  "star-resources-only-for-unscopable-actions": (s) => edit(s, "policy", policyWith({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" })),
+  "no-wildcard-actions": (s) =>
+    edit(
+      s,
+      "policy",
+      policyWith({ Effect: "Allow", Action: ["s3:*"], Resource: "arn:aws:s3:::b/*" }),
+    ),
+  "star-resources-only-for-unscopable-actions": (s) =>
+    edit(s, "policy", policyWith({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" })),
   "bucket-encrypted": (s) => edit(s, "sse", () => undefined),
-  "bucket-public-access-blocked": (s) => edit(s, "pab", withProps({ restrictPublicBuckets: false })),
-  "bucket-tls-only": (s) => edit(s, "tls", policyWith({ Effect: "Deny", Action: "s3:DeleteBucket", Resource: "*" })),
-  "bucket-owner-enforced": (s) => edit(s, "own", withProps({ rule: { objectOwnership: "ObjectWriter" } })),
-  "glue-security-configuration": (s) => edit(s, "crawler", withProps({ securityConfiguration: undefined })),
+  "bucket-public-access-blocked": (s) =>
+    edit(s, "pab", withProps({ restrictPublicBuckets: false })),
+  "bucket-tls-only": (s) =>
+    edit(s, "tls", policyWith({ Effect: "Deny", Action: "s3:DeleteBucket", Resource: "*" })),
+  "bucket-owner-enforced": (s) =>
+    edit(s, "own", withProps({ rule: { objectOwnership: "ObjectWriter" } })),
+  "glue-security-configuration": (s) =>
+    edit(s, "crawler", withProps({ securityConfiguration: undefined })),
   "workgroup-enforced": (s) =>
-    edit(s, "wg", withProps({ configuration: { enforceWorkgroupConfiguration: false, resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } } } })),
+    edit(
+      s,
+      "wg",
+      withProps({
+        configuration: {
+          enforceWorkgroupConfiguration: false,
+          resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } },
+        },
+      }),
+    ),
   "log-retention": (s) => edit(s, "logs", withProps({ retentionInDays: undefined })),
   "cost-tags": (s) => edit(s, "job", (r) => ({ ...r, tags: { project: "p" } })),
   "triggers-in-workflow": (s) => edit(s, "trigger", withProps({ workflowName: undefined })),
   "alerts-encrypted": (s) => edit(s, "topic", withProps({ kmsMasterKeyId: undefined })),
   "bucket-access-logging": (s) => edit(s, "access-logging", withProps({ bucket: "other" })),
-  "alert-targets-dead-letter": (s) => edit(s, "alert-target", withProps({ deadLetterConfig: undefined })),
+  "alert-targets-dead-letter": (s) =>
+    edit(s, "alert-target", withProps({ deadLetterConfig: undefined })),
   "queues-encrypted": (s) => edit(s, "dead-letters", withProps({ sqsManagedSseEnabled: false })),
 };
 
@@ -188,7 +284,18 @@ describe("every guardrail rule can fail", () => {
       key: "k",
       type: "aws:kms/key:Key",
       name: "key",
-      props: { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Action: "kms:*", Resource: "*" }] }) },
+      props: {
+        policy: JSON.stringify({
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: "arn:aws:iam::1:root" },
+              Action: "kms:*",
+              Resource: "*",
+            },
+          ],
+        }),
+      },
       tags: { project: "p", stack: "s" },
       dependsOn: [],
     });
@@ -197,13 +304,23 @@ describe("every guardrail rule can fail", () => {
 });
 
 describe("the policy pack runs the same rules", () => {
-  const policyResource = (type: string, urn: string, props: Record<string, any>, dependencies: any[] = []): any => ({
+  const policyResource = (
+    type: string,
+    urn: string,
+    props: Record<string, any>,
+    dependencies: any[] = [],
+  ): any => ({
     type,
     urn,
     name: urn.split("::").pop(),
     props,
     dependencies,
-    provider: { type: "pulumi:providers:aws", urn: "p", name: "aws", props: { defaultTags: { tags: { project: "x", stack: "dev" } } } },
+    provider: {
+      type: "pulumi:providers:aws",
+      urn: "p",
+      name: "aws",
+      props: { defaultTags: { tags: { project: "x", stack: "dev" } } },
+    },
   });
 
   it("has one mandatory policy per rule", () => {
@@ -230,7 +347,9 @@ describe("the policy pack runs the same rules", () => {
     const job = policyResource("aws:glue/job:Job", "urn::job", {});
     const reported: [string, string | undefined][] = [];
     const policy = policies.find((p) => p.name === "glue-security-configuration")!;
-    policy.validateStack({ resources: [job] } as any, (message: string, urn?: string) => reported.push([message, urn]));
+    policy.validateStack({ resources: [job] } as any, (message: string, urn?: string) =>
+      reported.push([message, urn]),
+    );
     expect(reported).to.have.length(1);
     expect(reported[0][0]).to.contain("has no securityConfiguration");
     expect(reported[0][1]).to.equal("urn::job");
@@ -243,12 +362,20 @@ describe("the taggable-type list matches the AWS provider's typings", () => {
       tables: [{ name: "Reviews", format: "csv" }],
       alertEmail: "ops@example.com",
     });
-    const types = [...new Set(run.resources.map((r) => r.type).filter((t) => t.startsWith("aws:")))];
+    const types = [
+      ...new Set(run.resources.map((r) => r.type).filter((t) => t.startsWith("aws:"))),
+    ];
     for (const type of types) {
       const [, modulePath] = type.split(":");
-      const typings = readFileSync(path.join(ROOT, "node_modules", "@pulumi", "aws", `${modulePath}.d.ts`), "utf8");
+      const typings = readFileSync(
+        path.join(ROOT, "node_modules", "@pulumi", "aws", `${modulePath}.d.ts`),
+        "utf8",
+      );
       const resourceName = type.split(":")[2];
-      const args = new RegExp(`export interface ${resourceName}Args \\{([\\s\\S]*?)\\n\\}`).exec(typings)?.[1] ?? "";
+      const args =
+        new RegExp(`export interface ${resourceName}Args \\{([\\s\\S]*?)\\n\\}`).exec(
+          typings,
+        )?.[1] ?? "";
       expect(args, type).to.not.equal("");
       expect(isTaggable(type), `${type} taggable`).to.equal(/\n\s+tags\?:/.test(args));
     }
@@ -264,8 +391,13 @@ describe("the policy pack is self-contained", () => {
     const dir = path.join(ROOT, "policy");
     expect(existsSync(path.join(dir, "package-lock.json"))).to.equal(true);
     for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
-      const imports = [...readFileSync(path.join(dir, file), "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
-      for (const spec of imports) expect(spec, `${file} imports ${spec}`).to.satisfy((s: string) => s.startsWith("./") || s.startsWith("@pulumi/"));
+      const imports = [
+        ...readFileSync(path.join(dir, file), "utf8").matchAll(/from "([^"]+)"/g),
+      ].map((m) => m[1]);
+      for (const spec of imports)
+        expect(spec, `${file} imports ${spec}`).to.satisfy(
+          (s: string) => s.startsWith("./") || s.startsWith("@pulumi/"),
+        );
     }
   });
 });

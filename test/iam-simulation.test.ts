@@ -6,7 +6,15 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 import * as path from "path";
-import { attachedPolicies, bucketPart, MOCK_ACCOUNT, MOCK_REGION, ofType, ProgramRun, runProgram } from "../harness/mock-program";
+import {
+  attachedPolicies,
+  bucketPart,
+  MOCK_ACCOUNT,
+  MOCK_REGION,
+  ofType,
+  ProgramRun,
+  runProgram,
+} from "../harness/mock-program";
 import { readStackFile } from "../cli/stack";
 import { parseStackConfig, rawConfigFromPulumi, TableConfig } from "../lib/config";
 import { tableKey } from "../lib/naming";
@@ -17,10 +25,23 @@ const KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/1234abcd-12ab-34cd-5
 /** The key policy AWS gives a key by default: the account's IAM policies decide. */
 const DEFAULT_KEY_POLICY = {
   Version: "2012-10-17",
-  Statement: [{ Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
+  Statement: [
+    {
+      Sid: "EnableIamPolicies",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ],
 };
 
-async function decide(run: ProgramRun, roleArn: string, policies: { name: string; policy: any }[], request: SimulatedRequest): Promise<string> {
+async function decide(
+  run: ProgramRun,
+  roleArn: string,
+  policies: { name: string; policy: any }[],
+  request: SimulatedRequest,
+): Promise<string> {
   const s3Request = request.action.startsWith("s3:");
   const response = await runSimulation(
     {
@@ -29,7 +50,9 @@ async function decide(run: ProgramRun, roleArn: string, policies: { name: string
       resourceControlPolicies: [],
       // The snapshot bucket's own policy (TLS only) takes part in every S3 request, as in AWS.
       resourcePolicy: s3Request
-        ? JSON.parse(bucketPart(run, "snapshots-bucket", "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)
+        ? JSON.parse(
+            bucketPart(run, "snapshots-bucket", "aws:s3/bucketPolicy:BucketPolicy").inputs.policy,
+          )
         : request.action.startsWith("kms:")
           ? DEFAULT_KEY_POLICY
           : undefined,
@@ -37,13 +60,18 @@ async function decide(run: ProgramRun, roleArn: string, policies: { name: string
         action: request.action,
         principal: roleArn,
         resource: { accountId: MOCK_ACCOUNT, resource: request.resource },
-        contextVariables: { ...(s3Request ? { "aws:SecureTransport": "true" } : {}), ...(request.context ?? {}) },
+        contextVariables: {
+          ...(s3Request ? { "aws:SecureTransport": "true" } : {}),
+          ...(request.context ?? {}),
+        },
       },
     },
     {},
   );
   if (response.resultType === "error") {
-    throw new Error(`the simulator rejected ${request.action} on ${request.resource}: ${JSON.stringify(response.errors)}`);
+    throw new Error(
+      `the simulator rejected ${request.action} on ${request.resource}: ${JSON.stringify(response.errors)}`,
+    );
   }
   return response.overallResult;
 }
@@ -55,7 +83,11 @@ interface StackCase {
 }
 
 const CASES: StackCase[] = [
-  { label: "the example stack (Pulumi.dev.yaml)", stack: "dev", config: readStackFile(path.join(__dirname, ".."), "dev").values },
+  {
+    label: "the example stack (Pulumi.dev.yaml)",
+    stack: "dev",
+    config: readStackFile(path.join(__dirname, ".."), "dev").values,
+  },
   {
     label: "a KMS + export-mode + Glue 4.0 stack",
     stack: "prod",
@@ -75,7 +107,12 @@ for (const { label, stack, config } of CASES) {
     let tables: TableConfig[];
     before(async () => {
       run = await runProgram(config, { stack });
-      const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `ddb-athena-snapshots:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+      const flat = Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [
+          k.includes(":") ? k : `ddb-athena-snapshots:${k}`,
+          typeof v === "string" ? v : JSON.stringify(v),
+        ]),
+      );
       tables = parseStackConfig(rawConfigFromPulumi(flat), stack).tables;
       expect(tables.length).to.be.at.least(2);
     });
@@ -88,7 +125,13 @@ for (const { label, stack, config } of CASES) {
       workgroup: `ddbsnap-${stack}`,
       roleName,
       securityConfiguration: `ddbsnap-${stack}`,
-      table: { name: table.name, key: tableKey(table.name), format: table.format, mode: table.mode as "scan" | "export", glueVersion: table.glueVersion },
+      table: {
+        name: table.name,
+        key: tableKey(table.name),
+        format: table.format,
+        mode: table.mode as "scan" | "export",
+        glueVersion: table.glueVersion,
+      },
       other: { name: other.name, key: tableKey(other.name), format: other.format },
       stack,
       kmsKeyArn: config.kmsKeyArn as string | undefined,
@@ -96,50 +139,89 @@ for (const { label, stack, config } of CASES) {
 
     it("allows every request each table's export job, crawler, refresh job, Athena and Glue make", async () => {
       for (const [i, table] of tables.entries()) {
-        const role = ofType(run, "aws:iam/role:Role").find((r) => r.inputs.description.endsWith(` ${table.name}`))!;
-        const policies = attachedPolicies(run, role).map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
-        const { allowed } = pipelineRequests(factsFor(table, tables[(i + 1) % tables.length], role.state.name));
+        const role = ofType(run, "aws:iam/role:Role").find((r) =>
+          r.inputs.description.endsWith(` ${table.name}`),
+        )!;
+        const policies = attachedPolicies(run, role).map((p) => ({
+          name: p.policy.inputs.name,
+          policy: p.document,
+        }));
+        const { allowed } = pipelineRequests(
+          factsFor(table, tables[(i + 1) % tables.length], role.state.name),
+        );
         expect(allowed.length).to.be.greaterThan(50);
         const refused: string[] = [];
         for (const request of allowed) {
           const result = await decide(run, role.state.arn, policies, request);
-          if (result !== "Allowed") refused.push(`${request.who} (${request.why}): ${request.action} on ${request.resource} -> ${result}`);
+          if (result !== "Allowed")
+            refused.push(
+              `${request.who} (${request.why}): ${request.action} on ${request.resource} -> ${result}`,
+            );
         }
-        expect(refused, `${table.name}: requests the pipeline makes but its role may not`).to.deep.equal([]);
+        expect(
+          refused,
+          `${table.name}: requests the pipeline makes but its role may not`,
+        ).to.deep.equal([]);
       }
     });
 
     it("denies each role everything outside its own table's resources", async () => {
       for (const [i, table] of tables.entries()) {
-        const role = ofType(run, "aws:iam/role:Role").find((r) => r.inputs.description.endsWith(` ${table.name}`))!;
-        const policies = attachedPolicies(run, role).map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
-        const { denied } = pipelineRequests(factsFor(table, tables[(i + 1) % tables.length], role.state.name));
+        const role = ofType(run, "aws:iam/role:Role").find((r) =>
+          r.inputs.description.endsWith(` ${table.name}`),
+        )!;
+        const policies = attachedPolicies(run, role).map((p) => ({
+          name: p.policy.inputs.name,
+          policy: p.document,
+        }));
+        const { denied } = pipelineRequests(
+          factsFor(table, tables[(i + 1) % tables.length], role.state.name),
+        );
         const granted: string[] = [];
         for (const request of denied) {
           const result = await decide(run, role.state.arn, policies, request);
-          if (result === "Allowed") granted.push(`${request.why}: ${request.action} on ${request.resource}`);
+          if (result === "Allowed")
+            granted.push(`${request.why}: ${request.action} on ${request.resource}`);
         }
-        expect(granted, `${table.name}: requests its role must not be able to make`).to.deep.equal([]);
+        expect(granted, `${table.name}: requests its role must not be able to make`).to.deep.equal(
+          [],
+        );
       }
     });
 
     it("refuses the same requests over plain HTTP, through the bucket policy", async () => {
       const table = tables[0];
-      const role = ofType(run, "aws:iam/role:Role").find((r) => r.inputs.description.endsWith(` ${table.name}`))!;
-      const policies = attachedPolicies(run, role).map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
-      const write = pipelineRequests(factsFor(table, tables[1], role.state.name)).allowed.find((r) => r.why === "writes the snapshot")!;
+      const role = ofType(run, "aws:iam/role:Role").find((r) =>
+        r.inputs.description.endsWith(` ${table.name}`),
+      )!;
+      const policies = attachedPolicies(run, role).map((p) => ({
+        name: p.policy.inputs.name,
+        policy: p.document,
+      }));
+      const write = pipelineRequests(factsFor(table, tables[1], role.state.name)).allowed.find(
+        (r) => r.why === "writes the snapshot",
+      )!;
       const insecure = { ...write, context: { "aws:SecureTransport": "false" } };
       const response = await runSimulation(
         {
           identityPolicies: policies,
           serviceControlPolicies: [],
           resourceControlPolicies: [],
-          resourcePolicy: JSON.parse(bucketPart(run, "snapshots-bucket", "aws:s3/bucketPolicy:BucketPolicy").inputs.policy),
-          request: { action: insecure.action, principal: role.state.arn, resource: { accountId: MOCK_ACCOUNT, resource: insecure.resource }, contextVariables: insecure.context },
+          resourcePolicy: JSON.parse(
+            bucketPart(run, "snapshots-bucket", "aws:s3/bucketPolicy:BucketPolicy").inputs.policy,
+          ),
+          request: {
+            action: insecure.action,
+            principal: role.state.arn,
+            resource: { accountId: MOCK_ACCOUNT, resource: insecure.resource },
+            contextVariables: insecure.context,
+          },
         },
         {},
       );
-      expect(response.resultType === "error" ? response.errors : response.overallResult).to.equal("ExplicitlyDenied");
+      expect(response.resultType === "error" ? response.errors : response.overallResult).to.equal(
+        "ExplicitlyDenied",
+      );
     });
   });
 }

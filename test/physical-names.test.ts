@@ -52,7 +52,8 @@ function tableName(length: number, start = "Orders.Daily-"): string {
 const SHARED_PREFIX = tableName(100, "Shared.Prefix_");
 const CASES: { label: string; stack: string; config: Record<string, unknown> }[] = [
   {
-    label: "tables of 3, 40, 100 and 255 characters, two 255-character names sharing their first 100",
+    label:
+      "tables of 3, 40, 100 and 255 characters, two 255-character names sharing their first 100",
     stack: "dev",
     config: {
       alertEmail: "ops@example.com",
@@ -68,17 +69,27 @@ const CASES: { label: string; stack: string; config: Record<string, unknown> }[]
   {
     label: "the issue's stack: 60 and 255 characters, kmsKeyArn, one table in export mode",
     stack: "dev",
-    config: { kmsKeyArn: KEY, tables: [{ name: tableName(60) }, { name: tableName(255), mode: "export", glueVersion: "4.0" }] },
+    config: {
+      kmsKeyArn: KEY,
+      tables: [
+        { name: tableName(60) },
+        { name: tableName(255), mode: "export", glueVersion: "4.0" },
+      ],
+    },
   },
   {
     label: "a long stack name with the longest table name, KMS and export mode",
     stack: "production-eu-central-analytics-platform-snapshots",
-    config: { kmsKeyArn: KEY, tables: [{ name: tableName(255, "Z"), mode: "export", glueVersion: "4.0", format: "json" }] },
+    config: {
+      kmsKeyArn: KEY,
+      tables: [{ name: tableName(255, "Z"), mode: "export", glueVersion: "4.0", format: "json" }],
+    },
   },
 ];
 
 /** The name AWS would see: the explicit one, or Pulumi's auto-name (logical name, `-`, 7 hex). */
-const physicalName = (r: RecordedResource): string => (r.type === "aws:s3/bucket:Bucket" ? r.state.bucket : r.state.name);
+const physicalName = (r: RecordedResource): string =>
+  r.type === "aws:s3/bucket:Bucket" ? r.state.bucket : r.state.name;
 
 describe("physical names fit AWS's limits for every valid table name", () => {
   for (const { label, stack, config } of CASES) {
@@ -89,11 +100,15 @@ describe("physical names fit AWS's limits for every valid table name", () => {
       });
 
       it("declares every named resource within its type's limit", () => {
-        const named = run.resources.filter((r) => r.type.startsWith("aws:") && !UNNAMED_TYPES.has(r.type));
+        const named = run.resources.filter(
+          (r) => r.type.startsWith("aws:") && !UNNAMED_TYPES.has(r.type),
+        );
         expect(named.length).to.be.greaterThan(20);
         for (const r of named) {
           const limit = LIMIT_BY_TYPE[r.type];
-          expect(limit, `${r.type} has no known name limit: add it to LIMIT_BY_TYPE`).to.be.a("number");
+          expect(limit, `${r.type} has no known name limit: add it to LIMIT_BY_TYPE`).to.be.a(
+            "number",
+          );
           expect(physicalName(r).length, `${r.type} ${physicalName(r)}`).to.be.at.most(limit);
         }
       });
@@ -110,10 +125,15 @@ describe("physical names fit AWS's limits for every valid table name", () => {
         expect(policies).to.not.be.empty;
         for (const p of policies) {
           const size = policySize(JSON.parse(p.inputs.policy));
-          expect(size, `${p.inputs.name}: ${size} of ${IAM_LIMITS.managedPolicyChars} characters`).to.be.below(IAM_LIMITS.managedPolicyChars * 0.85);
+          expect(
+            size,
+            `${p.inputs.name}: ${size} of ${IAM_LIMITS.managedPolicyChars} characters`,
+          ).to.be.below(IAM_LIMITS.managedPolicyChars * 0.85);
         }
         for (const role of ofType(run, "aws:iam/role:Role")) {
-          const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === role.state.name);
+          const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
+            (a) => a.inputs.role === role.state.name,
+          );
           expect(attached.length).to.be.at.most(IAM_LIMITS.managedPoliciesPerRole);
         }
       });
@@ -133,14 +153,28 @@ describe("physical names fit AWS's limits for every valid table name", () => {
   it("keeps two long names that share a prefix apart everywhere", () => {
     const a = tableNames("dev", `${SHARED_PREFIX}${"a".repeat(155)}`);
     const b = tableNames("dev", `${SHARED_PREFIX}${"b".repeat(155)}`);
-    for (const key of ["normalised", "workflow", "exportJob", "refreshJob", "crawler", "crawlerTable", "logGroupPrefix"] as const) {
+    for (const key of [
+      "normalised",
+      "workflow",
+      "exportJob",
+      "refreshJob",
+      "crawler",
+      "crawlerTable",
+      "logGroupPrefix",
+    ] as const) {
       expect(a[key], key).to.not.equal(b[key]);
     }
   });
 
   it("never changes a name that already fits, so deployed stacks keep theirs", () => {
     expect(tableKey("Click.Stream-2024")).to.equal("click_stream_2024");
-    expect(tableKey(tableName(245).toLowerCase().replace(/[^a-z0-9_]/g, "_"))).to.have.length(245);
+    expect(
+      tableKey(
+        tableName(245)
+          .toLowerCase()
+          .replace(/[^a-z0-9_]/g, "_"),
+      ),
+    ).to.have.length(245);
     expect(fitName("ddbsnap-dev-reviews", "-export", 255)).to.equal("ddbsnap-dev-reviews-export");
   });
 
@@ -155,9 +189,15 @@ describe("physical names fit AWS's limits for every valid table name", () => {
   it("auto-names roles and rules as before while they fit, and names them explicitly only when they would not", async () => {
     const run = await runProgram({ tables: [{ name: "Reviews" }, { name: tableName(255) }] });
     const roles = ofType(run, "aws:iam/role:Role");
-    expect(roles.find((r) => r.name === "table-reviews-access-role")!.inputs.name).to.equal(undefined);
-    expect(roles.find((r) => r.name !== "table-reviews-access-role")!.inputs.name).to.match(/^ddbsnap-dev-orders_daily_x+-[0-9a-f]{8}$/);
+    expect(roles.find((r) => r.name === "table-reviews-access-role")!.inputs.name).to.equal(
+      undefined,
+    );
+    expect(roles.find((r) => r.name !== "table-reviews-access-role")!.inputs.name).to.match(
+      /^ddbsnap-dev-orders_daily_x+-[0-9a-f]{8}$/,
+    );
     const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule");
-    expect(rules.filter((r) => r.name.startsWith("alerts-reviews-")).map((r) => r.inputs.name)).to.deep.equal([undefined, undefined, undefined, undefined]);
+    expect(
+      rules.filter((r) => r.name.startsWith("alerts-reviews-")).map((r) => r.inputs.name),
+    ).to.deep.equal([undefined, undefined, undefined, undefined]);
   });
 });

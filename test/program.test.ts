@@ -31,8 +31,23 @@ const T = {
 
 /** Three tables that differ in every way the wiring depends on. */
 const TABLES = [
-  { name: "Reviews", format: "parquet", schedule: "cron(0 10 * * ? *)", readPercentage: 0.25, workerType: "G.1X", workers: 10 },
-  { name: "Orders", format: "csv", workerType: "G.2X", workers: 4, executionClass: "FLEX", enabled: false, retentionDays: 7 },
+  {
+    name: "Reviews",
+    format: "parquet",
+    schedule: "cron(0 10 * * ? *)",
+    readPercentage: 0.25,
+    workerType: "G.1X",
+    workers: 10,
+  },
+  {
+    name: "Orders",
+    format: "csv",
+    workerType: "G.2X",
+    workers: 4,
+    executionClass: "FLEX",
+    enabled: false,
+    retentionDays: 7,
+  },
   { name: "Click.Stream-2024", format: "json", workerType: "G.4X", workers: 3, glueVersion: "4.0" },
 ];
 
@@ -45,7 +60,8 @@ describe("the program, for a multi-table stack", function () {
     bucket = bucketPart(run, "snapshots-bucket").state.bucket;
   });
 
-  const triggersOf = (workflow: string): RecordedResource[] => ofType(run, T.trigger).filter((t) => t.inputs.workflowName === workflow);
+  const triggersOf = (workflow: string): RecordedResource[] =>
+    ofType(run, T.trigger).filter((t) => t.inputs.workflowName === workflow);
 
   describe("one workflow per table, wired schedule → export → crawl → refresh", () => {
     it("declares exactly one workflow per table, one run at a time, described by its table", () => {
@@ -56,18 +72,26 @@ describe("the program, for a multi-table stack", function () {
         "ddbsnap-dev-reviews",
       ]);
       for (const w of workflows) expect(w.inputs.maxConcurrentRuns).to.equal(1);
-      expect(named(run, T.workflow, "ddbsnap-dev-reviews").inputs.description).to.contain("DynamoDB table Reviews");
+      expect(named(run, T.workflow, "ddbsnap-dev-reviews").inputs.description).to.contain(
+        "DynamoDB table Reviews",
+      );
     });
 
     it("gives each workflow exactly one SCHEDULED and two CONDITIONAL triggers, and no trigger outside a workflow", () => {
       expect(ofType(run, T.trigger)).to.have.length(9);
       for (const w of ofType(run, T.workflow)) {
-        const types = triggersOf(w.inputs.name).map((t) => t.inputs.type).sort();
+        const types = triggersOf(w.inputs.name)
+          .map((t) => t.inputs.type)
+          .sort();
         expect(types).to.deep.equal(["CONDITIONAL", "CONDITIONAL", "SCHEDULED"]);
       }
     });
 
-    for (const [table, normalised] of [["Reviews", "reviews"], ["Orders", "orders"], ["Click.Stream-2024", "click_stream_2024"]]) {
+    for (const [table, normalised] of [
+      ["Reviews", "reviews"],
+      ["Orders", "orders"],
+      ["Click.Stream-2024", "click_stream_2024"],
+    ]) {
       it(`chains ${table}'s own job, crawler and job with logical and logicalOperator set`, () => {
         const base = `ddbsnap-dev-${normalised}`;
         const triggers = triggersOf(base);
@@ -78,7 +102,9 @@ describe("the program, for a multi-table stack", function () {
         expect(afterExport.inputs.workflowName).to.equal(base);
         expect(afterExport.inputs.predicate).to.deep.equal({
           logical: "AND",
-          conditions: [{ jobName: `${base}-export`, state: "SUCCEEDED", logicalOperator: "EQUALS" }],
+          conditions: [
+            { jobName: `${base}-export`, state: "SUCCEEDED", logicalOperator: "EQUALS" },
+          ],
         });
         expect(afterExport.inputs.actions).to.deep.equal([{ crawlerName: `${base}-crawler` }]);
 
@@ -86,7 +112,9 @@ describe("the program, for a multi-table stack", function () {
         expect(afterCrawl.inputs.workflowName).to.equal(base);
         expect(afterCrawl.inputs.predicate).to.deep.equal({
           logical: "AND",
-          conditions: [{ crawlerName: `${base}-crawler`, crawlState: "SUCCEEDED", logicalOperator: "EQUALS" }],
+          conditions: [
+            { crawlerName: `${base}-crawler`, crawlState: "SUCCEEDED", logicalOperator: "EQUALS" },
+          ],
         });
         expect(afterCrawl.inputs.actions).to.deep.equal([{ jobName: `${base}-refresh` }]);
       });
@@ -117,12 +145,23 @@ describe("the program, for a multi-table stack", function () {
         pythonVersion: "3",
         scriptLocation: `s3://${bucket}/glue-scripts/export_table.py`,
       });
-      expect(job.inputs).to.include({ glueVersion: "5.0", workerType: "G.1X", numberOfWorkers: 10, executionClass: "STANDARD" });
+      expect(job.inputs).to.include({
+        glueVersion: "5.0",
+        workerType: "G.1X",
+        numberOfWorkers: 10,
+        executionClass: "STANDARD",
+      });
       expect(job.inputs.maxCapacity).to.equal(undefined);
       expect(job.inputs.timeout).to.be.a("number").and.be.greaterThan(0);
       expect(job.inputs.executionProperty).to.deep.equal({ maxConcurrentRuns: 1 });
-      expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs).to.include({ workerType: "G.2X", numberOfWorkers: 4, executionClass: "FLEX" });
-      expect(named(run, T.job, "ddbsnap-dev-click_stream_2024-export").inputs.glueVersion).to.equal("4.0");
+      expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs).to.include({
+        workerType: "G.2X",
+        numberOfWorkers: 4,
+        executionClass: "FLEX",
+      });
+      expect(named(run, T.job, "ddbsnap-dev-click_stream_2024-export").inputs.glueVersion).to.equal(
+        "4.0",
+      );
     });
 
     it("passes the design's arguments, with splits computed per worker type", () => {
@@ -138,21 +177,35 @@ describe("the program, for a multi-table stack", function () {
         "--enable-metrics": "true",
         "--job-bookmark-option": "job-bookmark-disable",
       });
-      expect(args("ddbsnap-dev-orders-export")).to.include({ "--splits": "24", "--read_percentage": "0.5", "--output_path": `s3://${bucket}/csv/orders` });
+      expect(args("ddbsnap-dev-orders-export")).to.include({
+        "--splits": "24",
+        "--read_percentage": "0.5",
+        "--output_path": `s3://${bucket}/csv/orders`,
+      });
       expect(args("ddbsnap-dev-click_stream_2024-export")).to.include({
         "--table_name": "Click.Stream-2024",
         "--splits": "32",
         "--output_path": `s3://${bucket}/json/click_stream_2024`,
       });
-      expect(args("ddbsnap-dev-reviews-export")).to.not.have.any.keys("--table_arn", "--export_staging_path");
+      expect(args("ddbsnap-dev-reviews-export")).to.not.have.any.keys(
+        "--table_arn",
+        "--export_staging_path",
+      );
     });
 
     it("reads a Glue 5 scan once through the DataFrame connector and its DYNAMODB connection; Glue 4 through the DynamicFrame one", () => {
       const [connection] = ofType(run, "aws:glue/connection:Connection");
-      expect(connection.inputs).to.deep.include({ name: "ddbsnap-dev-dynamodb", connectionType: "DYNAMODB" });
+      expect(connection.inputs).to.deep.include({
+        name: "ddbsnap-dev-dynamodb",
+        connectionType: "DYNAMODB",
+      });
       for (const glue5 of ["ddbsnap-dev-reviews-export", "ddbsnap-dev-orders-export"]) {
-        expect(named(run, T.job, glue5).inputs.defaultArguments["--reader"], glue5).to.equal("dataframe");
-        expect(named(run, T.job, glue5).inputs.connections, glue5).to.deep.equal(["ddbsnap-dev-dynamodb"]);
+        expect(named(run, T.job, glue5).inputs.defaultArguments["--reader"], glue5).to.equal(
+          "dataframe",
+        );
+        expect(named(run, T.job, glue5).inputs.connections, glue5).to.deep.equal([
+          "ddbsnap-dev-dynamodb",
+        ]);
       }
       const glue4 = named(run, T.job, "ddbsnap-dev-click_stream_2024-export");
       expect(glue4.inputs.defaultArguments["--reader"]).to.equal("dynamicframe");
@@ -162,13 +215,17 @@ describe("the program, for a multi-table stack", function () {
     it("logs to the table's own log groups: Glue 5 through its prefix, Glue 4 through continuous logging", () => {
       const glue5 = named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments;
       expect(glue5["--custom-logGroup-prefix"]).to.equal("/aws-glue/ddbsnap/dev/reviews");
-      const glue4 = named(run, T.job, "ddbsnap-dev-click_stream_2024-export").inputs.defaultArguments;
+      const glue4 = named(run, T.job, "ddbsnap-dev-click_stream_2024-export").inputs
+        .defaultArguments;
       expect(glue4).to.include({
         "--enable-continuous-cloudwatch-log": "true",
         "--continuous-log-logGroup": "/aws-glue/ddbsnap/dev/click_stream_2024/output",
       });
       const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name);
-      expect(groups).to.include.members(["/aws-glue/ddbsnap/dev/reviews/output", "/aws-glue/ddbsnap/dev/reviews/error"]);
+      expect(groups).to.include.members([
+        "/aws-glue/ddbsnap/dev/reviews/output",
+        "/aws-glue/ddbsnap/dev/reviews/error",
+      ]);
     });
   });
 
@@ -185,37 +242,59 @@ describe("the program, for a multi-table stack", function () {
     });
 
     it("passes database, table, workgroup, output path and retention", () => {
-      expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments).to.deep.equal({
-        "--database": "dynamodb_exports_dev",
-        "--table": "orders",
-        "--workgroup": "ddbsnap-dev",
-        "--output_path": `s3://${bucket}/csv/orders`,
-        "--retention_days": "7",
-      });
+      expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments).to.deep.equal(
+        {
+          "--database": "dynamodb_exports_dev",
+          "--table": "orders",
+          "--workgroup": "ddbsnap-dev",
+          "--output_path": `s3://${bucket}/csv/orders`,
+          "--retention_days": "7",
+        },
+      );
     });
   });
 
   describe("crawler", () => {
     it("targets the table's folder and makes one snapshots_<table> table with inherited partitions", () => {
       const crawler = named(run, T.crawler, "ddbsnap-dev-reviews-crawler");
-      expect(crawler.inputs).to.include({ databaseName: "dynamodb_exports_dev", tablePrefix: "snapshots_" });
+      expect(crawler.inputs).to.include({
+        databaseName: "dynamodb_exports_dev",
+        tablePrefix: "snapshots_",
+      });
       expect(crawler.inputs.s3Targets).to.deep.equal([
-        { path: `s3://${bucket}/parquet/reviews/`, exclusions: ["**/_SUCCESS", "**/_temporary/**", "**_$folder$"] },
+        {
+          path: `s3://${bucket}/parquet/reviews/`,
+          exclusions: ["**/_SUCCESS", "**/_temporary/**", "**_$folder$"],
+        },
       ]);
       expect(crawler.inputs.recrawlPolicy).to.deep.equal({ recrawlBehavior: "CRAWL_EVERYTHING" });
-      expect(crawler.inputs.schemaChangePolicy).to.deep.equal({ updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" });
+      expect(crawler.inputs.schemaChangePolicy).to.deep.equal({
+        updateBehavior: "UPDATE_IN_DATABASE",
+        deleteBehavior: "LOG",
+      });
       const configuration = JSON.parse(crawler.inputs.configuration);
       expect(configuration.Version).to.equal(1);
-      expect(configuration.Grouping).to.deep.equal({ TableGroupingPolicy: "CombineCompatibleSchemas" });
-      expect(configuration.CrawlerOutput.Partitions).to.deep.equal({ AddOrUpdateBehavior: "InheritFromTable" });
+      expect(configuration.Grouping).to.deep.equal({
+        TableGroupingPolicy: "CombineCompatibleSchemas",
+      });
+      expect(configuration.CrawlerOutput.Partitions).to.deep.equal({
+        AddOrUpdateBehavior: "InheritFromTable",
+      });
     });
 
     it("reads csv snapshots with a header-aware classifier, and only csv ones", () => {
       const classifiers = ofType(run, T.classifier);
       expect(classifiers.map((c) => c.inputs.name)).to.deep.equal(["ddbsnap-dev-orders-csv"]);
-      expect(classifiers[0].inputs.csvClassifier).to.include({ containsHeader: "PRESENT", delimiter: "," });
-      expect(named(run, T.crawler, "ddbsnap-dev-orders-crawler").inputs.classifiers).to.deep.equal(["ddbsnap-dev-orders-csv"]);
-      expect(named(run, T.crawler, "ddbsnap-dev-reviews-crawler").inputs.classifiers ?? []).to.deep.equal([]);
+      expect(classifiers[0].inputs.csvClassifier).to.include({
+        containsHeader: "PRESENT",
+        delimiter: ",",
+      });
+      expect(named(run, T.crawler, "ddbsnap-dev-orders-crawler").inputs.classifiers).to.deep.equal([
+        "ddbsnap-dev-orders-csv",
+      ]);
+      expect(
+        named(run, T.crawler, "ddbsnap-dev-reviews-crawler").inputs.classifiers ?? [],
+      ).to.deep.equal([]);
     });
   });
 
@@ -224,39 +303,50 @@ describe("the program, for a multi-table stack", function () {
       Version: "2012-10-17",
       Statement: tableRoleStatements(run, roleDescriptionTable).statements,
     });
-    const resourcesOf = (doc: PolicyDocument): string[] => doc.Statement.flatMap((s) => [s.Resource].flat());
+    const resourcesOf = (doc: PolicyDocument): string[] =>
+      doc.Statement.flatMap((s) => [s.Resource].flat());
 
     it("has one role per table, assumable only by Glue, with its five managed policies attached", () => {
       const roles = ofType(run, T.role);
       expect(roles).to.have.length(3);
       for (const role of roles) {
         expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
-          { Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" },
+          {
+            Effect: "Allow",
+            Principal: { Service: "glue.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
         ]);
-        expect(attachedPolicies(run, role).map((p) => p.policy.inputs.name.replace(/^ddbsnap-dev-[a-z0-9_]+-/, ""))).to.deep.equal([
-          "snapshots",
-          "scratch",
-          "source",
-          "catalog",
-          "logs",
-        ]);
+        expect(
+          attachedPolicies(run, role).map((p) =>
+            p.policy.inputs.name.replace(/^ddbsnap-dev-[a-z0-9_]+-/, ""),
+          ),
+        ).to.deep.equal(["snapshots", "scratch", "source", "catalog", "logs"]);
       }
-      expect(ofType(run, T.rolePolicy), "no inline policies: IAM caps them at 10,240 characters per role").to.deep.equal([]);
+      expect(
+        ofType(run, T.rolePolicy),
+        "no inline policies: IAM caps them at 10,240 characters per role",
+      ).to.deep.equal([]);
     });
 
     it("grants no action with a wildcard", () => {
       for (const name of ["Reviews", "Orders", "Click.Stream-2024"]) {
         for (const statement of policyOf(name).Statement) {
-          for (const action of statement.Action) expect(action, `${name} ${statement.Sid}`).to.not.contain("*");
+          for (const action of statement.Action)
+            expect(action, `${name} ${statement.Sid}`).to.not.contain("*");
         }
       }
     });
 
     it("uses a * resource only for PutMetricData, narrowed to Glue's and the snapshot metrics' namespaces", () => {
-      const starred = policyOf("Reviews").Statement.filter((s) => [s.Resource].flat().includes("*"));
+      const starred = policyOf("Reviews").Statement.filter((s) =>
+        [s.Resource].flat().includes("*"),
+      );
       expect(starred).to.have.length(1);
       expect(starred[0].Action).to.deep.equal(["cloudwatch:PutMetricData"]);
-      expect(starred[0].Condition).to.deep.equal({ StringEquals: { "cloudwatch:namespace": ["Glue", "ddb-athena-snapshots"] } });
+      expect(starred[0].Condition).to.deep.equal({
+        StringEquals: { "cloudwatch:namespace": ["Glue", "ddb-athena-snapshots"] },
+      });
     });
 
     it("reads exactly its own DynamoDB table", () => {
@@ -264,7 +354,9 @@ describe("the program, for a multi-table stack", function () {
       const dynamo = doc.Statement.filter((s) => s.Action.some((a) => a.startsWith("dynamodb:")));
       expect(dynamo).to.have.length(1);
       expect(dynamo[0].Action).to.deep.equal(["dynamodb:DescribeTable", "dynamodb:Scan"]);
-      expect(dynamo[0].Resource).to.equal(`arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/Orders`);
+      expect(dynamo[0].Resource).to.equal(
+        `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/Orders`,
+      );
     });
 
     it("touches only its own S3 prefixes, the scripts and Athena results, never another table's", () => {
@@ -295,7 +387,14 @@ describe("the program, for a multi-table stack", function () {
       const listed = doc.Statement.filter((s) => s.Action.includes("s3:ListBucket"));
       for (const listing of listed) expect(listing.Resource).to.equal(`arn:aws:s3:::${bucket}`);
       expect(listed.flatMap((l) => l.Condition!.StringLike["s3:prefix"]).sort()).to.deep.equal(
-        ["athena-results/", "athena-results/*", "csv/orders", "csv/orders/*", "tmp/orders", "tmp/orders/*"].sort(),
+        [
+          "athena-results/",
+          "athena-results/*",
+          "csv/orders",
+          "csv/orders/*",
+          "tmp/orders",
+          "tmp/orders/*",
+        ].sort(),
       );
       expect(JSON.stringify(doc)).to.not.contain("reviews").and.not.contain("click_stream");
     });
@@ -315,11 +414,20 @@ describe("the program, for a multi-table stack", function () {
           "workflow/ddbsnap-dev-reviews",
         ].sort(),
       );
-      const athena = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:athena:"));
-      expect(athena).to.deep.equal([`arn:aws:athena:${MOCK_REGION}:${MOCK_ACCOUNT}:workgroup/ddbsnap-dev`]);
+      const athena = resourcesOf(policyOf("Reviews")).filter((r) =>
+        r.startsWith("arn:aws:athena:"),
+      );
+      expect(athena).to.deep.equal([
+        `arn:aws:athena:${MOCK_REGION}:${MOCK_ACCOUNT}:workgroup/ddbsnap-dev`,
+      ]);
       const logs = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:logs:"));
-      expect(logs).to.include(`arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/ddbsnap/dev/reviews/*`);
-      for (const arn of logs) expect(arn).to.match(/log-group:\/aws-glue\/(ddbsnap\/dev\/reviews\/|python-jobs\/|crawlers)/);
+      expect(logs).to.include(
+        `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/ddbsnap/dev/reviews/*`,
+      );
+      for (const arn of logs)
+        expect(arn).to.match(
+          /log-group:\/aws-glue\/(ddbsnap\/dev\/reviews\/|python-jobs\/|crawlers)/,
+        );
     });
   });
 
@@ -335,30 +443,45 @@ describe("the program, for a multi-table stack", function () {
     for (const logical of ["snapshots-bucket", "snapshots-access-logs"]) {
       it(`encrypts ${logical} with SSE-S3, blocks all public access, enforces ownership and refuses plain HTTP`, () => {
         const name = bucketPart(run, logical).state.bucket;
-        expect(bucketPart(run, logical, S3.sse).inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
+        expect(
+          bucketPart(run, logical, S3.sse).inputs.rules[0].applyServerSideEncryptionByDefault
+            .sseAlgorithm,
+        ).to.equal("AES256");
         expect(bucketPart(run, logical, S3.block).inputs).to.include({
           blockPublicAcls: true,
           blockPublicPolicy: true,
           ignorePublicAcls: true,
           restrictPublicBuckets: true,
         });
-        expect(bucketPart(run, logical, S3.ownership).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+        expect(bucketPart(run, logical, S3.ownership).inputs.rule).to.deep.equal({
+          objectOwnership: "BucketOwnerEnforced",
+        });
         const policy = JSON.parse(bucketPart(run, logical, S3.policy).inputs.policy);
-        const tls = policy.Statement.find((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
+        const tls = policy.Statement.find(
+          (s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false",
+        );
         expect(tls).to.include({ Effect: "Deny", Principal: "*" });
         expect(tls.Resource).to.deep.equal([`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`]);
       });
     }
 
     it("has exactly those two buckets", () => {
-      expect(ofType(run, T.bucket).map((b) => b.name).sort()).to.deep.equal(["snapshots-access-logs", "snapshots-bucket"]);
+      expect(
+        ofType(run, T.bucket)
+          .map((b) => b.name)
+          .sort(),
+      ).to.deep.equal(["snapshots-access-logs", "snapshots-bucket"]);
     });
 
     it("records every request to the snapshot bucket in the log bucket, which only S3's log delivery may write to", () => {
       const logBucket = bucketPart(run, "snapshots-access-logs").state.bucket;
       const logging = ofType(run, "aws:s3/bucketLogging:BucketLogging");
-      expect(logging.map((l) => l.inputs)).to.deep.equal([{ bucket, targetBucket: logBucket, targetPrefix: "snapshots/" }]);
-      const allows = JSON.parse(bucketPart(run, "snapshots-access-logs", S3.policy).inputs.policy).Statement.filter((s: any) => s.Effect === "Allow");
+      expect(logging.map((l) => l.inputs)).to.deep.equal([
+        { bucket, targetBucket: logBucket, targetPrefix: "snapshots/" },
+      ]);
+      const allows = JSON.parse(
+        bucketPart(run, "snapshots-access-logs", S3.policy).inputs.policy,
+      ).Statement.filter((s: any) => s.Effect === "Allow");
       expect(allows).to.deep.equal([
         {
           Sid: "S3ServerAccessLogsFromSnapshotBucket",
@@ -366,7 +489,10 @@ describe("the program, for a multi-table stack", function () {
           Principal: { Service: "logging.s3.amazonaws.com" },
           Action: ["s3:PutObject"],
           Resource: `arn:aws:s3:::${logBucket}/snapshots/*`,
-          Condition: { ArnLike: { "aws:SourceArn": `arn:aws:s3:::${bucket}` }, StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } },
+          Condition: {
+            ArnLike: { "aws:SourceArn": `arn:aws:s3:::${bucket}` },
+            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
+          },
         },
       ]);
     });
@@ -377,13 +503,18 @@ describe("the program, for a multi-table stack", function () {
       expect(prefixes).to.include.members(["athena-results/", "tmp/"]);
       for (const p of prefixes) expect(p).to.not.match(/^(parquet|csv|json|orc|avro)\//);
       const logRules = bucketPart(run, "snapshots-access-logs", S3.lifecycle).inputs.rules;
-      expect(logRules.find((r: any) => r.id === "expire-access-logs")).to.deep.include({ filter: {}, expiration: { days: 90 } });
+      expect(logRules.find((r: any) => r.id === "expire-access-logs")).to.deep.include({
+        filter: {},
+        expiration: { days: 90 },
+      });
     });
   });
 
   describe("catalog and workgroup", () => {
     it("creates the stack's database and a workgroup that enforces its encrypted result location", () => {
-      expect(ofType(run, "aws:glue/catalogDatabase:CatalogDatabase").map((d) => d.inputs.name)).to.deep.equal(["dynamodb_exports_dev"]);
+      expect(
+        ofType(run, "aws:glue/catalogDatabase:CatalogDatabase").map((d) => d.inputs.name),
+      ).to.deep.equal(["dynamodb_exports_dev"]);
       const workgroup = ofType(run, "aws:athena/workgroup:Workgroup")[0];
       expect(workgroup.inputs.name).to.equal("ddbsnap-dev");
       expect(workgroup.inputs.configuration.enforceWorkgroupConfiguration).to.equal(true);
@@ -397,10 +528,15 @@ describe("the program, for a multi-table stack", function () {
   describe("Glue scripts", () => {
     it("uploads both scripts with their content hash, so an edit redeploys", () => {
       const objects = ofType(run, T.object);
-      expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal(["glue-scripts/export_table.py", "glue-scripts/refresh_view.py"]);
+      expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
+        "glue-scripts/export_table.py",
+        "glue-scripts/refresh_view.py",
+      ]);
       for (const object of objects) {
         const file = path.join(__dirname, "..", "glue-scripts", path.basename(object.inputs.key));
-        expect(object.inputs.sourceHash).to.equal(createHash("sha256").update(readFileSync(file)).digest("hex"));
+        expect(object.inputs.sourceHash).to.equal(
+          createHash("sha256").update(readFileSync(file)).digest("hex"),
+        );
         expect(object.inputs.bucket).to.equal(bucket);
       }
     });
@@ -408,7 +544,11 @@ describe("the program, for a multi-table stack", function () {
 
   describe("stack outputs", () => {
     it("names the bucket, database, workgroup and, per table, everything a user looks for", () => {
-      expect(run.outputs).to.include({ bucketName: bucket, databaseName: "dynamodb_exports_dev", workgroupName: "ddbsnap-dev" });
+      expect(run.outputs).to.include({
+        bucketName: bucket,
+        databaseName: "dynamodb_exports_dev",
+        workgroupName: "ddbsnap-dev",
+      });
       expect((run.outputs.tables as any).Reviews).to.deep.equal({
         workflow: "ddbsnap-dev-reviews",
         exportJob: "ddbsnap-dev-reviews-export",
@@ -418,7 +558,11 @@ describe("the program, for a multi-table stack", function () {
         snapshotTable: "snapshots_reviews",
         athenaQuery: 'SELECT * FROM "dynamodb_exports_dev"."reviews" LIMIT 10;',
       });
-      expect(Object.keys(run.outputs.tables as object).sort()).to.deep.equal(["Click.Stream-2024", "Orders", "Reviews"]);
+      expect(Object.keys(run.outputs.tables as object).sort()).to.deep.equal([
+        "Click.Stream-2024",
+        "Orders",
+        "Reviews",
+      ]);
     });
   });
 });
@@ -426,13 +570,20 @@ describe("the program, for a multi-table stack", function () {
 describe("the program, per stack", () => {
   it("names everything after the stack, so dev and prod can share an account", async () => {
     const run = await runProgram({ tables: [{ name: "Reviews" }] }, { stack: "prod" });
-    expect(ofType(run, T.workflow).map((w) => w.inputs.name)).to.deep.equal(["ddbsnap-prod-reviews"]);
-    expect(run.outputs).to.include({ databaseName: "dynamodb_exports_prod", workgroupName: "ddbsnap-prod" });
+    expect(ofType(run, T.workflow).map((w) => w.inputs.name)).to.deep.equal([
+      "ddbsnap-prod-reviews",
+    ]);
+    expect(run.outputs).to.include({
+      databaseName: "dynamodb_exports_prod",
+      workgroupName: "ddbsnap-prod",
+    });
   });
 
   it("uses a configured database name", async () => {
     const run = await runProgram({ tables: [{ name: "Reviews" }], databaseName: "analytics" });
-    expect(named(run, T.crawler, "ddbsnap-dev-reviews-crawler").inputs.databaseName).to.equal("analytics");
+    expect(named(run, T.crawler, "ddbsnap-dev-reviews-crawler").inputs.databaseName).to.equal(
+      "analytics",
+    );
   });
 
   it("declares nothing when the config is invalid, and says why", async () => {

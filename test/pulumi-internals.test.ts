@@ -18,6 +18,8 @@ describe("the one Pulumi internal the harness relies on", () => {
     }
     new Thing("thing", { size: 3 });
     await waitForPendingRegistrations();
-    expect(mocks.resources.map((r) => [r.type, r.name, r.inputs.size])).to.deep.equal([["test:index:Thing", "thing", 3]]);
+    expect(mocks.resources.map((r) => [r.type, r.name, r.inputs.size])).to.deep.equal([
+      ["test:index:Thing", "thing", 3],
+    ]);
   });
 });

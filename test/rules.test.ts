@@ -13,10 +13,23 @@ describe("splits follow AWS's rule: slots per executor x (workers - 1)", () => {
 });
 
 describe("Glue cron validation", () => {
-  for (const ok of ["cron(0 10 * * ? *)", "cron(15 */6 * * ? *)", "cron(0 2 ? * MON-FRI *)", "cron(0/30 8-18 ? * 2#1 2026)", "cron(0 0 L * ? *)"]) {
+  for (const ok of [
+    "cron(0 10 * * ? *)",
+    "cron(15 */6 * * ? *)",
+    "cron(0 2 ? * MON-FRI *)",
+    "cron(0/30 8-18 ? * 2#1 2026)",
+    "cron(0 0 L * ? *)",
+  ]) {
     it(`accepts ${ok}`, () => expect(cronProblem(ok)).to.equal(undefined));
   }
-  for (const bad of ["rate(1 day)", "cron(0 10 * * ?)", "cron(60 10 * * ? *)", "cron(0 10 ? * ? *)", "cron(0 10 1 13 ? *)", "cron(0 10 * * FUNDAY *)"]) {
+  for (const bad of [
+    "rate(1 day)",
+    "cron(0 10 * * ?)",
+    "cron(60 10 * * ? *)",
+    "cron(0 10 ? * ? *)",
+    "cron(0 10 1 13 ? *)",
+    "cron(0 10 * * FUNDAY *)",
+  ]) {
     it(`rejects ${bad}`, () => expect(cronProblem(bad)).to.be.a("string"));
   }
 });
@@ -37,10 +50,19 @@ describe("naming", () => {
       view: "reviews",
       crawlerTable: "snapshots_reviews",
     });
-    for (const key of ["workflow", "exportJob", "refreshJob", "crawler", "logGroupPrefix"] as const) {
+    for (const key of [
+      "workflow",
+      "exportJob",
+      "refreshJob",
+      "crawler",
+      "logGroupPrefix",
+    ] as const) {
       expect(dev[key]).to.not.equal(prod[key]);
     }
-    expect(stackNames("My.Stack")).to.include({ workgroup: "ddbsnap-my-stack", database: "dynamodb_exports_my_stack" });
+    expect(stackNames("My.Stack")).to.include({
+      workgroup: "ddbsnap-my-stack",
+      database: "dynamodb_exports_my_stack",
+    });
   });
 
   it("lays out S3 as <format>/<table>", () => {

@@ -4,7 +4,17 @@
  * table's configured workers, worker type and read percentage (lib/estimate.ts does the math).
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Assumptions, BillingMode, DEFAULT_ASSUMPTIONS, DEFAULT_PRICES, EstimateInputError, GIB, MIB, Prices, TableFacts } from "../../lib/estimate";
+import {
+  Assumptions,
+  BillingMode,
+  DEFAULT_ASSUMPTIONS,
+  DEFAULT_PRICES,
+  EstimateInputError,
+  GIB,
+  MIB,
+  Prices,
+  TableFacts,
+} from "../../lib/estimate";
 import { dynamodbClient } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
@@ -14,16 +24,23 @@ import { findTable } from "../stack";
 import { whenMissing } from "./shared";
 
 /** What DescribeTable says: size, items, billing mode and provisioned read capacity. */
-export async function describeTable(dynamodb: DynamoDBClient, tableName: string): Promise<TableFacts> {
-  const { DescribeTableCommand } = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
-  const { Table } = await awsCall("DynamoDB DescribeTable", () => dynamodb.send(new DescribeTableCommand({ TableName: tableName })));
+export async function describeTable(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+): Promise<TableFacts> {
+  const { DescribeTableCommand } =
+    require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
+  const { Table } = await awsCall("DynamoDB DescribeTable", () =>
+    dynamodb.send(new DescribeTableCommand({ TableName: tableName })),
+  );
   // Tables created provisioned and never switched have no BillingModeSummary.
   const billingMode = (Table?.BillingModeSummary?.BillingMode ?? "PROVISIONED") as BillingMode;
   return {
     sizeBytes: Table?.TableSizeBytes ?? 0,
     itemCount: Table?.ItemCount ?? 0,
     billingMode,
-    provisionedRcu: billingMode === "PROVISIONED" ? Table?.ProvisionedThroughput?.ReadCapacityUnits : undefined,
+    provisionedRcu:
+      billingMode === "PROVISIONED" ? Table?.ProvisionedThroughput?.ReadCapacityUnits : undefined,
   };
 }
 
@@ -32,11 +49,12 @@ function positiveNumber(ctx: CommandContext, flag: string, allowZero = false): n
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new UsageError(`--${flag} must be a number ${allowZero ? "of 0 or more" : "above 0"}, got "${text}"`);
+    throw new UsageError(
+      `--${flag} must be a number ${allowZero ? "of 0 or more" : "above 0"}, got "${text}"`,
+    );
   }
   return value;
 }
-
 
 export const estimate: Command = {
   ...COMMAND_MANIFEST.estimate,
@@ -51,7 +69,10 @@ Options:
   --glue-mib-per-dpu <n>      MiB/s one DPU reads and writes (default ${DEFAULT_ASSUMPTIONS.glueBytesPerSecondPerDpu / MIB})
   --export-minutes <n>        how long DynamoDB takes to export the table (default ${DEFAULT_ASSUMPTIONS.exportWaitSeconds / 60})
 ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
-  .map((key) => `  --${`${PRICE_FLAGS[key].flag} <usd>`.padEnd(26)}${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key]})`)
+  .map(
+    (key) =>
+      `  --${`${PRICE_FLAGS[key].flag} <usd>`.padEnd(26)}${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key]})`,
+  )
   .join("\n")}`,
 
   async run(ctx: CommandContext): Promise<number> {
@@ -85,7 +106,8 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
         assumptions,
       }).forEach((l) => ctx.io.out(l));
     } catch (error) {
-      if (error instanceof EstimateInputError) throw new UsageError(`cannot estimate ${table.name}: ${error.message}`);
+      if (error instanceof EstimateInputError)
+        throw new UsageError(`cannot estimate ${table.name}: ${error.message}`);
       throw error;
     }
     return EXIT.OK;

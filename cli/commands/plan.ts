@@ -35,7 +35,8 @@ Options:
     const stack = stackName(ctx);
     const file = readStackFile(stackDir(ctx), stack);
     // Loaded here, not at the top: Pulumi takes a moment to load and no other command needs it.
-    const { runProgram } = require("../../harness/mock-program") as typeof import("../../harness/mock-program");
+    const { runProgram } =
+      require("../../harness/mock-program") as typeof import("../../harness/mock-program");
     const run: ProgramRun = await runProgram(file.values, { stack });
     // The program has accepted the config, so this cannot throw; it gives the tables in order.
     const config = parseStackConfig(namespaceValues(file), stack);
@@ -51,8 +52,12 @@ Options:
     const out = (line = "") => ctx.io.out(line);
     // This project's own stack files are named as the README does; others by their full path.
     const where = path.dirname(file.path) === PROJECT_DIR ? path.basename(file.path) : file.path;
-    out(`Plan for stack ${stack} (${where}), region ${String(file.values["aws:region"] ?? "not set")}:`);
-    out(`${total} AWS resources for ${config.tables.length} table(s). Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.`);
+    out(
+      `Plan for stack ${stack} (${where}), region ${String(file.values["aws:region"] ?? "not set")}:`,
+    );
+    out(
+      `${total} AWS resources for ${config.tables.length} table(s). Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.`,
+    );
     out();
     out(`Shared by every table (${view.shared.length}):`);
     resourceLines(view.shared).forEach((l) => out(l));

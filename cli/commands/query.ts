@@ -15,11 +15,22 @@ import { whenMissing } from "./shared";
 const FORMATS = ["table", "csv", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
-export async function resultPages(athena: AthenaClient, queryId: string, pageSize = 1000): Promise<ResultSet[]> {
-  const { GetQueryResultsCommand } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+export async function resultPages(
+  athena: AthenaClient,
+  queryId: string,
+  pageSize = 1000,
+): Promise<ResultSet[]> {
+  const { GetQueryResultsCommand } =
+    require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
   return allPages(async (token) => {
     const page = await awsCall("Athena GetQueryResults", () =>
-      athena.send(new GetQueryResultsCommand({ QueryExecutionId: queryId, MaxResults: pageSize, NextToken: token })),
+      athena.send(
+        new GetQueryResultsCommand({
+          QueryExecutionId: queryId,
+          MaxResults: pageSize,
+          NextToken: token,
+        }),
+      ),
     );
     return { items: page.ResultSet ? [page.ResultSet] : [], next: page.NextToken };
   });
@@ -37,13 +48,16 @@ Options:
 
   async run(ctx: CommandContext): Promise<number> {
     const format = (ctx.options.format ?? "table") as Format;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
+    if (!FORMATS.includes(format))
+      throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
     const sql = ctx.positionals[0];
-    if (sql.trim() === "") throw new UsageError('the SQL is empty. Usage: ddbsnap query "SELECT ..."');
+    if (sql.trim() === "")
+      throw new UsageError('the SQL is empty. Usage: ddbsnap query "SELECT ..."');
     const stack = stackOf(ctx);
     const target = targetOf(ctx, stack);
     const athena = athenaClient(target);
-    const { GetQueryExecutionCommand, StartQueryExecutionCommand } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+    const { GetQueryExecutionCommand, StartQueryExecutionCommand } =
+      require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
 
     const started = await awsCall("Athena StartQueryExecution", () =>
       athena.send(
@@ -58,12 +72,16 @@ Options:
     });
     const queryId = started.QueryExecutionId as string;
     const execution = await waitForQuery(async () => {
-      const answer = await awsCall("Athena GetQueryExecution", () => athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })));
+      const answer = await awsCall("Athena GetQueryExecution", () =>
+        athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
+      );
       return answer.QueryExecution ?? {};
     }, ctx.io.sleep);
 
     if (execution.Status?.State !== "SUCCEEDED") {
-      ctx.io.err(`Query ${execution.Status?.State ?? "did not succeed"} (query id ${queryId}): ${failureReason(execution)}`);
+      ctx.io.err(
+        `Query ${execution.Status?.State ?? "did not succeed"} (query id ${queryId}): ${failureReason(execution)}`,
+      );
       return EXIT.FAILED;
     }
     const table = resultTable(await resultPages(athena, queryId));
@@ -72,9 +90,15 @@ Options:
     else toText(table).forEach((l) => ctx.io.out(l));
 
     const stats = execution.Statistics;
-    const scanned = stats?.DataScannedInBytes !== undefined ? `, ${bytes(stats.DataScannedInBytes)} scanned` : "";
-    const took = stats?.TotalExecutionTimeInMillis !== undefined ? ` in ${duration(stats.TotalExecutionTimeInMillis / 1000)}` : "";
-    ctx.io.err(`${plural(table.rows.length, "row")}${scanned}${took} (query id ${queryId}, workgroup ${stack.names.workgroup}).`);
+    const scanned =
+      stats?.DataScannedInBytes !== undefined ? `, ${bytes(stats.DataScannedInBytes)} scanned` : "";
+    const took =
+      stats?.TotalExecutionTimeInMillis !== undefined
+        ? ` in ${duration(stats.TotalExecutionTimeInMillis / 1000)}`
+        : "";
+    ctx.io.err(
+      `${plural(table.rows.length, "row")}${scanned}${took} (query id ${queryId}, workgroup ${stack.names.workgroup}).`,
+    );
     return EXIT.OK;
   },
 };

@@ -15,9 +15,16 @@ import { logHint, stepRole, whenMissing } from "./shared";
 /** Glue workflow steps take minutes; polling faster only costs API calls. */
 export const POLL_INTERVAL_MS = 15_000;
 
-export async function getRun(glue: GlueClient, workflow: string, runId: string): Promise<WorkflowRun> {
-  const { GetWorkflowRunCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
-  const answer = await awsCall("Glue GetWorkflowRun", () => glue.send(new GetWorkflowRunCommand({ Name: workflow, RunId: runId, IncludeGraph: true })));
+export async function getRun(
+  glue: GlueClient,
+  workflow: string,
+  runId: string,
+): Promise<WorkflowRun> {
+  const { GetWorkflowRunCommand } =
+    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+  const answer = await awsCall("Glue GetWorkflowRun", () =>
+    glue.send(new GetWorkflowRunCommand({ Name: workflow, RunId: runId, IncludeGraph: true })),
+  );
   if (!answer.Run) throw new Error(`GetWorkflowRun returned no run for ${runId}`);
   return answer.Run;
 }
@@ -26,18 +33,26 @@ function timeoutOf(ctx: CommandContext): number | undefined {
   const text = ctx.options["timeout-minutes"] as string | undefined;
   if (text === undefined) return undefined;
   const minutes = Number(text);
-  if (!Number.isFinite(minutes) || minutes <= 0) throw new UsageError(`--timeout-minutes must be a positive number, got "${text}"`);
+  if (!Number.isFinite(minutes) || minutes <= 0)
+    throw new UsageError(`--timeout-minutes must be a positive number, got "${text}"`);
   return minutes * 60_000;
 }
 
 /** What `run --wait` says at the end, and its exit code: 0 only if every step succeeded. */
-export function followedReport(followed: Followed, { table, names }: StackTable, database: string, now: number): { lines: string[]; code: number } {
+export function followedReport(
+  followed: Followed,
+  { table, names }: StackTable,
+  database: string,
+  now: number,
+): { lines: string[]; code: number } {
   const took = runSeconds(followed.run, now);
   const after = took === undefined ? "" : ` after ${duration(took)}`;
   const { outcome } = followed;
   if (followed.timedOut) {
     return {
-      lines: [`Still ${followed.run.Status ?? "running"}${after}; stopped watching. The run goes on: ddbsnap status ${table.name}`],
+      lines: [
+        `Still ${followed.run.Status ?? "running"}${after}; stopped watching. The run goes on: ddbsnap status ${table.name}`,
+      ],
       code: EXIT.FAILED,
     };
   }
@@ -46,15 +61,21 @@ export function followedReport(followed: Followed, { table, names }: StackTable,
     return {
       lines: [
         `Run SUCCEEDED${after}: ` +
-          (snapshot ? `view ${database}.${names.view} now shows snapshot ${snapshot}.` : "every step succeeded, but the run has no snapshot_timestamp property."),
+          (snapshot
+            ? `view ${database}.${names.view} now shows snapshot ${snapshot}.`
+            : "every step succeeded, but the run has no snapshot_timestamp property."),
       ],
       code: EXIT.OK,
     };
   }
   if (outcome.result === "failed") {
-    const where = outcome.step ? ` at the ${stepRole(names, outcome.step)} ${outcome.step.name}` : "";
+    const where = outcome.step
+      ? ` at the ${stepRole(names, outcome.step)} ${outcome.step.name}`
+      : "";
     const lines = [`Run ${outcome.state}${after}${where}: ${oneLine(outcome.reason, 400)}`];
-    lines.push(`${outcome.step ? `Logs: ${logHint(names, outcome.step)}. ` : ""}The view still shows the previous snapshot.`);
+    lines.push(
+      `${outcome.step ? `Logs: ${logHint(names, outcome.step)}. ` : ""}The view still shows the previous snapshot.`,
+    );
     return { lines, code: EXIT.FAILED };
   }
   return { lines: [`Run still ${followed.run.Status ?? "running"}${after}.`], code: EXIT.FAILED };
@@ -76,24 +97,35 @@ Options:
     const timeoutMs = timeoutOf(ctx);
     const target = targetOf(ctx, stack);
     const glue = glueClient(target);
-    const { StartWorkflowRunCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+    const { StartWorkflowRunCommand } =
+      require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
 
-    const started = await awsCall("Glue StartWorkflowRun", () => glue.send(new StartWorkflowRunCommand({ Name: names.workflow }))).catch((e) => {
+    const started = await awsCall("Glue StartWorkflowRun", () =>
+      glue.send(new StartWorkflowRunCommand({ Name: names.workflow })),
+    ).catch((e) => {
       throw whenMissing(e, `Workflow ${names.workflow}`, target, stack.config.stack);
     });
     const runId = started.RunId as string;
-    ctx.io.out(`Started run ${runId} of workflow ${names.workflow} (table ${table.name}, ${target.region}).`);
+    ctx.io.out(
+      `Started run ${runId} of workflow ${names.workflow} (table ${table.name}, ${target.region}).`,
+    );
     if (!ctx.options.wait) {
       ctx.io.out(`Follow it with: ddbsnap status ${table.name}   (or run it with --wait)`);
       return EXIT.OK;
     }
 
-    ctx.io.out(`Following it every ${POLL_INTERVAL_MS / 1000}s; Ctrl-C stops watching, the run goes on.`);
-    const followed = await followRun(() => getRun(glue, names.workflow, runId), { now: ctx.io.now, sleep: ctx.io.sleep, print: ctx.io.out }, {
-      intervalMs: POLL_INTERVAL_MS,
-      timeoutMs,
-      label: (step) => stepRole(names, step),
-    });
+    ctx.io.out(
+      `Following it every ${POLL_INTERVAL_MS / 1000}s; Ctrl-C stops watching, the run goes on.`,
+    );
+    const followed = await followRun(
+      () => getRun(glue, names.workflow, runId),
+      { now: ctx.io.now, sleep: ctx.io.sleep, print: ctx.io.out },
+      {
+        intervalMs: POLL_INTERVAL_MS,
+        timeoutMs,
+        label: (step) => stepRole(names, step),
+      },
+    );
     const report = followedReport(followed, { table, names }, stack.names.database, ctx.io.now());
     report.lines.forEach((l) => ctx.io.out(l));
     return report.code;

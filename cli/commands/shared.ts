@@ -15,7 +15,8 @@ export function stepRole(names: TableNames, step: Pick<StepState, "name" | "kind
 /** Where a failed step's logs are (README "Deploying and operating"). */
 export function logHint(names: TableNames, step: Pick<StepState, "name" | "kind">): string {
   if (step.name === names.exportJob) return `CloudWatch log group ${names.logGroupPrefix}/error`;
-  if (step.name === names.crawler) return `CloudWatch log group /aws-glue/crawlers, stream ${names.crawler}`;
+  if (step.name === names.crawler)
+    return `CloudWatch log group /aws-glue/crawlers, stream ${names.crawler}`;
   if (step.name === names.refreshJob) return "CloudWatch log group /aws-glue/python-jobs/error";
   return "the Glue console";
 }
@@ -25,14 +26,22 @@ const NOT_FOUND = new Set(["EntityNotFoundException", "ResourceNotFoundException
 function isNotFound(error: AwsError): boolean {
   if (error.code !== undefined && NOT_FOUND.has(error.code)) return true;
   // Athena says a workgroup is missing with a generic InvalidRequestException.
-  return error.code === "InvalidRequestException" && /work ?group.*(not found|does not exist)/i.test(error.message);
+  return (
+    error.code === "InvalidRequestException" &&
+    /work ?group.*(not found|does not exist)/i.test(error.message)
+  );
 }
 
 /**
  * "Not found" from AWS, said as what it most likely means here: the stack is not deployed in this
  * region (or under this stack name). Returns the error to throw; other errors come back unchanged.
  */
-export function whenMissing(error: unknown, what: string, target: AwsTarget, stack: string): unknown {
+export function whenMissing(
+  error: unknown,
+  what: string,
+  target: AwsTarget,
+  stack: string,
+): unknown {
   if (error instanceof AwsError && isNotFound(error)) {
     return new AwsError(
       `${what} not found in ${target.region} (region from ${target.regionSource}${target.endpoint ? `, endpoint ${target.endpoint}` : ""}). ` +

@@ -21,30 +21,60 @@ export interface PrefixUsage {
 }
 
 /** Objects and bytes under an S3 prefix, following every page. */
-export async function prefixUsage(s3: S3Client, bucket: string, prefix: string, pageSize = 1000): Promise<PrefixUsage> {
-  const { ListObjectsV2Command } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+export async function prefixUsage(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  pageSize = 1000,
+): Promise<PrefixUsage> {
+  const { ListObjectsV2Command } =
+    require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
   const objects = await allPages(async (token) => {
     const page = await awsCall("S3 ListObjectsV2", () =>
-      s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken: token })),
+      s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          MaxKeys: pageSize,
+          ContinuationToken: token,
+        }),
+      ),
     );
-    return { items: page.Contents ?? [], next: page.IsTruncated ? page.NextContinuationToken : undefined };
+    return {
+      items: page.Contents ?? [],
+      next: page.IsTruncated ? page.NextContinuationToken : undefined,
+    };
   });
   return { objects: objects.length, bytes: objects.reduce((sum, o) => sum + (o.Size ?? 0), 0) };
 }
 
-async function partitionsOf(glue: GlueClient, database: string, table: string): Promise<Partition[]> {
-  const { GetPartitionsCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+async function partitionsOf(
+  glue: GlueClient,
+  database: string,
+  table: string,
+): Promise<Partition[]> {
+  const { GetPartitionsCommand } =
+    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
   return allPages(async (token) => {
-    const page = await awsCall("Glue GetPartitions", () => glue.send(new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token })));
+    const page = await awsCall("Glue GetPartitions", () =>
+      glue.send(
+        new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token }),
+      ),
+    );
     return { items: page.Partitions ?? [], next: page.NextToken };
   });
 }
 
 /** The table or view, or undefined if the catalog has no such table (other errors pass). */
 async function catalogTable(glue: GlueClient, database: string, name: string) {
-  const { GetTableCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+  const { GetTableCommand } =
+    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
   try {
-    return (await awsCall("Glue GetTable", () => glue.send(new GetTableCommand({ DatabaseName: database, Name: name })))).Table;
+    return (
+      await awsCall("Glue GetTable", () =>
+        glue.send(new GetTableCommand({ DatabaseName: database, Name: name })),
+      )
+    ).Table;
   } catch (error) {
     if (error instanceof AwsError && error.code === "EntityNotFoundException") return undefined;
     throw error;
@@ -52,9 +82,14 @@ async function catalogTable(glue: GlueClient, database: string, name: string) {
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, keeping the order. */
-async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function inBatches<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
-  for (let i = 0; i < items.length; i += limit) results.push(...(await Promise.all(items.slice(i, i + limit).map(work))));
+  for (let i = 0; i < items.length; i += limit)
+    results.push(...(await Promise.all(items.slice(i, i + limit).map(work))));
   return results;
 }
 
@@ -70,19 +105,30 @@ number of objects and bytes under each partition's S3 location, and marks the sn
     const target = targetOf(ctx, stack);
     const glue = glueClient(target);
     const database = stack.names.database;
-    const { GetDatabaseCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+    const { GetDatabaseCommand } =
+      require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
 
-    await awsCall("Glue GetDatabase", () => glue.send(new GetDatabaseCommand({ Name: database }))).catch((e) => {
+    await awsCall("Glue GetDatabase", () =>
+      glue.send(new GetDatabaseCommand({ Name: database })),
+    ).catch((e) => {
       throw whenMissing(e, `Glue database ${database}`, target, stack.config.stack);
     });
     const crawlerTable = await catalogTable(glue, database, names.crawlerTable);
     if (!crawlerTable) {
-      ctx.io.out(`No snapshots of ${table.name} yet: ${database}.${names.crawlerTable} does not exist (the crawler creates it on the first run).`);
+      ctx.io.out(
+        `No snapshots of ${table.name} yet: ${database}.${names.crawlerTable} does not exist (the crawler creates it on the first run).`,
+      );
       return EXIT.OK;
     }
-    const keyIndex = Math.max(0, (crawlerTable.PartitionKeys ?? []).findIndex((k) => k.Name === SNAPSHOT_PARTITION_KEY));
+    const keyIndex = Math.max(
+      0,
+      (crawlerTable.PartitionKeys ?? []).findIndex((k) => k.Name === SNAPSHOT_PARTITION_KEY),
+    );
     const partitions = (await partitionsOf(glue, database, names.crawlerTable))
-      .map((p) => ({ snapshot: p.Values?.[keyIndex] ?? "?", location: p.StorageDescriptor?.Location }))
+      .map((p) => ({
+        snapshot: p.Values?.[keyIndex] ?? "?",
+        location: p.StorageDescriptor?.Location,
+      }))
       .sort((a, b) => b.snapshot.localeCompare(a.snapshot));
 
     const view = await catalogTable(glue, database, names.view);
@@ -103,17 +149,29 @@ number of objects and bytes under each partition's S3 location, and marks the sn
       p.location ?? "(no location)",
       p.snapshot === shown ? `← view ${names.view}` : "",
     ]);
-    columns(["snapshot", "objects", "size", "location", ""], rows, ["left", "right", "right"]).forEach((l) => ctx.io.out(`  ${l}`));
+    columns(["snapshot", "objects", "size", "location", ""], rows, [
+      "left",
+      "right",
+      "right",
+    ]).forEach((l) => ctx.io.out(`  ${l}`));
 
     const totalObjects = usage.reduce((n, u) => n + (u?.objects ?? 0), 0);
     const totalBytes = usage.reduce((n, u) => n + (u?.bytes ?? 0), 0);
-    ctx.io.out(`${plural(partitions.length, "snapshot")}, ${plural(totalObjects, "object")}, ${bytes(totalBytes)}.`);
+    ctx.io.out(
+      `${plural(partitions.length, "snapshot")}, ${plural(totalObjects, "object")}, ${bytes(totalBytes)}.`,
+    );
     if (!view) {
-      ctx.io.out(`View ${database}.${names.view} does not exist yet: the refresh job creates it at the end of the first successful run.`);
+      ctx.io.out(
+        `View ${database}.${names.view} does not exist yet: the refresh job creates it at the end of the first successful run.`,
+      );
     } else if (shown === undefined) {
-      ctx.io.out(`View ${database}.${names.view} does not select one snapshot; its SQL: ${sql ?? view.ViewOriginalText ?? "(none)"}`);
+      ctx.io.out(
+        `View ${database}.${names.view} does not select one snapshot; its SQL: ${sql ?? view.ViewOriginalText ?? "(none)"}`,
+      );
     } else if (!partitions.some((p) => p.snapshot === shown)) {
-      ctx.io.out(`View ${database}.${names.view} shows snapshot ${shown}, which has no partition in ${names.crawlerTable}: its queries return no rows.`);
+      ctx.io.out(
+        `View ${database}.${names.view} shows snapshot ${shown}, which has no partition in ${names.crawlerTable}: its queries return no rows.`,
+      );
     } else {
       ctx.io.out(`View ${database}.${names.view} shows snapshot ${shown}.`);
     }

@@ -13,11 +13,23 @@ import { oneLine, outcomeOf, runSeconds, snapshotOf } from "../workflow-run";
 import { stepRole, whenMissing } from "./shared";
 
 /** Every run Glue still keeps, newest first. `pageSize` is a parameter so tests can page. */
-export async function workflowRuns(glue: GlueClient, workflow: string, pageSize = 100): Promise<WorkflowRun[]> {
-  const { GetWorkflowRunsCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+export async function workflowRuns(
+  glue: GlueClient,
+  workflow: string,
+  pageSize = 100,
+): Promise<WorkflowRun[]> {
+  const { GetWorkflowRunsCommand } =
+    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
   const runs = await allPages(async (token) => {
     const page = await awsCall("Glue GetWorkflowRuns", () =>
-      glue.send(new GetWorkflowRunsCommand({ Name: workflow, IncludeGraph: true, MaxResults: pageSize, NextToken: token })),
+      glue.send(
+        new GetWorkflowRunsCommand({
+          Name: workflow,
+          IncludeGraph: true,
+          MaxResults: pageSize,
+          NextToken: token,
+        }),
+      ),
     );
     return { items: page.Runs ?? [], next: page.NextToken };
   });
@@ -30,10 +42,24 @@ export function runRows(runs: WorkflowRun[], { names }: StackTable, now: number)
   return runs.map((run) => {
     const outcome = outcomeOf(run);
     const seconds = runSeconds(run, now);
-    const took = seconds === undefined ? "-" : outcome.result === "running" ? `${duration(seconds)} so far` : duration(seconds);
-    const state = outcome.result === "running" ? run.Status ?? "RUNNING" : outcome.result === "succeeded" ? "SUCCEEDED" : outcome.state;
+    const took =
+      seconds === undefined
+        ? "-"
+        : outcome.result === "running"
+          ? `${duration(seconds)} so far`
+          : duration(seconds);
+    const state =
+      outcome.result === "running"
+        ? (run.Status ?? "RUNNING")
+        : outcome.result === "succeeded"
+          ? "SUCCEEDED"
+          : outcome.state;
     const failure =
-      outcome.result === "failed" ? (outcome.step ? `${stepRole(names, outcome.step)}: ${oneLine(outcome.reason, 120)}` : oneLine(outcome.reason, 120)) : "";
+      outcome.result === "failed"
+        ? outcome.step
+          ? `${stepRole(names, outcome.step)}: ${oneLine(outcome.reason, 120)}`
+          : oneLine(outcome.reason, 120)
+        : "";
     return [run.StartedOn ? utc(run.StartedOn) : "-", took, state, snapshotOf(run) ?? "-", failure];
   });
 }
@@ -49,9 +75,12 @@ Options:
 
   async run(ctx: CommandContext): Promise<number> {
     const stack = stackOf(ctx);
-    const tables = ctx.positionals.length ? [findTable(stack, ctx.positionals[0])] : allTables(stack);
+    const tables = ctx.positionals.length
+      ? [findTable(stack, ctx.positionals[0])]
+      : allTables(stack);
     const last = Number(ctx.options.last ?? 5);
-    if (!Number.isInteger(last) || last < 1) throw new UsageError(`--last must be a whole number from 1, got "${ctx.options.last}"`);
+    if (!Number.isInteger(last) || last < 1)
+      throw new UsageError(`--last must be a whole number from 1, got "${ctx.options.last}"`);
     const target = targetOf(ctx, stack);
     const glue = glueClient(target);
 
@@ -62,7 +91,12 @@ Options:
         } catch (error) {
           // One table's missing workflow should not hide the others' runs; anything else
           // (no credentials, no network) stops the command once.
-          const explained = whenMissing(error, `Workflow ${t.names.workflow}`, target, stack.config.stack);
+          const explained = whenMissing(
+            error,
+            `Workflow ${t.names.workflow}`,
+            target,
+            stack.config.stack,
+          );
           if (explained !== error && explained instanceof AwsError) return { t, error: explained };
           throw explained;
         }
@@ -80,12 +114,19 @@ Options:
       }
       const runs = result.runs ?? [];
       if (runs.length === 0) {
-        ctx.io.out(`${table.name} (workflow ${names.workflow}): no runs yet. Start one with: ddbsnap run ${table.name} --wait`);
+        ctx.io.out(
+          `${table.name} (workflow ${names.workflow}): no runs yet. Start one with: ddbsnap run ${table.name} --wait`,
+        );
         return;
       }
       const shown = runs.slice(0, last);
-      ctx.io.out(`${table.name} (workflow ${names.workflow}), last ${shown.length} of ${plural(runs.length, "run")}:`);
-      columns(["started", "took", "state", "snapshot", "failed step"], runRows(shown, result.t, ctx.io.now())).forEach((l) => ctx.io.out(`  ${l}`));
+      ctx.io.out(
+        `${table.name} (workflow ${names.workflow}), last ${shown.length} of ${plural(runs.length, "run")}:`,
+      );
+      columns(
+        ["started", "took", "state", "snapshot", "failed step"],
+        runRows(shown, result.t, ctx.io.now()),
+      ).forEach((l) => ctx.io.out(`  ${l}`));
     });
     return failed ? EXIT.AWS : EXIT.OK;
   },

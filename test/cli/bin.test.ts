@@ -27,7 +27,10 @@ describe("the ddbsnap bin entry", function () {
   });
 
   it("stops quietly when the reader closes the pipe early (ddbsnap plan | head)", async () => {
-    const child = spawn(process.execPath, [path.join(REPO, "cli", "ddbsnap.js"), "plan"], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(REPO, "cli", "ddbsnap.js"), "plan"], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.once("data", () => child.stdout.destroy());
@@ -57,7 +60,9 @@ describe("the ddbsnap bin entry", function () {
     const result = runBin(["status", ...motoStackArgs(moto.endpoint)], env);
     expect(result.code, result.stdout).to.equal(3);
     expect(result.stdout).to.equal("");
-    expect(result.stderr).to.match(/^ddbsnap: No AWS credentials found\. ddbsnap uses the standard AWS SDK chain/);
+    expect(result.stderr).to.match(
+      /^ddbsnap: No AWS credentials found\. ddbsnap uses the standard AWS SDK chain/,
+    );
     expect(result.stderr.match(/No AWS credentials/g)).to.have.length(1);
     expect(result.stderr + result.stdout).not.to.match(/^\s+at /m);
     // The SDK's Node 20 notice is switched off by the bin entry.

@@ -1,14 +1,26 @@
 import { expect } from "chai";
 import { jobShape } from "../../cli/estimate-view";
 import { TABLE_DEFAULTS } from "../../lib/config";
-import { DEFAULT_ASSUMPTIONS, DEFAULT_PRICES, estimateSnapshot, EstimateInputError, GIB, MIB } from "../../lib/estimate";
+import {
+  DEFAULT_ASSUMPTIONS,
+  DEFAULT_PRICES,
+  estimateSnapshot,
+  EstimateInputError,
+  GIB,
+  MIB,
+} from "../../lib/estimate";
 
 // Expected values below are worked out by hand from the model in lib/estimate.ts, step by step,
 // so a change to the arithmetic shows up as a failing line, not a silently updated snapshot.
 describe("estimate arithmetic", () => {
   describe("a provisioned table (10 GiB, 1,000 RCU) read by 10 × G.1X at readPercentage 0.5", () => {
     const e = estimateSnapshot(
-      { sizeBytes: 10 * GIB, itemCount: 5_000_000, billingMode: "PROVISIONED", provisionedRcu: 1000 },
+      {
+        sizeBytes: 10 * GIB,
+        itemCount: 5_000_000,
+        billingMode: "PROVISIONED",
+        provisionedRcu: 1000,
+      },
       { workerType: "G.1X", workers: 10, readPercentage: 0.5 },
     );
 
@@ -33,7 +45,10 @@ describe("estimate arithmetic", () => {
       expect(e.scan.dynamodb).to.equal(0);
       expect(e.scan.total.STANDARD).to.equal(e.scan.glue.STANDARD);
       expect(e.scan.provisionedRcuHours).to.be.closeTo((500 * 2621.44) / 3600, 1e-9);
-      expect(e.scan.provisionedCapacityValue).to.be.closeTo(((500 * 2621.44) / 3600) * 0.00013, 1e-12);
+      expect(e.scan.provisionedCapacityValue).to.be.closeTo(
+        ((500 * 2621.44) / 3600) * 0.00013,
+        1e-12,
+      );
     });
 
     it("in export mode pays $0.10 per GB, waits 15 minutes and reads 10 GiB at 180 MiB/s", () => {
@@ -83,7 +98,12 @@ describe("estimate arithmetic", () => {
   });
 
   it("charges a scan that reads the table twice (Glue 4.0's DynamicFrame connector) twice the reads and time", () => {
-    const table = { sizeBytes: 100 * GIB, itemCount: 0, billingMode: "PROVISIONED" as const, provisionedRcu: 1000 };
+    const table = {
+      sizeBytes: 100 * GIB,
+      itemCount: 0,
+      billingMode: "PROVISIONED" as const,
+      provisionedRcu: 1000,
+    };
     const job = { workerType: "G.1X" as const, workers: 10, readPercentage: 0.5 };
     const once = estimateSnapshot(table, job).scan;
     const twice = estimateSnapshot(table, { ...job, sourceReads: 2 }).scan;
@@ -92,7 +112,9 @@ describe("estimate arithmetic", () => {
     expect(twice.readUnits).to.equal(2 * once.readUnits);
     expect(twice.seconds).to.be.closeTo(2 * once.seconds, 1e-6);
     expect(jobShape({ ...TABLE_DEFAULTS, name: "T", glueVersion: "4.0" }).sourceReads).to.equal(2);
-    expect(jobShape({ ...TABLE_DEFAULTS, name: "T", glueVersion: "5.0", mode: "export" }).sourceReads).to.equal(1);
+    expect(
+      jobShape({ ...TABLE_DEFAULTS, name: "T", glueVersion: "5.0", mode: "export" }).sourceReads,
+    ).to.equal(1);
   });
 
   it("bills at least one minute, and offers no FLEX price for G.4X and G.8X", () => {
@@ -125,13 +147,20 @@ describe("estimate arithmetic", () => {
 
   it("refuses inputs that have no meaning, saying which", () => {
     const job = { workerType: "G.1X" as const, workers: 10, readPercentage: 0.5 };
-    expect(() => estimateSnapshot({ sizeBytes: GIB, itemCount: 1, billingMode: "PROVISIONED", provisionedRcu: 0 }, job)).to.throw(
-      EstimateInputError,
-      /read capacity/,
-    );
-    expect(() => estimateSnapshot({ sizeBytes: -1, itemCount: 1, billingMode: "PAY_PER_REQUEST" }, job)).to.throw(EstimateInputError, /size/);
     expect(() =>
-      estimateSnapshot({ sizeBytes: GIB, itemCount: 1, billingMode: "PAY_PER_REQUEST" }, { ...job, workers: 1 }),
+      estimateSnapshot(
+        { sizeBytes: GIB, itemCount: 1, billingMode: "PROVISIONED", provisionedRcu: 0 },
+        job,
+      ),
+    ).to.throw(EstimateInputError, /read capacity/);
+    expect(() =>
+      estimateSnapshot({ sizeBytes: -1, itemCount: 1, billingMode: "PAY_PER_REQUEST" }, job),
+    ).to.throw(EstimateInputError, /size/);
+    expect(() =>
+      estimateSnapshot(
+        { sizeBytes: GIB, itemCount: 1, billingMode: "PAY_PER_REQUEST" },
+        { ...job, workers: 1 },
+      ),
     ).to.throw(EstimateInputError, /at least 2 workers/);
   });
 });

@@ -81,7 +81,15 @@ export function useFakeCredentials(): void {
 }
 
 /** Runs the real bin entry, as `npx ddbsnap` does. */
-export function runBin(args: string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [path.join(REPO, "cli", "ddbsnap.js"), ...args], { cwd: REPO, env, encoding: "utf8", timeout: 30_000 });
+export function runBin(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [path.join(REPO, "cli", "ddbsnap.js"), ...args], {
+    cwd: REPO,
+    env,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

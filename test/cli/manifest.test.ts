@@ -16,7 +16,12 @@ describe("one command manifest drives the help", () => {
 
     it(`${name}: its command module takes its usage, options and arguments from the manifest`, () => {
       const command = require(`../../cli/commands/${name}`)[name];
-      expect({ usage: command.usage, summary: command.summary, options: command.options, positionals: command.positionals }).to.deep.equal(entry);
+      expect({
+        usage: command.usage,
+        summary: command.summary,
+        options: command.options,
+        positionals: command.positionals,
+      }).to.deep.equal(entry);
     });
   }
 });

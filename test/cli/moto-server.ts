@@ -11,7 +11,10 @@ export interface MotoServer {
   /** Forgets every resource, so each test file starts from an empty account. */
   reset(): Promise<void>;
   /** Queues Athena results: moto answers the next GetQueryResults calls with them, in order. */
-  queueAthenaResults(region: string, results: { rows: unknown[]; column_info: unknown[] }[]): Promise<void>;
+  queueAthenaResults(
+    region: string,
+    results: { rows: unknown[]; column_info: unknown[] }[],
+  ): Promise<void>;
   /** Makes a model's state advance only after `times` reads (moto's state manager), or as usual again. */
   holdState(model: string, times: number | undefined): Promise<void>;
 }
@@ -58,17 +61,23 @@ async function start(): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const stderr: string[] = [];
-  child = spawn(PYTHON, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  child = spawn(PYTHON, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
   const exited = new Promise<never>((_, reject) =>
-    child?.once("exit", (code) => reject(new Error(`moto_server exited with ${code}: ${stderr.join("").slice(-2000)}`))),
+    child?.once("exit", (code) =>
+      reject(new Error(`moto_server exited with ${code}: ${stderr.join("").slice(-2000)}`)),
+    ),
   );
   const deadline = Date.now() + START_TIMEOUT_MS;
   // A real wait for a real server to come up (not a sleep inside the code under test).
   while (!(await Promise.race([answers(endpoint), exited]))) {
     if (Date.now() > deadline) {
       stop();
-      throw new Error(`moto_server did not answer on ${endpoint} within ${START_TIMEOUT_MS} ms; is moto[server] installed for ${PYTHON}?`);
+      throw new Error(
+        `moto_server did not answer on ${endpoint} within ${START_TIMEOUT_MS} ms; is moto[server] installed for ${PYTHON}?`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -85,13 +94,21 @@ async function start(): Promise<MotoServer> {
         body: JSON.stringify({ region, results }),
         headers: { "content-type": "application/json" },
       });
-      if (response.status !== 201) throw new Error(`moto refused the Athena results: HTTP ${response.status}`);
+      if (response.status !== 201)
+        throw new Error(`moto refused the Athena results: HTTP ${response.status}`);
     },
     async holdState(model, times) {
       const action = times === undefined ? "unset-transition" : "set-transition";
-      const body = times === undefined ? { model_name: model } : { model_name: model, transition: { progression: "manual", times } };
-      const response = await fetch(`${endpoint}/moto-api/state-manager/${action}`, { method: "POST", body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`moto refused the state transition for ${model}: HTTP ${response.status}`);
+      const body =
+        times === undefined
+          ? { model_name: model }
+          : { model_name: model, transition: { progression: "manual", times } };
+      const response = await fetch(`${endpoint}/moto-api/state-manager/${action}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      if (!response.ok)
+        throw new Error(`moto refused the state transition for ${model}: HTTP ${response.status}`);
     },
   };
 }

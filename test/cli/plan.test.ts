@@ -33,8 +33,12 @@ describe("plan, for the example stack (Pulumi.dev.yaml: Reviews and Orders)", fu
   });
 
   it("says which stack file and region it planned, and that nothing was sent to AWS", () => {
-    expect(stdout.split("\n")[0]).to.equal("Plan for stack dev (Pulumi.dev.yaml), region ap-northeast-1:");
-    expect(stdout).to.contain("Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.");
+    expect(stdout.split("\n")[0]).to.equal(
+      "Plan for stack dev (Pulumi.dev.yaml), region ap-northeast-1:",
+    );
+    expect(stdout).to.contain(
+      "Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.",
+    );
   });
 
   it("gives each table its workflow, three triggers, two jobs and crawler, by physical name", () => {
@@ -54,7 +58,10 @@ describe("plan, for the example stack (Pulumi.dev.yaml: Reviews and Orders)", fu
         ["aws.cloudwatch.LogGroup", `/aws-glue/ddbsnap/dev/${base.split("-").pop()}/error`],
       ]);
       const other = table === "Reviews" ? "orders" : "reviews";
-      expect(listed.filter(([, name]) => name.includes(other)), `${table} lists ${other}'s resources`).to.deep.equal([]);
+      expect(
+        listed.filter(([, name]) => name.includes(other)),
+        `${table} lists ${other}'s resources`,
+      ).to.deep.equal([]);
     }
   });
 
@@ -63,12 +70,19 @@ describe("plan, for the example stack (Pulumi.dev.yaml: Reviews and Orders)", fu
       `Reviews → dynamodb_exports_dev.reviews (${resources(section(stdout, /^Reviews → /)).length}): scan at readPercentage 0.25, 36 parallel segments;`,
       "  parquet, cron(0 10 * * ? *) UTC, 10 × G.1X STANDARD, Glue 5.0, keeps 30 days",
     ]);
-    expect(section(stdout, /^Orders → /)[1]).to.equal("  csv, cron(15 */6 * * ? *) UTC, 4 × G.2X FLEX, Glue 5.0, keeps 7 days");
+    expect(section(stdout, /^Orders → /)[1]).to.equal(
+      "  csv, cron(15 */6 * * ? *) UTC, 4 × G.2X FLEX, Glue 5.0, keeps 7 days",
+    );
   });
 
   it("gives the CSV table its own classifier, and the parquet one none", () => {
-    expect(resources(section(stdout, /^Orders → /))).to.deep.include(["aws.glue.Classifier", "ddbsnap-dev-orders-csv"]);
-    expect(resources(section(stdout, /^Reviews → /)).map(([type]) => type)).not.to.include("aws.glue.Classifier");
+    expect(resources(section(stdout, /^Orders → /))).to.deep.include([
+      "aws.glue.Classifier",
+      "ddbsnap-dev-orders-csv",
+    ]);
+    expect(resources(section(stdout, /^Reviews → /)).map(([type]) => type)).not.to.include(
+      "aws.glue.Classifier",
+    );
   });
 
   it("lists the shared database, workgroup and the bucket Pulumi names at deploy time", () => {
@@ -79,21 +93,32 @@ describe("plan, for the example stack (Pulumi.dev.yaml: Reviews and Orders)", fu
       ["aws.s3.Bucket", "snapshots-bucket-<random> (named by Pulumi at deploy)"],
       ["aws.s3.BucketObjectv2", "s3://snapshots-bucket-<random>/glue-scripts/export_table.py"],
     ]);
-    expect(shared.filter(([, name]) => /ddbsnap-dev-(reviews|orders)/.test(name))).to.deep.equal([]);
+    expect(shared.filter(([, name]) => /ddbsnap-dev-(reviews|orders)/.test(name))).to.deep.equal(
+      [],
+    );
   });
 
   it("lists every resource once, and as many as the header counts", () => {
-    const all = [section(stdout, /^Shared by every table/), section(stdout, /^Reviews → /), section(stdout, /^Orders → /)].flatMap(resources);
+    const all = [
+      section(stdout, /^Shared by every table/),
+      section(stdout, /^Reviews → /),
+      section(stdout, /^Orders → /),
+    ].flatMap(resources);
     const total = Number(/^(\d+) AWS resources for 2 table\(s\)/m.exec(stdout)?.[1]);
     expect(all).to.have.length(total);
-    const named = all.map(([type, name]) => `${type} ${name}`).filter((n) => !n.includes("<random>") && !n.includes(" on "));
+    const named = all
+      .map(([type, name]) => `${type} ${name}`)
+      .filter((n) => !n.includes("<random>") && !n.includes(" on "));
     expect(new Set(named).size).to.equal(named.length);
   });
 
   it("draws each workflow in Mermaid: schedule → export job → crawler → refresh job", () => {
     const mermaid = stdout.slice(stdout.indexOf("```mermaid"));
     expect(mermaid).to.contain('subgraph reviews["Reviews: workflow ddbsnap-dev-reviews"]');
-    const edges = mermaid.split("\n").filter((l) => l.includes("-->")).map((l) => l.trim().replace(/\[".*?"\]/g, ""));
+    const edges = mermaid
+      .split("\n")
+      .filter((l) => l.includes("-->"))
+      .map((l) => l.trim().replace(/\[".*?"\]/g, ""));
     expect(edges).to.deep.equal([
       "reviews_schedule --> reviews_export",
       'reviews_export -- "SUCCEEDED" --> reviews_crawler',
@@ -111,12 +136,21 @@ describe("plan --mermaid", function () {
   this.timeout(30_000);
 
   it("prints only the graph, and marks a schedule that is not started", async () => {
-    const result = await runCli(["plan", "--mermaid", "--dir", path.join(FIXTURES, "paused"), "--stack", "paused"]);
+    const result = await runCli([
+      "plan",
+      "--mermaid",
+      "--dir",
+      path.join(FIXTURES, "paused"),
+      "--stack",
+      "paused",
+    ]);
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stdout.split("\n");
     expect(lines[0]).to.equal("flowchart LR");
     expect(lines.at(-1)).to.equal("  end");
-    expect(result.stdout).to.contain('audit_log_schedule(["schedule (not started: enabled: false)<br/>cron(30 4 ? * MON *) UTC"])');
+    expect(result.stdout).to.contain(
+      'audit_log_schedule(["schedule (not started: enabled: false)<br/>cron(30 4 ? * MON *) UTC"])',
+    );
     expect(result.stdout).to.contain("crawler → exports.snapshots_audit_log");
     expect(result.stdout).not.to.contain("Plan for stack");
   });
@@ -129,20 +163,31 @@ describe("plan with a broken config", function () {
     const result = await runCli(["plan", "--dir", path.join(FIXTURES, "broken")]);
     expect(result.code).to.equal(2);
     expect(result.stdout).to.equal("");
-    expect(result.stderr).to.contain("ddbsnap: Invalid stack config (namespace ddb-athena-snapshots):");
-    expect(result.stderr).to.contain('tables[0] (Reviews): glueVersion is "2.0"; allowed: one of "4.0", "5.0", "5.1". Glue 2.0 reached end of life on 2026-04-01');
-    expect(result.stderr).to.contain("tables[1] (Orders): readPercentage is 2; allowed: a number from 0.1 to 1.5");
+    expect(result.stderr).to.contain(
+      "ddbsnap: Invalid stack config (namespace ddb-athena-snapshots):",
+    );
+    expect(result.stderr).to.contain(
+      'tables[0] (Reviews): glueVersion is "2.0"; allowed: one of "4.0", "5.0", "5.1". Glue 2.0 reached end of life on 2026-04-01',
+    );
+    expect(result.stderr).to.contain(
+      "tables[1] (Orders): readPercentage is 2; allowed: a number from 0.1 to 1.5",
+    );
     expect(result.stderr).not.to.match(/^\s+at /m);
   });
 
   it("names the stacks there are when the stack file is missing", async () => {
     const result = await runCli(["plan", "--stack", "prod"]);
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(/No stack file Pulumi\.prod\.yaml in \S+\. Stacks there: .*dev.*; pick one with --stack <name>\./);
+    expect(result.stderr).to.match(
+      /No stack file Pulumi\.prod\.yaml in \S+\. Stacks there: .*dev.*; pick one with --stack <name>\./,
+    );
   });
 
   it("takes the stack from PULUMI_STACK when --stack is not given", async () => {
-    const result = await runCli(["plan", "--dir", path.join(FIXTURES, "broken")], { ...process.env, PULUMI_STACK: "staging" });
+    const result = await runCli(["plan", "--dir", path.join(FIXTURES, "broken")], {
+      ...process.env,
+      PULUMI_STACK: "staging",
+    });
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain("No stack file Pulumi.staging.yaml in");
   });

@@ -1,14 +1,32 @@
-import { GetQueryExecutionCommand, ListQueryExecutionsCommand, QueryExecution, ResultSet, StopQueryExecutionCommand } from "@aws-sdk/client-athena";
+import {
+  GetQueryExecutionCommand,
+  ListQueryExecutionsCommand,
+  QueryExecution,
+  ResultSet,
+  StopQueryExecutionCommand,
+} from "@aws-sdk/client-athena";
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { backoffDelays, failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../../cli/athena-results";
+import {
+  backoffDelays,
+  failureReason,
+  resultTable,
+  toCsv,
+  toJson,
+  toText,
+  waitForQuery,
+} from "../../cli/athena-results";
 import { resultPages } from "../../cli/commands/query";
 import { FIXTURES, MOTO_REGION, motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
 import { Clients, freshMoto, seedWorkgroup, WORKGROUP } from "./seed";
 
-const PAGES = (JSON.parse(readFileSync(path.join(FIXTURES, "athena-result-pages.json"), "utf8")) as { pages: ResultSet[] }).pages;
+const PAGES = (
+  JSON.parse(readFileSync(path.join(FIXTURES, "athena-result-pages.json"), "utf8")) as {
+    pages: ResultSet[];
+  }
+).pages;
 
 describe("query: formatting Athena's result pages", () => {
   const table = resultTable(PAGES);
@@ -24,8 +42,19 @@ describe("query: formatting Athena's result pages", () => {
   });
 
   it("keeps every row of a result without a header row (DDL, SHOW)", () => {
-    const show = resultTable([{ Rows: [{ Data: [{ VarCharValue: "reviews" }] }, { Data: [{ VarCharValue: "snapshots_reviews" }] }], ResultSetMetadata: { ColumnInfo: [{ Name: "tab_name", Type: "string" }] } }]);
-    expect(show).to.deep.equal({ columns: ["tab_name"], rows: [["reviews"], ["snapshots_reviews"]] });
+    const show = resultTable([
+      {
+        Rows: [
+          { Data: [{ VarCharValue: "reviews" }] },
+          { Data: [{ VarCharValue: "snapshots_reviews" }] },
+        ],
+        ResultSetMetadata: { ColumnInfo: [{ Name: "tab_name", Type: "string" }] },
+      },
+    ]);
+    expect(show).to.deep.equal({
+      columns: ["tab_name"],
+      rows: [["reviews"], ["snapshots_reviews"]],
+    });
     expect(resultTable([])).to.deep.equal({ columns: [], rows: [] });
   });
 
@@ -65,10 +94,14 @@ describe("query: reading every result page", () => {
     const asked: (string | undefined)[] = [];
     // Stands in for AthenaClient, answering from the fixture pages.
     const athena = {
-      send: async (command: { input: { QueryExecutionId?: string; NextToken?: string; MaxResults?: number } }) => {
+      send: async (command: {
+        input: { QueryExecutionId?: string; NextToken?: string; MaxResults?: number };
+      }) => {
         asked.push(command.input.NextToken);
         expect(command.input).to.include({ QueryExecutionId: "q-1", MaxResults: 1000 });
-        return command.input.NextToken === undefined ? { ResultSet: PAGES[0], NextToken: "page-2" } : { ResultSet: PAGES[1] };
+        return command.input.NextToken === undefined
+          ? { ResultSet: PAGES[0], NextToken: "page-2" }
+          : { ResultSet: PAGES[1] };
       },
     };
     const pages = await resultPages(athena as never, "q-1");
@@ -80,7 +113,9 @@ describe("query: reading every result page", () => {
 describe("query: waiting for Athena", () => {
   it("backs off from 200 ms, doubling up to 5 s", () => {
     const next = backoffDelays();
-    expect(Array.from({ length: 8 }, next)).to.deep.equal([200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
+    expect(Array.from({ length: 8 }, next)).to.deep.equal([
+      200, 400, 800, 1600, 3200, 5000, 5000, 5000,
+    ]);
   });
 
   it("polls until the query ends and returns Athena's reason for a failure", async () => {
@@ -88,15 +123,32 @@ describe("query: waiting for Athena", () => {
       { Status: { State: "QUEUED" } },
       { Status: { State: "RUNNING" } },
       { Status: { State: "RUNNING" } },
-      { Status: { State: "FAILED", StateChangeReason: "fallback", AthenaError: { ErrorCategory: 2, ErrorType: 1006, ErrorMessage: "line 1:15: Table 'db.nope' does not exist" } } },
+      {
+        Status: {
+          State: "FAILED",
+          StateChangeReason: "fallback",
+          AthenaError: {
+            ErrorCategory: 2,
+            ErrorType: 1006,
+            ErrorMessage: "line 1:15: Table 'db.nope' does not exist",
+          },
+        },
+      },
     ];
     const sleeps: number[] = [];
     let i = 0;
-    const execution = await waitForQuery(async () => states[i++], async (ms) => void sleeps.push(ms));
+    const execution = await waitForQuery(
+      async () => states[i++],
+      async (ms) => void sleeps.push(ms),
+    );
     expect(sleeps).to.deep.equal([200, 400, 800]);
     expect(execution.Status?.State).to.equal("FAILED");
     expect(failureReason(execution)).to.equal("line 1:15: Table 'db.nope' does not exist");
-    expect(failureReason({ Status: { State: "CANCELLED", StateChangeReason: "Query was cancelled by user" } })).to.equal("Query was cancelled by user");
+    expect(
+      failureReason({
+        Status: { State: "CANCELLED", StateChangeReason: "Query was cancelled by user" },
+      }),
+    ).to.equal("Query was cancelled by user");
   });
 });
 
@@ -119,15 +171,32 @@ describe("query against moto", () => {
   it("runs in the stack's workgroup and database, and prints the rows Athena returns as CSV", async () => {
     await seedWorkgroup(aws);
     // moto runs no SQL: it answers GetQueryResults with what is queued, here the first fixture page.
-    await moto.queueAthenaResults(MOTO_REGION, [{ rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] }]);
-    const result = await runCli(["query", "SELECT id, title, rating, note FROM reviews", "--format", "csv", ...motoStackArgs(moto.endpoint)]);
+    await moto.queueAthenaResults(MOTO_REGION, [
+      { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
+    ]);
+    const result = await runCli([
+      "query",
+      "SELECT id, title, rating, note FROM reviews",
+      "--format",
+      "csv",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout.split("\n")).to.deep.equal(["id,title,rating,note", 'r-1,"Good, cheap",5,', 'r-2,"The ""best"" kettle",4,"line one', 'line two"']);
+    expect(result.stdout.split("\n")).to.deep.equal([
+      "id,title,rating,note",
+      'r-1,"Good, cheap",5,',
+      'r-2,"The ""best"" kettle",4,"line one',
+      'line two"',
+    ]);
     expect(result.stderr).to.match(/^2 rows.*\(query id [0-9a-f-]+, workgroup ddbsnap-moto\)\.$/);
 
-    const { QueryExecutionIds } = await aws.athena.send(new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }));
+    const { QueryExecutionIds } = await aws.athena.send(
+      new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }),
+    );
     expect(QueryExecutionIds).to.have.length(1);
-    const { QueryExecution } = await aws.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: QueryExecutionIds![0] }));
+    const { QueryExecution } = await aws.athena.send(
+      new GetQueryExecutionCommand({ QueryExecutionId: QueryExecutionIds![0] }),
+    );
     expect(QueryExecution?.Query).to.equal("SELECT id, title, rating, note FROM reviews");
     expect(QueryExecution?.QueryExecutionContext?.Database).to.equal("dynamodb_exports_moto");
     // The workgroup enforces its own result location: the CLI must not send one.
@@ -135,13 +204,25 @@ describe("query against moto", () => {
   });
 
   it("prints JSON, and for a result without rows only the count", async () => {
-    await moto.queueAthenaResults(MOTO_REGION, [{ rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] }]);
-    const json = await runCli(["query", "SELECT * FROM reviews", "--format", "json", ...motoStackArgs(moto.endpoint)]);
+    await moto.queueAthenaResults(MOTO_REGION, [
+      { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
+    ]);
+    const json = await runCli([
+      "query",
+      "SELECT * FROM reviews",
+      "--format",
+      "json",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(JSON.parse(json.stdout)).to.deep.equal([
       { id: "r-1", title: "Good, cheap", rating: "5", note: null },
       { id: "r-2", title: 'The "best" kettle', rating: "4", note: "line one\nline two" },
     ]);
-    const empty = await runCli(["query", "SELECT * FROM reviews WHERE false", ...motoStackArgs(moto.endpoint)]);
+    const empty = await runCli([
+      "query",
+      "SELECT * FROM reviews WHERE false",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(empty.code).to.equal(0);
     expect(empty.stdout).to.equal("");
     expect(empty.stderr).to.match(/^0 rows/);
@@ -151,10 +232,17 @@ describe("query against moto", () => {
     // Hold every query in QUEUED for a few polls, and cancel ours while the CLI waits.
     await moto.holdState("athena::execution", 3);
     try {
-      const result = await runCli(["query", "SELECT * FROM reviews", ...motoStackArgs(moto.endpoint)], process.env, async () => {
-        const { QueryExecutionIds = [] } = await aws.athena.send(new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }));
-        for (const id of QueryExecutionIds) await aws.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
-      });
+      const result = await runCli(
+        ["query", "SELECT * FROM reviews", ...motoStackArgs(moto.endpoint)],
+        process.env,
+        async () => {
+          const { QueryExecutionIds = [] } = await aws.athena.send(
+            new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }),
+          );
+          for (const id of QueryExecutionIds)
+            await aws.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+        },
+      );
       expect(result.code).to.equal(1);
       expect(result.sleeps).to.deep.equal([200]);
       expect(result.stdout).to.equal("");
@@ -165,7 +253,13 @@ describe("query against moto", () => {
   });
 
   it("rejects an unknown --format and empty SQL with exit 2, before calling Athena", async () => {
-    const format = await runCli(["query", "SELECT 1", "--format", "xml", ...motoStackArgs(moto.endpoint)]);
+    const format = await runCli([
+      "query",
+      "SELECT 1",
+      "--format",
+      "xml",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(format.code).to.equal(2);
     expect(format.stderr).to.contain('--format must be one of table, csv, json, got "xml"');
     const empty = await runCli(["query", " ", ...motoStackArgs(moto.endpoint)]);

@@ -8,7 +8,8 @@ import { REPO } from "./harness";
 function region(markdown: string, name: string): string {
   const start = markdown.indexOf(`<!-- ${name}:start -->`);
   const end = markdown.indexOf(`<!-- ${name}:end -->`);
-  if (start < 0 || end < start) throw new Error(`the page has no <!-- ${name}:start --> ... <!-- ${name}:end --> region`);
+  if (start < 0 || end < start)
+    throw new Error(`the page has no <!-- ${name}:start --> ... <!-- ${name}:end --> region`);
   return markdown.slice(start + `<!-- ${name}:start -->`.length, end).trim();
 }
 
@@ -18,7 +19,10 @@ describe("the docs sections generated from the code", () => {
   it('shows "Scan or export?" exactly as the estimate model computes it today', () => {
     // On a change to lib/estimate.ts or its prices, paste the new section from this message.
     const expected = scanOrExportSection().join("\n");
-    expect(region(doc("docs/modes-and-cost.md"), "estimate"), `docs/modes-and-cost.md's estimate region should be:\n\n${expected}\n`).to.equal(expected);
+    expect(
+      region(doc("docs/modes-and-cost.md"), "estimate"),
+      `docs/modes-and-cost.md's estimate region should be:\n\n${expected}\n`,
+    ).to.equal(expected);
   });
 
   it("documents every command", () => {

@@ -30,7 +30,12 @@ function pages<T>(list: T[]): () => Promise<T> {
   return async () => list[Math.min(i++, list.length - 1)];
 }
 
-const label = (step: { name: string }) => (step.name === NAMES.exportJob ? "export job" : step.name === NAMES.crawler ? "crawler" : "refresh job");
+const label = (step: { name: string }) =>
+  step.name === NAMES.exportJob
+    ? "export job"
+    : step.name === NAMES.crawler
+      ? "crawler"
+      : "refresh job";
 
 describe("run: reading a workflow run's graph", () => {
   it("lists the jobs and crawler in run order, following the edges, whatever the node order", () => {
@@ -45,7 +50,12 @@ describe("run: reading a workflow run's graph", () => {
   it("takes a retried job's latest attempt", () => {
     const run = workflowRun({
       status: "RUNNING",
-      exportJob: { attempts: [{ state: "FAILED", start: 0, end: 2, error: "throttled" }, { state: "RUNNING", start: 3 }] },
+      exportJob: {
+        attempts: [
+          { state: "FAILED", start: 0, end: 2, error: "throttled" },
+          { state: "RUNNING", start: 3 },
+        ],
+      },
     });
     expect(stepsOf(run)[0]).to.include({ state: "RUNNING", error: undefined });
   });
@@ -59,23 +69,60 @@ describe("run: reading a workflow run's graph", () => {
   });
 
   it("calls a COMPLETED run failed when a step never ran, and succeeded only when all three did", () => {
-    const skipped = workflowRun({ status: "COMPLETED", exportJob: { attempts: [{ state: "SUCCEEDED", start: 0, end: 5 }] }, end: 6 });
-    expect(outcomeOf(skipped)).to.deep.include({ result: "failed", reason: `crawler ${NAMES.crawler} ended NOT STARTED` });
+    const skipped = workflowRun({
+      status: "COMPLETED",
+      exportJob: { attempts: [{ state: "SUCCEEDED", start: 0, end: 5 }] },
+      end: 6,
+    });
+    expect(outcomeOf(skipped)).to.deep.include({
+      result: "failed",
+      reason: `crawler ${NAMES.crawler} ended NOT STARTED`,
+    });
     expect(outcomeOf(SUCCEEDING[4])).to.deep.equal({ result: "succeeded" });
   });
 
   it("reports STOPPED and ERROR runs, and falls back on the statistics when there is no graph", () => {
-    expect(outcomeOf(workflowRun({ status: "STOPPED", exportJob: { attempts: [{ state: "RUNNING", start: 0 }] } }))).to.deep.include({ result: "failed", state: "STOPPED" });
-    expect(outcomeOf({ ...workflowRun({ status: "ERROR", noGraph: true }), ErrorMessage: "Concurrent runs exceeded" })).to.deep.include({
+    expect(
+      outcomeOf(
+        workflowRun({
+          status: "STOPPED",
+          exportJob: { attempts: [{ state: "RUNNING", start: 0 }] },
+        }),
+      ),
+    ).to.deep.include({ result: "failed", state: "STOPPED" });
+    expect(
+      outcomeOf({
+        ...workflowRun({ status: "ERROR", noGraph: true }),
+        ErrorMessage: "Concurrent runs exceeded",
+      }),
+    ).to.deep.include({
       result: "failed",
       reason: "Concurrent runs exceeded",
     });
-    expect(outcomeOf(workflowRun({ status: "COMPLETED", noGraph: true, statistics: { TotalActions: 3, SucceededActions: 3 } }))).to.deep.equal({ result: "succeeded" });
-    expect(outcomeOf(workflowRun({ status: "COMPLETED", noGraph: true, statistics: { TotalActions: 3, SucceededActions: 1, FailedActions: 1 } }))).to.deep.include({
+    expect(
+      outcomeOf(
+        workflowRun({
+          status: "COMPLETED",
+          noGraph: true,
+          statistics: { TotalActions: 3, SucceededActions: 3 },
+        }),
+      ),
+    ).to.deep.equal({ result: "succeeded" });
+    expect(
+      outcomeOf(
+        workflowRun({
+          status: "COMPLETED",
+          noGraph: true,
+          statistics: { TotalActions: 3, SucceededActions: 1, FailedActions: 1 },
+        }),
+      ),
+    ).to.deep.include({
       result: "failed",
       reason: "1 of 3 steps did not succeed",
     });
-    expect(outcomeOf(workflowRun({ status: "COMPLETED", noGraph: true })).result).to.equal("failed");
+    expect(outcomeOf(workflowRun({ status: "COMPLETED", noGraph: true })).result).to.equal(
+      "failed",
+    );
     expect(outcomeOf(workflowRun({ status: "RUNNING", noGraph: true })).result).to.equal("running");
   });
 });
@@ -94,34 +141,61 @@ describe("run --wait: following a run", () => {
       "workflow run: COMPLETED",
     ]);
     expect(io.sleeps).to.deep.equal([15_000, 15_000, 15_000, 15_000]);
-    expect(io.printed[0]).to.match(/^12:00:00Z  /);
+    expect(io.printed[0]).to.match(/^12:00:00Z {2}/);
 
-    const report = followedReport(followed, { table: { name: "Reviews" } as never, names: NAMES }, "dynamodb_exports_moto", FAKE_NOW);
+    const report = followedReport(
+      followed,
+      { table: { name: "Reviews" } as never, names: NAMES },
+      "dynamodb_exports_moto",
+      FAKE_NOW,
+    );
     expect(report.code).to.equal(0);
-    expect(report.lines).to.deep.equal(["Run SUCCEEDED after 15m00s: view dynamodb_exports_moto.reviews now shows snapshot 20261123T100000Z."]);
+    expect(report.lines).to.deep.equal([
+      "Run SUCCEEDED after 15m00s: view dynamodb_exports_moto.reviews now shows snapshot 20261123T100000Z.",
+    ]);
   });
 
   it("names the failing step, its error on one line and where its logs are, and exits 1", async () => {
     const io = fakeIo();
     const followed = await followRun(pages(FAILING), io, { intervalMs: 15_000, label });
-    expect(io.printed.at(-2)).to.contain(`export job ${NAMES.exportJob}: FAILED after 3m00s: An error occurred while calling o112.getDynamicFrame.`);
-    const report = followedReport(followed, { table: { name: "Reviews" } as never, names: NAMES }, "dynamodb_exports_moto", FAKE_NOW);
+    expect(io.printed.at(-2)).to.contain(
+      `export job ${NAMES.exportJob}: FAILED after 3m00s: An error occurred while calling o112.getDynamicFrame.`,
+    );
+    const report = followedReport(
+      followed,
+      { table: { name: "Reviews" } as never, names: NAMES },
+      "dynamodb_exports_moto",
+      FAKE_NOW,
+    );
     expect(report.code).to.equal(1);
     expect(report.lines[0]).to.equal(
       `Run FAILED after 3m00s at the export job ${NAMES.exportJob}: An error occurred while calling o112.getDynamicFrame. ` +
         "ResourceNotFoundException: Requested resource not found (Service: DynamoDb, Status Code: 400)",
     );
-    expect(report.lines[1]).to.equal("Logs: CloudWatch log group /aws-glue/ddbsnap/moto/reviews/error. The view still shows the previous snapshot.");
+    expect(report.lines[1]).to.equal(
+      "Logs: CloudWatch log group /aws-glue/ddbsnap/moto/reviews/error. The view still shows the previous snapshot.",
+    );
   });
 
   it("stops watching at the time limit, saying the run goes on", async () => {
     const io = fakeIo();
-    const followed = await followRun(pages([SUCCEEDING[0]]), io, { intervalMs: 15_000, timeoutMs: 60_000, label });
+    const followed = await followRun(pages([SUCCEEDING[0]]), io, {
+      intervalMs: 15_000,
+      timeoutMs: 60_000,
+      label,
+    });
     expect(followed.timedOut).to.equal(true);
     expect(io.sleeps).to.deep.equal([15_000, 15_000, 15_000, 15_000]);
-    const report = followedReport(followed, { table: { name: "Reviews" } as never, names: NAMES }, "db", FAKE_NOW);
+    const report = followedReport(
+      followed,
+      { table: { name: "Reviews" } as never, names: NAMES },
+      "db",
+      FAKE_NOW,
+    );
     expect(report.code).to.equal(1);
-    expect(report.lines[0]).to.match(/^Still RUNNING after .*; stopped watching\. The run goes on: ddbsnap status Reviews$/);
+    expect(report.lines[0]).to.match(
+      /^Still RUNNING after .*; stopped watching\. The run goes on: ddbsnap status Reviews$/,
+    );
   });
 });
 
@@ -135,31 +209,47 @@ describe("run against moto", function () {
     await seedWorkflow(aws, "Reviews");
   });
 
-  const runsOf = async (workflow: string) => (await aws.glue.send(new GetWorkflowRunsCommand({ Name: workflow }))).Runs ?? [];
+  const runsOf = async (workflow: string) =>
+    (await aws.glue.send(new GetWorkflowRunsCommand({ Name: workflow }))).Runs ?? [];
 
   it("starts the table's workflow, found by DynamoDB or normalised name, and says how to follow it", async () => {
     const result = await runCli(["run", "reviews", ...motoStackArgs(moto.endpoint)]);
     expect(result.code, result.stderr).to.equal(0);
     const runs = await runsOf("ddbsnap-moto-reviews");
     expect(runs).to.have.length(1);
-    expect(result.stdout).to.contain(`Started run ${runs[0].WorkflowRunId} of workflow ddbsnap-moto-reviews (table Reviews, eu-west-1).`);
+    expect(result.stdout).to.contain(
+      `Started run ${runs[0].WorkflowRunId} of workflow ddbsnap-moto-reviews (table Reviews, eu-west-1).`,
+    );
     expect(result.stdout).to.contain("ddbsnap status Reviews");
   });
 
   it("with --wait polls GetWorkflowRun until its time limit, never really sleeping (moto's runs never end)", async () => {
     const before = (await runsOf("ddbsnap-moto-reviews")).length;
-    const result = await runCli(["run", "Reviews", "--wait", "--timeout-minutes", "1", ...motoStackArgs(moto.endpoint)]);
+    const result = await runCli([
+      "run",
+      "Reviews",
+      "--wait",
+      "--timeout-minutes",
+      "1",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(result.code, result.stderr).to.equal(1);
     expect(await runsOf("ddbsnap-moto-reviews")).to.have.length(before + 1);
     expect(result.sleeps).to.deep.equal([15_000, 15_000, 15_000, 15_000]);
-    expect(result.stdout).to.match(/Still RUNNING after \S+; stopped watching\. The run goes on: ddbsnap status Reviews/);
+    expect(result.stdout).to.match(
+      /Still RUNNING after \S+; stopped watching\. The run goes on: ddbsnap status Reviews/,
+    );
   });
 
   it("says the stack looks undeployed when the workflow does not exist, and exits 3", async () => {
     const result = await runCli(["run", "Click.Stream-2024", ...motoStackArgs(moto.endpoint)]);
     expect(result.code).to.equal(3);
-    expect(result.stderr).to.contain("Workflow ddbsnap-moto-click_stream_2024 not found in eu-west-1 (region from the stack's aws:region");
-    expect(result.stderr).to.match(/Glue StartWorkflowRun failed: EntityNotFoundException: .* request id \S+\)/);
+    expect(result.stderr).to.contain(
+      "Workflow ddbsnap-moto-click_stream_2024 not found in eu-west-1 (region from the stack's aws:region",
+    );
+    expect(result.stderr).to.match(
+      /Glue StartWorkflowRun failed: EntityNotFoundException: .* request id \S+\)/,
+    );
   });
 
   it("lists the known tables for an unknown one, and exits 2", async () => {
@@ -171,7 +261,14 @@ describe("run against moto", function () {
 
   it("rejects a bad --timeout-minutes before starting anything", async () => {
     const before = (await runsOf("ddbsnap-moto-reviews")).length;
-    const result = await runCli(["run", "Reviews", "--wait", "--timeout-minutes", "soon", ...motoStackArgs(moto.endpoint)]);
+    const result = await runCli([
+      "run",
+      "Reviews",
+      "--wait",
+      "--timeout-minutes",
+      "soon",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain('--timeout-minutes must be a positive number, got "soon"');
     expect(await runsOf("ddbsnap-moto-reviews")).to.have.length(before);

@@ -18,7 +18,11 @@ import {
 } from "@aws-sdk/client-glue";
 import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateTableCommand as CreateDynamoTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand as CreateDynamoTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { stackNames, tableNames, TableNames } from "../../lib/naming";
 import { prestoViewText } from "../../cli/presto-view";
 import { MOTO_REGION } from "./harness";
@@ -30,7 +34,11 @@ export const WORKGROUP = stackNames(STACK).workgroup;
 export const BUCKET = "snapshots-bucket-1a2b3c4";
 
 export function clients(endpoint: string) {
-  const config = { region: MOTO_REGION, endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+  const config = {
+    region: MOTO_REGION,
+    endpoint,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  };
   return {
     glue: new GlueClient(config),
     athena: new AthenaClient(config),
@@ -56,13 +64,40 @@ export async function seedWorkflow({ glue }: Clients, table: string): Promise<Ta
   const n = names(table);
   const role = "arn:aws:iam::123456789012:role/ddbsnap-test";
   await glue.send(new CreateWorkflowCommand({ Name: n.workflow, MaxConcurrentRuns: 1 }));
-  await glue.send(new CreateJobCommand({ Name: n.exportJob, Role: role, Command: { Name: "glueetl", ScriptLocation: `s3://${BUCKET}/glue-scripts/export_table.py` } }));
-  await glue.send(new CreateJobCommand({ Name: n.refreshJob, Role: role, Command: { Name: "pythonshell", ScriptLocation: `s3://${BUCKET}/glue-scripts/refresh_view.py` } }));
   await glue.send(
-    new CreateCrawlerCommand({ Name: n.crawler, Role: role, DatabaseName: DATABASE, TablePrefix: "snapshots_", Targets: { S3Targets: [{ Path: `s3://${BUCKET}/parquet/${n.normalised}/` }] } }),
+    new CreateJobCommand({
+      Name: n.exportJob,
+      Role: role,
+      Command: { Name: "glueetl", ScriptLocation: `s3://${BUCKET}/glue-scripts/export_table.py` },
+    }),
   );
   await glue.send(
-    new CreateTriggerCommand({ Name: n.scheduleTrigger, WorkflowName: n.workflow, Type: "SCHEDULED", Schedule: "cron(0 2 * * ? *)", Actions: [{ JobName: n.exportJob }] }),
+    new CreateJobCommand({
+      Name: n.refreshJob,
+      Role: role,
+      Command: {
+        Name: "pythonshell",
+        ScriptLocation: `s3://${BUCKET}/glue-scripts/refresh_view.py`,
+      },
+    }),
+  );
+  await glue.send(
+    new CreateCrawlerCommand({
+      Name: n.crawler,
+      Role: role,
+      DatabaseName: DATABASE,
+      TablePrefix: "snapshots_",
+      Targets: { S3Targets: [{ Path: `s3://${BUCKET}/parquet/${n.normalised}/` }] },
+    }),
+  );
+  await glue.send(
+    new CreateTriggerCommand({
+      Name: n.scheduleTrigger,
+      WorkflowName: n.workflow,
+      Type: "SCHEDULED",
+      Schedule: "cron(0 2 * * ? *)",
+      Actions: [{ JobName: n.exportJob }],
+    }),
   );
   await glue.send(
     new CreateTriggerCommand({
@@ -70,7 +105,10 @@ export async function seedWorkflow({ glue }: Clients, table: string): Promise<Ta
       WorkflowName: n.workflow,
       Type: "CONDITIONAL",
       StartOnCreation: true,
-      Predicate: { Logical: "AND", Conditions: [{ JobName: n.exportJob, State: "SUCCEEDED", LogicalOperator: "EQUALS" }] },
+      Predicate: {
+        Logical: "AND",
+        Conditions: [{ JobName: n.exportJob, State: "SUCCEEDED", LogicalOperator: "EQUALS" }],
+      },
       Actions: [{ CrawlerName: n.crawler }],
     }),
   );
@@ -80,7 +118,12 @@ export async function seedWorkflow({ glue }: Clients, table: string): Promise<Ta
       WorkflowName: n.workflow,
       Type: "CONDITIONAL",
       StartOnCreation: true,
-      Predicate: { Logical: "AND", Conditions: [{ CrawlerName: n.crawler, CrawlState: "SUCCEEDED", LogicalOperator: "EQUALS" }] },
+      Predicate: {
+        Logical: "AND",
+        Conditions: [
+          { CrawlerName: n.crawler, CrawlState: "SUCCEEDED", LogicalOperator: "EQUALS" },
+        ],
+      },
       Actions: [{ JobName: n.refreshJob }],
     }),
   );
@@ -88,10 +131,19 @@ export async function seedWorkflow({ glue }: Clients, table: string): Promise<Ta
 }
 
 /** Runs of the workflow, each with the run property the export job sets. */
-export async function seedRuns({ glue }: Clients, workflow: string, snapshots: string[]): Promise<string[]> {
+export async function seedRuns(
+  { glue }: Clients,
+  workflow: string,
+  snapshots: string[],
+): Promise<string[]> {
   const ids: string[] = [];
   for (const snapshot of snapshots) {
-    const { RunId } = await glue.send(new StartWorkflowRunCommand({ Name: workflow, RunProperties: { snapshot_timestamp: snapshot } }));
+    const { RunId } = await glue.send(
+      new StartWorkflowRunCommand({
+        Name: workflow,
+        RunProperties: { snapshot_timestamp: snapshot },
+      }),
+    );
     ids.push(RunId as string);
   }
   return ids;
@@ -115,11 +167,26 @@ export function snapshotLocation(n: TableNames, timestamp: string): string {
  * The crawler's table with one partition per snapshot, the objects under each, and the view
  * pointing at `viewShows` (the SQL the refresh job runs, stored the way Athena stores views).
  */
-export async function seedSnapshots({ glue, s3 }: Clients, n: TableNames, snapshots: SeededSnapshot[], viewShows?: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: MOTO_REGION } })).catch((e) => {
-    if (e.name !== "BucketAlreadyOwnedByYou") throw e;
-  });
-  const columns = [{ Name: "id", Type: "string" }, { Name: "rating", Type: "bigint" }];
+export async function seedSnapshots(
+  { glue, s3 }: Clients,
+  n: TableNames,
+  snapshots: SeededSnapshot[],
+  viewShows?: string,
+): Promise<void> {
+  await s3
+    .send(
+      new CreateBucketCommand({
+        Bucket: BUCKET,
+        CreateBucketConfiguration: { LocationConstraint: MOTO_REGION },
+      }),
+    )
+    .catch((e) => {
+      if (e.name !== "BucketAlreadyOwnedByYou") throw e;
+    });
+  const columns = [
+    { Name: "id", Type: "string" },
+    { Name: "rating", Type: "bigint" },
+  ];
   await glue.send(
     new CreateTableCommand({
       DatabaseName: DATABASE,
@@ -127,7 +194,10 @@ export async function seedSnapshots({ glue, s3 }: Clients, n: TableNames, snapsh
         Name: n.crawlerTable,
         TableType: "EXTERNAL_TABLE",
         PartitionKeys: [{ Name: "snapshot_timestamp", Type: "string" }],
-        StorageDescriptor: { Columns: columns, Location: `s3://${BUCKET}/parquet/${n.normalised}/` },
+        StorageDescriptor: {
+          Columns: columns,
+          Location: `s3://${BUCKET}/parquet/${n.normalised}/`,
+        },
       },
     }),
   );
@@ -144,7 +214,11 @@ export async function seedSnapshots({ glue, s3 }: Clients, n: TableNames, snapsh
   for (const s of snapshots) {
     for (const [i, size] of s.objectSizes.entries()) {
       await s3.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: `parquet/${n.normalised}/snapshot_timestamp=${s.timestamp}/part-${i}.parquet`, Body: Buffer.alloc(size, 1) }),
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: `parquet/${n.normalised}/snapshot_timestamp=${s.timestamp}/part-${i}.parquet`,
+          Body: Buffer.alloc(size, 1),
+        }),
       );
     }
   }
@@ -153,7 +227,12 @@ export async function seedSnapshots({ glue, s3 }: Clients, n: TableNames, snapsh
     await glue.send(
       new CreateTableCommand({
         DatabaseName: DATABASE,
-        TableInput: { Name: n.view, TableType: "VIRTUAL_VIEW", ViewOriginalText: prestoViewText(sql, "awsdatacatalog", DATABASE), ViewExpandedText: "/* Presto View */" },
+        TableInput: {
+          Name: n.view,
+          TableType: "VIRTUAL_VIEW",
+          ViewOriginalText: prestoViewText(sql, "awsdatacatalog", DATABASE),
+          ViewExpandedText: "/* Presto View */",
+        },
       }),
     );
   }
@@ -163,7 +242,10 @@ export async function seedWorkgroup({ athena }: Clients): Promise<void> {
   await athena.send(
     new CreateWorkGroupCommand({
       Name: WORKGROUP,
-      Configuration: { EnforceWorkGroupConfiguration: true, ResultConfiguration: { OutputLocation: `s3://${BUCKET}/athena-results/` } },
+      Configuration: {
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: { OutputLocation: `s3://${BUCKET}/athena-results/` },
+      },
     }),
   );
 }
@@ -181,10 +263,17 @@ export async function seedDynamoTable(
       AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
       BillingMode: capacity.billing,
-      ...(capacity.billing === "PROVISIONED" ? { ProvisionedThroughput: { ReadCapacityUnits: capacity.rcu, WriteCapacityUnits: 5 } } : {}),
+      ...(capacity.billing === "PROVISIONED"
+        ? { ProvisionedThroughput: { ReadCapacityUnits: capacity.rcu, WriteCapacityUnits: 5 } }
+        : {}),
     }),
   );
   for (let i = 0; i < items; i++) {
-    await dynamodb.send(new PutItemCommand({ TableName: name, Item: { id: { S: `item-${i}` }, body: { S: "x".repeat(100) } } }));
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: name,
+        Item: { id: { S: `item-${i}` }, body: { S: "x".repeat(100) } },
+      }),
+    );
   }
 }

@@ -3,7 +3,15 @@ import { prefixUsage } from "../../cli/commands/snapshots";
 import { parseS3Location, prestoViewText, viewSnapshot, viewSql } from "../../cli/presto-view";
 import { motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
-import { BUCKET, Clients, freshMoto, names, seedDatabase, seedSnapshots, snapshotLocation } from "./seed";
+import {
+  BUCKET,
+  Clients,
+  freshMoto,
+  names,
+  seedDatabase,
+  seedSnapshots,
+  snapshotLocation,
+} from "./seed";
 
 describe("snapshots: reading the view Athena stored", () => {
   const sql = `SELECT * FROM "db"."snapshots_reviews" WHERE snapshot_timestamp = '20261122T020000Z'`;
@@ -13,7 +21,9 @@ describe("snapshots: reading the view Athena stored", () => {
     expect(text).to.match(/^\/\* Presto View: [A-Za-z0-9+/=]+ \*\/$/);
     expect(viewSql(text)).to.equal(sql);
     expect(viewSnapshot(sql)).to.equal("20261122T020000Z");
-    expect(viewSnapshot(`SELECT * FROM t WHERE "snapshot_timestamp" = '20261122T020000Z'`)).to.equal("20261122T020000Z");
+    expect(
+      viewSnapshot(`SELECT * FROM t WHERE "snapshot_timestamp" = '20261122T020000Z'`),
+    ).to.equal("20261122T020000Z");
   });
 
   it("answers undefined for text that is not an Athena view and SQL that does not pick one snapshot", () => {
@@ -21,11 +31,16 @@ describe("snapshots: reading the view Athena stored", () => {
     expect(viewSql("SELECT 1")).to.equal(undefined);
     expect(viewSql("/* Presto View: bm90IGpzb24= */")).to.equal(undefined); // "not json"
     expect(viewSnapshot("SELECT * FROM t")).to.equal(undefined);
-    expect(viewSnapshot("SELECT * FROM t WHERE snapshot_timestamp = 'a' OR snapshot_timestamp = 'b'")).to.equal(undefined);
+    expect(
+      viewSnapshot("SELECT * FROM t WHERE snapshot_timestamp = 'a' OR snapshot_timestamp = 'b'"),
+    ).to.equal(undefined);
   });
 
   it("splits an S3 location into bucket and a prefix that ends in a slash", () => {
-    expect(parseS3Location("s3://b/parquet/reviews/snapshot_timestamp=1")).to.deep.equal({ bucket: "b", prefix: "parquet/reviews/snapshot_timestamp=1/" });
+    expect(parseS3Location("s3://b/parquet/reviews/snapshot_timestamp=1")).to.deep.equal({
+      bucket: "b",
+      prefix: "parquet/reviews/snapshot_timestamp=1/",
+    });
     expect(parseS3Location("s3://b/x/")).to.deep.equal({ bucket: "b", prefix: "x/" });
     expect(parseS3Location("/local/path")).to.equal(undefined);
   });
@@ -48,11 +63,22 @@ describe("snapshots against moto", () => {
     await seedSnapshots(aws, reviews, SNAPSHOTS, "20261122T020000Z");
     // A folder whose name starts like a snapshot's: its objects must not be counted with it.
     const { PutObjectCommand } = await import("@aws-sdk/client-s3");
-    await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "parquet/reviews/snapshot_timestamp=20261122T020000Z_old/x.parquet", Body: Buffer.alloc(999) }));
+    await aws.s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: "parquet/reviews/snapshot_timestamp=20261122T020000Z_old/x.parquet",
+        Body: Buffer.alloc(999),
+      }),
+    );
   });
 
   it("counts objects and bytes under a prefix, following ListObjectsV2 pages", async () => {
-    const usage = await prefixUsage(aws.s3, BUCKET, "parquet/reviews/snapshot_timestamp=20261123T020000Z/", 2);
+    const usage = await prefixUsage(
+      aws.s3,
+      BUCKET,
+      "parquet/reviews/snapshot_timestamp=20261123T020000Z/",
+      2,
+    );
     expect(usage).to.deep.equal({ objects: 3, bytes: 12000 });
   });
 
@@ -60,20 +86,34 @@ describe("snapshots against moto", () => {
     const result = await runCli(["snapshots", "Reviews", ...motoStackArgs(moto.endpoint)]);
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stdout.split("\n");
-    expect(lines[0]).to.equal("Snapshots of Reviews in dynamodb_exports_moto.snapshots_reviews, newest first:");
+    expect(lines[0]).to.equal(
+      "Snapshots of Reviews in dynamodb_exports_moto.snapshots_reviews, newest first:",
+    );
     expect(lines[1]).to.match(/^ {2}snapshot +objects +size +location$/);
     const rows = lines.slice(2, 5).map((l) => l.trim().split(/ {2,}/));
     expect(rows).to.deep.equal([
       ["20261123T020000Z", "3", "11.7 KiB", snapshotLocation(reviews, "20261123T020000Z")],
-      ["20261122T020000Z", "1", "1.5 KiB", snapshotLocation(reviews, "20261122T020000Z"), "← view reviews"],
+      [
+        "20261122T020000Z",
+        "1",
+        "1.5 KiB",
+        snapshotLocation(reviews, "20261122T020000Z"),
+        "← view reviews",
+      ],
       ["20261121T020000Z", "2", "2.9 KiB", snapshotLocation(reviews, "20261121T020000Z")],
     ]);
     expect(lines[5]).to.equal("3 snapshots, 6 objects, 16.1 KiB.");
-    expect(lines[6]).to.equal("View dynamodb_exports_moto.reviews shows snapshot 20261122T020000Z.");
+    expect(lines[6]).to.equal(
+      "View dynamodb_exports_moto.reviews shows snapshot 20261122T020000Z.",
+    );
   });
 
   it("says there are no snapshots yet before the crawler's first run, and exits 0", async () => {
-    const result = await runCli(["snapshots", "Click.Stream-2024", ...motoStackArgs(moto.endpoint)]);
+    const result = await runCli([
+      "snapshots",
+      "Click.Stream-2024",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.equal(
       "No snapshots of Click.Stream-2024 yet: dynamodb_exports_moto.snapshots_click_stream_2024 does not exist (the crawler creates it on the first run).",
@@ -81,11 +121,19 @@ describe("snapshots against moto", () => {
   });
 
   it("says when the view does not exist yet", async () => {
-    await seedSnapshots(aws, names("Click.Stream-2024"), [{ timestamp: "20261123T020000Z", objectSizes: [10] }]);
-    const result = await runCli(["snapshots", "Click.Stream-2024", ...motoStackArgs(moto.endpoint)]);
+    await seedSnapshots(aws, names("Click.Stream-2024"), [
+      { timestamp: "20261123T020000Z", objectSizes: [10] },
+    ]);
+    const result = await runCli([
+      "snapshots",
+      "Click.Stream-2024",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(result.code).to.equal(0);
     expect(result.stdout).to.contain("1 snapshot, 1 object, 10 B.");
-    expect(result.stdout).to.contain("View dynamodb_exports_moto.click_stream_2024 does not exist yet");
+    expect(result.stdout).to.contain(
+      "View dynamodb_exports_moto.click_stream_2024 does not exist yet",
+    );
   });
 
   it("warns when the view shows a snapshot that has no partition (its queries return nothing)", async () => {
@@ -95,10 +143,18 @@ describe("snapshots against moto", () => {
     await aws.glue.send(
       new CreateTableCommand({
         DatabaseName: "dynamodb_exports_moto",
-        TableInput: { Name: n.view, TableType: "VIRTUAL_VIEW", ViewOriginalText: prestoViewText(sql, "awsdatacatalog", "dynamodb_exports_moto") },
+        TableInput: {
+          Name: n.view,
+          TableType: "VIRTUAL_VIEW",
+          ViewOriginalText: prestoViewText(sql, "awsdatacatalog", "dynamodb_exports_moto"),
+        },
       }),
     );
-    const result = await runCli(["snapshots", "Click.Stream-2024", ...motoStackArgs(moto.endpoint)]);
+    const result = await runCli([
+      "snapshots",
+      "Click.Stream-2024",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(result.code).to.equal(0);
     expect(result.stdout).to.contain(
       "View dynamodb_exports_moto.click_stream_2024 shows snapshot 20261101T000000Z, which has no partition in snapshots_click_stream_2024: its queries return no rows.",

@@ -9,7 +9,9 @@ describe("status: one row per run", () => {
   const reviews = { table: { name: "Reviews" } as never, names: NAMES };
 
   it("shows start, duration, state and snapshot of a successful run", () => {
-    expect(runRows([SUCCEEDING[4]], reviews, FAKE_NOW)).to.deep.equal([["2026-11-23 10:00:00Z", "15m00s", "SUCCEEDED", "20261123T100000Z", ""]]);
+    expect(runRows([SUCCEEDING[4]], reviews, FAKE_NOW)).to.deep.equal([
+      ["2026-11-23 10:00:00Z", "15m00s", "SUCCEEDED", "20261123T100000Z", ""],
+    ]);
   });
 
   it("shows a failed run's failing step and its error on one line", () => {
@@ -22,7 +24,17 @@ describe("status: one row per run", () => {
   it("shows how long a running run has been going, and a stopped run as STOPPED", () => {
     const [running] = runRows([SUCCEEDING[2]], reviews, FAKE_NOW);
     expect(running.slice(1, 4)).to.deep.equal(["2h00m so far", "RUNNING", "20261123T100000Z"]);
-    const [stopped] = runRows([workflowRun({ status: "STOPPED", exportJob: { attempts: [{ state: "STOPPED", start: 0, end: 1 }] }, end: 1 })], reviews, FAKE_NOW);
+    const [stopped] = runRows(
+      [
+        workflowRun({
+          status: "STOPPED",
+          exportJob: { attempts: [{ state: "STOPPED", start: 0, end: 1 }] },
+          end: 1,
+        }),
+      ],
+      reviews,
+      FAKE_NOW,
+    );
     expect(stopped[2]).to.equal("STOPPED");
     expect(stopped[4]).to.equal(`export job: job ${NAMES.exportJob} ended STOPPED`);
   });
@@ -30,7 +42,10 @@ describe("status: one row per run", () => {
 
 describe("status: reading every run", () => {
   it("follows NextToken to the last page and sorts newest first, whatever order the pages come in", async () => {
-    const run = (id: string, day: number) => ({ WorkflowRunId: id, StartedOn: new Date(Date.UTC(2026, 10, day, 2)) });
+    const run = (id: string, day: number) => ({
+      WorkflowRunId: id,
+      StartedOn: new Date(Date.UTC(2026, 10, day, 2)),
+    });
     const pages: Record<string, { Runs: object[]; NextToken?: string }> = {
       first: { Runs: [run("a", 20), run("b", 23)], NextToken: "t1" },
       t1: { Runs: [run("c", 21)], NextToken: "t2" },
@@ -39,7 +54,9 @@ describe("status: reading every run", () => {
     const asked: (string | undefined)[] = [];
     // Stands in for GlueClient: answers GetWorkflowRuns by token.
     const glue = {
-      send: async (command: { input: { NextToken?: string; IncludeGraph?: boolean; MaxResults?: number } }) => {
+      send: async (command: {
+        input: { NextToken?: string; IncludeGraph?: boolean; MaxResults?: number };
+      }) => {
         asked.push(command.input.NextToken);
         expect(command.input).to.include({ IncludeGraph: true, MaxResults: 2 });
         return pages[command.input.NextToken ?? "first"];
@@ -60,7 +77,11 @@ describe("status against moto", () => {
   before(async () => {
     ({ moto, aws } = await freshMoto());
     await seedWorkflow(aws, "Reviews");
-    runIds = await seedRuns(aws, "ddbsnap-moto-reviews", ["20261121T020000Z", "20261122T020000Z", "20261123T020000Z"]);
+    runIds = await seedRuns(aws, "ddbsnap-moto-reviews", [
+      "20261121T020000Z",
+      "20261122T020000Z",
+      "20261123T020000Z",
+    ]);
   });
 
   // moto pages GetWorkflowRuns wrongly (HTTP 500 on the second page), so paging is covered by the
@@ -83,9 +104,17 @@ describe("status against moto", () => {
   });
 
   it("keeps to --last runs", async () => {
-    const result = await runCli(["status", "reviews", "--last", "2", ...motoStackArgs(moto.endpoint)]);
+    const result = await runCli([
+      "status",
+      "reviews",
+      "--last",
+      "2",
+      ...motoStackArgs(moto.endpoint),
+    ]);
     expect(result.code).to.equal(0);
-    expect(result.stdout.split("\n")[0]).to.equal("Reviews (workflow ddbsnap-moto-reviews), last 2 of 3 runs:");
+    expect(result.stdout.split("\n")[0]).to.equal(
+      "Reviews (workflow ddbsnap-moto-reviews), last 2 of 3 runs:",
+    );
     expect(result.stdout.split("\n")).to.have.length(4);
   });
 
@@ -93,7 +122,9 @@ describe("status against moto", () => {
     const result = await runCli(["status", ...motoStackArgs(moto.endpoint)]);
     expect(result.code).to.equal(3);
     expect(result.stdout).to.contain("Reviews (workflow ddbsnap-moto-reviews), last 3 of 3 runs:");
-    expect(result.stdout).to.contain("Click.Stream-2024 (workflow ddbsnap-moto-click_stream_2024): Workflow ddbsnap-moto-click_stream_2024 not found in eu-west-1");
+    expect(result.stdout).to.contain(
+      "Click.Stream-2024 (workflow ddbsnap-moto-click_stream_2024): Workflow ddbsnap-moto-click_stream_2024 not found in eu-west-1",
+    );
     expect(result.stdout).to.contain("Is stack moto deployed there (pulumi up)?");
   });
 

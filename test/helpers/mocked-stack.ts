@@ -3,7 +3,9 @@ import type { RecordedResource } from "../../harness/mock-program";
 import { CheckedResource, effectiveTags } from "../../policy/rules";
 
 export function checkedFromMocks(resources: RecordedResource[]): CheckedResource[] {
-  const providers = new Map(resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.name, r]));
+  const providers = new Map(
+    resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.name, r]),
+  );
   return resources
     .filter((r) => !r.type.startsWith("pulumi:providers:") && r.type.startsWith("aws:"))
     .map((r) => ({
@@ -11,7 +13,10 @@ export function checkedFromMocks(resources: RecordedResource[]): CheckedResource
       type: r.type,
       name: r.name,
       props: r.state,
-      tags: effectiveTags(r.provider ? providers.get(r.provider)?.inputs.defaultTags : undefined, r.inputs.tags),
+      tags: effectiveTags(
+        r.provider ? providers.get(r.provider)?.inputs.defaultTags : undefined,
+        r.inputs.tags,
+      ),
       dependsOn: [],
     }));
 }

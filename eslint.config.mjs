@@ -1,0 +1,25 @@
+// typescript-eslint's recommended rules over the TypeScript tree (formatting is Prettier's job).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  {
+    ignores: ["node_modules/", "policy/node_modules/", ".venv/", "bin/", "dist/", "cli/ddbsnap.js"],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // Tests and the mock harness read untyped Pulumi inputs; `any` there is deliberate.
+      "@typescript-eslint/no-explicit-any": "off",
+      // Lazy command loading and optional SDK modules use require() on purpose.
+      "@typescript-eslint/no-require-imports": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // chai's property assertions (`expect(x).to.be.empty`) are expressions by design.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unused-expressions": "off" },
+  },
+);

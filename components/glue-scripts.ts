@@ -38,7 +38,11 @@ export class GlueScriptObjects extends pulumi.ComponentResource {
       return pulumi.interpolate`s3://${object.bucket}/${object.key}`;
     };
 
-    this.locations = { export: upload("export"), refresh: upload("refresh") };
+    this.locations = {
+      export: upload("export"),
+      refresh: upload("refresh"),
+      shared: upload("shared"),
+    };
     this.registerOutputs({ locations: this.locations });
   }
 }

@@ -45,10 +45,8 @@ Arguments (`--name value` or `--name=value`):
 from __future__ import annotations
 
 import logging
-import math
-import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -56,12 +54,18 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from job_arguments import (
+    ArgumentError,
+    configure_logging,
+    read_job_arguments,
+    require,
+    split_s3_uri,
+)
+
 LOG = logging.getLogger("export_table")
 
 MODES = ("scan", "export")
 OUTPUT_FORMATS = ("parquet", "csv", "json", "orc", "avro")
-MIN_READ_PERCENTAGE = 0.1
-MAX_READ_PERCENTAGE = 1.5
 
 SNAPSHOT_PARTITION_KEY = "snapshot_timestamp"
 SNAPSHOT_RUN_PROPERTY = "snapshot_timestamp"
@@ -79,93 +83,10 @@ MODE_ARGUMENTS = {
 }
 GLUE_RUN_ARGUMENTS = ("JOB_NAME", "JOB_RUN_ID", "WORKFLOW_NAME", "WORKFLOW_RUN_ID")
 
-# DynamoDB's own naming rules for tables.
-DYNAMODB_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
-DYNAMODB_TABLE_ARN = re.compile(
-    r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/(?P<name>[A-Za-z0-9_.-]{3,255})"
-)
-S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?")
-
-
-class ArgumentError(ValueError):
-    """A job argument is missing or invalid. main() turns it into a one-line exit message."""
-
 
 # --------------------------------------------------------------------------------------------
 # Pure functions: arguments, names, options. No AWS, no Spark.
 # --------------------------------------------------------------------------------------------
-
-
-def parse_job_arguments(argv: Sequence[str], names: Iterable[str]) -> dict[str, str]:
-    """Pick the values of `names` out of a Glue job's argv (`--name value` or `--name=value`).
-
-    Behaves like awsglue.utils.getResolvedOptions, which cannot be used here: it makes every name
-    it is asked for required, while which of ours are required depends on --mode (and it is not
-    installed outside Glue). Arguments Glue adds for itself (--JOB_ID, --TempDir,
-    --enable-glue-datacatalog, ...) are skipped. A name given twice keeps its last value, as with
-    argparse.
-    """
-    wanted = set(names)
-    found: dict[str, str] = {}
-    index = 0
-    while index < len(argv):
-        token = argv[index]
-        index += 1
-        if not token.startswith("--"):
-            continue
-        name, has_inline_value, inline_value = token[2:].partition("=")
-        if has_inline_value:
-            value = inline_value
-        elif index < len(argv) and not argv[index].startswith("--"):
-            value = argv[index]
-            index += 1
-        elif name in wanted:
-            raise ArgumentError(f"argument --{name} needs a value")
-        else:
-            continue
-        if name in wanted:
-            found[name] = value
-    return found
-
-
-def missing_arguments(values: dict[str, str], names: Iterable[str]) -> list[str]:
-    """The names (as `--name`) that are absent or empty, in the order given."""
-    return [f"--{name}" for name in names if not values.get(name, "").strip()]
-
-
-def normalise_name(name: str) -> str:
-    """Lowercase, every character outside [a-z0-9_] becomes `_` (as lib/naming.ts does)."""
-    return re.sub(r"[^a-z0-9_]", "_", name.lower())
-
-
-def split_s3_uri(uri: str, argument: str) -> tuple[str, str]:
-    """`s3://bucket/some/prefix/` -> ("bucket", "some/prefix"); the prefix must not be empty."""
-    match = S3_URI.fullmatch(uri.strip())
-    key = (match.group("key") or "").strip("/") if match else ""
-    if not match or not key:
-        raise ArgumentError(
-            f"--{argument} must be an S3 folder like s3://<bucket>/<prefix>, got {uri!r}"
-        )
-    return match.group("bucket"), key
-
-
-def parse_read_percentage(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not MIN_READ_PERCENTAGE <= value <= MAX_READ_PERCENTAGE:  # also rejects nan
-        raise ArgumentError(
-            f"--read_percentage must be a number from {MIN_READ_PERCENTAGE} to "
-            f"{MAX_READ_PERCENTAGE} (share of the table's read capacity), got {text!r}"
-        )
-    return value
-
-
-def parse_splits(text: str) -> int:
-    if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) < 1:
-        raise ArgumentError(f"--splits must be a whole number >= 1, got {text!r}")
-    return int(text)
 
 
 @dataclass(frozen=True)
@@ -187,92 +108,52 @@ class ExportConfig:
 
 
 def read_export_config(argv: Sequence[str]) -> ExportConfig:
-    """Parse and validate the job's arguments; raises ArgumentError naming what is wrong."""
-    all_names = (
+    """The job's arguments. The program guarantees their values (lib/job-arguments.ts); only
+    what steers this script's own branches is checked here, with a message naming what is wrong."""
+    names = (
         COMMON_ARGUMENTS + MODE_ARGUMENTS["scan"] + MODE_ARGUMENTS["export"] + GLUE_RUN_ARGUMENTS
     )
-    values = parse_job_arguments(argv, all_names)
-
-    mode = values.get("mode", "").strip()
+    values = read_job_arguments(argv, names)
+    mode = values.get("mode", "")
     if mode and mode not in MODES:
         raise ArgumentError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
-    missing = missing_arguments(values, COMMON_ARGUMENTS + MODE_ARGUMENTS.get(mode, ()))
-    if missing:
-        hint = ""
-        if not mode:
-            hint = (
-                " (scan mode also needs --read_percentage and --splits; "
-                "export mode needs --table_arn and --export_staging_path)"
-            )
-        raise ArgumentError(f"missing required argument(s): {', '.join(missing)}{hint}")
-
-    table_name = values["table_name"].strip()
-    if not DYNAMODB_TABLE_NAME.fullmatch(table_name):
-        raise ArgumentError(
-            "--table_name must be a DynamoDB table name (3-255 characters from A-Z a-z 0-9 _ . -),"
-            f" got {table_name!r}"
+    hint = (
+        ""
+        if mode
+        else (
+            " (scan mode also needs --read_percentage, --splits and --reader; "
+            "export mode needs --table_arn and --export_staging_path)"
         )
-
-    output_format = values["output_format"].strip()
-    if output_format not in OUTPUT_FORMATS:
-        raise ArgumentError(
-            f"--output_format must be one of {', '.join(OUTPUT_FORMATS)}, got {output_format!r}"
-        )
-
-    bucket, key = split_s3_uri(values["output_path"], "output_path")
-    # The crawler names its table after the last folder, and the refresh job looks for
-    # snapshots_<normalised table>: any other folder name would silently break the view.
-    expected_folder = normalise_name(table_name)
-    if key.rsplit("/", 1)[-1] != expected_folder:
-        raise ArgumentError(
-            f"--output_path must end with the normalised table name {expected_folder!r} "
-            f"(s3://<bucket>/<format>/{expected_folder}), got {values['output_path']!r}"
-        )
-
-    workflow_name = values.get("WORKFLOW_NAME") or None
-    workflow_run_id = values.get("WORKFLOW_RUN_ID") or None
-    if bool(workflow_name) != bool(workflow_run_id):
-        raise ArgumentError("--WORKFLOW_NAME and --WORKFLOW_RUN_ID must be given together")
-
+    )
+    require(values, COMMON_ARGUMENTS + MODE_ARGUMENTS.get(mode, ()), hint)
+    split_s3_uri(values["output_path"], "output_path")
     common = {
-        "table_name": table_name,
+        "table_name": values["table_name"],
         "mode": mode,
-        "output_path": f"s3://{bucket}/{key}",
-        "output_format": output_format,
-        "job_name": values.get("JOB_NAME") or None,
-        "job_run_id": values.get("JOB_RUN_ID") or None,
-        "workflow_name": workflow_name,
-        "workflow_run_id": workflow_run_id,
+        "output_path": values["output_path"].rstrip("/"),
+        "output_format": values["output_format"],
+        "job_name": values.get("JOB_NAME"),
+        "job_run_id": values.get("JOB_RUN_ID"),
+        "workflow_name": values.get("WORKFLOW_NAME"),
+        "workflow_run_id": values.get("WORKFLOW_RUN_ID"),
     }
     if mode == "scan":
-        reader = values["reader"].strip()
-        if reader not in READERS:
-            raise ArgumentError(f"--reader must be one of {', '.join(READERS)}, got {reader!r}")
+        if values["reader"] not in READERS:
+            raise ArgumentError(
+                f"--reader must be one of {', '.join(READERS)}, got {values['reader']!r}"
+            )
         return ExportConfig(
             **common,
-            read_percentage=parse_read_percentage(values["read_percentage"]),
-            splits=parse_splits(values["splits"]),
-            reader=reader,
-        )
-
-    table_arn = values["table_arn"].strip()
-    arn_match = DYNAMODB_TABLE_ARN.fullmatch(table_arn)
-    if not arn_match:
-        raise ArgumentError(
-            "--table_arn must be a DynamoDB table ARN "
-            f"(arn:aws:dynamodb:<region>:<account>:table/<name>), got {table_arn!r}"
-        )
-    if arn_match.group("name") != table_name:
-        raise ArgumentError(
-            f"--table_arn names table {arn_match.group('name')!r} but --table_name is "
-            f"{table_name!r}"
+            read_percentage=float(values["read_percentage"]),
+            splits=int(values["splits"]),
+            reader=values["reader"],
         )
     staging_bucket, staging_prefix = split_s3_uri(
         values["export_staging_path"], "export_staging_path"
     )
     return ExportConfig(
         **common,
-        table_arn=table_arn,
+        table_arn=values["table_arn"],
         staging_bucket=staging_bucket,
         staging_prefix=staging_prefix,
     )
@@ -427,11 +308,6 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    LOG.setLevel(logging.INFO)
-
-
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -445,7 +321,7 @@ def main(
         config = read_export_config(sys.argv[1:] if argv is None else argv)
     except ArgumentError as error:
         raise SystemExit(f"export_table: {error}") from None
-    _configure_logging()
+    configure_logging(LOG)
 
     client_config = Config(retries={"mode": "standard", "max_attempts": 10})
     glue = glue or boto3.client("glue", config=client_config)

@@ -16,8 +16,9 @@ The workflow starts this job once the crawler has catalogued the export. Steps:
    view now shows (and anything newer) is never pruned. Partition values that are not snapshot
    timestamps are left alone.
 
-Every name and the timestamp are validated against strict patterns before they reach SQL, so no
-argument or run property can inject SQL.
+The database and table names and the timestamp are checked against strict patterns where they
+enter SQL, so no argument or run property can inject SQL. Other arguments are the program's to
+get right (lib/job-arguments.ts).
 
 Arguments (`--name value` or `--name=value`):
   --database        Glue database (normalised name)
@@ -43,6 +44,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from job_arguments import (
+    ArgumentError,
+    configure_logging,
+    read_job_arguments,
+    require,
+    split_s3_uri,
+)
+
 LOG = logging.getLogger("refresh_view")
 
 SNAPSHOT_PARTITION_KEY = "snapshot_timestamp"
@@ -54,8 +63,6 @@ CRAWLER_TABLE_PREFIX = "snapshots_"
 # trailing newline.
 IDENTIFIER = re.compile(r"[a-z0-9_]{1,200}")
 SNAPSHOT_TIMESTAMP = re.compile(r"[0-9]{8}T[0-9]{6}Z")
-WORKGROUP = re.compile(r"[A-Za-z0-9._-]{1,128}")
-S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?")
 
 ARGUMENTS = ("database", "table", "workgroup", "output_path", "retention_days")
 WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
@@ -71,10 +78,6 @@ POLL_TIMEOUT = 15 * 60.0
 ATHENA_FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 
-class ArgumentError(ValueError):
-    """A job argument is missing or invalid. main() turns it into a one-line exit message."""
-
-
 class RefreshError(RuntimeError):
     """The view could not be moved; it still shows the previous snapshot and nothing was pruned."""
 
@@ -86,36 +89,6 @@ class PruneError(RuntimeError):
 # --------------------------------------------------------------------------------------------
 # Pure functions: arguments, names, SQL, retention. No AWS.
 # --------------------------------------------------------------------------------------------
-
-
-def parse_job_arguments(argv: Sequence[str], names: Iterable[str]) -> dict[str, str]:
-    """Pick the values of `names` out of a Glue job's argv (`--name value` or `--name=value`).
-
-    Behaves like awsglue.utils.getResolvedOptions (not available in Python shell jobs without
-    extra libraries, nor here): arguments Glue adds for itself are skipped, and a name given
-    twice keeps its last value, as with argparse.
-    """
-    wanted = set(names)
-    found: dict[str, str] = {}
-    index = 0
-    while index < len(argv):
-        token = argv[index]
-        index += 1
-        if not token.startswith("--"):
-            continue
-        name, has_inline_value, inline_value = token[2:].partition("=")
-        if has_inline_value:
-            value = inline_value
-        elif index < len(argv) and not argv[index].startswith("--"):
-            value = argv[index]
-            index += 1
-        elif name in wanted:
-            raise ArgumentError(f"argument --{name} needs a value")
-        else:
-            continue
-        if name in wanted:
-            found[name] = value
-    return found
 
 
 def validate_identifier(value: str, what: str) -> str:
@@ -132,17 +105,6 @@ def parse_snapshot_timestamp(value: str) -> datetime:
     if not SNAPSHOT_TIMESTAMP.fullmatch(value):
         raise ValueError(f"not a snapshot timestamp (YYYYMMDDTHHMMSSZ): {value!r}")
     return datetime.strptime(value, SNAPSHOT_TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
-
-
-def split_s3_uri(uri: str, argument: str) -> tuple[str, str]:
-    """`s3://bucket/some/prefix/` -> ("bucket", "some/prefix"); the prefix must not be empty."""
-    match = S3_URI.fullmatch(uri.strip())
-    key = (match.group("key") or "").strip("/") if match else ""
-    if not match or not key:
-        raise ArgumentError(
-            f"--{argument} must be an S3 folder like s3://<bucket>/<prefix>, got {uri!r}"
-        )
-    return match.group("bucket"), key
 
 
 @dataclass(frozen=True)
@@ -162,47 +124,31 @@ class RefreshConfig:
 
 
 def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
-    """Parse and validate the job's arguments; raises ArgumentError naming what is wrong."""
-    values = parse_job_arguments(argv, ARGUMENTS + WORKFLOW_ARGUMENTS)
-    missing = [
-        f"--{name}" for name in ARGUMENTS + WORKFLOW_ARGUMENTS if not values.get(name, "").strip()
-    ]
-    if missing:
-        hint = ""
-        if "--WORKFLOW_RUN_ID" in missing or "--WORKFLOW_NAME" in missing:
-            hint = (
-                " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start"
-                " the workflow, not this job)"
-            )
-        raise ArgumentError(f"missing required argument(s): {', '.join(missing)}{hint}")
-
-    database = validate_identifier(values["database"].strip(), "--database")
-    table = validate_identifier(values["table"].strip(), "--table")
-    workgroup = values["workgroup"].strip()
-    if not WORKGROUP.fullmatch(workgroup):
-        raise ArgumentError(
-            f"--workgroup must be an Athena workgroup name (A-Z a-z 0-9 . _ -), got {workgroup!r}"
+    """The job's arguments. The program guarantees their values (lib/job-arguments.ts); the
+    names that reach SQL are checked again where they are used (build_view_sql)."""
+    values = read_job_arguments(argv, ARGUMENTS + WORKFLOW_ARGUMENTS)
+    hint = ""
+    if not values.get("WORKFLOW_NAME") or not values.get("WORKFLOW_RUN_ID"):
+        hint = (
+            " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start"
+            " the workflow, not this job)"
         )
+    require(values, ARGUMENTS + WORKFLOW_ARGUMENTS, hint)
+    table = validate_identifier(values["table"], "--table")
     bucket, key = split_s3_uri(values["output_path"], "output_path")
-    if key.rsplit("/", 1)[-1] != table:
+    if not values["retention_days"].isdigit():
         raise ArgumentError(
-            f"--output_path must end with the table name {table!r} "
-            f"(s3://<bucket>/<format>/{table}), got {values['output_path']!r}"
-        )
-    retention = values["retention_days"].strip()
-    if not re.fullmatch(r"[0-9]{1,5}", retention):
-        raise ArgumentError(
-            f"--retention_days must be a whole number of days from 0 to 99999, got {retention!r}"
+            f"--retention_days must be a whole number of days, got {values['retention_days']!r}"
         )
     return RefreshConfig(
-        database=database,
+        database=validate_identifier(values["database"], "--database"),
         table=table,
-        workgroup=workgroup,
+        workgroup=values["workgroup"],
         bucket=bucket,
         snapshots_prefix=key,
-        retention_days=int(retention),
-        workflow_name=values["WORKFLOW_NAME"].strip(),
-        workflow_run_id=values["WORKFLOW_RUN_ID"].strip(),
+        retention_days=int(values["retention_days"]),
+        workflow_name=values["WORKFLOW_NAME"],
+        workflow_run_id=values["WORKFLOW_RUN_ID"],
     )
 
 
@@ -544,11 +490,6 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    LOG.setLevel(logging.INFO)
-
-
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -563,7 +504,7 @@ def main(
         config = read_refresh_config(sys.argv[1:] if argv is None else argv)
     except ArgumentError as error:
         raise SystemExit(f"refresh_view: {error}") from None
-    _configure_logging()
+    configure_logging(LOG)
 
     client_config = Config(retries={"mode": "standard", "max_attempts": 10})
     glue = glue or boto3.client("glue", config=client_config)

@@ -5,7 +5,7 @@
  */
 import type { TableConfig } from "./config";
 import { dynamodbSplits, usesDataFrameConnector } from "./glue-facts";
-import { s3Uri, TableNames, tablePrefixes } from "./naming";
+import { s3Uri, scriptKey, TableNames, tablePrefixes } from "./naming";
 
 export interface ExportJobInputs {
   table: TableConfig;
@@ -54,6 +54,7 @@ export function exportRuntimeArguments({
     "--TempDir": `${s3Uri(bucket, tablePrefixes(table.format, names.normalised).temp)}/`,
     "--enable-metrics": "true",
     "--enable-auto-scaling": "true",
+    "--extra-py-files": s3Uri(bucket, scriptKey("shared")),
   };
   if (table.glueVersion === "4.0") {
     args["--enable-continuous-cloudwatch-log"] = "true";
@@ -86,6 +87,8 @@ export function refreshJobArguments({
   workgroup,
 }: RefreshJobInputs): Record<string, string> {
   return {
+    // The module both scripts import (Glue guide, "Special parameters": --extra-py-files).
+    "--extra-py-files": s3Uri(bucket, scriptKey("shared")),
     "--database": database,
     "--table": names.normalised,
     "--workgroup": workgroup,

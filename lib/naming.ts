@@ -182,8 +182,15 @@ export function tablePrefixes(format: string, normalisedTable: string): TablePre
   };
 }
 
-/** The scripts the jobs run, from glue-scripts/ in this repository. */
-export const GLUE_SCRIPT_FILES = { export: "export_table.py", refresh: "refresh_view.py" } as const;
+/**
+ * The scripts the jobs run, from glue-scripts/ in this repository, and the module both import
+ * (shipped to each job with `--extra-py-files`).
+ */
+export const GLUE_SCRIPT_FILES = {
+  export: "export_table.py",
+  refresh: "refresh_view.py",
+  shared: "job_arguments.py",
+} as const;
 export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
 
 /** Where a script is uploaded in the stack's bucket. */

@@ -241,9 +241,10 @@ describe("the program, for a multi-table stack", function () {
       expect(job.inputs).to.not.have.any.keys("workerType", "numberOfWorkers", "executionClass");
     });
 
-    it("passes database, table, workgroup, output path and retention", () => {
+    it("passes database, table, workgroup, output path and retention, and the shared module", () => {
       expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments).to.deep.equal(
         {
+          "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py`,
           "--database": "dynamodb_exports_dev",
           "--table": "orders",
           "--workgroup": "ddbsnap-dev",
@@ -381,6 +382,7 @@ describe("the program, for a multi-table stack", function () {
           "tmp/",
           "tmp_$folder$",
           "glue-scripts/export_table.py",
+          "glue-scripts/job_arguments.py",
           "glue-scripts/refresh_view.py",
         ].sort(),
       );
@@ -526,12 +528,19 @@ describe("the program, for a multi-table stack", function () {
   });
 
   describe("Glue scripts", () => {
-    it("uploads both scripts with their content hash, so an edit redeploys", () => {
+    it("uploads both scripts and the module they share with their content hash, so an edit redeploys", () => {
       const objects = ofType(run, T.object);
       expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
         "glue-scripts/export_table.py",
+        "glue-scripts/job_arguments.py",
         "glue-scripts/refresh_view.py",
       ]);
+      // Both jobs put the shared module on their Python path.
+      for (const job of ofType(run, T.job)) {
+        expect(job.inputs.defaultArguments["--extra-py-files"], job.inputs.name).to.equal(
+          `s3://${bucket}/glue-scripts/job_arguments.py`,
+        );
+      }
       for (const object of objects) {
         const file = path.join(__dirname, "..", "glue-scripts", path.basename(object.inputs.key));
         expect(object.inputs.sourceHash).to.equal(

@@ -20,7 +20,6 @@ from export_table import (
     connector_options,
     dataframe_reader_options,
     format_snapshot_timestamp,
-    parse_job_arguments,
     read_export_config,
     snapshot_path,
     writer_options,
@@ -59,36 +58,7 @@ def export_args(**overrides: str) -> list[str]:
     return [token for name, value in values.items() for token in (f"--{name}", value)]
 
 
-# --- argument parsing ----------------------------------------------------------------------
-
-
-def test_parses_both_argument_syntaxes_and_skips_glues_own_arguments():
-    argv = [
-        "--JOB_ID", "j_1",
-        "--enable-glue-datacatalog", "true",
-        "--table_name=Reviews",
-        "--TempDir", "s3://b/tmp/",
-        "--mode", "scan",
-        "--job-bookmark-option", "job-bookmark-disable",
-    ]  # fmt: skip
-    assert parse_job_arguments(argv, ["table_name", "mode", "splits"]) == {
-        "table_name": "Reviews",
-        "mode": "scan",
-    }
-
-
-def test_a_repeated_argument_keeps_its_last_value_and_inline_values_may_contain_equals():
-    argv = ["--splits", "4", "--splits=8", "--output_path=s3://b/k=v"]
-    assert parse_job_arguments(argv, ["splits", "output_path"]) == {
-        "splits": "8",
-        "output_path": "s3://b/k=v",
-    }
-
-
-@pytest.mark.parametrize("argv", [["--splits"], ["--splits", "--mode", "scan"]])
-def test_a_wanted_argument_without_a_value_is_an_error(argv):
-    with pytest.raises(ArgumentError, match="--splits needs a value"):
-        parse_job_arguments(argv, ["splits", "mode"])
+# --- arguments (their reading is test_job_arguments.py's) -----------------------------------
 
 
 def test_scan_config_is_parsed_and_typed():
@@ -96,6 +66,7 @@ def test_scan_config_is_parsed_and_typed():
     assert config.mode == "scan"
     assert config.read_percentage == 0.25
     assert config.splits == 36
+    assert config.reader == "dataframe"
     assert config.output_path == OUTPUT_PATH
     assert (config.job_name, config.job_run_id) == ("job", "jr_1")
     assert config.workflow_name is None
@@ -114,7 +85,7 @@ def test_every_missing_argument_is_named_at_once():
         read_export_config(["--table_name", "Reviews"])
     message = str(caught.value)
     assert "--mode, --output_path, --output_format" in message
-    assert "scan mode also needs --read_percentage and --splits" in message
+    assert "scan mode also needs --read_percentage, --splits and --reader" in message
 
 
 def test_mode_specific_arguments_are_required_in_their_mode():
@@ -129,59 +100,19 @@ def test_mode_specific_arguments_are_required_in_their_mode():
     ("override", "message"),
     [
         ({"mode": "query"}, "--mode must be one of scan, export"),
-        ({"output_format": "xlsx"}, "--output_format must be one of parquet, csv"),
-        ({"table_name": "ab"}, "--table_name must be a DynamoDB table name"),
-        ({"table_name": "Reviews;DROP"}, "--table_name must be a DynamoDB table name"),
-        ({"table_name": "Réviews"}, "--table_name must be a DynamoDB table name"),
+        ({"reader": "spark"}, "--reader must be one of dataframe, dynamicframe"),
         ({"output_path": "s3://bucket-only"}, "--output_path must be an S3 folder"),
         ({"output_path": "https://x/parquet/reviews"}, "--output_path must be an S3 folder"),
-        ({"output_path": f"s3://{BUCKET}/parquet/Reviews"}, "must end with the normalised"),
-        ({"splits": "0"}, "--splits must be a whole number >= 1"),
-        ({"splits": "2.5"}, "--splits must be a whole number >= 1"),
-        ({"splits": "-3"}, "--splits must be a whole number >= 1"),
     ],
 )
-def test_invalid_scan_arguments_are_rejected_with_what_is_allowed(override, message):
+def test_arguments_that_steer_the_job_are_checked(override, message):
     with pytest.raises(ArgumentError, match=message):
         read_export_config(scan_args(**override))
 
 
-def test_odd_table_names_map_to_their_normalised_folder():
-    config = read_export_config(
-        scan_args(table_name="My.Table-2026", output_path=f"s3://{BUCKET}/csv/my_table_2026/")
-    )
-    assert config.output_path == f"s3://{BUCKET}/csv/my_table_2026"
-
-
-@pytest.mark.parametrize("value", ["0.1", "1.5", "0.5", "1"])
-def test_read_percentage_accepts_the_documented_range(value):
-    assert read_export_config(scan_args(read_percentage=value)).read_percentage == float(value)
-
-
-@pytest.mark.parametrize("value", ["0.09", "1.51", "0", "-0.5", "abc", "nan", "inf"])
-def test_read_percentage_outside_the_range_is_rejected(value):
-    with pytest.raises(
-        ArgumentError, match=r"--read_percentage must be a number from 0\.1 to 1\.5"
-    ):
-        read_export_config(scan_args(read_percentage=value))
-
-
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        ({"table_arn": "Reviews"}, "--table_arn must be a DynamoDB table ARN"),
-        ({"table_arn": TABLE_ARN.replace("Reviews", "Orders")}, "names table 'Orders'"),
-        ({"export_staging_path": f"s3://{BUCKET}/"}, "--export_staging_path must be an S3 fold"),
-    ],
-)
-def test_invalid_export_arguments_are_rejected(override, message):
-    with pytest.raises(ArgumentError, match=message):
-        read_export_config(export_args(**override))
-
-
-def test_workflow_arguments_come_in_pairs():
-    with pytest.raises(ArgumentError, match="--WORKFLOW_NAME and --WORKFLOW_RUN_ID"):
-        read_export_config([*scan_args(), "--WORKFLOW_NAME", "wf"])
+def test_the_staging_path_must_be_an_s3_folder():
+    with pytest.raises(ArgumentError, match="--export_staging_path must be an S3 fold"):
+        read_export_config(export_args(export_staging_path=f"s3://{BUCKET}/"))
 
 
 # --- timestamps, paths and options ---------------------------------------------------------
@@ -248,11 +179,6 @@ def test_glue5_scans_use_the_dataframe_connector_with_the_read_share_as_its_rati
         "dynamodb.splits": "36",
         "dynamodb.consistentRead": "false",
     }
-
-
-def test_the_reader_is_one_of_the_two_connectors():
-    with pytest.raises(ArgumentError, match="--reader must be one of dataframe, dynamicframe"):
-        read_export_config(scan_args(reader="spark"))
 
 
 def test_write_options_per_format():

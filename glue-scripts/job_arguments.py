@@ -1,0 +1,62 @@
+"""What both Glue scripts need before their own work: their arguments, S3 locations and logging.
+
+Glue ships this module to each job with `--extra-py-files` (the program uploads it beside the
+scripts), so both import it as `job_arguments`. It runs on Glue 5 (Python 3.11) and on Python
+shell 3.9: nothing here may need a newer Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from collections.abc import Iterable, Sequence
+
+S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?")
+
+
+class ArgumentError(ValueError):
+    """A job argument is missing or invalid. main() turns it into a one-line exit message."""
+
+
+def read_job_arguments(argv: Sequence[str], names: Iterable[str]) -> dict[str, str]:
+    """The values of `names` in a Glue job's argv (`--name value` or `--name=value`).
+
+    Does what AWS's awsglue.utils.getResolvedOptions does (argparse with parse_known_args: the
+    arguments Glue adds for itself pass through untouched), except that a missing name is
+    absent from the result instead of an error: which names are required depends on the job's
+    mode, and `require` then names every missing one at once.
+    """
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    for name in names:
+        parser.add_argument(f"--{name}")
+    try:
+        known, _glues_own = parser.parse_known_args(list(argv))
+    except argparse.ArgumentError as error:
+        raise ArgumentError(str(error)) from None
+    return {name: value.strip() for name, value in vars(known).items() if value is not None}
+
+
+def require(values: dict[str, str], names: Iterable[str], hint: str = "") -> None:
+    """Raises one ArgumentError naming every one of `names` that is absent or empty."""
+    missing = [f"--{name}" for name in names if not values.get(name)]
+    if missing:
+        raise ArgumentError(f"missing required argument(s): {', '.join(missing)}{hint}")
+
+
+def split_s3_uri(uri: str, argument: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix/` -> ("bucket", "some/prefix"); the prefix must not be empty."""
+    match = S3_URI.fullmatch(uri.strip())
+    key = (match.group("key") or "").strip("/") if match else ""
+    if not match or not key:
+        raise ArgumentError(
+            f"--{argument} must be an S3 folder like s3://<bucket>/<prefix>, got {uri!r}"
+        )
+    return match.group("bucket"), key
+
+
+def configure_logging(log: logging.Logger) -> None:
+    """Timestamped lines on stdout, which Glue sends to the job's output log group."""
+    logging.basicConfig(stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)

@@ -42,6 +42,7 @@ export class GlueScriptObjects extends pulumi.ComponentResource {
       export: upload("export"),
       refresh: upload("refresh"),
       shared: upload("shared"),
+      contract: upload("contract"),
     };
     this.registerOutputs({ locations: this.locations });
   }

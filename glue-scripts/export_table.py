@@ -54,6 +54,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from contract import CONTRACT
 from job_arguments import (
     ArgumentError,
     configure_logging,
@@ -64,24 +65,20 @@ from job_arguments import (
 
 LOG = logging.getLogger("export_table")
 
-MODES = ("scan", "export")
-OUTPUT_FORMATS = ("parquet", "csv", "json", "orc", "avro")
+MODES = tuple(CONTRACT["modes"])
 
-SNAPSHOT_PARTITION_KEY = "snapshot_timestamp"
-SNAPSHOT_RUN_PROPERTY = "snapshot_timestamp"
-ITEM_COUNT_RUN_PROPERTY = "snapshot_item_count"
-READERS = ("dataframe", "dynamicframe")
+SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
+SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
+ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
+READERS = tuple(CONTRACT["readers"])
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 
 # Glue's resolveChoice action applied to every choice-typed column (see the module docstring).
 TYPE_CONFLICT_RULE = "cast:string"
 
-COMMON_ARGUMENTS = ("table_name", "mode", "output_path", "output_format")
-MODE_ARGUMENTS = {
-    "scan": ("read_percentage", "splits", "reader"),
-    "export": ("table_arn", "export_staging_path"),
-}
-GLUE_RUN_ARGUMENTS = ("JOB_NAME", "JOB_RUN_ID", "WORKFLOW_NAME", "WORKFLOW_RUN_ID")
+COMMON_ARGUMENTS = tuple(CONTRACT["exportArguments"]["common"])
+MODE_ARGUMENTS = {mode: tuple(CONTRACT["exportArguments"][mode]) for mode in MODES}
+GLUE_RUN_ARGUMENTS = tuple(CONTRACT["glueRunArguments"])
 
 
 # --------------------------------------------------------------------------------------------

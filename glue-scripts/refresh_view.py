@@ -44,6 +44,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from contract import CONTRACT
 from job_arguments import (
     ArgumentError,
     configure_logging,
@@ -54,17 +55,17 @@ from job_arguments import (
 
 LOG = logging.getLogger("refresh_view")
 
-SNAPSHOT_PARTITION_KEY = "snapshot_timestamp"
-SNAPSHOT_RUN_PROPERTY = "snapshot_timestamp"
+SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
+SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
-CRAWLER_TABLE_PREFIX = "snapshots_"
+CRAWLER_TABLE_PREFIX = CONTRACT["crawlerTablePrefix"]
 
 # Explicit ASCII classes and fullmatch(): `\d` would accept other scripts' digits and `$` a
 # trailing newline.
-IDENTIFIER = re.compile(r"[a-z0-9_]{1,200}")
-SNAPSHOT_TIMESTAMP = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+IDENTIFIER = re.compile(CONTRACT["identifierPattern"])
+SNAPSHOT_TIMESTAMP = re.compile(CONTRACT["snapshotTimestampPattern"])
 
-ARGUMENTS = ("database", "table", "workgroup", "output_path", "retention_days")
+ARGUMENTS = tuple(CONTRACT["refreshArguments"])
 WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
 
 # AWS limits per call.

@@ -7,6 +7,11 @@ import type { TableConfig } from "./config";
 import { dynamodbSplits, usesDataFrameConnector } from "./glue-facts";
 import { s3Uri, scriptKey, TableNames, tablePrefixes } from "./naming";
 
+/** The modules both scripts import, for `--extra-py-files` (a comma-separated list). */
+export function sharedModules(bucket: string): string {
+  return [scriptKey("shared"), scriptKey("contract")].map((key) => s3Uri(bucket, key)).join(",");
+}
+
 export interface ExportJobInputs {
   table: TableConfig;
   names: TableNames;
@@ -54,7 +59,7 @@ export function exportRuntimeArguments({
     "--TempDir": `${s3Uri(bucket, tablePrefixes(table.format, names.normalised).temp)}/`,
     "--enable-metrics": "true",
     "--enable-auto-scaling": "true",
-    "--extra-py-files": s3Uri(bucket, scriptKey("shared")),
+    "--extra-py-files": sharedModules(bucket),
   };
   if (table.glueVersion === "4.0") {
     args["--enable-continuous-cloudwatch-log"] = "true";
@@ -88,7 +93,7 @@ export function refreshJobArguments({
 }: RefreshJobInputs): Record<string, string> {
   return {
     // The module both scripts import (Glue guide, "Special parameters": --extra-py-files).
-    "--extra-py-files": s3Uri(bucket, scriptKey("shared")),
+    "--extra-py-files": sharedModules(bucket),
     "--database": database,
     "--table": names.normalised,
     "--workgroup": workgroup,

@@ -9,6 +9,7 @@
  * fits and ends with a hash of the whole name, so two long names that share a prefix stay apart.
  */
 import { createHash } from "crypto";
+import { CONTRACT } from "./contract";
 
 /** Lowercase, every character outside [a-z0-9_] becomes `_` (the form Glue and Athena expect). */
 export function normaliseName(name: string): string {
@@ -74,10 +75,10 @@ export function autoNameOrFit(
 }
 
 export const NAME_PREFIX = "ddbsnap";
-export const CRAWLER_TABLE_PREFIX = "snapshots_";
-export const ATHENA_RESULTS_PREFIX = "athena-results/";
-export const SCRIPTS_PREFIX = "glue-scripts/";
-export const SNAPSHOT_PARTITION_KEY = "snapshot_timestamp";
+export const CRAWLER_TABLE_PREFIX = CONTRACT.crawlerTablePrefix;
+export const ATHENA_RESULTS_PREFIX = CONTRACT.s3Prefixes.athenaResults;
+export const SCRIPTS_PREFIX = CONTRACT.s3Prefixes.scripts;
+export const SNAPSHOT_PARTITION_KEY = CONTRACT.snapshotPartitionKey;
 
 export function defaultDatabaseName(stack: string): string {
   return normaliseName(`dynamodb_exports_${stack}`);
@@ -177,8 +178,8 @@ export interface TablePrefixes {
 export function tablePrefixes(format: string, normalisedTable: string): TablePrefixes {
   return {
     snapshots: `${format}/${normalisedTable}`,
-    temp: `tmp/${normalisedTable}`,
-    exportStaging: `export-staging/${normalisedTable}`,
+    temp: `${CONTRACT.s3Prefixes.scratch}${normalisedTable}`,
+    exportStaging: `${CONTRACT.s3Prefixes.exportStaging}${normalisedTable}`,
   };
 }
 
@@ -190,6 +191,7 @@ export const GLUE_SCRIPT_FILES = {
   export: "export_table.py",
   refresh: "refresh_view.py",
   shared: "job_arguments.py",
+  contract: "contract.py",
 } as const;
 export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
 

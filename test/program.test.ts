@@ -244,7 +244,7 @@ describe("the program, for a multi-table stack", function () {
     it("passes database, table, workgroup, output path and retention, and the shared module", () => {
       expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments).to.deep.equal(
         {
-          "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py`,
+          "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
           "--database": "dynamodb_exports_dev",
           "--table": "orders",
           "--workgroup": "ddbsnap-dev",
@@ -381,6 +381,7 @@ describe("the program, for a multi-table stack", function () {
           "tmp",
           "tmp/",
           "tmp_$folder$",
+          "glue-scripts/contract.py",
           "glue-scripts/export_table.py",
           "glue-scripts/job_arguments.py",
           "glue-scripts/refresh_view.py",
@@ -531,6 +532,7 @@ describe("the program, for a multi-table stack", function () {
     it("uploads both scripts and the module they share with their content hash, so an edit redeploys", () => {
       const objects = ofType(run, T.object);
       expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
+        "glue-scripts/contract.py",
         "glue-scripts/export_table.py",
         "glue-scripts/job_arguments.py",
         "glue-scripts/refresh_view.py",
@@ -538,7 +540,7 @@ describe("the program, for a multi-table stack", function () {
       // Both jobs put the shared module on their Python path.
       for (const job of ofType(run, T.job)) {
         expect(job.inputs.defaultArguments["--extra-py-files"], job.inputs.name).to.equal(
-          `s3://${bucket}/glue-scripts/job_arguments.py`,
+          `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
         );
       }
       for (const object of objects) {

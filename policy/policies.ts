@@ -1,14 +1,26 @@
 /**
- * The guardrail rules wrapped as @pulumi/policy stack policies. Kept apart from index.ts, which
- * starts the policy pack server, so tests can import them.
+ * The guardrail rules as @pulumi/policy policies. Rules about one resource run per resource,
+ * typed with `validateResourceOfType` as pulumi-policy-aws writes them; rules that look across
+ * resources (bucket guards, tags, policy documents) run over the stack. Kept apart from index.ts,
+ * which starts the policy pack server, so tests can import them.
  */
-import type {
+import * as aws from "@pulumi/aws";
+import {
   PolicyResource,
+  ResourceValidation,
   ReportViolation,
+  ResourceValidationPolicy,
   StackValidationArgs,
   StackValidationPolicy,
+  validateResourceOfType,
 } from "@pulumi/policy";
-import { CheckedResource, effectiveTags, GUARDRAIL_RULES } from "./rules";
+import {
+  CheckedResource,
+  effectiveTags,
+  GUARDRAIL_RULES,
+  RESOURCE_RULES,
+  ResourceRule,
+} from "./rules";
 
 export function checkedFromPolicy(resources: PolicyResource[]): CheckedResource[] {
   return resources
@@ -23,7 +35,63 @@ export function checkedFromPolicy(resources: PolicyResource[]): CheckedResource[
     }));
 }
 
-export const policies: StackValidationPolicy[] = GUARDRAIL_RULES.map((rule) => ({
+function resourcePolicy<P>(
+  rule: ResourceRule<P>,
+  ...validators: ResourceValidation[]
+): ResourceValidationPolicy {
+  return {
+    name: rule.name,
+    description: rule.description,
+    enforcementLevel: "mandatory",
+    validateResource: validators,
+  };
+}
+
+/** Reports each problem a typed rule finds in one resource. */
+const report =
+  <P>(rule: ResourceRule<P>) =>
+  (props: P, _args: unknown, reportViolation: ReportViolation): void => {
+    for (const problem of rule.check(props)) reportViolation(problem);
+  };
+
+const R = RESOURCE_RULES;
+export const resourcePolicies: ResourceValidationPolicy[] = [
+  resourcePolicy(
+    R.glueSecurityConfiguration,
+    validateResourceOfType(aws.glue.Job, report(R.glueSecurityConfiguration)),
+    validateResourceOfType(aws.glue.Crawler, report(R.glueSecurityConfiguration)),
+  ),
+  resourcePolicy(
+    R.workgroupEnforced,
+    validateResourceOfType(aws.athena.Workgroup, report(R.workgroupEnforced)),
+  ),
+  resourcePolicy(
+    R.logRetention,
+    validateResourceOfType(aws.cloudwatch.LogGroup, report(R.logRetention)),
+  ),
+  resourcePolicy(
+    R.triggersInWorkflow,
+    validateResourceOfType(aws.glue.Trigger, report(R.triggersInWorkflow)),
+  ),
+  resourcePolicy(
+    R.alertsEncrypted,
+    validateResourceOfType(aws.sns.Topic, report(R.alertsEncrypted)),
+  ),
+  resourcePolicy(
+    R.alertTargetsDeadLetter,
+    validateResourceOfType(aws.cloudwatch.EventTarget, report(R.alertTargetsDeadLetter)),
+  ),
+  resourcePolicy(
+    R.queuesEncrypted,
+    validateResourceOfType(aws.sqs.Queue, report(R.queuesEncrypted)),
+  ),
+];
+
+const resourceRuleNames = new Set(resourcePolicies.map((p) => p.name));
+
+export const stackPolicies: StackValidationPolicy[] = GUARDRAIL_RULES.filter(
+  (r) => !resourceRuleNames.has(r.name),
+).map((rule) => ({
   name: rule.name,
   description: rule.description,
   enforcementLevel: "mandatory",
@@ -32,3 +100,8 @@ export const policies: StackValidationPolicy[] = GUARDRAIL_RULES.map((rule) => (
       reportViolation(violation.message, violation.resource);
   },
 }));
+
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  ...stackPolicies,
+  ...resourcePolicies,
+];

@@ -130,6 +130,105 @@ function guardsOf(
   );
 }
 
+/**
+ * A rule about one resource's own inputs, typed by what it reads (as pulumi-policy-aws writes its
+ * rules). The policy pack runs it per resource with `validateResourceOfType` (policies.ts); the
+ * unit tests run it over the mocked stack through `asGuardrail`. It returns what is wrong.
+ */
+export interface ResourceRule<P> {
+  name: string;
+  description: string;
+  /** Pulumi type tokens of the resources it applies to. */
+  types: string[];
+  check(props: P): string[];
+}
+
+const problems = (...found: (string | false)[]): string[] =>
+  found.filter((f): f is string => Boolean(f));
+
+export const RESOURCE_RULES = {
+  glueSecurityConfiguration: {
+    name: "glue-security-configuration",
+    description: "Every Glue job and crawler runs with a security configuration.",
+    types: ["aws:glue/job:Job", "aws:glue/crawler:Crawler"],
+    check: (r: { securityConfiguration?: string }) =>
+      problems(!r.securityConfiguration && "has no securityConfiguration"),
+  } satisfies ResourceRule<{ securityConfiguration?: string }>,
+  workgroupEnforced: {
+    name: "workgroup-enforced",
+    description: "Every Athena workgroup enforces its configuration and encrypts results.",
+    types: ["aws:athena/workgroup:Workgroup"],
+    check: (w: {
+      configuration?: {
+        enforceWorkgroupConfiguration?: boolean;
+        resultConfiguration?: { encryptionConfiguration?: { encryptionOption?: string } };
+      };
+    }) =>
+      problems(
+        w.configuration?.enforceWorkgroupConfiguration !== true &&
+          "does not enforce its configuration",
+        !w.configuration?.resultConfiguration?.encryptionConfiguration?.encryptionOption &&
+          "does not encrypt query results",
+      ),
+  },
+  logRetention: {
+    name: "log-retention",
+    description: "Every log group has a retention.",
+    types: ["aws:cloudwatch/logGroup:LogGroup"],
+    check: (g: { retentionInDays?: number }) =>
+      problems(!(Number(g.retentionInDays) > 0) && "keeps logs forever (no retentionInDays)"),
+  },
+  triggersInWorkflow: {
+    name: "triggers-in-workflow",
+    description: "Every SCHEDULED or CONDITIONAL Glue trigger belongs to a workflow.",
+    types: ["aws:glue/trigger:Trigger"],
+    check: (t: { type?: string; workflowName?: string }) =>
+      problems(
+        (t.type === "SCHEDULED" || t.type === "CONDITIONAL") &&
+          !t.workflowName &&
+          `is ${t.type} outside any workflow`,
+      ),
+  },
+  alertsEncrypted: {
+    name: "alerts-encrypted",
+    description: "Every SNS topic is encrypted.",
+    types: ["aws:sns/topic:Topic"],
+    check: (t: { kmsMasterKeyId?: string }) =>
+      problems(!t.kmsMasterKeyId && "is not encrypted (no kmsMasterKeyId)"),
+  },
+  alertTargetsDeadLetter: {
+    name: "alert-targets-dead-letter",
+    description:
+      "Every EventBridge target has a dead-letter queue, so an undeliverable alert is kept (cdk-nag EventBusDLQ).",
+    types: ["aws:cloudwatch/eventTarget:EventTarget"],
+    check: (t: { deadLetterConfig?: { arn?: string } }) =>
+      problems(!t.deadLetterConfig?.arn && "has no deadLetterConfig"),
+  },
+  queuesEncrypted: {
+    name: "queues-encrypted",
+    description: "Every SQS queue is encrypted at rest.",
+    types: ["aws:sqs/queue:Queue"],
+    check: (q: { sqsManagedSseEnabled?: boolean; kmsMasterKeyId?: string }) =>
+      problems(
+        q.sqsManagedSseEnabled !== true &&
+          !q.kmsMasterKeyId &&
+          "is not encrypted (neither sqsManagedSseEnabled nor kmsMasterKeyId)",
+      ),
+  },
+};
+
+const RESOURCE_RULE_LIST: ResourceRule<any>[] = Object.values(RESOURCE_RULES);
+
+/** A resource rule run over a whole stack's resources, for the unit tests. */
+function asGuardrail(r: ResourceRule<any>): GuardrailRule {
+  return rule(r.name, r.description, (resources, fail) => {
+    for (const resource of resources.filter((x) => r.types.includes(x.type))) {
+      for (const problem of r.check(resource.props)) fail(resource, problem);
+    }
+  });
+}
+
+/** Rules that look at several resources at once: the bucket guards, tags and policy documents. */
 export const GUARDRAIL_RULES: GuardrailRule[] = [
   rule(
     "no-wildcard-actions",
@@ -236,36 +335,6 @@ export const GUARDRAIL_RULES: GuardrailRule[] = [
     },
   ),
   rule(
-    "glue-security-configuration",
-    "Every Glue job and crawler runs with a security configuration.",
-    (resources, fail) => {
-      for (const r of [
-        ...ofType(resources, "aws:glue/job:Job"),
-        ...ofType(resources, "aws:glue/crawler:Crawler"),
-      ]) {
-        if (!r.props.securityConfiguration) fail(r, "has no securityConfiguration");
-      }
-    },
-  ),
-  rule(
-    "workgroup-enforced",
-    "Every Athena workgroup enforces its configuration and encrypts results.",
-    (resources, fail) => {
-      for (const w of ofType(resources, "aws:athena/workgroup:Workgroup")) {
-        const c = w.props.configuration ?? {};
-        if (c.enforceWorkgroupConfiguration !== true) fail(w, "does not enforce its configuration");
-        if (!c.resultConfiguration?.encryptionConfiguration?.encryptionOption)
-          fail(w, "does not encrypt query results");
-      }
-    },
-  ),
-  rule("log-retention", "Every log group has a retention.", (resources, fail) => {
-    for (const g of ofType(resources, "aws:cloudwatch/logGroup:LogGroup")) {
-      if (!(Number(g.props.retentionInDays) > 0))
-        fail(g, "keeps logs forever (no retentionInDays)");
-    }
-  }),
-  rule(
     "cost-tags",
     "Every taggable resource carries the project and stack tags.",
     (resources, fail) => {
@@ -275,24 +344,6 @@ export const GUARDRAIL_RULES: GuardrailRule[] = [
       }
     },
   ),
-  rule(
-    "triggers-in-workflow",
-    "Every SCHEDULED or CONDITIONAL Glue trigger belongs to a workflow.",
-    (resources, fail) => {
-      for (const t of ofType(resources, "aws:glue/trigger:Trigger")) {
-        if (
-          (t.props.type === "SCHEDULED" || t.props.type === "CONDITIONAL") &&
-          !t.props.workflowName
-        )
-          fail(t, `is ${t.props.type} outside any workflow`);
-      }
-    },
-  ),
-  rule("alerts-encrypted", "Every SNS topic is encrypted.", (resources, fail) => {
-    for (const t of ofType(resources, "aws:sns/topic:Topic")) {
-      if (!t.props.kmsMasterKeyId) fail(t, "is not encrypted (no kmsMasterKeyId)");
-    }
-  }),
   rule(
     "bucket-access-logging",
     "Every bucket records its requests with S3 server access logging, or is the log bucket others log to (AWSGuard s3-bucket-logging-enabled, cdk-nag S1).",
@@ -310,21 +361,7 @@ export const GUARDRAIL_RULES: GuardrailRule[] = [
       }
     },
   ),
-  rule(
-    "alert-targets-dead-letter",
-    "Every EventBridge target has a dead-letter queue, so an undeliverable alert is kept (cdk-nag EventBusDLQ).",
-    (resources, fail) => {
-      for (const t of ofType(resources, "aws:cloudwatch/eventTarget:EventTarget")) {
-        if (!t.props.deadLetterConfig?.arn) fail(t, "has no deadLetterConfig");
-      }
-    },
-  ),
-  rule("queues-encrypted", "Every SQS queue is encrypted at rest.", (resources, fail) => {
-    for (const q of ofType(resources, "aws:sqs/queue:Queue")) {
-      if (q.props.sqsManagedSseEnabled !== true && !q.props.kmsMasterKeyId)
-        fail(q, "is not encrypted (neither sqsManagedSseEnabled nor kmsMasterKeyId)");
-    }
-  }),
+  ...RESOURCE_RULE_LIST.map(asGuardrail),
 ];
 
 export function checkStack(

@@ -4,7 +4,7 @@ import * as path from "path";
 import { ofType, runProgram } from "../harness/mock-program";
 import { readStackFile } from "../cli/stack";
 import { checkedFromMocks } from "./helpers/mocked-stack";
-import { checkedFromPolicy, policies } from "../policy/policies";
+import { checkedFromPolicy, policies, resourcePolicies, stackPolicies } from "../policy/policies";
 import { CheckedResource, checkStack, GUARDRAIL_RULES } from "../policy/rules";
 import { FORMATS, MODES } from "../lib/config";
 import { WORKER_TYPES } from "../lib/glue-facts";
@@ -343,16 +343,39 @@ describe("the policy pack runs the same rules", () => {
     expect(rule.check(checkedFromPolicy([bucket]))).to.have.length(1);
   });
 
-  it("reports each violation through the pack's reportViolation, with the resource's URN", () => {
-    const job = policyResource("aws:glue/job:Job", "urn::job", {});
+  it("reports a stack rule's violations through reportViolation, with the resource's URN", () => {
+    const bucket = policyResource("aws:s3/bucket:Bucket", "urn::bucket", { bucket: "b" });
     const reported: [string, string | undefined][] = [];
-    const policy = policies.find((p) => p.name === "glue-security-configuration")!;
-    policy.validateStack({ resources: [job] } as any, (message: string, urn?: string) =>
+    const policy = stackPolicies.find((p) => p.name === "bucket-encrypted")!;
+    policy.validateStack({ resources: [bucket] } as any, (message: string, urn?: string) =>
       reported.push([message, urn]),
     );
-    expect(reported).to.have.length(1);
-    expect(reported[0][0]).to.contain("has no securityConfiguration");
-    expect(reported[0][1]).to.equal("urn::job");
+    expect(reported).to.deep.equal([
+      ["aws:s3/bucket:Bucket bucket: has no default encryption", "urn::bucket"],
+    ]);
+  });
+
+  it("runs a resource rule per resource, typed by validateResourceOfType, and only on its own types", () => {
+    const policy = resourcePolicies.find((p) => p.name === "glue-security-configuration")!;
+    const validators = [policy.validateResource!].flat();
+    const run = (type: string, props: Record<string, unknown>) => {
+      const reported: string[] = [];
+      const args = {
+        type,
+        props,
+        urn: `urn::${type}`,
+        name: "x",
+        isType: (cls: any) => cls.__pulumiType === type,
+        notApplicable: () => undefined,
+      };
+      for (const validate of validators)
+        validate(args as any, (message: string) => reported.push(message));
+      return reported;
+    };
+    expect(run("aws:glue/job:Job", {})).to.deep.equal(["has no securityConfiguration"]);
+    expect(run("aws:glue/crawler:Crawler", {})).to.deep.equal(["has no securityConfiguration"]);
+    expect(run("aws:glue/job:Job", { securityConfiguration: "sc" })).to.deep.equal([]);
+    expect(run("aws:glue/workflow:Workflow", {})).to.deep.equal([]);
   });
 });
 

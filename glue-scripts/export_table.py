@@ -238,13 +238,19 @@ class GlueRuntime:  # pragma: no cover - needs the Glue runtime
         self.job.init(job_name, {"JOB_NAME": job_name})
 
     def count_while_writing(self, frame: Any) -> tuple[Any, Callable[[], int]]:
-        """The frame, observed: its row count is known once an action (the write) has run."""
-        from pyspark.sql import Observation
-        from pyspark.sql import functions as F
+        return with_item_count(frame)
 
-        observation = Observation("snapshot")
-        observed = frame.observe(observation, F.count(F.lit(1)).alias("items"))
-        return observed, lambda: int(observation.get["items"])
+
+def with_item_count(frame: Any) -> tuple[Any, Callable[[], int]]:
+    """The frame, observed: the number of rows the next action (the write) passes through is
+    known once that action has run, without a second pass over the source (Spark's
+    Dataset.observe)."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    observation = Observation("snapshot")
+    observed = frame.observe(observation, F.count(F.lit(1)).alias("items"))
+    return observed, lambda: int(observation.get["items"])
 
 
 def read_source(runtime: Any, config: ExportConfig) -> Any:

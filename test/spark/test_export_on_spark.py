@@ -1,0 +1,120 @@
+"""The export job's Spark side on a real local Spark session: one pass over the source, the
+item count observed while writing, and files of every snapshot format read back by readers that
+are not Spark (DuckDB, pyarrow, gzip)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow.orc as orc
+import pytest
+
+from export_table import with_item_count, write_frame
+
+ROWS = [{"id": f"r{i}", "stars": i % 5, "title": f"Review {i}"} for i in range(50)]
+
+
+def counted_source(spark, rows):
+    """A DataFrame whose rows are produced by a map that counts how often it runs, standing in
+    for the DynamoDB connector: the count is how many times the table would be read."""
+    produced = spark.sparkContext.accumulator(0)
+
+    def produce(row):
+        produced.add(1)
+        return row
+
+    rdd = spark.sparkContext.parallelize([tuple(r.values()) for r in rows], 4).map(produce)
+    return spark.createDataFrame(rdd, "id string, stars long, title string"), produced
+
+
+def files(folder: Path, suffix: str) -> list[Path]:
+    return sorted(p for p in folder.rglob(f"*{suffix}") if not p.name.startswith("."))
+
+
+def test_counting_the_items_while_writing_reads_the_source_once(spark, tmp_path):
+    frame, produced = counted_source(spark, ROWS)
+    observed, items = with_item_count(frame)
+    write_frame(observed, f"file://{tmp_path}/snapshot/", "parquet")
+    assert items() == len(ROWS)
+    assert produced.value == len(ROWS), "each row was produced once: one read of the table"
+
+
+def test_an_empty_frame_counts_zero(spark, tmp_path):
+    frame, _ = counted_source(spark, [])
+    observed, items = with_item_count(frame)
+    write_frame(observed, f"file://{tmp_path}/empty/", "parquet")
+    assert items() == 0
+
+
+def test_parquet_snapshots_are_snappy_and_read_back_by_duckdb(spark, tmp_path):
+    frame, _ = counted_source(spark, ROWS)
+    write_frame(frame, f"file://{tmp_path}/parquet/", "parquet")
+    parts = files(tmp_path / "parquet", ".parquet")
+    assert parts
+    assert all(".snappy." in p.name for p in parts)
+    rows = duckdb.sql(
+        f"SELECT id, stars, title FROM read_parquet('{tmp_path}/parquet/*.parquet') ORDER BY id"
+    ).fetchall()
+    assert sorted(rows) == sorted((r["id"], r["stars"], r["title"]) for r in ROWS)
+    codecs = duckdb.sql(
+        f"SELECT DISTINCT compression FROM parquet_metadata('{tmp_path}/parquet/*.parquet')"
+    ).fetchall()
+    assert codecs == [("SNAPPY",)]
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv"])
+def test_text_snapshots_are_gzip_files_and_csv_has_a_header(spark, tmp_path, output_format):
+    frame, _ = counted_source(spark, ROWS)
+    write_frame(frame, f"file://{tmp_path}/{output_format}/", output_format)
+    parts = files(tmp_path / output_format, ".gz")
+    assert parts, "gzip-compressed parts"
+    lines = [line for p in parts for line in gzip.decompress(p.read_bytes()).decode().splitlines()]
+    if output_format == "json":
+        assert sorted(json.loads(line)["id"] for line in lines) == sorted(r["id"] for r in ROWS)
+    else:
+        headers = [line for line in lines if line == "id,stars,title"]
+        assert len(headers) == len(parts), "one header row per file"
+        assert len(lines) - len(headers) == len(ROWS)
+
+
+def test_orc_and_avro_snapshots_hold_every_row(spark, tmp_path):
+    frame, _ = counted_source(spark, ROWS)
+    write_frame(frame, f"file://{tmp_path}/orc/", "orc")
+    table = [orc.read_table(p) for p in files(tmp_path / "orc", ".orc")]
+    assert sum(t.num_rows for t in table) == len(ROWS)
+    write_frame(frame, f"file://{tmp_path}/avro/", "avro")
+    parts = files(tmp_path / "avro", ".avro")
+    assert parts
+    assert all(p.read_bytes()[:4] == b"Obj\x01" for p in parts)  # Avro container files
+    assert spark.read.format("avro").load(f"file://{tmp_path}/avro/").count() == len(ROWS)
+
+
+def test_a_retry_appends_nothing_when_the_folder_was_purged(spark, tmp_path):
+    target = tmp_path / "retry"
+    frame, _ = counted_source(spark, ROWS)
+    write_frame(frame, f"file://{target}/", "parquet")
+    for part in target.iterdir():  # what purge_s3_path does before a retry writes again
+        part.unlink()
+    write_frame(frame, f"file://{target}/", "parquet")
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{target}/*.parquet')").fetchone() == (
+        len(ROWS),
+    )
+
+
+def test_the_iceberg_catalog_keeps_snapshots_for_time_travel(spark):
+    spark.sql("CREATE TABLE local.db.reviews (id string, stars bigint) USING iceberg")
+    spark.sql("INSERT INTO local.db.reviews VALUES ('r1', 5), ('r2', 3)")
+    first = spark.sql("SELECT snapshot_id FROM local.db.reviews.snapshots").collect()[0][0]
+    spark.sql("UPDATE local.db.reviews SET stars = 4 WHERE id = 'r2'")
+    now = sorted(tuple(r) for r in spark.sql("SELECT id, stars FROM local.db.reviews").collect())
+    then = sorted(
+        tuple(r)
+        for r in spark.sql(
+            f"SELECT id, stars FROM local.db.reviews VERSION AS OF {first}"
+        ).collect()
+    )
+    assert now == [("r1", 5), ("r2", 4)]
+    assert then == [("r1", 5), ("r2", 3)]

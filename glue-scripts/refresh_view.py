@@ -4,10 +4,11 @@ snapshots (AWS Glue Python shell job, Python 3.9, boto3 only).
 The workflow starts this job once the crawler has catalogued the export. Steps:
 
 1. Read the run property `snapshot_timestamp` the export job set on this workflow run.
-2. Check that `<database>.snapshots_<table>` has that partition. If it does not, and the snapshot
-   folder in S3 holds data, the crawler has not caught up: fail, and leave the view alone. If the
-   folder holds no data, the DynamoDB table was empty: the crawler never adds a partition for an
-   empty folder, so the view is pointed at the empty snapshot anyway (it returns no rows).
+2. Check that `<database>.snapshots_<table>` has that partition. If it does not, it accepts the
+   snapshot only when the run property `snapshot_item_count` is 0 (the DynamoDB table was empty,
+   and the crawler adds no partition for an empty folder): the view then returns no rows. A
+   missing count, or a count above 0, means the crawler has not caught up: fail, and leave the
+   view alone.
 3. Run `CREATE OR REPLACE VIEW "<database>"."<table>" AS SELECT * FROM
    "<database>"."snapshots_<table>" WHERE snapshot_timestamp = '<ts>'` in the workgroup, wait
    for it with capped exponential back-off, and fail with Athena's reason if it fails.
@@ -57,6 +58,7 @@ LOG = logging.getLogger("refresh_view")
 
 SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
 SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
+ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 CRAWLER_TABLE_PREFIX = CONTRACT["crawlerTablePrefix"]
 
@@ -214,29 +216,12 @@ def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def is_data_object(s3_object: dict) -> bool:
-    """Objects the crawler would read: not empty, not a Spark/Hadoop marker (_SUCCESS, _temporary/,
-    `..._$folder$`)."""
-    key = s3_object["Key"]
-    name = key.rsplit("/", 1)[-1]
-    return (
-        s3_object.get("Size", 0) > 0
-        and not name.startswith(("_", "."))
-        and "/_temporary/" not in key
-        and not key.endswith("_$folder$")
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# boto3 calls
-# --------------------------------------------------------------------------------------------
-
-
 def _error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
 
-def read_run_timestamp(glue: Any, config: RefreshConfig) -> str:
+def read_run_properties(glue: Any, config: RefreshConfig) -> tuple[str, int | None]:
+    """The snapshot this run's export wrote, and how many items (None if it did not say)."""
     properties = glue.get_workflow_run_properties(
         Name=config.workflow_name, RunId=config.workflow_run_id
     ).get("RunProperties", {})
@@ -254,7 +239,8 @@ def read_run_timestamp(glue: Any, config: RefreshConfig) -> str:
             f"run property {SNAPSHOT_RUN_PROPERTY!r} of workflow {config.workflow_name} run "
             f"{config.workflow_run_id} is malformed: {error}"
         ) from None
-    return value
+    count = properties.get(ITEM_COUNT_RUN_PROPERTY, "")
+    return value, int(count) if count.isdigit() else None
 
 
 def list_objects(s3: Any, bucket: str, prefix: str) -> Iterator[dict]:
@@ -286,28 +272,35 @@ def table_exists(glue: Any, config: RefreshConfig) -> bool:
     return True
 
 
-def check_snapshot_catalogued(glue: Any, s3: Any, config: RefreshConfig, timestamp: str) -> bool:
+def check_snapshot_catalogued(
+    glue: Any, config: RefreshConfig, timestamp: str, item_count: int | None
+) -> bool:
     """True if the view can be pointed at the snapshot; False if there is nothing to point at
-    (an empty snapshot of a table that has never had data). Raises if the crawler is behind."""
+    (an empty snapshot of a table that has never had data). Raises if the crawler is behind.
+
+    A snapshot without a catalog partition is accepted only when the export wrote 0 items: the
+    crawler adds no partition for an empty folder. Any other count, or none, means the crawler
+    missed it."""
     if partition_exists(glue, config, timestamp):
         return True
-    folder = snapshot_folder_key(config.snapshots_prefix, timestamp)
-    data_objects = sum(
-        1 for item in list_objects(s3, config.bucket, folder) if is_data_object(item)
-    )
     where = f"{config.database}.{config.crawler_table}"
-    if data_objects:
+    if item_count != 0:
+        written = (
+            f"the export wrote {item_count} items"
+            if item_count is not None
+            else f"the export did not say how many items it wrote (no run property "
+            f"{ITEM_COUNT_RUN_PROPERTY!r})"
+        )
         raise RefreshError(
-            f"partition {SNAPSHOT_PARTITION_KEY}={timestamp} is not in {where}, but "
-            f"s3://{config.bucket}/{folder} holds {data_objects} data object(s): the crawler has "
-            "not catalogued this snapshot (it failed, or is still running). Run the crawler, "
-            "then resume the workflow run. The view still shows the previous snapshot."
+            f"partition {SNAPSHOT_PARTITION_KEY}={timestamp} is not in {where}, and {written}: "
+            "the crawler has not catalogued this snapshot (it failed, or is still running). "
+            "Resume the workflow run from the crawler (docs/operations.md). The view still "
+            "shows the previous snapshot."
         )
     LOG.warning(
-        "s3://%s/%s holds no data: the DynamoDB table was empty when exported, so the crawler "
+        "Snapshot %s has 0 items: the DynamoDB table was empty when exported, so the crawler "
         "added no partition for it",
-        config.bucket,
-        folder,
+        timestamp,
     )
     if table_exists(glue, config):
         return True
@@ -512,7 +505,7 @@ def main(
     athena = athena or boto3.client("athena", config=client_config)
     s3 = s3 or boto3.client("s3", config=client_config)
 
-    timestamp = read_run_timestamp(glue, config)
+    timestamp, item_count = read_run_properties(glue, config)
     result = RefreshResult(snapshot_timestamp=timestamp)
     LOG.info(
         "Workflow %s run %s exported snapshot %s",
@@ -520,7 +513,7 @@ def main(
         config.workflow_run_id,
         timestamp,
     )
-    if not check_snapshot_catalogued(glue, s3, config, timestamp):
+    if not check_snapshot_catalogued(glue, config, timestamp, item_count):
         return result
 
     sql = build_view_sql(config.database, config.table, timestamp)

@@ -20,7 +20,6 @@ from refresh_view import (
     PruneError,
     RefreshError,
     build_view_sql,
-    is_data_object,
     next_poll_delay,
     parse_snapshot_timestamp,
     read_refresh_config,
@@ -176,20 +175,6 @@ def test_snapshot_folders_are_recognised_by_name():
     assert timestamp_from_folder("parquet/reviews/snapshot_timestamp/") is None
 
 
-@pytest.mark.parametrize(
-    ("key", "size", "is_data"),
-    [
-        ("p/snapshot_timestamp=x/part-00000.snappy.parquet", 10, True),
-        ("p/snapshot_timestamp=x/part-00000.csv.gz", 0, False),
-        ("p/snapshot_timestamp=x/_SUCCESS", 10, False),
-        ("p/snapshot_timestamp=x/_temporary/0/part-1", 10, False),
-        ("p/snapshot_timestamp=x_$folder$", 10, False),
-    ],
-)
-def test_data_objects_are_what_the_crawler_would_read(key, size, is_data):
-    assert is_data_object({"Key": key, "Size": size}) is is_data
-
-
 def test_config_is_parsed():
     config = read_refresh_config(refresh_args(output_path=f"s3://{BUCKET}/csv/reviews/"))
     assert (config.bucket, config.snapshots_prefix) == (BUCKET, "csv/reviews")
@@ -322,7 +307,9 @@ def world(aws):
     world = World(glue=glue, s3=s3, athena=athena, run_id=run_id, sleeps=[])
 
     glue.put_workflow_run_properties(
-        Name=WORKFLOW, RunId=run_id, RunProperties={"snapshot_timestamp": CURRENT}
+        Name=WORKFLOW,
+        RunId=run_id,
+        RunProperties={"snapshot_timestamp": CURRENT, "snapshot_item_count": "2"},
     )
     for timestamp in (CURRENT, RECENT, AT_CUTOFF, EXPIRED):
         world.put_snapshot(timestamp)
@@ -423,15 +410,23 @@ def test_a_malformed_run_property_fails_and_changes_nothing(world):
     assert everything(world) == before
 
 
-def test_a_snapshot_the_crawler_has_not_catalogued_fails_and_changes_nothing(world):
+@pytest.mark.parametrize(
+    ("count", "said"),
+    # moto merges run properties, so an empty value stands for one the export never set.
+    [("2", "the export wrote 2 items"), ("", "did not say how many items it wrote")],
+)
+def test_a_snapshot_the_crawler_has_not_catalogued_fails_and_changes_nothing(world, count, said):
     latest = "20261123T110000Z"
     world.put_snapshot(latest, catalogued=False)
     world.glue.put_workflow_run_properties(
-        Name=WORKFLOW, RunId=world.run_id, RunProperties={"snapshot_timestamp": latest}
+        Name=WORKFLOW,
+        RunId=world.run_id,
+        RunProperties={"snapshot_timestamp": latest, "snapshot_item_count": count},
     )
     before = everything(world)
-    with pytest.raises(RefreshError, match="the crawler has not catalogued this snapshot"):
+    with pytest.raises(RefreshError, match="the crawler has not catalogued this snapshot") as e:
         world.run()
+    assert said in str(e.value)
     assert world.queries() == []
     assert everything(world) == before
 
@@ -439,7 +434,9 @@ def test_a_snapshot_the_crawler_has_not_catalogued_fails_and_changes_nothing(wor
 def test_an_empty_snapshot_still_moves_the_view(world):
     empty = "20261123T110000Z"  # the export wrote nothing; the crawler added no partition
     world.glue.put_workflow_run_properties(
-        Name=WORKFLOW, RunId=world.run_id, RunProperties={"snapshot_timestamp": empty}
+        Name=WORKFLOW,
+        RunId=world.run_id,
+        RunProperties={"snapshot_timestamp": empty, "snapshot_item_count": "0"},
     )
     result = world.run()
     assert world.queries() == [build_view_sql(DATABASE, "reviews", empty)]
@@ -449,7 +446,9 @@ def test_an_empty_snapshot_still_moves_the_view(world):
 def test_an_empty_first_snapshot_leaves_nothing_to_point_at(world):
     world.glue.delete_table(DatabaseName=DATABASE, Name="snapshots_reviews")
     world.glue.put_workflow_run_properties(
-        Name=WORKFLOW, RunId=world.run_id, RunProperties={"snapshot_timestamp": "20261123T110000Z"}
+        Name=WORKFLOW,
+        RunId=world.run_id,
+        RunProperties={"snapshot_timestamp": "20261123T110000Z", "snapshot_item_count": "0"},
     )
     keys = world.object_keys()
     result = world.run()

@@ -7,27 +7,62 @@ by `npm run contract`: edit contract.json, never this file."""
 # differ).
 CONTRACT = {
     "exportArguments": {
-        "common": ["table_name", "mode", "output_path", "output_format"],
-        "scan": ["read_percentage", "splits", "reader"],
-        "export": ["table_arn", "export_staging_path"],
+        "common": [
+            "table_name",
+            "mode",
+            "output_path",
+            "output_format"
+        ],
+        "scan": [
+            "read_percentage",
+            "splits",
+            "reader"
+        ],
+        "export": [
+            "table_arn",
+            "export_staging_path"
+        ]
     },
-    "refreshArguments": ["database", "table", "workgroup", "output_path", "retention_days"],
-    "glueRunArguments": ["JOB_NAME", "JOB_RUN_ID", "WORKFLOW_NAME", "WORKFLOW_RUN_ID"],
+    "refreshArguments": [
+        "database",
+        "table",
+        "workgroup",
+        "output_path",
+        "retention_days"
+    ],
+    "glueRunArguments": [
+        "JOB_NAME",
+        "JOB_RUN_ID",
+        "WORKFLOW_NAME",
+        "WORKFLOW_RUN_ID"
+    ],
     "runProperties": {
         "snapshotTimestamp": "snapshot_timestamp",
-        "itemCount": "snapshot_item_count",
+        "itemCount": "snapshot_item_count"
     },
     "snapshotPartitionKey": "snapshot_timestamp",
     "snapshotTimestampPattern": "[0-9]{8}T[0-9]{6}Z",
     "crawlerTablePrefix": "snapshots_",
     "identifierPattern": "[a-z0-9_]{1,255}",
-    "modes": ["scan", "export"],
-    "readers": ["dataframe", "dynamicframe"],
-    "formats": ["parquet", "orc", "avro", "json", "csv"],
+    "modes": [
+        "scan",
+        "export"
+    ],
+    "readers": [
+        "dataframe",
+        "dynamicframe"
+    ],
+    "formats": [
+        "parquet",
+        "orc",
+        "avro",
+        "json",
+        "csv"
+    ],
     "s3Prefixes": {
         "athenaResults": "athena-results/",
         "scripts": "glue-scripts/",
         "scratch": "tmp/",
-        "exportStaging": "export-staging/",
-    },
+        "exportStaging": "export-staging/"
+    }
 }

@@ -114,38 +114,36 @@ export function lateRunAlert(
   };
 }
 
-/** Only this stack's alert rules may send to its dead-letter queue. */
-export function deadLetterQueuePolicy(queueArn: string, ruleArns: string[]): PolicyDocument {
+/** A resource policy letting EventBridge act on `resource` for this stack's alert rules only. */
+function onlyStackRules(
+  sid: string,
+  action: string,
+  resource: string,
+  ruleArns: string[],
+): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "StackAlertRulesDeadLetter",
+        Sid: sid,
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
-        Action: ["sqs:SendMessage"],
-        Resource: queueArn,
+        Action: [action],
+        Resource: resource,
         Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
       },
     ],
   };
 }
 
+/** Only this stack's alert rules may send to its dead-letter queue. */
+export function deadLetterQueuePolicy(queueArn: string, ruleArns: string[]): PolicyDocument {
+  return onlyStackRules("StackAlertRulesDeadLetter", "sqs:SendMessage", queueArn, ruleArns);
+}
+
 /** Only this stack's alert rules may publish to its topic. */
 export function alertTopicPolicy(topicArn: string, ruleArns: string[]): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "StackAlertRulesPublish",
-        Effect: "Allow",
-        Principal: { Service: "events.amazonaws.com" },
-        Action: ["sns:Publish"],
-        Resource: topicArn,
-        Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
-      },
-    ],
-  };
+  return onlyStackRules("StackAlertRulesPublish", "sns:Publish", topicArn, ruleArns);
 }
 
 /** Actions the account keeps on the alerts key, listed rather than `kms:*`. */

@@ -101,29 +101,30 @@ function goodStack(): CheckedResource[] {
     Action,
     Resource,
   });
-  return [
-    r("aws:s3/bucket:Bucket", "bucket", { bucket: "b" }),
+  /** A bucket with every guard, its resources named `<prefix>sse`, `<prefix>pab`, ... */
+  const guardedBucket = (logical: string, bucket: string, prefix: string) => [
+    r("aws:s3/bucket:Bucket", logical, { bucket }),
     r(
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-      "sse",
+      `${prefix}sse`,
       {
-        bucket: "b",
+        bucket,
         rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
       },
     ),
-    r("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab", {
-      bucket: "b",
+    r("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${prefix}pab`, {
+      bucket,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     }),
-    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "own", {
-      bucket: "b",
+    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${prefix}own`, {
+      bucket,
       rule: { objectOwnership: "BucketOwnerEnforced" },
     }),
-    r("aws:s3/bucketPolicy:BucketPolicy", "tls", {
-      bucket: "b",
+    r("aws:s3/bucketPolicy:BucketPolicy", `${prefix}tls`, {
+      bucket,
       policy: JSON.stringify({
         Statement: [
           {
@@ -136,6 +137,9 @@ function goodStack(): CheckedResource[] {
         ],
       }),
     }),
+  ];
+  return [
+    ...guardedBucket("bucket", "b", ""),
     r("aws:iam/rolePolicy:RolePolicy", "policy", {
       policy: JSON.stringify({
         Statement: [
@@ -155,40 +159,7 @@ function goodStack(): CheckedResource[] {
     r("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 30 }),
     r("aws:glue/trigger:Trigger", "trigger", { type: "CONDITIONAL", workflowName: "wf" }),
     r("aws:sns/topic:Topic", "topic", { kmsMasterKeyId: KEY }),
-    r("aws:s3/bucket:Bucket", "log-bucket", { bucket: "logs" }),
-    r(
-      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-      "log-sse",
-      {
-        bucket: "logs",
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
-    ),
-    r("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "log-pab", {
-      bucket: "logs",
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }),
-    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "log-own", {
-      bucket: "logs",
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    }),
-    r("aws:s3/bucketPolicy:BucketPolicy", "log-tls", {
-      bucket: "logs",
-      policy: JSON.stringify({
-        Statement: [
-          {
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: "*",
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ],
-      }),
-    }),
+    ...guardedBucket("log-bucket", "logs", "log-"),
     r("aws:s3/bucketLogging:BucketLogging", "access-logging", {
       bucket: "b",
       targetBucket: "logs",

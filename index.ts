@@ -10,7 +10,7 @@ import { FailureAlerts } from "./components/failure-alerts";
 import { GlueSecurity } from "./components/glue-security";
 import { GlueScriptObjects } from "./components/glue-scripts";
 import { DynamoDbConnection } from "./components/dynamodb-connection";
-import { checkExportTables } from "./components/preflight";
+import { checkExportTables, warnAboutScanCapacity } from "./components/preflight";
 import { ExportStorage } from "./components/storage";
 import { TablePipeline } from "./components/table-pipeline";
 import { lateAfterMinutes } from "./lib/alerts";
@@ -43,6 +43,7 @@ export = async () => {
   const provider = new aws.Provider("aws", awsProviderArgs(allConfig, stackTags(config.stack)));
   const opts = { providers: [provider] };
   await checkExportTables(config.tables, provider);
+  await warnAboutScanCapacity(config.tables, provider);
   const shared = stackNames(config.stack, config.databaseName);
 
   const ctx: pulumi.Output<AwsContext> = pulumi

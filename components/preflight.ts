@@ -1,4 +1,6 @@
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { scanCapacityWarning } from "../lib/capacity";
 import { ConfigError, TableConfig } from "../lib/config";
 
 /** The command that turns point-in-time recovery on, for the error message. */
@@ -43,4 +45,40 @@ export async function checkExportTables(
       }),
   );
   if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
+ * Warns (Pulumi's warning channel, at preview and up) about each scan-mode table whose configured
+ * read rate is more than the table serves, through the same provider as the resources. A table
+ * the deploying identity cannot describe is named as not checked; DescribeTable answers without a
+ * billing mode (as Pulumi's mocks do for `ddbsnap plan`) leave it unchecked.
+ */
+export async function warnAboutScanCapacity(
+  tables: TableConfig[],
+  provider: aws.Provider,
+  warn: (message: string) => void = (m) => void pulumi.log.warn(m),
+): Promise<void> {
+  await Promise.all(
+    tables
+      .filter((t) => t.mode === "scan")
+      .map(async (t) => {
+        let described: aws.dynamodb.GetTableResult;
+        try {
+          described = await aws.dynamodb.getTable({ name: t.name }, { provider });
+        } catch (e) {
+          const reason = (e instanceof Error ? e.message : String(e)).split("\n")[0].trim();
+          warn(
+            `tables (${t.name}): read capacity not checked: the table could not be described (${reason || "no reason given"})`,
+          );
+          return;
+        }
+        if (described.billingMode !== "PROVISIONED" && described.billingMode !== "PAY_PER_REQUEST")
+          return;
+        const warning = scanCapacityWarning(t, {
+          billingMode: described.billingMode,
+          readCapacity: described.readCapacity,
+        });
+        if (warning) warn(warning);
+      }),
+  );
 }

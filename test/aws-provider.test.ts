@@ -88,9 +88,12 @@ describe("the stack's own aws: settings", () => {
         expect(r.provider, `${r.type} ${r.name}`).to.equal("aws");
     });
 
-    it("are also the ones the PITR preflight describes the table with", () => {
+    it("are also the ones the deploy-time checks describe the tables with (PITR, read capacity)", () => {
       const describes = mocks.calls.filter((c) => c.token === "aws:dynamodb/getTable:getTable");
-      expect(describes.map((c) => [c.inputs.name, c.provider])).to.deep.equal([["Orders", "aws"]]);
+      expect(describes.map((c) => [c.inputs.name, c.provider]).sort()).to.deep.equal([
+        ["Orders", "aws"],
+        ["Reviews", "aws"],
+      ]);
       for (const c of mocks.calls) expect(c.provider, c.token).to.equal("aws");
     });
   });

@@ -58,6 +58,12 @@ Options:
     out(
       `${total} AWS resources for ${config.tables.length} table(s). Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.`,
     );
+    if (config.tables.some((t) => t.mode === "scan")) {
+      // The capacity check needs DescribeTable (components/preflight.ts): only a real preview has it.
+      out(
+        "Not checked offline: whether each scan table serves the read rate readPercentage asks for; `pulumi preview` and `pulumi up` warn if not.",
+      );
+    }
     out();
     out(`Shared by every table (${view.shared.length}):`);
     resourceLines(view.shared).forEach((l) => out(l));

@@ -39,6 +39,9 @@ describe("plan, for the example stack (Pulumi.dev.yaml: Reviews and Orders)", fu
     expect(stdout).to.contain(
       "Offline: the program ran under Pulumi's mocks, nothing was sent to AWS.",
     );
+    expect(stdout.split("\n")[2]).to.equal(
+      "Not checked offline: whether each scan table serves the read rate readPercentage asks for; `pulumi preview` and `pulumi up` warn if not.",
+    );
   });
 
   it("gives each table its workflow, three triggers, two jobs and crawler, by physical name", () => {

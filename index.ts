@@ -9,7 +9,6 @@ import { AnalyticsCatalog } from "./components/catalog";
 import { FailureAlerts } from "./components/failure-alerts";
 import { GlueSecurity } from "./components/glue-security";
 import { GlueScriptObjects } from "./components/glue-scripts";
-import { DynamoDbConnection } from "./components/dynamodb-connection";
 import { checkExportTables, warnAboutScanCapacity } from "./components/preflight";
 import { ExportStorage } from "./components/storage";
 import { TablePipeline } from "./components/table-pipeline";
@@ -17,7 +16,6 @@ import { lateAfterMinutes } from "./lib/alerts";
 import type { AwsContext } from "./lib/arns";
 import { awsProviderSettings, SECRET_AWS_SETTINGS } from "./lib/aws-provider";
 import { parseStackConfig, rawConfigFromPulumi } from "./lib/config";
-import { usesDataFrameConnector } from "./lib/glue-facts";
 import { GLUE_SCRIPT_FILES, GlueScriptName, scriptKey, stackNames, tableNames } from "./lib/naming";
 import { stackTags } from "./lib/tags";
 
@@ -75,9 +73,6 @@ export = async () => {
     opts,
   );
   const scripts = new GlueScriptObjects("scripts", { bucket: storage.bucketName }, opts);
-  const dynamodbConnection = config.tables.some(usesDataFrameConnector)
-    ? new DynamoDbConnection("dynamodb", { name: shared.dynamodbConnection }, opts).connectionName
-    : undefined;
 
   const pipelines = config.tables.map((table) => {
     const names = tableNames(config.stack, table.name);
@@ -94,7 +89,6 @@ export = async () => {
         scriptKeys: (Object.keys(GLUE_SCRIPT_FILES) as GlueScriptName[]).map(scriptKey),
         logRetentionDays: config.logRetentionDays,
         securityConfiguration: security.securityConfigurationName,
-        dynamodbConnection: usesDataFrameConnector(table) ? dynamodbConnection : undefined,
         kmsKeyArn: config.kmsKeyArn,
       },
       opts,

@@ -2,8 +2,9 @@
  * The text `ddbsnap estimate` prints for one table, and the README's "Scan or export?" section,
  * both from lib/estimate.ts. Pure.
  */
+import { dynamodbSplits } from "../lib/glue-facts";
+import { describeLayout, planLayout } from "../lib/layout";
 import type { TableConfig } from "../lib/config";
-import { sourceReadsPerRun } from "../lib/glue-facts";
 import {
   Assumptions,
   BillingMode,
@@ -70,8 +71,6 @@ export function jobShape(table: TableConfig): JobShape {
     workerType: table.workerType,
     workers: table.workers,
     readPercentage: table.readPercentage,
-    // The scan column prices a scan with this table's Glue version, even in export mode.
-    sourceReads: sourceReadsPerRun({ mode: "scan", glueVersion: table.glueVersion }),
   };
 }
 
@@ -97,6 +96,9 @@ export function renderEstimate(report: EstimateReport): string[] {
       `${table.mode === "export" ? " (the default, for the scan column)" : ""}, ` +
       `configured mode ${table.mode}, ${cls}`,
   );
+  lines.push(
+    `Files: ${describeLayout(planLayout(facts.sizeBytes, dynamodbSplits(table.workerType, table.workers)), table.mode)}`,
+  );
   lines.push("");
   const scanRate = `${count(e.scan.rcuPerSecond)} RCU/s${e.scan.assumedOnDemandRcu ? ` (of ${count(assumptions.onDemandRcu)} assumed)` : ""}`;
   const rows: string[][] = [
@@ -108,7 +110,7 @@ export function renderEstimate(report: EstimateReport): string[] {
     ],
     [
       "DynamoDB reads",
-      `${count(e.scan.readUnits)} read units at ${scanRate}${e.scan.sourceReads > 1 ? ` (reads the table ${e.scan.sourceReads}×)` : ""}`,
+      `${count(e.scan.readUnits)} read units at ${scanRate}`,
       "none (reads the backup)",
     ],
     [
@@ -161,9 +163,7 @@ export function renderEstimate(report: EstimateReport): string[] {
     "  scans read eventually consistent: one RCU reads 8 KiB a second, half a read unit per 4 KiB",
   );
   lines.push(
-    e.scan.sourceReads > 1
-      ? `  Glue ${table.glueVersion}'s DynamicFrame connector reads the table ${e.scan.sourceReads}× (a schema pass, then the write; awslabs/amazon-dynamodb-tools #81, #162): Glue 5.0 reads it once`
-      : "  a scan reads the table once (Glue 5's DataFrame connector)",
+    "  a scan reads the table once: it is staged as DynamoDB JSON, which the job then reads twice",
   );
   lines.push(
     `  on-demand tables count as ${count(assumptions.onDemandRcu)} RCU (AWS's rule for the Glue DynamoDB connector)`,

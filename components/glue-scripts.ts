@@ -38,12 +38,12 @@ export class GlueScriptObjects extends pulumi.ComponentResource {
       return pulumi.interpolate`s3://${object.bucket}/${object.key}`;
     };
 
-    this.locations = {
-      export: upload("export"),
-      refresh: upload("refresh"),
-      shared: upload("shared"),
-      contract: upload("contract"),
-    };
+    this.locations = Object.fromEntries(
+      (Object.keys(GLUE_SCRIPT_FILES) as GlueScriptName[]).map((script) => [
+        script,
+        upload(script),
+      ]),
+    ) as Record<GlueScriptName, pulumi.Output<string>>;
     this.registerOutputs({ locations: this.locations });
   }
 }

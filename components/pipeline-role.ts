@@ -54,23 +54,20 @@ export class PipelineRole extends pulumi.ComponentResource {
         args.workgroup,
         this.role.name,
         args.securityConfiguration,
-        args.dynamodbConnection,
       ])
-      .apply(
-        ([ctx, bucket, database, workgroup, roleName, securityConfiguration, dynamodbConnection]) =>
-          pipelinePolicies({
-            ctx,
-            table: args.table,
-            names: args.names,
-            bucket,
-            database,
-            workgroup,
-            scriptKeys: args.scriptKeys,
-            roleName,
-            securityConfiguration,
-            dynamodbConnection,
-            kmsKeyArn: args.kmsKeyArn,
-          }),
+      .apply(([ctx, bucket, database, workgroup, roleName, securityConfiguration]) =>
+        pipelinePolicies({
+          ctx,
+          table: args.table,
+          names: args.names,
+          bucket,
+          database,
+          workgroup,
+          scriptKeys: args.scriptKeys,
+          roleName,
+          securityConfiguration,
+          kmsKeyArn: args.kmsKeyArn,
+        }),
       );
 
     this.attachments = POLICY_PARTS.map((part) => {

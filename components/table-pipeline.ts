@@ -28,8 +28,6 @@ export interface TablePipelineArgs {
   scriptKeys: string[];
   logRetentionDays: number;
   securityConfiguration: pulumi.Input<string>;
-  /** The stack's DYNAMODB connection, for a scan on Glue 5.x (the DataFrame connector). */
-  dynamodbConnection?: pulumi.Input<string>;
   kmsKeyArn?: string;
 }
 
@@ -100,7 +98,6 @@ export class TablePipeline extends pulumi.ComponentResource {
         workgroup: args.workgroup,
         scriptKeys: args.scriptKeys,
         securityConfiguration: args.securityConfiguration,
-        dynamodbConnection: args.dynamodbConnection,
         kmsKeyArn: args.kmsKeyArn,
       },
       { parent: this },
@@ -184,7 +181,6 @@ export class TablePipeline extends pulumi.ComponentResource {
         workerType: table.workerType,
         numberOfWorkers: table.workers,
         executionClass: table.executionClass,
-        connections: this.args.dynamodbConnection ? [this.args.dynamodbConnection] : undefined,
         timeout: table.timeoutMinutes,
         // Emits "Glue Job Run Status" once a run passes this, which the late-run alert forwards.
         notificationProperty: { notifyDelayAfter: lateAfterMinutes(table) },
@@ -192,14 +188,17 @@ export class TablePipeline extends pulumi.ComponentResource {
         // Safe to retry: the job overwrites its own snapshot partition.
         maxRetries: 1,
         executionProperty: { maxConcurrentRuns: 1 },
-        defaultArguments: pulumi.all([this.args.bucket, this.args.ctx]).apply(([bucket, ctx]) =>
-          exportJobArguments({
-            table,
-            names,
-            bucket,
-            tableArn: dynamodbTableArn(ctx, table.name),
-          }),
-        ),
+        defaultArguments: pulumi
+          .all([this.args.bucket, this.args.ctx, this.args.database])
+          .apply(([bucket, ctx, database]) =>
+            exportJobArguments({
+              table,
+              names,
+              bucket,
+              database,
+              tableArn: dynamodbTableArn(ctx, table.name),
+            }),
+          ),
       },
       opts,
     );

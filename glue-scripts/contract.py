@@ -11,12 +11,13 @@ CONTRACT = {
             "table_name",
             "mode",
             "output_path",
-            "output_format"
+            "output_format",
+            "database",
+            "column_types"
         ],
         "scan": [
             "read_percentage",
-            "splits",
-            "reader"
+            "splits"
         ],
         "export": [
             "table_arn",
@@ -28,13 +29,16 @@ CONTRACT = {
         "table",
         "workgroup",
         "output_path",
-        "retention_days"
+        "retention_days",
+        "table_name",
+        "min_item_ratio"
     ],
     "glueRunArguments": [
         "JOB_NAME",
         "JOB_RUN_ID",
         "WORKFLOW_NAME",
-        "WORKFLOW_RUN_ID"
+        "WORKFLOW_RUN_ID",
+        "TempDir"
     ],
     "runProperties": {
         "snapshotTimestamp": "snapshot_timestamp",
@@ -48,10 +52,6 @@ CONTRACT = {
         "scan",
         "export"
     ],
-    "readers": [
-        "dataframe",
-        "dynamicframe"
-    ],
     "formats": [
         "parquet",
         "orc",
@@ -64,5 +64,33 @@ CONTRACT = {
         "scripts": "glue-scripts/",
         "scratch": "tmp/",
         "exportStaging": "export-staging/"
+    },
+    "layout": {
+        "description": "Table bytes (TableSizeBytes) per scan segment and output file",
+        "tableBytesPerFile": 1073741824,
+        "onDemandReadCapacity": 40000,
+        "bytesPerReadUnit": 8192
+    },
+    "columnTypes": {
+        "simple": [
+            "string",
+            "bigint",
+            "int",
+            "double",
+            "boolean",
+            "binary",
+            "timestamp"
+        ],
+        "collections": [
+            "array<string>",
+            "map<string,string>"
+        ],
+        "decimalPattern": "decimal\\((\\d{1,2}),(\\d{1,2})\\)",
+        "maxDecimalPrecision": 38
+    },
+    "minItemRatio": {
+        "default": 0.5,
+        "min": 0,
+        "max": 1
     }
 }

@@ -1,60 +1,82 @@
 """Export one DynamoDB table to an S3 snapshot folder (AWS Glue 5.0 Spark job, Python 3.11).
 
-The table's Glue workflow starts this job on its schedule. It reads the whole table with the
-DynamoDB connector, writes it to
+The table's Glue workflow starts this job on its schedule. It writes
 
     <output_path>/snapshot_timestamp=<ts>/
 
-and publishes <ts> as the workflow run property `snapshot_timestamp`, which the refresh job reads
-once the crawler has catalogued the folder.
+and publishes <ts> and the number of items written as the workflow run properties
+`snapshot_timestamp` and `snapshot_item_count`, which the refresh job reads once the crawler has
+catalogued the folder.
+
+How a run goes:
+
+1. Stage the table as DynamoDB JSON lines (`{"Item": {"id": {"S": "a"}, ...}}`, gzip) in S3:
+   - scan mode: a parallel Scan on Spark, one task per segment, each paced to its share of
+     `read_percentage` x the table's read capacity (on-demand tables count as 40,000 RCU, as in
+     Glue's own connector), into `<TempDir>/scan/<ts>/`. The table is read exactly once.
+   - export mode: DynamoDB's native export (`ExportTableToPointInTime` at <ts>, no read capacity,
+     needs PITR), which writes the same format under `--export_staging_path`. The ClientToken
+     comes from the run, so a retried attempt follows the same export instead of paying again.
+   Both modes keep every value's DynamoDB type, which the type policy needs (item_types.py).
+2. Take an inventory of the staged items (attribute x DynamoDB type), read the Glue table's
+   established column types, and plan the columns (item_types.plan_columns).
+3. Purge the snapshot folder (so a retry replaces, never adds to, an earlier attempt), shape every
+   item into its row, and write about one file per GiB of table data (plan_layout). Items and
+   misfits are counted while writing (a Spark observation), not by another pass.
+4. Delete the staged copy (the bucket's lifecycle rule removes what a failed run leaves behind),
+   publish the run properties, commit the Glue job.
 
 Rules this job keeps (the contract with the program is in DEVELOPMENT.md):
 
 - Snapshot name: <ts> is the UTC start of the *workflow run*, `YYYYMMDDTHHMMSSZ`. Every attempt
   of one workflow run therefore writes the same folder. Started outside a workflow, the job uses its
   own run's start time (or the current time when it has no run id, e.g. run locally).
-- Idempotent: the target folder is purged before writing, so a retry replaces a failed attempt's
-  partial output instead of adding to it.
-- Read once: on Glue 5.x a scan goes through Glue's DataFrame-based DynamoDB connector
-  (`--reader dataframe`; the job has the stack's DYNAMODB connection attached), which reads the
-  table once. The older DynamicFrame connector (Glue 4.0, and export mode, whose files it reads
-  from S3) computes a schema in a pass of its own before the write reads again.
-- Items written are counted while writing (a Spark observation), never by a second read, and
-  published as the run property `snapshot_item_count`.
-- Type conflicts: DynamoDB items need not agree on an attribute's type (a number in one item, a
-  string in another); the DynamicFrame connector reads such an attribute as a choice type, which
-  no output format can store. Rule: every choice-typed column is cast to string, so numbers and
-  booleans keep their exact text, and nothing is dropped. The column is then a string column in
-  Athena.
 - Empty table: the snapshot folder is left empty and the job succeeds. (The crawler then adds no
   partition; the refresh job accepts that only with `snapshot_item_count` 0.)
-- The Glue job is initialised and committed (`Job.init`/`commit`): a security configuration
-  takes effect only for an initialised job.
+- Only `Job.init`/`commit` need Glue's own libraries (GlueRuntime): a security configuration
+  takes effect only for an initialised job. Everything else is PySpark and boto3.
 
 Arguments (`--name value` or `--name=value`):
   --table_name     DynamoDB table name, as in AWS
   --mode           scan | export
   --output_path    s3://<bucket>/<format>/<normalised table>
   --output_format  parquet | csv | json | orc | avro
-  scan mode:       --read_percentage (0.1..1.5), --splits (>= 1),
-                   --reader (dataframe | dynamicframe)
+  --database       Glue database of the crawler's table snapshots_<normalised table>
+  --column_types   JSON object: attribute -> column type (the table's `columns` setting)
+  scan mode:       --read_percentage (0.1..1.5), --splits (>= 1)
   export mode:     --table_arn, --export_staging_path (s3://<bucket>/<prefix>)
-  set by Glue:     --JOB_NAME, --JOB_RUN_ID, and from a workflow --WORKFLOW_NAME, --WORKFLOW_RUN_ID
+  set by Glue:     --JOB_NAME, --JOB_RUN_ID, --TempDir, and from a workflow --WORKFLOW_NAME,
+                   --WORKFLOW_RUN_ID
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import logging
+import math
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from contract import CONTRACT
+from item_types import (
+    ALLOWED_TYPES_TEXT,
+    ColumnPlan,
+    ItemShaper,
+    TypeStats,
+    is_supported_type,
+    item_inventory,
+    plan_columns,
+)
 from job_arguments import (
     ArgumentError,
     configure_logging,
@@ -66,23 +88,29 @@ from job_arguments import (
 LOG = logging.getLogger("export_table")
 
 MODES = tuple(CONTRACT["modes"])
-
 SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
 SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
 ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
-READERS = tuple(CONTRACT["readers"])
+CRAWLER_TABLE_PREFIX = CONTRACT["crawlerTablePrefix"]
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
-
-# Glue's resolveChoice action applied to every choice-typed column (see the module docstring).
-TYPE_CONFLICT_RULE = "cast:string"
+LAYOUT = CONTRACT["layout"]
 
 COMMON_ARGUMENTS = tuple(CONTRACT["exportArguments"]["common"])
 MODE_ARGUMENTS = {mode: tuple(CONTRACT["exportArguments"][mode]) for mode in MODES}
 GLUE_RUN_ARGUMENTS = tuple(CONTRACT["glueRunArguments"])
 
+GZIP_CODEC = "org.apache.hadoop.io.compress.GzipCodec"
+S3_DELETE_BATCH = 1000
+EXPORT_POLL_FIRST = 15.0
+EXPORT_POLL_MAX = 60.0
+
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
+# Scan pages back off and retry throttling on their own; adaptive mode also slows the sender.
+SCAN_CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 20})
+
 
 # --------------------------------------------------------------------------------------------
-# Pure functions: arguments, names, options. No AWS, no Spark.
+# Pure functions: arguments, names, sizes. No AWS, no Spark.
 # --------------------------------------------------------------------------------------------
 
 
@@ -92,16 +120,38 @@ class ExportConfig:
     mode: str
     output_path: str  # s3://bucket/<format>/<table>, no trailing slash
     output_format: str
+    database: str
+    column_types: dict[str, str] = field(default_factory=dict)
     read_percentage: float | None = None  # scan mode
     splits: int | None = None  # scan mode
-    reader: str = "dynamicframe"  # scan mode: which Glue DynamoDB connector reads the table
     table_arn: str | None = None  # export mode
     staging_bucket: str | None = None  # export mode
     staging_prefix: str | None = None  # export mode
+    temp_dir: str | None = None  # scan mode stages under it
     job_name: str | None = None
     job_run_id: str | None = None
     workflow_name: str | None = None
     workflow_run_id: str | None = None
+
+    @property
+    def catalog_table(self) -> str:
+        return CRAWLER_TABLE_PREFIX + self.output_path.rsplit("/", 1)[-1]
+
+
+def read_column_types(text: str) -> dict[str, str]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ArgumentError(f"--column_types must be a JSON object: {error}") from None
+    if not isinstance(value, dict) or not all(isinstance(t, str) for t in value.values()):
+        raise ArgumentError("--column_types must be a JSON object of attribute -> type")
+    for attribute, column_type in value.items():
+        if not is_supported_type(column_type):
+            raise ArgumentError(
+                f"--column_types: {attribute} has type {column_type!r}; "
+                f"allowed: {ALLOWED_TYPES_TEXT}"
+            )
+    return value
 
 
 def read_export_config(argv: Sequence[str]) -> ExportConfig:
@@ -118,32 +168,34 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
         ""
         if mode
         else (
-            " (scan mode also needs --read_percentage, --splits and --reader; "
+            " (scan mode also needs --read_percentage and --splits; "
             "export mode needs --table_arn and --export_staging_path)"
         )
     )
-    require(values, COMMON_ARGUMENTS + MODE_ARGUMENTS.get(mode, ()), hint)
+    optional = {"column_types"}
+    required = [n for n in COMMON_ARGUMENTS + MODE_ARGUMENTS.get(mode, ()) if n not in optional]
+    require(values, required, hint)
     split_s3_uri(values["output_path"], "output_path")
     common = {
         "table_name": values["table_name"],
         "mode": mode,
         "output_path": values["output_path"].rstrip("/"),
         "output_format": values["output_format"],
+        "database": values["database"],
+        "column_types": read_column_types(values.get("column_types") or "{}"),
+        "temp_dir": values.get("TempDir"),
         "job_name": values.get("JOB_NAME"),
         "job_run_id": values.get("JOB_RUN_ID"),
         "workflow_name": values.get("WORKFLOW_NAME"),
         "workflow_run_id": values.get("WORKFLOW_RUN_ID"),
     }
     if mode == "scan":
-        if values["reader"] not in READERS:
-            raise ArgumentError(
-                f"--reader must be one of {', '.join(READERS)}, got {values['reader']!r}"
-            )
+        require(values, ["TempDir"], " (Glue sets it from the job's --TempDir)")
+        split_s3_uri(values["TempDir"], "TempDir")
         return ExportConfig(
             **common,
             read_percentage=float(values["read_percentage"]),
             splits=int(values["splits"]),
-            reader=values["reader"],
         )
     staging_bucket, staging_prefix = split_s3_uri(
         values["export_staging_path"], "export_staging_path"
@@ -164,42 +216,270 @@ def format_snapshot_timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime(SNAPSHOT_TIMESTAMP_FORMAT)
 
 
+def parse_snapshot_timestamp(text: str) -> datetime:
+    return datetime.strptime(text, SNAPSHOT_TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+
+
 def snapshot_path(output_path: str, timestamp: str) -> str:
     """The snapshot's folder, with a trailing slash so that purging it cannot touch a sibling."""
     return f"{output_path.rstrip('/')}/{SNAPSHOT_PARTITION_KEY}={timestamp}/"
 
 
-def dataframe_reader_options(config: ExportConfig) -> dict[str, str]:
-    """Options for Glue 5's `spark.read.format("dynamodb")`. Its option names follow the
-    DynamicFrame connector's (Glue guide, "DynamoDB connector with Spark DataFrame support");
-    the read share is `dynamodb.throughput.read.ratio` there (inferred from AWS's own
-    awslabs/amazon-dynamodb-tools bulk executor, which names it as the connector's default)."""
-    return {
-        "dynamodb.input.tableName": config.table_name,
-        "dynamodb.throughput.read.ratio": str(config.read_percentage),
-        "dynamodb.splits": str(config.splits),
-        "dynamodb.consistentRead": "false",
-    }
+@dataclass(frozen=True)
+class Layout:
+    """How a snapshot is read and written, from the table's size (the same rule as
+    lib/layout.ts, which `ddbsnap plan` and `estimate` print)."""
+
+    segments: int  # parallel scan segments (scan mode)
+    files: int  # output files at most
+    concurrent_segments: int  # segments that run at once: one per task slot
 
 
-def connector_options(config: ExportConfig) -> dict[str, Any]:
-    """Options for `create_dynamic_frame.from_options(connection_type="dynamodb", ...)`."""
-    if config.mode == "scan":
-        return {
-            "dynamodb.input.tableName": config.table_name,
-            "dynamodb.throughput.read.percent": str(config.read_percentage),
-            "dynamodb.splits": str(config.splits),
-        }
-    # Native export: DynamoDB writes the table (from point-in-time recovery) to the staging
-    # prefix and Glue reads those files; no read capacity is used. simplifyDDBJson turns
-    # {"S": "x"}-style values into plain columns; it must not be combined with unnestDDBJson.
-    return {
-        "dynamodb.export": "ddb",
-        "dynamodb.tableArn": config.table_arn,
-        "dynamodb.s3.bucket": config.staging_bucket,
-        "dynamodb.s3.prefix": config.staging_prefix,
-        "dynamodb.simplifyDDBJson": True,
+def plan_layout(table_bytes: int, splits: int) -> Layout:
+    """About one file per GiB of table data (128-512 MB once compressed), one file for a small
+    table; at least one scan segment per task slot, and none bigger than a file, so that every
+    task streams at most about a GiB of items (a G.1X worker has 16 GB for 4 tasks)."""
+    per_file = LAYOUT["tableBytesPerFile"]
+    files = max(1, math.ceil(max(0, table_bytes) / per_file))
+    segments = max(splits, files)
+    return Layout(segments=segments, files=files, concurrent_segments=min(segments, splits))
+
+
+def read_capacity(description: Mapping[str, Any]) -> int:
+    """The table's read capacity units; on-demand tables count as 40,000, as in Glue's own
+    DynamoDB connector (Glue guide, "dynamodb.throughput.read.percent")."""
+    billing = description.get("BillingModeSummary", {}).get("BillingMode")
+    units = description.get("ProvisionedThroughput", {}).get("ReadCapacityUnits", 0)
+    if billing == "PAY_PER_REQUEST" or not units:
+        return LAYOUT["onDemandReadCapacity"]
+    return int(units)
+
+
+def scan_page_limit(units_per_second: float, average_item_bytes: float) -> int:
+    """Items per Scan page worth about one second of a segment's budget (an eventually
+    consistent read unit covers 8 KiB; DynamoDB guide, "Read consumption for Scan")."""
+    per_page = units_per_second * LAYOUT["bytesPerReadUnit"] / max(1.0, average_item_bytes)
+    return int(min(10_000, max(1, per_page)))
+
+
+def ddb_json(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A boto3 (low-level) attribute value as DynamoDB JSON, as DynamoDB's export writes it:
+    binary as base64 text, everything else as it is."""
+    (ddb_type, inner), *_ = value.items()
+    if ddb_type == "B":
+        return {"B": base64.b64encode(bytes(inner)).decode("ascii")}
+    if ddb_type == "BS":
+        return {"BS": [base64.b64encode(bytes(b)).decode("ascii") for b in inner]}
+    if ddb_type == "M":
+        return {"M": {k: ddb_json(v) for k, v in inner.items()}}
+    if ddb_type == "L":
+        return {"L": [ddb_json(v) for v in inner]}
+    return {ddb_type: inner}
+
+
+def item_line(item: Mapping[str, Any]) -> str:
+    return json.dumps({"Item": {k: ddb_json(v) for k, v in item.items()}}, ensure_ascii=False)
+
+
+def parse_item_line(line: str) -> dict[str, Any]:
+    return json.loads(line)["Item"]
+
+
+class ReadPacer:
+    """Keeps one scan segment at or under its share of read units per second, by the capacity
+    each page reports it consumed (ReturnConsumedCapacity=TOTAL)."""
+
+    def __init__(
+        self,
+        units_per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.rate = units_per_second
+        self.clock, self.sleep = clock, sleep
+        self.start = clock()
+        self.spent = 0.0
+
+    def spend(self, units: float) -> None:
+        self.spent += units
+        ahead = self.spent / self.rate - (self.clock() - self.start)
+        if ahead > 0:
+            self.sleep(ahead)
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    table_name: str
+    segments: int
+    units_per_segment: float
+    page_limit: int
+
+
+def default_dynamodb_client() -> Any:  # pragma: no cover - replaced by fakes in tests
+    return boto3.client("dynamodb", config=SCAN_CLIENT_CONFIG)
+
+
+def scan_segment(
+    segment: int,
+    plan: ScanPlan,
+    client_factory: Callable[[], Any] = default_dynamodb_client,
+    pacer_factory: Callable[[float], ReadPacer] = ReadPacer,
+) -> Iterator[str]:
+    """Every item of one segment, as DynamoDB JSON lines, paced to the segment's share."""
+    client = client_factory()
+    pacer = pacer_factory(plan.units_per_segment)
+    request: dict[str, Any] = {
+        "TableName": plan.table_name,
+        "Segment": segment,
+        "TotalSegments": plan.segments,
+        "ReturnConsumedCapacity": "TOTAL",
+        "Limit": plan.page_limit,
     }
+    while True:
+        page = client.scan(**request)
+        for item in page.get("Items", []):
+            yield item_line(item)
+        pacer.spend(page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def export_client_token(config: ExportConfig, timestamp: str) -> str:
+    """The same for every attempt of one run, so a retry follows the export already started
+    (DynamoDB keeps a ClientToken for 8 hours; API reference, ExportTableToPointInTime)."""
+    run = config.workflow_run_id or config.job_run_id or timestamp
+    return hashlib.sha256(f"{config.table_arn}|{run}|{timestamp}".encode()).hexdigest()[:64]
+
+
+def export_data_folder(bucket: str, prefix: str, manifest_key: str) -> str:
+    """`s3://bucket/<prefix>/AWSDynamoDB/<export id>/data/` from the export's manifest key
+    (DynamoDB guide, "DynamoDB table export output format")."""
+    folder = manifest_key.rsplit("/", 1)[0]
+    if not folder.startswith(f"{prefix}/"):
+        folder = f"{prefix}/{folder}"
+    return f"s3://{bucket}/{folder}/data/"
+
+
+# --------------------------------------------------------------------------------------------
+# Storage: the S3 calls the job makes besides Spark's own reads and writes. Tests use a local
+# folder instead (test/spark).
+# --------------------------------------------------------------------------------------------
+
+
+class S3Storage:
+    def __init__(self, s3: Any):
+        self.s3 = s3
+
+    def spark_path(self, uri: str) -> str:
+        return uri
+
+    def _objects(self, uri: str) -> Iterator[dict]:
+        bucket, key = split_s3_uri(uri, "path")
+        for page in self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=f"{key}/"
+        ):
+            yield from page.get("Contents", [])
+
+    def purge(self, uri: str) -> int:
+        """Deletes every object under a folder; returns how many."""
+        bucket, _ = split_s3_uri(uri, "path")
+        keys = [o["Key"] for o in self._objects(uri)]
+        for start in range(0, len(keys), S3_DELETE_BATCH):
+            batch = [{"Key": k} for k in keys[start : start + S3_DELETE_BATCH]]
+            result = self.s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+            if result.get("Errors"):
+                first = result["Errors"][0]
+                raise RuntimeError(
+                    f"could not delete s3://{bucket}/{first['Key']}: {first['Message']}"
+                )
+        return len(keys)
+
+    def summarise(self, uri: str) -> tuple[int, int]:
+        """(data files, bytes) under a folder; Spark's `_SUCCESS` marker is not a data file."""
+        files = size = 0
+        for item in self._objects(uri):
+            if not item["Key"].endswith("/_SUCCESS"):
+                files += 1
+                size += item["Size"]
+        return files, size
+
+
+# --------------------------------------------------------------------------------------------
+# Glue and Spark: the only code that needs a cluster. Tests hand main() a runtime with a real
+# local Spark session and a fake Job.
+# --------------------------------------------------------------------------------------------
+
+
+class GlueRuntime:  # pragma: no cover - needs the Glue runtime
+    """The Glue job and its Spark session. Only Job.init/commit need Glue's own libraries."""
+
+    def __init__(self, job_name: str):
+        from awsglue.context import GlueContext
+        from awsglue.job import Job
+        from pyspark.context import SparkContext
+
+        glue_context = GlueContext(SparkContext.getOrCreate())
+        self.spark = glue_context.spark_session
+        self.job = Job(glue_context)
+        # A security configuration takes effect only for a job that calls init (Glue guide,
+        # "Encrypting data written by AWS Glue").
+        self.job.init(job_name, {"JOB_NAME": job_name})
+
+
+def stage_scan(
+    spark: Any,
+    plan: ScanPlan,
+    staging_path: str,
+    client_factory: Callable[[], Any] = default_dynamodb_client,
+) -> None:
+    """Scan the table once, one Spark task per segment, into gzip DynamoDB JSON lines."""
+    segments = spark.sparkContext.parallelize(range(plan.segments), plan.segments)
+    lines = segments.flatMap(lambda segment: scan_segment(segment, plan, client_factory))
+    lines.saveAsTextFile(staging_path, compressionCodecClass=GZIP_CODEC)
+
+
+def read_items(spark: Any, data_path: str) -> Any:
+    """The staged items (an RDD of DynamoDB JSON dicts), one partition per gzip file."""
+    return spark.sparkContext.textFile(data_path).filter(bool).map(parse_item_line)
+
+
+def take_inventory(items: Any) -> dict[tuple[str, str], TypeStats]:
+    """(attribute, DynamoDB type) -> how many items have it, over the whole snapshot."""
+    return dict(items.flatMap(item_inventory).reduceByKey(lambda a, b: a.add(b)).collect())
+
+
+def spark_schema(plan: ColumnPlan) -> Any:
+    from pyspark.sql.types import _parse_datatype_string
+
+    fields = ", ".join(f"`{name}` {column_type}" for name, column_type in plan.schema)
+    return _parse_datatype_string(f"struct<{fields}>")
+
+
+def shape_frame(spark: Any, items: Any, plan: ColumnPlan, files: int) -> tuple[Any, Callable]:
+    """The items as a DataFrame in the plan's schema, at most `files` partitions, observed: the
+    returned function gives (items, misfits) once the frame has been written."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import IntegerType
+
+    def rows(partition: Iterable[dict]) -> Iterator[list]:
+        shaper = ItemShaper(plan)
+        for item in partition:
+            row, misfits = shaper(item)
+            yield [*row, misfits]
+
+    schema = spark_schema(plan).add("__misfits", IntegerType(), nullable=False)
+    frame = spark.createDataFrame(items.mapPartitions(rows), schema, verifySchema=False)
+    if frame.rdd.getNumPartitions() > files:
+        frame = frame.coalesce(files)
+    observation = Observation("snapshot")
+    observed = frame.observe(
+        observation,
+        F.count(F.lit(1)).alias("items"),
+        F.coalesce(F.sum("__misfits"), F.lit(0)).alias("misfits"),
+    ).drop("__misfits")
+    return observed, lambda: (int(observation.get["items"]), int(observation.get["misfits"]))
 
 
 def writer_options(output_format: str) -> dict[str, str]:
@@ -213,63 +493,6 @@ def writer_options(output_format: str) -> dict[str, str]:
     if output_format == "json":
         return {"compression": "gzip"}
     return {}
-
-
-# --------------------------------------------------------------------------------------------
-# Thin Spark/Glue layer: the only code that needs the Glue runtime. Tests hand main() a
-# recording fake runtime instead of GlueRuntime.
-# --------------------------------------------------------------------------------------------
-
-
-class GlueRuntime:  # pragma: no cover - needs the Glue runtime
-    """The Glue job, its GlueContext and Spark session: everything that needs Glue's jars.
-    Tests hand main() a fake with the same four members."""
-
-    def __init__(self, job_name: str):
-        from awsglue.context import GlueContext
-        from awsglue.job import Job
-        from pyspark.context import SparkContext
-
-        self.glue_context = GlueContext(SparkContext.getOrCreate())
-        self.spark = self.glue_context.spark_session
-        self.job = Job(self.glue_context)
-        # A security configuration takes effect only for a job that calls init (Glue guide,
-        # "Encrypting data written by AWS Glue").
-        self.job.init(job_name, {"JOB_NAME": job_name})
-
-    def count_while_writing(self, frame: Any) -> tuple[Any, Callable[[], int]]:
-        return with_item_count(frame)
-
-
-def with_item_count(frame: Any) -> tuple[Any, Callable[[], int]]:
-    """The frame, observed: the number of rows the next action (the write) passes through is
-    known once that action has run, without a second pass over the source (Spark's
-    Dataset.observe)."""
-    from pyspark.sql import Observation
-    from pyspark.sql import functions as F
-
-    observation = Observation("snapshot")
-    observed = frame.observe(observation, F.count(F.lit(1)).alias("items"))
-    return observed, lambda: int(observation.get["items"])
-
-
-def read_source(runtime: Any, config: ExportConfig) -> Any:
-    """The table as a DataFrame. The DataFrame connector reads it once; the DynamicFrame one
-    infers a schema (a read) and resolves choice types before the write reads it again."""
-    if config.mode == "scan" and config.reader == "dataframe":
-        return (
-            runtime.spark.read.format("dynamodb").options(**dataframe_reader_options(config)).load()
-        )
-    frame = runtime.glue_context.create_dynamic_frame.from_options(
-        connection_type="dynamodb", connection_options=connector_options(config)
-    )
-    # One rule for every choice-typed column, including nested ones; a no-op without conflicts.
-    return frame.resolveChoice(choice=TYPE_CONFLICT_RULE).toDF()
-
-
-def purge_folder(glue_context: Any, path: str) -> None:
-    # retentionPeriod is in hours; 0 deletes every object, however recent.
-    glue_context.purge_s3_path(path, {"retentionPeriod": 0})
 
 
 def write_frame(frame: Any, path: str, output_format: str) -> None:
@@ -296,19 +519,82 @@ def resolve_snapshot_timestamp(glue: Any, config: ExportConfig, now: Callable[[]
     return format_snapshot_timestamp(now())
 
 
-def summarise_folder(s3: Any, path: str) -> tuple[int, int]:
-    """(object count, total bytes) under an s3:// folder; paged, so any size is counted."""
-    bucket, key = split_s3_uri(path, "output_path")
-    objects = size = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{key}/"):
-        for item in page.get("Contents", []):
-            objects += 1
-            size += item["Size"]
-    return objects, size
+def established_columns(glue: Any, config: ExportConfig) -> list[tuple[str, str]]:
+    """The crawler's table's columns (name, type) in order; none before the first crawl."""
+    try:
+        table = glue.get_table(DatabaseName=config.database, Name=config.catalog_table)["Table"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "EntityNotFoundException":
+            return []
+        raise
+    return [(c["Name"], c["Type"]) for c in table.get("StorageDescriptor", {}).get("Columns", [])]
+
+
+def run_export(
+    dynamodb: Any,
+    config: ExportConfig,
+    timestamp: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[str, int]:
+    """Export the table as it was at <ts> and wait for it; returns (data folder, items)."""
+    export = dynamodb.export_table_to_point_in_time(
+        TableArn=config.table_arn,
+        ExportTime=parse_snapshot_timestamp(timestamp),
+        ClientToken=export_client_token(config, timestamp),
+        S3Bucket=config.staging_bucket,
+        S3Prefix=config.staging_prefix,
+        ExportFormat="DYNAMODB_JSON",
+        ExportType="FULL_EXPORT",
+    )["ExportDescription"]
+    arn, delay = export["ExportArn"], EXPORT_POLL_FIRST
+    LOG.info("Started export %s of %s at %s", arn, config.table_arn, timestamp)
+    while export["ExportStatus"] == "IN_PROGRESS":
+        sleep(delay)
+        delay = min(delay * 2, EXPORT_POLL_MAX)
+        export = dynamodb.describe_export(ExportArn=arn)["ExportDescription"]
+    if export["ExportStatus"] != "COMPLETED":
+        raise RuntimeError(
+            f"DynamoDB export {arn} ended {export['ExportStatus']}: "
+            f"{export.get('FailureCode', '')} {export.get('FailureMessage', '')}".strip()
+        )
+    folder = export_data_folder(
+        config.staging_bucket, config.staging_prefix, export["ExportManifest"]
+    )
+    return folder, int(export.get("ItemCount", 0))
 
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _log_plan(plan: ColumnPlan) -> None:
+    for attribute, column in sorted(plan.renamed.items()):
+        LOG.info("Attribute %r is column %s", attribute, column)
+    for column in plan.columns:
+        for ddb_type, sidecar in column.sidecars.items():
+            LOG.info(
+                "Values of type %s in column %s that do not fit %s go to %s",
+                ddb_type,
+                column.name,
+                column.type,
+                sidecar,
+            )
+    for attribute, override in sorted(plan.ignored_overrides.items()):
+        LOG.warning(
+            "columns: %s asks for %s, but the Glue table already has another type, which "
+            "every snapshot keeps; to change it, delete the table and let the crawler re-create it",
+            attribute,
+            override,
+        )
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    snapshot: str
+    items: int
+    misfits: int
+    files: int
+    bytes: int
 
 
 def main(
@@ -316,78 +602,112 @@ def main(
     *,
     runtime_factory: Callable[[str], Any] = GlueRuntime,
     glue: Any = None,
-    s3: Any = None,
+    dynamodb: Any = None,
+    storage: Any = None,
+    scan_client_factory: Callable[[], Any] = default_dynamodb_client,
     now: Callable[[], datetime] = _utc_now,
-) -> str:
-    """Run the export; returns the snapshot folder written. Bad arguments exit with a message."""
+    sleep: Callable[[float], None] = time.sleep,
+) -> ExportResult:
+    """Run the export. Bad arguments exit with a message."""
     try:
         config = read_export_config(sys.argv[1:] if argv is None else argv)
     except ArgumentError as error:
         raise SystemExit(f"export_table: {error}") from None
     configure_logging(LOG)
 
-    client_config = Config(retries={"mode": "standard", "max_attempts": 10})
-    glue = glue or boto3.client("glue", config=client_config)
-    s3 = s3 or boto3.client("s3", config=client_config)
+    glue = glue or boto3.client("glue", config=CLIENT_CONFIG)
+    dynamodb = dynamodb or boto3.client("dynamodb", config=CLIENT_CONFIG)
+    storage = storage or S3Storage(boto3.client("s3", config=CLIENT_CONFIG))
 
     timestamp = resolve_snapshot_timestamp(glue, config, now)
     target = snapshot_path(config.output_path, timestamp)
+    table = dynamodb.describe_table(TableName=config.table_name)["Table"]
+    table_bytes, table_items = int(table.get("TableSizeBytes", 0)), int(table.get("ItemCount", 0))
+    layout = plan_layout(table_bytes, config.splits or 1)
+    runtime = runtime_factory(config.job_name or "export_table")
+    spark = runtime.spark
+
     if config.mode == "scan":
-        LOG.info(
-            "Exporting DynamoDB table %s by parallel scan (%s splits, %s of read capacity) "
-            "to %s as %s",
-            config.table_name,
-            config.splits,
-            config.read_percentage,
-            target,
-            config.output_format,
+        staging = f"{config.temp_dir.rstrip('/')}/scan/{timestamp}/"
+        capacity = read_capacity(table)
+        units = capacity * config.read_percentage / layout.concurrent_segments
+        scan_plan = ScanPlan(
+            table_name=config.table_name,
+            segments=layout.segments,
+            units_per_segment=units,
+            page_limit=scan_page_limit(units, table_bytes / max(1, table_items)),
         )
+        LOG.info(
+            "Scanning %s (about %d items, %d bytes) in %d segments, %d at a time, each at up "
+            "to %.1f of the table's %d read units per second, into %s",
+            config.table_name,
+            table_items,
+            table_bytes,
+            layout.segments,
+            layout.concurrent_segments,
+            units,
+            capacity,
+            staging,
+        )
+        storage.purge(staging)
+        stage_scan(spark, scan_plan, storage.spark_path(staging), scan_client_factory)
+        data_path = staging
     else:
         LOG.info(
-            "Exporting DynamoDB table %s by native export via s3://%s/%s to %s as %s",
+            "Exporting %s as of %s via s3://%s/%s",
             config.table_arn,
+            timestamp,
             config.staging_bucket,
             config.staging_prefix,
-            target,
-            config.output_format,
         )
+        data_path, exported = run_export(dynamodb, config, timestamp, sleep)
+        LOG.info("Export wrote %d items to %s", exported, data_path)
 
-    runtime = runtime_factory(config.job_name or "export_table")
-    frame = read_source(runtime, config)
+    items = read_items(spark, storage.spark_path(data_path))
+    inventory = take_inventory(items)
+    plan = plan_columns(inventory, established_columns(glue, config), config.column_types)
+    _log_plan(plan)
+
     LOG.info("Purging %s so that a retry replaces, never adds to, an earlier attempt", target)
-    purge_folder(runtime.glue_context, target)
-    if frame.columns:
-        observed, items_written = runtime.count_while_writing(frame)
-        write_frame(observed, target, config.output_format)
-        items = items_written()
-    else:
-        # No item had any attribute: there is nothing to write (Parquet cannot hold no columns).
-        items = 0
-    objects, size = summarise_folder(s3, target)
-    if items == 0:
+    storage.purge(target)
+    written = misfits = 0
+    if plan.schema:
+        frame, counts = shape_frame(spark, items, plan, layout.files)
+        write_frame(frame, storage.spark_path(target), config.output_format)
+        written, misfits = counts()
+    files, size = storage.summarise(target)
+    if written == 0:
         LOG.info("Table %s is empty: the snapshot %s is empty", config.table_name, target)
     else:
-        LOG.info("Wrote %d items in %d objects (%d bytes) to %s", items, objects, size, target)
+        LOG.info(
+            "Wrote %d items in %d files (%d bytes) to %s; %d values went to sidecar columns",
+            written,
+            files,
+            size,
+            target,
+            misfits,
+        )
+    storage.purge(data_path)
 
     if config.workflow_name and config.workflow_run_id:
         glue.put_workflow_run_properties(
             Name=config.workflow_name,
             RunId=config.workflow_run_id,
-            RunProperties={SNAPSHOT_RUN_PROPERTY: timestamp, ITEM_COUNT_RUN_PROPERTY: str(items)},
+            RunProperties={SNAPSHOT_RUN_PROPERTY: timestamp, ITEM_COUNT_RUN_PROPERTY: str(written)},
         )
         LOG.info(
             "Set run properties %s=%s, %s=%d on workflow %s run %s",
             SNAPSHOT_RUN_PROPERTY,
             timestamp,
             ITEM_COUNT_RUN_PROPERTY,
-            items,
+            written,
             config.workflow_name,
             config.workflow_run_id,
         )
     else:
         LOG.info("Not started by a workflow: no run property to set")
     runtime.job.commit()
-    return target
+    return ExportResult(target, written, misfits, files, size)
 
 
 if __name__ == "__main__":

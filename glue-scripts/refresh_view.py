@@ -9,10 +9,18 @@ The workflow starts this job once the crawler has catalogued the export. Steps:
    and the crawler adds no partition for an empty folder): the view then returns no rows. A
    missing count, or a count above 0, means the crawler has not caught up: fail, and leave the
    view alone.
-3. Run `CREATE OR REPLACE VIEW "<database>"."<table>" AS SELECT * FROM
-   "<database>"."snapshots_<table>" WHERE snapshot_timestamp = '<ts>'` in the workgroup, wait
-   for it with capped exponential back-off, and fail with Athena's reason if it fails.
-4. Only then prune: every snapshot strictly older than now - retention_days, found either as a
+3. Completeness gate: compare `snapshot_item_count` with the DynamoDB table's `ItemCount`
+   (DescribeTable; DynamoDB refreshes it about every six hours). Fewer than
+   `min_item_ratio` x ItemCount items fails the run before the view moves. 0 turns it off.
+4. Keep the view's current definition (from the Glue catalog), then run `CREATE OR REPLACE VIEW
+   "<database>"."<table>" AS SELECT * FROM "<database>"."snapshots_<table>" WHERE
+   snapshot_timestamp = '<ts>'` in the workgroup, wait for it with capped exponential back-off,
+   and fail with Athena's reason if it fails.
+5. Read the view back with a query that opens the data files (`SELECT * ... LIMIT 10`:
+   `CREATE VIEW` itself reads no data, so a snapshot Athena cannot read would otherwise pass).
+   If that fails, put the previous definition back (or drop a first-ever view), prune nothing,
+   and fail with Athena's reason and "view restored to snapshot `<ts>`".
+6. Only then prune: every snapshot strictly older than now - retention_days, found either as a
    catalog partition or as an S3 folder, loses its S3 objects and its partition. The snapshot the
    view now shows (and anything newer) is never pruned. Partition values that are not snapshot
    timestamps are left alone.
@@ -27,11 +35,15 @@ Arguments (`--name value` or `--name=value`):
   --workgroup       Athena workgroup (it enforces the query result location)
   --output_path     s3://<bucket>/<format>/<table>, as given to the export job
   --retention_days  whole number >= 0
+  --table_name      the DynamoDB table's name, for DescribeTable
+  --min_item_ratio  0..1: the completeness gate (0: off)
   set by Glue:      --WORKFLOW_NAME, --WORKFLOW_RUN_ID
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 import sys
@@ -118,6 +130,8 @@ class RefreshConfig:
     bucket: str
     snapshots_prefix: str  # "<format>/<table>", no slashes at either end
     retention_days: int
+    table_name: str
+    min_item_ratio: float
     workflow_name: str
     workflow_run_id: str
 
@@ -139,6 +153,14 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
     require(values, ARGUMENTS + WORKFLOW_ARGUMENTS, hint)
     table = validate_identifier(values["table"], "--table")
     bucket, key = split_s3_uri(values["output_path"], "output_path")
+    try:
+        min_item_ratio = float(values["min_item_ratio"])
+    except ValueError:
+        min_item_ratio = -1.0
+    if not 0 <= min_item_ratio <= 1:
+        raise ArgumentError(
+            f"--min_item_ratio must be a number from 0 to 1, got {values['min_item_ratio']!r}"
+        )
     if not values["retention_days"].isdigit():
         raise ArgumentError(
             f"--retention_days must be a whole number of days, got {values['retention_days']!r}"
@@ -150,6 +172,8 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
         bucket=bucket,
         snapshots_prefix=key,
         retention_days=int(values["retention_days"]),
+        table_name=values["table_name"],
+        min_item_ratio=min_item_ratio,
         workflow_name=values["WORKFLOW_NAME"],
         workflow_run_id=values["WORKFLOW_RUN_ID"],
     )
@@ -260,6 +284,80 @@ def partition_exists(glue: Any, config: RefreshConfig, timestamp: str) -> bool:
             return False
         raise
     return True
+
+
+def build_read_back_sql(database: str, table: str) -> str:
+    """A query that returns rows, so Athena opens the snapshot's data files (LIMIT 0 would not)."""
+    validate_identifier(database, "database")
+    validate_identifier(table, "table")
+    return f'SELECT * FROM "{database}"."{table}" LIMIT 10'
+
+
+def build_drop_view_sql(database: str, table: str) -> str:
+    validate_identifier(database, "database")
+    validate_identifier(table, "table")
+    return f'DROP VIEW IF EXISTS "{database}"."{table}"'
+
+
+PRESTO_VIEW = re.compile(r"/\*\s*Presto View:\s*(?P<body>[A-Za-z0-9+/=\s]+?)\s*\*/")
+VIEW_SNAPSHOT = re.compile(
+    SNAPSHOT_PARTITION_KEY + r" = '(?P<ts>" + SNAPSHOT_TIMESTAMP.pattern + ")'"
+)
+
+
+def snapshot_of_view(view_original_text: str) -> str | None:
+    """The snapshot a view made by this job shows, from the Glue table's ViewOriginalText.
+    Athena keeps a view there as `/* Presto View: <base64 JSON with originalSql> */` (inferred
+    from what Athena writes: the format is not documented)."""
+    match = PRESTO_VIEW.fullmatch(view_original_text.strip())
+    if not match:
+        return None
+    try:
+        sql = json.loads(base64.b64decode("".join(match.group("body").split())))["originalSql"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    found = VIEW_SNAPSHOT.search(sql)
+    return found.group("ts") if found else None
+
+
+def current_view(glue: Any, config: RefreshConfig) -> tuple[bool, str | None]:
+    """(the view exists, the snapshot it shows if it is one of ours)."""
+    try:
+        view = glue.get_table(DatabaseName=config.database, Name=config.table)["Table"]
+    except ClientError as error:
+        if _error_code(error) == "EntityNotFoundException":
+            return False, None
+        raise
+    return True, snapshot_of_view(view.get("ViewOriginalText", ""))
+
+
+def check_completeness(dynamodb: Any, config: RefreshConfig, item_count: int | None) -> None:
+    """Refuse a snapshot with fewer than min_item_ratio x the table's ItemCount items."""
+    if config.min_item_ratio == 0:
+        return
+    table = dynamodb.describe_table(TableName=config.table_name)["Table"]
+    expected = int(table.get("ItemCount", 0))
+    if item_count is None:
+        raise RefreshError(
+            f"the export did not say how many items it wrote (no run property "
+            f"{ITEM_COUNT_RUN_PROPERTY!r}), so the completeness check cannot run. The view "
+            "still shows the previous snapshot."
+        )
+    if item_count < config.min_item_ratio * expected:
+        raise RefreshError(
+            f"the export wrote {item_count} items, but DynamoDB's ItemCount for "
+            f"{config.table_name} is {expected} (refreshed about every six hours): fewer than "
+            f"minItemRatio {config.min_item_ratio:g} x {expected}. The view still shows the "
+            f"previous snapshot. If the table really shrank, lower minItemRatio for "
+            f"{config.table_name} in Pulumi.<stack>.yaml (0 turns the check off), or run again "
+            "once ItemCount has caught up."
+        )
+    LOG.info(
+        "Completeness: %d items written, ItemCount %d, minItemRatio %g",
+        item_count,
+        expected,
+        config.min_item_ratio,
+    )
 
 
 def table_exists(glue: Any, config: RefreshConfig) -> bool:
@@ -484,12 +582,41 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def restore_view(
+    athena: Any,
+    config: RefreshConfig,
+    existed: bool,
+    previous: str | None,
+    sleep: Callable[[float], None],
+) -> str:
+    """Put the view back as it was before this run; returns what was done, for the message."""
+    if previous is not None:
+        sql, done = (
+            build_view_sql(config.database, config.table, previous),
+            f"view restored to snapshot `{previous}`",
+        )
+    elif not existed:
+        sql, done = (
+            build_drop_view_sql(config.database, config.table),
+            "the first-ever view was dropped, not left broken",
+        )
+    else:
+        # A view that is not one of ours (edited by hand): leave the new one, say so.
+        return "the view was not made by this job, so it was not restored: check it by hand"
+    try:
+        run_athena_query(athena, sql, config.workgroup, config.database, sleep)
+    except RefreshError as error:
+        return f"and putting the view back failed too ({error}): it may be broken"
+    return done
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
     glue: Any = None,
     athena: Any = None,
     s3: Any = None,
+    dynamodb: Any = None,
     now: Callable[[], datetime] = _utc_now,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RefreshResult:
@@ -504,6 +631,7 @@ def main(
     glue = glue or boto3.client("glue", config=client_config)
     athena = athena or boto3.client("athena", config=client_config)
     s3 = s3 or boto3.client("s3", config=client_config)
+    dynamodb = dynamodb or boto3.client("dynamodb", config=client_config)
 
     timestamp, item_count = read_run_properties(glue, config)
     result = RefreshResult(snapshot_timestamp=timestamp)
@@ -515,11 +643,26 @@ def main(
     )
     if not check_snapshot_catalogued(glue, config, timestamp, item_count):
         return result
+    check_completeness(dynamodb, config, item_count)
 
+    existed, previous = current_view(glue, config)
     sql = build_view_sql(config.database, config.table, timestamp)
     result.query_execution_id = run_athena_query(
         athena, sql, config.workgroup, config.database, sleep
     )
+    try:
+        run_athena_query(
+            athena,
+            build_read_back_sql(config.database, config.table),
+            config.workgroup,
+            config.database,
+            sleep,
+        )
+    except RefreshError as error:
+        raise RefreshError(
+            f"the view could not read snapshot {timestamp}: {error}; "
+            + restore_view(athena, config, existed, previous, sleep)
+        ) from None
     LOG.info("View %s.%s now shows snapshot %s", config.database, config.table, timestamp)
 
     result.pruned = prune_snapshots(glue, s3, config, timestamp, now())

@@ -3,6 +3,8 @@
  * program, the CLI and the tests share it. Every problem is reported at once, in one error, each
  * line naming the table, the key, the value and what is allowed, before any resource is declared.
  */
+import { ALLOWED_COLUMN_TYPES_TEXT, normaliseColumnType } from "./column-types";
+import { CONTRACT } from "./contract";
 import { cronProblem } from "./cron";
 import {
   DEFAULT_GLUE_VERSION,
@@ -48,6 +50,10 @@ export interface TableConfig {
   enabled: boolean;
   /** Export mode: skip the deploy-time check that point-in-time recovery is on. */
   skipPitrCheck: boolean;
+  /** Column type per DynamoDB attribute, instead of the type policy's (README "Column types"). */
+  columns: Record<string, string>;
+  /** A run fails before the view moves when it wrote fewer than this share of ItemCount; 0: off. */
+  minItemRatio: number;
 }
 
 export interface StackConfig {
@@ -84,6 +90,8 @@ export const TABLE_DEFAULTS: Omit<TableConfig, "name"> = {
   timeoutMinutes: 360,
   enabled: true,
   skipPitrCheck: false,
+  columns: {},
+  minItemRatio: CONTRACT.minItemRatio.default,
 };
 
 export class ConfigError extends Error {
@@ -159,6 +167,24 @@ class Checker {
     if (value === false || value === "false") return false;
     this.fail(key, value, "true or false");
     return fallback;
+  }
+
+  columnTypes(key: string, value: unknown): Record<string, string> {
+    if (value === undefined) return {};
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      this.fail(key, value, 'a map of attribute -> column type, e.g. { price: "decimal(18,2)" }');
+      return {};
+    }
+    const columns: Record<string, string> = {};
+    for (const [attribute, type] of Object.entries(value)) {
+      const normalised = typeof type === "string" ? normaliseColumnType(type) : undefined;
+      if (normalised === undefined) {
+        this.fail(`${key}.${attribute}`, type, ALLOWED_COLUMN_TYPES_TEXT);
+      } else {
+        columns[attribute] = normalised;
+      }
+    }
+    return columns;
   }
 
   unknownKeys(raw: Record<string, unknown>, known: readonly string[]): void {
@@ -299,6 +325,14 @@ function parseTable(raw: unknown, index: number, problems: string[]): TableConfi
     ),
     enabled: check.boolean("enabled", entry.enabled, d.enabled),
     skipPitrCheck: check.boolean("skipPitrCheck", entry.skipPitrCheck, d.skipPitrCheck),
+    columns: check.columnTypes("columns", entry.columns),
+    minItemRatio: check.number(
+      "minItemRatio",
+      entry.minItemRatio,
+      CONTRACT.minItemRatio.min,
+      CONTRACT.minItemRatio.max,
+      d.minItemRatio,
+    ),
   };
   if (mode === "scan" && entry.skipPitrCheck !== undefined) {
     check.fail(

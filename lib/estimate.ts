@@ -45,11 +45,6 @@ export interface JobShape {
   workers: number;
   /** Share of the read capacity the scan may use (0.1 to 1.5). */
   readPercentage: number;
-  /**
-   * Full reads of the table per scan run: 1 through Glue 5's DataFrame connector, 2 through Glue
-   * 4.0's DynamicFrame connector (glue-facts.ts, sourceReadsPerRun). Default 1.
-   */
-  sourceReads?: number;
 }
 
 /** USD list prices. */
@@ -123,8 +118,6 @@ export interface ScanEstimate extends RunCost {
   assumedOnDemandRcu: boolean;
   bytesPerSecond: number;
   boundBy: "read capacity" | "Glue workers";
-  /** How many times the run reads the whole table. */
-  sourceReads: number;
   /** Read units the scan consumes (read request units on on-demand tables). */
   readUnits: number;
   /** Provisioned tables: RCU-hours the scan occupies, and their value (already paid for). */
@@ -195,10 +188,10 @@ export function estimateSnapshot(
   const capacityBytesPerSecond = rcuPerSecond * assumptions.bytesPerRcuSecond;
   const boundBy = capacityBytesPerSecond <= glueBytesPerSecond ? "read capacity" : "Glue workers";
   const bytesPerSecond = Math.min(capacityBytesPerSecond, glueBytesPerSecond);
-  const reads = job.sourceReads ?? 1;
-  const scanRun = glueRun((reads * table.sizeBytes) / bytesPerSecond, job, prices, assumptions);
-  // Eventually consistent: half a unit per 4 KiB read, for every full read of the table.
-  const readUnits = (reads * Math.ceil(table.sizeBytes / 4096)) / 2;
+  // The job scans the table once (into its scratch space) and reads that copy twice.
+  const scanRun = glueRun(table.sizeBytes / bytesPerSecond, job, prices, assumptions);
+  // Eventually consistent: half a unit per 4 KiB read.
+  const readUnits = Math.ceil(table.sizeBytes / 4096) / 2;
   const scanDynamodb = onDemand ? (readUnits / 1e6) * prices.rruPerMillion : 0;
   const scan: ScanEstimate = {
     ...scanRun,
@@ -206,7 +199,6 @@ export function estimateSnapshot(
     assumedOnDemandRcu: onDemand,
     bytesPerSecond,
     boundBy,
-    sourceReads: reads,
     readUnits,
     dynamodb: scanDynamodb,
     total: plus(scanRun.glue, scanDynamodb),

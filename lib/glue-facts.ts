@@ -42,21 +42,6 @@ export function dynamodbSplits(workerType: WorkerType, workers: number): number 
   return SLOTS_PER_EXECUTOR[workerType] * (workers - 1);
 }
 
-/**
- * Glue 5.0 and later read a scan through the DataFrame-based DynamoDB connector, which reads the
- * table once; it needs a Glue connection of type DYNAMODB attached to the job (Glue guide,
- * "DynamoDB connector with Spark DataFrame support"). Glue 4.0's DynamicFrame connector reads the
- * table twice (a schema pass, then the write: awslabs/amazon-dynamodb-tools #81 and #162).
- */
-export function usesDataFrameConnector(table: { mode: string; glueVersion: string }): boolean {
-  return table.mode === "scan" && table.glueVersion !== "4.0";
-}
-
-/** Full reads of the source table per run: what a scan's read capacity and time are paid for. */
-export function sourceReadsPerRun(table: { mode: string; glueVersion: string }): number {
-  return table.mode === "scan" && !usesDataFrameConnector(table) ? 2 : 1;
-}
-
 /** Python shell settings for the view-refresh job (Python shell 3.6 ended 2026-03-01). */
 export const PYTHON_SHELL = {
   glueVersion: "3.0",

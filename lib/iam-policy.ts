@@ -61,8 +61,6 @@ export interface PipelinePolicyInputs {
   /** The role's own name and the stack's Glue security configuration: they name encrypted log groups. */
   roleName: string;
   securityConfiguration: string;
-  /** The Glue connection the export job attaches (Glue 5.x scans), when it has one. */
-  dynamodbConnection?: string;
   /** The stack's customer managed key, when it has one. */
   kmsKeyArn?: string;
 }
@@ -347,21 +345,7 @@ function glueCatalogStatements({ inputs }: Scope): PolicyStatement[] {
 
 function glueRunStatements({ inputs }: Scope): PolicyStatement[] {
   const { ctx, names } = inputs;
-  const connection: PolicyStatement[] = inputs.dynamodbConnection
-    ? [
-        {
-          // Glue reads the job's attached DYNAMODB connection with the job's role to load the
-          // DataFrame-based connector (inferred: Glue documents glue:GetConnection for the
-          // connections a job uses; this one has no secrets).
-          Sid: "UseDynamoDbConnection",
-          Effect: "Allow",
-          Action: ["glue:GetConnection"],
-          Resource: [glueCatalogArn(ctx), glueArn(ctx, `connection/${inputs.dynamodbConnection}`)],
-        },
-      ]
-    : [];
   return [
-    ...connection,
     {
       // The run properties carry snapshot_timestamp and snapshot_item_count between the steps.
       Sid: "ShareRunProperties",

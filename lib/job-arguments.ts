@@ -4,7 +4,7 @@
  * without Pulumi.
  */
 import type { TableConfig } from "./config";
-import { dynamodbSplits, usesDataFrameConnector } from "./glue-facts";
+import { dynamodbSplits } from "./glue-facts";
 import { s3Uri, scriptKey, TableNames, tablePrefixes } from "./naming";
 
 /** The modules both scripts import, for `--extra-py-files` (a comma-separated list). */
@@ -16,6 +16,8 @@ export interface ExportJobInputs {
   table: TableConfig;
   names: TableNames;
   bucket: string;
+  /** The Glue database of the crawler's table, whose column types later snapshots keep. */
+  database: string;
   /** Needed in export mode only. */
   tableArn?: string;
 }
@@ -25,6 +27,7 @@ export function exportScriptArguments({
   table,
   names,
   bucket,
+  database,
   tableArn,
 }: ExportJobInputs): Record<string, string> {
   const prefixes = tablePrefixes(table.format, names.normalised);
@@ -33,11 +36,12 @@ export function exportScriptArguments({
     "--mode": table.mode,
     "--output_path": s3Uri(bucket, prefixes.snapshots),
     "--output_format": table.format,
+    "--database": database,
+    "--column_types": JSON.stringify(table.columns),
   };
   if (table.mode === "scan") {
     args["--read_percentage"] = String(table.readPercentage);
     args["--splits"] = String(dynamodbSplits(table.workerType, table.workers));
-    args["--reader"] = usesDataFrameConnector(table) ? "dataframe" : "dynamicframe";
   } else {
     if (!tableArn) throw new Error(`export mode needs the ARN of table ${table.name}`);
     args["--table_arn"] = tableArn;
@@ -54,12 +58,12 @@ export function exportRuntimeArguments({
 }: ExportJobInputs): Record<string, string> {
   const args: Record<string, string> = {
     "--job-language": "python",
-    // The DynamoDB connector has no bookmark support, and every run is a full snapshot.
+    // Every run is a full snapshot: nothing for a bookmark to remember.
     "--job-bookmark-option": "job-bookmark-disable",
     "--TempDir": `${s3Uri(bucket, tablePrefixes(table.format, names.normalised).temp)}/`,
     "--enable-metrics": "true",
     "--enable-auto-scaling": "true",
-    "--extra-py-files": sharedModules(bucket),
+    "--extra-py-files": [sharedModules(bucket), s3Uri(bucket, scriptKey("itemTypes"))].join(","),
   };
   if (table.glueVersion === "4.0") {
     args["--enable-continuous-cloudwatch-log"] = "true";
@@ -99,5 +103,7 @@ export function refreshJobArguments({
     "--workgroup": workgroup,
     "--output_path": s3Uri(bucket, tablePrefixes(table.format, names.normalised).snapshots),
     "--retention_days": String(table.retentionDays),
+    "--table_name": table.name,
+    "--min_item_ratio": String(table.minItemRatio),
   };
 }

@@ -93,8 +93,6 @@ export interface StackNames {
   alertTopic: string;
   /** SQS queue keeping alerts EventBridge could not deliver. */
   alertDeadLetterQueue: string;
-  /** Glue connection of type DYNAMODB that loads the DataFrame-based DynamoDB connector. */
-  dynamodbConnection: string;
 }
 
 export function stackNames(stack: string, databaseName?: string): StackNames {
@@ -105,7 +103,6 @@ export function stackNames(stack: string, databaseName?: string): StackNames {
     securityConfiguration: base,
     alertTopic: `${base}-alerts`,
     alertDeadLetterQueue: `${base}-undelivered-alerts`,
-    dynamodbConnection: `${base}-dynamodb`,
   };
 }
 
@@ -192,6 +189,7 @@ export const GLUE_SCRIPT_FILES = {
   refresh: "refresh_view.py",
   shared: "job_arguments.py",
   contract: "contract.py",
+  itemTypes: "item_types.py",
 } as const;
 export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
 

@@ -13,7 +13,6 @@ export const TAGGABLE_TYPES: readonly string[] = [
   "aws:glue/crawler:Crawler",
   "aws:glue/trigger:Trigger",
   "aws:glue/workflow:Workflow",
-  "aws:glue/connection:Connection",
   "aws:glue/catalogDatabase:CatalogDatabase",
   "aws:athena/workgroup:Workgroup",
   "aws:cloudwatch/logGroup:LogGroup",

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$(bash scripts/python-env.sh)}
 SPARK_JARS=$(bash scripts/spark-jars.sh)
 export SPARK_JARS PYSPARK_PYTHON="$PYTHON" PYSPARK_DRIVER_PYTHON="$PYTHON"
-"$PYTHON" -m pytest -q -p no:cacheprovider test/spark
+"$PYTHON" -m pytest -q -p no:cacheprovider test/spark "$@"
 "$PYTHON" -m ruff check --no-cache test/spark

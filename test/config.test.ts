@@ -227,3 +227,46 @@ describe("config: each invalid value is one clear error naming table, key, value
       .and.contain("tables[1] (Orders): workers");
   });
 });
+
+describe("config: column types and the completeness gate", () => {
+  it("accepts column overrides, spelled as Glue spells them", () => {
+    const [table] = parseStackConfig(
+      {
+        tables: [
+          {
+            name: "Orders",
+            columns: { price: "DECIMAL(18, 2)", createdAt: "timestamp", tags: "array<string>" },
+            minItemRatio: 0,
+          },
+        ],
+      },
+      "dev",
+    ).tables;
+    expect(table.columns).to.deep.equal({
+      price: "decimal(18,2)",
+      createdAt: "timestamp",
+      tags: "array<string>",
+    });
+    expect(table.minItemRatio).to.equal(0);
+  });
+
+  it("rejects an unknown column type with the allowed list", () => {
+    const message = messageOf({ name: "Orders", columns: { price: "money" } });
+    expect(message)
+      .to.contain('columns.price is "money"')
+      .and.contain("string, bigint, int, double, boolean, binary, timestamp, decimal(p,s)");
+    expect(messageOf({ name: "Orders", columns: { price: "decimal(39,2)" } })).to.contain(
+      'columns.price is "decimal(39,2)"',
+    );
+    expect(messageOf({ name: "Orders", columns: ["price"] })).to.contain(
+      'columns is ["price"]; allowed: a map of attribute -> column type',
+    );
+  });
+
+  it("takes minItemRatio from 0 to 1", () => {
+    expect(messageOf({ name: "Orders", minItemRatio: 1.2 })).to.contain(
+      "minItemRatio is 1.2; allowed: a number from 0 to 1",
+    );
+    expect(TABLE_DEFAULTS.minItemRatio).to.equal(0.5);
+  });
+});

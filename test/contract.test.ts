@@ -79,19 +79,21 @@ describe("the contract between the program and the Glue scripts", () => {
     }
   });
 
-  it("is read by the export script from the program's arguments, in both modes and with both readers", () => {
+  it("is read by the export script from the program's arguments, in both modes", () => {
     const cases: [string, Record<string, unknown>][] = [
       [
         "ddbsnap-dev-reviews-export",
         {
           table_name: "Reviews",
           mode: "scan",
-          reader: "dataframe",
           splits: 36,
           read_percentage: 0.25,
         },
       ],
-      ["ddbsnap-dev-legacy-export", { table_name: "Legacy", mode: "scan", reader: "dynamicframe" }],
+      [
+        "ddbsnap-dev-legacy-export",
+        { table_name: "Legacy", mode: "scan", database: "dynamodb_exports_dev", column_types: {} },
+      ],
       [
         "ddbsnap-dev-events_log-export",
         { table_name: "Events.Log", mode: "export", staging_prefix: "export-staging/events_log" },
@@ -135,6 +137,10 @@ describe("the contract between the program and the Glue scripts", () => {
       `s3://snapshots-bucket/parquet/${names.normalised}`,
       "--retention_days",
       "30",
+      "--table_name",
+      long,
+      "--min_item_ratio",
+      "0.5",
       "--WORKFLOW_NAME",
       "wf",
       "--WORKFLOW_RUN_ID",

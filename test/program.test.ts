@@ -193,23 +193,14 @@ describe("the program, for a multi-table stack", function () {
       );
     });
 
-    it("reads a Glue 5 scan once through the DataFrame connector and its DYNAMODB connection; Glue 4 through the DynamicFrame one", () => {
-      const [connection] = ofType(run, "aws:glue/connection:Connection");
-      expect(connection.inputs).to.deep.include({
-        name: "ddbsnap-dev-dynamodb",
-        connectionType: "DYNAMODB",
-      });
-      for (const glue5 of ["ddbsnap-dev-reviews-export", "ddbsnap-dev-orders-export"]) {
-        expect(named(run, T.job, glue5).inputs.defaultArguments["--reader"], glue5).to.equal(
-          "dataframe",
-        );
-        expect(named(run, T.job, glue5).inputs.connections, glue5).to.deep.equal([
-          "ddbsnap-dev-dynamodb",
-        ]);
+    it("passes the Glue table's database and the table's column types to the type policy", () => {
+      const reviews = named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments;
+      expect(reviews["--database"]).to.equal("dynamodb_exports_dev");
+      expect(JSON.parse(reviews["--column_types"])).to.deep.equal({});
+      for (const job of ofType(run, T.job)) {
+        expect(job.inputs.connections ?? [], job.inputs.name).to.deep.equal([]);
+        expect(job.inputs.defaultArguments["--reader"], job.inputs.name).to.equal(undefined);
       }
-      const glue4 = named(run, T.job, "ddbsnap-dev-click_stream_2024-export");
-      expect(glue4.inputs.defaultArguments["--reader"]).to.equal("dynamicframe");
-      expect(glue4.inputs.connections ?? []).to.deep.equal([]);
     });
 
     it("logs to the table's own log groups: Glue 5 through its prefix, Glue 4 through continuous logging", () => {
@@ -241,7 +232,7 @@ describe("the program, for a multi-table stack", function () {
       expect(job.inputs).to.not.have.any.keys("workerType", "numberOfWorkers", "executionClass");
     });
 
-    it("passes database, table, workgroup, output path and retention, and the shared module", () => {
+    it("passes database, table, workgroup, output path, retention, the completeness gate and the shared module", () => {
       expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments).to.deep.equal(
         {
           "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
@@ -250,6 +241,8 @@ describe("the program, for a multi-table stack", function () {
           "--workgroup": "ddbsnap-dev",
           "--output_path": `s3://${bucket}/csv/orders`,
           "--retention_days": "7",
+          "--table_name": "Orders",
+          "--min_item_ratio": "0.5",
         },
       );
     });
@@ -383,6 +376,7 @@ describe("the program, for a multi-table stack", function () {
           "tmp_$folder$",
           "glue-scripts/contract.py",
           "glue-scripts/export_table.py",
+          "glue-scripts/item_types.py",
           "glue-scripts/job_arguments.py",
           "glue-scripts/refresh_view.py",
         ].sort(),
@@ -408,7 +402,6 @@ describe("the program, for a multi-table stack", function () {
       expect([...new Set(glue.map((r) => r.slice(prefix.length)))].sort()).to.deep.equal(
         [
           "catalog",
-          "connection/ddbsnap-dev-dynamodb",
           "database/default",
           "database/dynamodb_exports_dev",
           "job/ddbsnap-dev-reviews-export",
@@ -534,14 +527,17 @@ describe("the program, for a multi-table stack", function () {
       expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
         "glue-scripts/contract.py",
         "glue-scripts/export_table.py",
+        "glue-scripts/item_types.py",
         "glue-scripts/job_arguments.py",
         "glue-scripts/refresh_view.py",
       ]);
-      // Both jobs put the shared module on their Python path.
+      // Both jobs put the shared modules on their Python path; the export job its type policy too.
+      const shared = `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`;
       for (const job of ofType(run, T.job)) {
-        expect(job.inputs.defaultArguments["--extra-py-files"], job.inputs.name).to.equal(
-          `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
-        );
+        const expected = job.inputs.name.endsWith("-export")
+          ? `${shared},s3://${bucket}/glue-scripts/item_types.py`
+          : shared;
+        expect(job.inputs.defaultArguments["--extra-py-files"], job.inputs.name).to.equal(expected);
       }
       for (const object of objects) {
         const file = path.join(__dirname, "..", "glue-scripts", path.basename(object.inputs.key));

@@ -3,6 +3,7 @@
  * config and prints what it would create. Offline: no AWS calls, no Pulumi CLI. A config error
  * is the program's own validation message.
  */
+import { TABLE_BYTES_PER_FILE } from "../../lib/layout";
 import * as path from "path";
 import { parseStackConfig } from "../../lib/config";
 import { dynamodbSplits } from "../../lib/glue-facts";
@@ -77,6 +78,9 @@ Options:
       out(
         `  ${table.format}, ${table.schedule} UTC${table.enabled ? "" : " (schedule not started)"}, ` +
           `${table.workers} × ${table.workerType} ${table.executionClass}, Glue ${table.glueVersion}, keeps ${table.retentionDays} days`,
+      );
+      out(
+        `  files: the export job sizes them from TableSizeBytes at run time: ${TABLE_BYTES_PER_FILE / 2 ** 30} GiB of table data per file, one file for a table under that (\`ddbsnap estimate\` shows the layout for the table's size)`,
       );
       resourceLines(resources).forEach((l) => out(l));
     }

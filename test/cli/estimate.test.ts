@@ -1,6 +1,4 @@
 import { expect } from "chai";
-import { jobShape } from "../../cli/estimate-view";
-import { TABLE_DEFAULTS } from "../../lib/config";
 import {
   DEFAULT_ASSUMPTIONS,
   DEFAULT_PRICES,
@@ -95,26 +93,6 @@ describe("estimate arithmetic", () => {
     expect(e.scan.boundBy).to.equal("Glue workers");
     expect(e.scan.bytesPerSecond).to.equal(20 * MIB); // one reading worker
     expect(e.scan.seconds).to.be.closeTo(1024 / 20, 1e-9);
-  });
-
-  it("charges a scan that reads the table twice (Glue 4.0's DynamicFrame connector) twice the reads and time", () => {
-    const table = {
-      sizeBytes: 100 * GIB,
-      itemCount: 0,
-      billingMode: "PROVISIONED" as const,
-      provisionedRcu: 1000,
-    };
-    const job = { workerType: "G.1X" as const, workers: 10, readPercentage: 0.5 };
-    const once = estimateSnapshot(table, job).scan;
-    const twice = estimateSnapshot(table, { ...job, sourceReads: 2 }).scan;
-    expect(once.sourceReads).to.equal(1);
-    expect(twice.sourceReads).to.equal(2);
-    expect(twice.readUnits).to.equal(2 * once.readUnits);
-    expect(twice.seconds).to.be.closeTo(2 * once.seconds, 1e-6);
-    expect(jobShape({ ...TABLE_DEFAULTS, name: "T", glueVersion: "4.0" }).sourceReads).to.equal(2);
-    expect(
-      jobShape({ ...TABLE_DEFAULTS, name: "T", glueVersion: "5.0", mode: "export" }).sourceReads,
-    ).to.equal(1);
   });
 
   it("bills at least one minute, and offers no FLEX price for G.4X and G.8X", () => {

@@ -1,14 +1,13 @@
-"""Tests of glue-scripts/export_table.py: its pure functions, and main() end to end with a
-recording fake GlueContext (Spark is not available here) and real boto3 against moto."""
+"""Tests of glue-scripts/export_table.py without Spark: its arguments, the layout and read-rate
+rules, the paced segment scan and the native export against moto. main() end to end, on a real
+local Spark session, is test/spark/test_type_policy_on_spark.py's."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import boto3
 import pytest
@@ -17,10 +16,22 @@ import export_table
 from conftest import REGION, SCRIPTS_DIR
 from export_table import (
     ArgumentError,
-    connector_options,
-    dataframe_reader_options,
+    ReadPacer,
+    S3Storage,
+    ScanPlan,
+    established_columns,
+    export_client_token,
+    export_data_folder,
     format_snapshot_timestamp,
+    item_line,
+    parse_item_line,
+    plan_layout,
+    read_capacity,
     read_export_config,
+    resolve_snapshot_timestamp,
+    run_export,
+    scan_page_limit,
+    scan_segment,
     snapshot_path,
     writer_options,
 )
@@ -37,9 +48,10 @@ def scan_args(**overrides: str) -> list[str]:
         "mode": "scan",
         "read_percentage": "0.25",
         "splits": "36",
-        "reader": "dataframe",
         "output_path": OUTPUT_PATH,
         "output_format": "parquet",
+        "database": "exports",
+        "TempDir": f"s3://{BUCKET}/tmp/reviews/",
         **overrides,
     }
     return [token for name, value in values.items() for token in (f"--{name}", value)]
@@ -53,6 +65,7 @@ def export_args(**overrides: str) -> list[str]:
         "export_staging_path": f"s3://{BUCKET}/export-staging/reviews/",
         "output_path": OUTPUT_PATH,
         "output_format": "parquet",
+        "database": "exports",
         **overrides,
     }
     return [token for name, value in values.items() for token in (f"--{name}", value)]
@@ -66,7 +79,8 @@ def test_scan_config_is_parsed_and_typed():
     assert config.mode == "scan"
     assert config.read_percentage == 0.25
     assert config.splits == 36
-    assert config.reader == "dataframe"
+    assert config.catalog_table == "snapshots_reviews"
+    assert config.column_types == {}
     assert config.output_path == OUTPUT_PATH
     assert (config.job_name, config.job_run_id) == ("job", "jr_1")
     assert config.workflow_name is None
@@ -84,8 +98,8 @@ def test_every_missing_argument_is_named_at_once():
     with pytest.raises(ArgumentError) as caught:
         read_export_config(["--table_name", "Reviews"])
     message = str(caught.value)
-    assert "--mode, --output_path, --output_format" in message
-    assert "scan mode also needs --read_percentage, --splits and --reader" in message
+    assert "--mode, --output_path, --output_format, --database" in message
+    assert "scan mode also needs --read_percentage and --splits" in message
 
 
 def test_mode_specific_arguments_are_required_in_their_mode():
@@ -100,7 +114,8 @@ def test_mode_specific_arguments_are_required_in_their_mode():
     ("override", "message"),
     [
         ({"mode": "query"}, "--mode must be one of scan, export"),
-        ({"reader": "spark"}, "--reader must be one of dataframe, dynamicframe"),
+        ({"column_types": "price"}, "--column_types must be a JSON object"),
+        ({"column_types": '{"price": "money"}'}, "price has type 'money'; allowed: string, big"),
         ({"output_path": "s3://bucket-only"}, "--output_path must be an S3 folder"),
         ({"output_path": "https://x/parquet/reviews"}, "--output_path must be an S3 folder"),
     ],
@@ -108,6 +123,11 @@ def test_mode_specific_arguments_are_required_in_their_mode():
 def test_arguments_that_steer_the_job_are_checked(override, message):
     with pytest.raises(ArgumentError, match=message):
         read_export_config(scan_args(**override))
+
+
+def test_column_types_are_read_from_json():
+    config = read_export_config(scan_args(column_types='{"price": "decimal(18,2)"}'))
+    assert config.column_types == {"price": "decimal(18,2)"}
 
 
 def test_the_staging_path_must_be_an_s3_folder():
@@ -154,33 +174,6 @@ def test_snapshot_path_is_one_folder_per_timestamp_with_a_trailing_slash():
     assert snapshot_path(OUTPUT_PATH + "/", "20261123T100000Z") == expected
 
 
-def test_scan_connector_options():
-    assert connector_options(read_export_config(scan_args())) == {
-        "dynamodb.input.tableName": "Reviews",
-        "dynamodb.throughput.read.percent": "0.25",
-        "dynamodb.splits": "36",
-    }
-
-
-def test_export_connector_options():
-    assert connector_options(read_export_config(export_args())) == {
-        "dynamodb.export": "ddb",
-        "dynamodb.tableArn": TABLE_ARN,
-        "dynamodb.s3.bucket": BUCKET,
-        "dynamodb.s3.prefix": "export-staging/reviews",
-        "dynamodb.simplifyDDBJson": True,
-    }
-
-
-def test_glue5_scans_use_the_dataframe_connector_with_the_read_share_as_its_ratio():
-    assert dataframe_reader_options(read_export_config(scan_args())) == {
-        "dynamodb.input.tableName": "Reviews",
-        "dynamodb.throughput.read.ratio": "0.25",
-        "dynamodb.splits": "36",
-        "dynamodb.consistentRead": "false",
-    }
-
-
 def test_write_options_per_format():
     assert writer_options("parquet") == {"compression": "snappy"}
     assert writer_options("csv") == {
@@ -194,367 +187,221 @@ def test_write_options_per_format():
         assert writer_options(output_format) == {}
 
 
-# --- main() end to end: a fake Glue runtime, moto for Glue and S3 ---------------------------
+# --- layout, read rate, scan -----------------------------------------------------------------
+
+GIB = 2**30
 
 
-class Source:
-    """The DynamoDB table (or its staged export): counts how often it is read in full."""
-
-    def __init__(self, rows: list[dict]):
-        self.rows = rows
-        self.full_reads = 0
-
-    def read(self) -> list[dict]:
-        self.full_reads += 1
-        return self.rows
-
-
-class FakeDataFrame:
-    """Stands in for a Spark DataFrame: evaluation is lazy, as in Spark, so the source is read
-    when an action (here the write) runs, not when the frame is made."""
-
-    def __init__(self, produce, columns: list[str]):
-        self._produce = produce
-        self.columns = columns
-        self.rows_written = 0
-
-    @property
-    def write(self):
-        return FakeWriter(self)
+@pytest.mark.parametrize(
+    ("table_bytes", "splits", "segments", "files"),
+    [
+        (2**20, 36, 36, 1),  # 1 MB: one file; every slot still scans
+        (10 * GIB, 36, 36, 10),
+        (2**40, 36, 1024, 1024),  # 1 TB: no segment or file holds more than a GiB
+        (10 * 2**40, 36, 10240, 10240),
+        (0, 4, 4, 1),
+    ],
+)
+def test_layout_is_about_a_file_per_gib_and_no_segment_bigger(table_bytes, splits, segments, files):
+    layout = plan_layout(table_bytes, splits)
+    assert (layout.segments, layout.files) == (segments, files)
+    assert layout.concurrent_segments == min(segments, splits)
+    assert table_bytes / layout.segments <= GIB
 
 
-class FakeWriter:
-    def __init__(self, frame: FakeDataFrame):
-        self.frame = frame
-        self.settings: dict = {}
-
-    def mode(self, mode):
-        self.settings["mode"] = mode
-        return self
-
-    def format(self, output_format):
-        self.settings["format"] = output_format
-        return self
-
-    def options(self, **options):
-        self.settings["options"] = options
-        return self
-
-    def save(self, path):
-        runtime = FakeRuntime.current
-        runtime.calls.append(("write", {**self.settings, "path": path}))
-        rows = self.frame._produce()
-        if any(isinstance(v, Choice) for row in rows for v in row.values()):
-            raise TypeError("cannot write choice types")
-        bucket, _, prefix = path.removeprefix("s3://").partition("/")
-        for part, row in enumerate(rows):
-            key = f"{prefix}part-{part:05d}-{runtime.attempt}.{self.settings['format']}"
-            runtime.s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(row).encode())
-        self.frame.rows_written = len(rows)
+def test_on_demand_tables_count_as_40000_read_units_like_glues_connector():
+    assert read_capacity({"BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"}}) == 40000
+    assert read_capacity({"ProvisionedThroughput": {"ReadCapacityUnits": 0}}) == 40000
+    assert read_capacity({"ProvisionedThroughput": {"ReadCapacityUnits": 250}}) == 250
 
 
-class Choice(str):
-    """A value whose type differs from the same attribute's in another item (a choice type)."""
+def test_a_scan_page_is_about_a_second_of_a_segments_budget():
+    assert scan_page_limit(10, 800) == 102  # 10 units x 8 KiB / 800 B
+    assert scan_page_limit(0.01, 400_000) == 1
+    assert scan_page_limit(40000, 10) == 10_000
 
 
-class FakeDynamicFrame:
-    """Stands in for a DynamicFrame: like Glue, it reports a column whose values have different
-    types as a choice type; its schema (for resolveChoice and toDF) costs a full read."""
+def test_the_pacer_sleeps_until_the_units_spent_fit_the_rate():
+    now, slept = [0.0], []
 
-    def __init__(self, source: Source, resolved_with: str | None = None):
-        self.source = source
-        self.resolved_with = resolved_with
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
 
-    def resolveChoice(self, specs=None, choice="", **_ignored):  # Glue's method name
-        assert specs is None, "the job resolves every choice column by one rule"
-        assert choice == "cast:string"
-        return FakeDynamicFrame(self.source, resolved_with=choice)
-
-    def _rows(self) -> list[dict]:
-        rows = self.source.read()
-        types: dict[str, set[type]] = {}
-        for row in rows:
-            for column, value in row.items():
-                types.setdefault(column, set()).add(type(value))
-        choices = {column for column, seen in types.items() if len(seen) > 1}
-        cast = (lambda v: str(v)) if self.resolved_with else Choice
-        return [{k: cast(v) if k in choices else v for k, v in row.items()} for row in rows]
-
-    def toDF(self):
-        columns = sorted({c for row in self._rows() for c in row})  # the schema pass reads it all
-        return FakeDataFrame(self._rows, columns)
+    pacer = ReadPacer(10, clock=lambda: now[0], sleep=sleep)
+    pacer.spend(5)  # 0.5 s worth, at t=0
+    now[0] += 2.0  # a slow page: already behind, no sleep
+    pacer.spend(5)
+    pacer.spend(30)  # 4 s of budget spent by t=2.5
+    assert slept == [0.5, 1.5]
 
 
-class FakeRuntime:
-    """GlueRuntime's four members, recording the job's calls in order. purge_s3_path and the
-    writer act on (moto) S3, naming files uniquely per attempt as Spark does, so a missing purge
-    would leave duplicates."""
-
-    current: FakeRuntime
-
-    def __init__(self, rows: list[dict], attempt: str = "attempt1"):
-        self.source = Source(rows)
-        self.attempt = attempt
-        self.calls: list[tuple[str, dict]] = []
-        self.s3 = boto3.client("s3", region_name=REGION)
-        self.glue_context = SimpleNamespace(
-            create_dynamic_frame=SimpleNamespace(from_options=self._read_dynamic_frame),
-            purge_s3_path=self._purge,
-        )
-        self.spark = SimpleNamespace(read=SimpleNamespace(format=self._reader))
-        self.job = SimpleNamespace(commit=lambda: self.calls.append(("commit", {})))
-        FakeRuntime.current = self
-
-    def __call__(self, job_name: str) -> FakeRuntime:
-        """Used as main()'s runtime_factory: Glue's Job is initialised with the job's name."""
-        self.calls.append(("init", {"job_name": job_name}))
-        return self
-
-    def _reader(self, source_format):
-        runtime = self
-
-        class Reader:
-            def options(self, **options):
-                self.options_given = options
-                return self
-
-            def load(self):
-                runtime.calls.append(
-                    ("read", {"format": source_format, "options": self.options_given})
-                )
-                rows = runtime.source.rows
-                return FakeDataFrame(runtime.source.read, sorted({c for row in rows for c in row}))
-
-        return Reader()
-
-    def _read_dynamic_frame(self, connection_type, connection_options, **_ignored):
-        self.calls.append(("read", {"type": connection_type, "options": connection_options}))
-        return FakeDynamicFrame(self.source)
-
-    def _purge(self, s3_path, options=None, transformation_ctx=""):
-        self.calls.append(("purge", {"path": s3_path, "options": options}))
-        assert options == {"retentionPeriod": 0}
-        bucket, _, prefix = s3_path.removeprefix("s3://").partition("/")
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                self.s3.delete_object(Bucket=bucket, Key=item["Key"])
-
-    def count_while_writing(self, frame: FakeDataFrame):
-        return frame, lambda: frame.rows_written
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.calls]
-
-    def call(self, name: str) -> dict:
-        (found,) = [kwargs for called, kwargs in self.calls if called == name]
-        return found
+def test_binary_values_are_staged_as_base64_like_dynamodbs_export():
+    item = {
+        "pk": {"S": "a"},
+        "b": {"B": bytes([0, 255])},
+        "m": {"M": {"bs": {"BS": [b"\x01"]}, "l": {"L": [{"B": b""}, {"N": "1"}]}}},
+    }
+    assert parse_item_line(item_line(item)) == {
+        "pk": {"S": "a"},
+        "b": {"B": "AP8="},
+        "m": {"M": {"bs": {"BS": ["AQ=="]}, "l": {"L": [{"B": ""}, {"N": "1"}]}}},
+    }
 
 
-ROWS = [{"id": "r1", "stars": 5}, {"id": "r2", "stars": 3}]
+def create_table(dynamodb, items: int) -> None:
+    dynamodb.create_table(
+        TableName="Reviews",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for i in range(items):
+        dynamodb.put_item(TableName="Reviews", Item={"id": {"S": f"r{i:03}"}, "n": {"N": str(i)}})
 
 
-@pytest.fixture
-def world(aws):
-    """A bucket and a started workflow run, in moto."""
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+def test_the_segments_of_a_scan_return_every_item_exactly_once(aws):
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    create_table(dynamodb, 57)
+    plan = ScanPlan("Reviews", segments=4, units_per_segment=1000.0, page_limit=5)
+    spent = []
+
+    class RecordingPacer:
+        def __init__(self, rate):
+            assert rate == 1000.0
+
+        def spend(self, units):
+            spent.append(units)
+
+    lines = [
+        line
+        for segment in range(4)
+        for line in scan_segment(segment, plan, lambda: dynamodb, RecordingPacer)
+    ]
+    ids = sorted(parse_item_line(line)["id"]["S"] for line in lines)
+    assert ids == [f"r{i:03}" for i in range(57)]
+    assert len(spent) >= 57 / 5, "every page's consumed capacity is paced"
+
+
+# --- native export, catalog, storage ----------------------------------------------------------
+
+
+def test_the_export_token_is_the_same_for_every_attempt_of_a_run():
+    config = read_export_config([*export_args(), "--WORKFLOW_RUN_ID", "wr_1"])
+    again = read_export_config([*export_args(), "--WORKFLOW_RUN_ID", "wr_1"])
+    other = read_export_config([*export_args(), "--WORKFLOW_RUN_ID", "wr_2"])
+    token = export_client_token(config, "20261124T030000Z")
+    assert token == export_client_token(again, "20261124T030000Z")
+    assert token != export_client_token(other, "20261124T030000Z")
+    assert len(token) <= 64
+
+
+def test_the_export_data_folder_comes_from_its_manifest():
+    manifest = "export-staging/reviews/AWSDynamoDB/0170-abc/manifest-summary.json"
+    expected = f"s3://{BUCKET}/export-staging/reviews/AWSDynamoDB/0170-abc/data/"
+    assert export_data_folder(BUCKET, "export-staging/reviews", manifest) == expected
+    relative = "AWSDynamoDB/0170-abc/manifest-summary.json"
+    assert export_data_folder(BUCKET, "export-staging/reviews", relative) == expected
+
+
+class ScriptedExports:
+    def __init__(self, statuses, failure=None):
+        self.statuses, self.failure, self.requests = list(statuses), failure, []
+
+    def export_table_to_point_in_time(self, **request):
+        self.requests.append(request)
+        return {"ExportDescription": self._description()}
+
+    def describe_export(self, ExportArn):
+        return {"ExportDescription": self._description()}
+
+    def _description(self):
+        return {
+            "ExportArn": f"{TABLE_ARN}/export/0170-abc",
+            "ExportStatus": self.statuses.pop(0),
+            "ExportManifest": "export-staging/reviews/AWSDynamoDB/0170-abc/manifest-summary.json",
+            "ItemCount": 12,
+            **(self.failure or {}),
+        }
+
+
+def test_an_export_is_taken_at_the_snapshot_time_and_waited_for():
+    exports = ScriptedExports(["IN_PROGRESS", "IN_PROGRESS", "COMPLETED"])
+    slept = []
+    config = read_export_config([*export_args(), "--WORKFLOW_RUN_ID", "wr_1"])
+    folder, items = run_export(exports, config, "20261124T030000Z", slept.append)
+    assert folder.endswith("/AWSDynamoDB/0170-abc/data/")
+    assert items == 12
+    assert slept == [15.0, 30.0]
+    (request,) = exports.requests
+    assert request["ExportTime"] == datetime(2026, 11, 24, 3, tzinfo=timezone.utc)
+    assert request["ExportFormat"] == "DYNAMODB_JSON"
+    assert request["S3Prefix"] == "export-staging/reviews"
+
+
+def test_a_failed_export_fails_the_job_with_dynamodbs_reason():
+    exports = ScriptedExports(
+        ["FAILED"], {"FailureCode": "PITR_DISABLED", "FailureMessage": "PITR is off"}
+    )
+    with pytest.raises(RuntimeError, match="ended FAILED: PITR_DISABLED PITR is off"):
+        run_export(exports, read_export_config(export_args()), "20261124T030000Z", lambda _: None)
+
+
+def test_established_columns_come_from_the_crawlers_table_and_none_before_it(aws):
     glue = boto3.client("glue", region_name=REGION)
-    glue.create_workflow(Name="ddbsnap-dev-reviews")
-    run_id = glue.start_workflow_run(Name="ddbsnap-dev-reviews")["RunId"]
-    started = glue.get_workflow_run(Name="ddbsnap-dev-reviews", RunId=run_id)["Run"]["StartedOn"]
-    return SimpleNamespace(
-        s3=s3,
-        glue=glue,
-        run_id=run_id,
-        workflow_args=["--WORKFLOW_NAME", "ddbsnap-dev-reviews", "--WORKFLOW_RUN_ID", run_id],
-        # computed here independently of the code under test
-        timestamp=started.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
-    )
-
-
-def keys_under(s3, prefix: str) -> list[str]:
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
-    return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
-
-
-def run_property(world) -> dict:
-    return world.glue.get_workflow_run_properties(Name="ddbsnap-dev-reviews", RunId=world.run_id)[
-        "RunProperties"
-    ]
-
-
-def later(hours: int):
-    """A clock that is wrong on purpose: in a workflow the job must not use it."""
-    return lambda: datetime.now(timezone.utc) + timedelta(hours=hours)
-
-
-def test_a_glue5_scan_reads_the_table_once_purges_writes_and_publishes_the_snapshot(world):
-    runtime = FakeRuntime(ROWS)
-    target = export_table.main(
-        [*scan_args(), *world.workflow_args, "--JOB_NAME", "ddbsnap-dev-reviews-export"],
-        runtime_factory=runtime,
-        now=later(5),
-    )
-
-    expected = f"{OUTPUT_PATH}/snapshot_timestamp={world.timestamp}/"
-    assert target == expected
-    assert runtime.names() == ["init", "read", "purge", "write", "commit"]
-    assert runtime.call("init") == {"job_name": "ddbsnap-dev-reviews-export"}
-    assert runtime.call("read") == {
-        "format": "dynamodb",
-        "options": {
-            "dynamodb.input.tableName": "Reviews",
-            "dynamodb.throughput.read.ratio": "0.25",
-            "dynamodb.splits": "36",
-            "dynamodb.consistentRead": "false",
+    config = read_export_config(scan_args())
+    glue.create_database(DatabaseInput={"Name": "exports"})
+    assert established_columns(glue, config) == []
+    glue.create_table(
+        DatabaseName="exports",
+        TableInput={
+            "Name": "snapshots_reviews",
+            "StorageDescriptor": {
+                "Columns": [
+                    {"Name": "id", "Type": "string"},
+                    {"Name": "n", "Type": "decimal(38,10)"},
+                ]
+            },
+            "PartitionKeys": [{"Name": "snapshot_timestamp", "Type": "string"}],
         },
-    }
-    assert runtime.source.full_reads == 1, "the table is read exactly once"
-    assert runtime.call("purge")["path"] == expected
-    assert runtime.call("write") == {
-        "mode": "append",
-        "format": "parquet",
-        "options": {"compression": "snappy"},
-        "path": expected,
-    }
-    assert run_property(world) == {
-        "snapshot_timestamp": world.timestamp,
-        "snapshot_item_count": "2",
-    }
-    assert len(keys_under(world.s3, f"parquet/reviews/snapshot_timestamp={world.timestamp}/")) == 2
-
-
-def test_the_dynamicframe_connector_costs_a_second_read_which_is_why_glue5_avoids_it(world):
-    runtime = FakeRuntime(ROWS)
-    export_table.main(
-        [*scan_args(reader="dynamicframe"), *world.workflow_args], runtime_factory=runtime
     )
-    assert runtime.call("read")["type"] == "dynamodb"
-    assert runtime.source.full_reads == 2
-    assert run_property(world)["snapshot_item_count"] == "2"
+    assert established_columns(glue, config) == [("id", "string"), ("n", "decimal(38,10)")]
 
 
-def test_a_retry_of_the_same_workflow_run_replaces_the_same_snapshot(world):
-    first = FakeRuntime(ROWS)
-    export_table.main([*scan_args(), *world.workflow_args], runtime_factory=first)
-    # A second attempt, hours later, with one more item in the table.
-    second = FakeRuntime([*ROWS, {"id": "r3", "stars": 4}], attempt="attempt2")
-    target = export_table.main(
-        [*scan_args(), *world.workflow_args], runtime_factory=second, now=later(3)
-    )
-
-    assert target == first.call("write")["path"] == second.call("write")["path"]
-    keys = keys_under(world.s3, "parquet/reviews/")
-    assert len(keys) == 3, keys
-    assert all(key.endswith("-attempt2.parquet") for key in keys)  # only the retry's files
-    assert all(f"/snapshot_timestamp={world.timestamp}/" in key for key in keys)
-    assert run_property(world) == {
-        "snapshot_timestamp": world.timestamp,
-        "snapshot_item_count": "3",
-    }
-
-
-def test_export_mode_uses_the_native_export_connector_and_csv_with_a_header(world):
-    runtime = FakeRuntime(ROWS)
-    export_table.main(
-        [*export_args(output_format="csv", output_path=f"s3://{BUCKET}/csv/reviews"),
-         *world.workflow_args],
-        runtime_factory=runtime,
-    )  # fmt: skip
-
-    assert runtime.call("read") == {
-        "type": "dynamodb",
-        "options": {
-            "dynamodb.export": "ddb",
-            "dynamodb.tableArn": TABLE_ARN,
-            "dynamodb.s3.bucket": BUCKET,
-            "dynamodb.s3.prefix": "export-staging/reviews",
-            "dynamodb.simplifyDDBJson": True,
-        },
-    }
-    write = runtime.call("write")
-    assert write["format"] == "csv"
-    assert write["options"]["header"] == "true"
-    assert write["options"]["compression"] == "gzip"
-    assert write["path"] == f"s3://{BUCKET}/csv/reviews/snapshot_timestamp={world.timestamp}/"
-
-
-def test_an_empty_table_gives_an_empty_snapshot_with_a_count_of_zero(world, caplog):
-    # Files of an earlier, failed attempt of this run must not survive as the snapshot.
-    stale_key = f"parquet/reviews/snapshot_timestamp={world.timestamp}/part-00000-stale.parquet"
-    world.s3.put_object(Bucket=BUCKET, Key=stale_key, Body=b"stale")
-    runtime = FakeRuntime([])
-
-    with caplog.at_level("INFO", logger="export_table"):
-        export_table.main([*scan_args(), *world.workflow_args], runtime_factory=runtime)
-
-    assert runtime.names() == ["init", "read", "purge", "commit"]
-    assert keys_under(world.s3, "parquet/reviews/") == []
-    assert run_property(world) == {
-        "snapshot_timestamp": world.timestamp,
-        "snapshot_item_count": "0",
-    }
-    assert "is empty" in caplog.text
-
-
-def test_attributes_with_conflicting_types_become_strings_and_keep_their_values(world):
-    rows = [{"id": "r1", "stars": 5}, {"id": "r2", "stars": "five"}, {"id": "r3", "stars": 4.5}]
-    runtime = FakeRuntime(rows)
-
-    export_table.main(
-        [*scan_args(reader="dynamicframe"), *world.workflow_args], runtime_factory=runtime
-    )
-
-    written = [
-        json.loads(world.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
-        for key in keys_under(world.s3, "parquet/reviews/")
-    ]
-    assert [row["stars"] for row in written] == ["5", "five", "4.5"]
-    assert [row["id"] for row in written] == ["r1", "r2", "r3"]
-
-
-def test_outside_a_workflow_the_job_runs_own_start_names_the_snapshot(aws, recording):
+def test_storage_purges_and_sums_only_the_folder_asked_for(aws):
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    moto_glue = boto3.client("glue", region_name=REGION)
-    moto_glue.create_job(
-        Name="ddbsnap-dev-reviews-export",
-        Role="arn:aws:iam::123456789012:role/glue",
-        Command={
-            "Name": "glueetl",
-            "ScriptLocation": f"s3://{BUCKET}/glue-scripts/export_table.py",
-        },
+    for key in ["a/x/1.parquet", "a/x/_SUCCESS", "a/x2/keep.parquet"] + [
+        f"a/x/many/{i}" for i in range(1200)
+    ]:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"12345")
+    storage = S3Storage(s3)
+    assert storage.summarise(f"s3://{BUCKET}/a/x/") == (1201, 6005)
+    assert storage.purge(f"s3://{BUCKET}/a/x/") == 1202
+    left = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert left == ["a/x2/keep.parquet"]
+
+
+# --- the snapshot's name ----------------------------------------------------------------------
+
+
+def test_the_workflow_runs_start_names_the_snapshot_then_the_job_runs_then_now():
+    class Glue:
+        def get_workflow_run(self, **_):
+            return {"Run": {"StartedOn": datetime(2026, 11, 23, 19, 0, tzinfo=JST)}}
+
+        def get_job_run(self, **_):
+            return {"JobRun": {"StartedOn": datetime(2026, 11, 23, 20, 0, tzinfo=JST)}}
+
+    in_workflow = read_export_config(
+        [*scan_args(), "--WORKFLOW_NAME", "w", "--WORKFLOW_RUN_ID", "1"]
     )
-    run_id = moto_glue.start_job_run(JobName="ddbsnap-dev-reviews-export")["JobRunId"]
-    started = moto_glue.get_job_run(JobName="ddbsnap-dev-reviews-export", RunId=run_id)["JobRun"][
-        "StartedOn"
-    ]
-    glue = recording(moto_glue)
-
-    target = export_table.main(
-        [*scan_args(), "--JOB_NAME", "ddbsnap-dev-reviews-export", "--JOB_RUN_ID", run_id],
-        runtime_factory=FakeRuntime(ROWS),
-        glue=glue,
-        now=later(7),
-    )
-
-    expected_timestamp = started.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    assert target == f"{OUTPUT_PATH}/snapshot_timestamp={expected_timestamp}/"
-    assert glue.calls_to("put_workflow_run_properties") == []
-
-
-def test_without_any_run_id_the_current_time_names_the_snapshot(aws, recording):
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    glue = recording(boto3.client("glue", region_name=REGION))
-    target = export_table.main(
-        scan_args(),
-        runtime_factory=FakeRuntime(ROWS),
-        glue=glue,
-        now=lambda: datetime(2026, 11, 23, 19, 0, 0, tzinfo=JST),
-    )
-    assert target == f"{OUTPUT_PATH}/snapshot_timestamp=20261123T100000Z/"
-    assert glue.calls == []
+    by_hand = read_export_config([*scan_args(), "--JOB_NAME", "j", "--JOB_RUN_ID", "jr"])
+    local = read_export_config(scan_args())
+    now = lambda: datetime(2026, 11, 23, 21, 0, tzinfo=JST)  # noqa: E731
+    assert resolve_snapshot_timestamp(Glue(), in_workflow, now) == "20261123T100000Z"
+    assert resolve_snapshot_timestamp(Glue(), by_hand, now) == "20261123T110000Z"
+    assert resolve_snapshot_timestamp(Glue(), local, now) == "20261123T120000Z"
 
 
 def test_bad_arguments_exit_with_a_message_before_touching_aws():
@@ -578,5 +425,5 @@ def test_started_by_hand_without_arguments_it_names_them_and_exits_non_zero():
     assert "missing required argument(s): --table_name, --output_path, --output_format" in (
         result.stderr
     )
-    assert "--read_percentage, --splits, --reader" in result.stderr
+    assert "--read_percentage, --splits" in result.stderr
     assert "Traceback" not in result.stderr

@@ -4,6 +4,8 @@ so the failure and polling cases wrap the moto client and script get_query_execu
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -19,11 +21,13 @@ from refresh_view import (
     ArgumentError,
     PruneError,
     RefreshError,
+    build_read_back_sql,
     build_view_sql,
     next_poll_delay,
     parse_snapshot_timestamp,
     read_refresh_config,
     select_expired,
+    snapshot_of_view,
     timestamp_from_folder,
     validate_identifier,
 )
@@ -45,6 +49,8 @@ def refresh_args(**overrides: str) -> list[str]:
         "workgroup": WORKGROUP,
         "output_path": f"s3://{BUCKET}/parquet/reviews",
         "retention_days": str(RETENTION_DAYS),
+        "table_name": "Reviews",
+        "min_item_ratio": "0.5",
         "WORKFLOW_NAME": WORKFLOW,
         "WORKFLOW_RUN_ID": "wr_1",
         **overrides,
@@ -189,7 +195,7 @@ def test_missing_arguments_are_all_named_with_a_hint_about_the_workflow():
     message = str(caught.value)
     assert message.startswith(
         "missing required argument(s): --workgroup, --output_path, --retention_days, "
-        "--WORKFLOW_NAME, --WORKFLOW_RUN_ID"
+        "--table_name, --min_item_ratio, --WORKFLOW_NAME, --WORKFLOW_RUN_ID"
     )
     assert "start the workflow, not this job" in message
 
@@ -223,7 +229,27 @@ def snapshot_key(timestamp: str, name: str, table: str = "reviews") -> str:
     return f"parquet/{table}/snapshot_timestamp={timestamp}/{name}"
 
 
+READ_BACK = build_read_back_sql(DATABASE, "reviews")
+
+
 class World(SimpleNamespace):
+    def empty_the_table(self):
+        for item in ("r1", "r2"):
+            self.dynamodb.delete_item(TableName="Reviews", Key={"id": {"S": item}})
+
+    def make_view(self, timestamp: str):
+        """The view as Athena leaves it in the Glue catalog after CREATE VIEW."""
+        sql = build_view_sql(DATABASE, "reviews", timestamp).split(" AS ", 1)[1]
+        body = base64.b64encode(json.dumps({"originalSql": sql}).encode()).decode()
+        self.glue.create_table(
+            DatabaseName=DATABASE,
+            TableInput={
+                "Name": "reviews",
+                "TableType": "VIRTUAL_VIEW",
+                "ViewOriginalText": f"/* Presto View: {body} */",
+            },
+        )
+
     def put_snapshot(self, timestamp: str, files: int = 2, catalogued: bool = True):
         for index in range(files):
             self.s3.put_object(
@@ -269,6 +295,7 @@ class World(SimpleNamespace):
             glue=clients.get("glue", self.glue),
             athena=clients.get("athena", self.athena),
             s3=clients.get("s3", self.s3),
+            dynamodb=clients.get("dynamodb", self.dynamodb),
             now=lambda: NOW,
             sleep=clients.get("sleep", self.sleeps.append),
         )
@@ -304,7 +331,16 @@ def world(aws):
     )
     glue.create_workflow(Name=WORKFLOW)
     run_id = glue.start_workflow_run(Name=WORKFLOW)["RunId"]
-    world = World(glue=glue, s3=s3, athena=athena, run_id=run_id, sleeps=[])
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName="Reviews",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for item in ("r1", "r2"):
+        dynamodb.put_item(TableName="Reviews", Item={"id": {"S": item}})
+    world = World(glue=glue, s3=s3, athena=athena, dynamodb=dynamodb, run_id=run_id, sleeps=[])
 
     glue.put_workflow_run_properties(
         Name=WORKFLOW,
@@ -337,7 +373,7 @@ def test_moves_the_view_then_prunes_exactly_the_expired_snapshots(world, recordi
 
     result = world.run(s3=s3, glue=glue)
 
-    assert world.queries() == [build_view_sql(DATABASE, "reviews", CURRENT)]
+    assert world.queries() == [build_view_sql(DATABASE, "reviews", CURRENT), READ_BACK]
     assert result.snapshot_timestamp == CURRENT
     assert result.pruned == [old, ORPHAN, EXPIRED]
     assert world.partitions() == sorted([AT_CUTOFF, CURRENT, RECENT, "manual_backup"])
@@ -363,9 +399,14 @@ def test_moves_the_view_then_prunes_exactly_the_expired_snapshots(world, recordi
 def test_every_query_runs_in_the_stacks_database_so_athena_resolves_names_there(world, recording):
     athena = recording(world.athena)
     world.run(athena=athena)
-    (start,) = athena.calls_to("start_query_execution")
-    assert start["QueryExecutionContext"] == {"Catalog": "AwsDataCatalog", "Database": DATABASE}
-    assert start["WorkGroup"] == WORKGROUP
+    starts = athena.calls_to("start_query_execution")
+    assert len(starts) == 2  # the view, then its read-back
+    for start in starts:
+        assert start["QueryExecutionContext"] == {
+            "Catalog": "AwsDataCatalog",
+            "Database": DATABASE,
+        }
+        assert start["WorkGroup"] == WORKGROUP
 
 
 def test_partitions_are_deleted_in_batches_of_25(world, recording):
@@ -438,8 +479,9 @@ def test_an_empty_snapshot_still_moves_the_view(world):
         RunId=world.run_id,
         RunProperties={"snapshot_timestamp": empty, "snapshot_item_count": "0"},
     )
+    world.empty_the_table()
     result = world.run()
-    assert world.queries() == [build_view_sql(DATABASE, "reviews", empty)]
+    assert world.queries() == [build_view_sql(DATABASE, "reviews", empty), READ_BACK]
     assert result.pruned == [ORPHAN, EXPIRED]
 
 
@@ -533,7 +575,7 @@ def test_failed_deletions_fail_the_job_after_the_view_moved(world, recording):
     s3 = recording(world.s3, delete_objects=delete_objects)
     with pytest.raises(PruneError, match=r"the view shows snapshot 20261123T100000Z.*AccessDenied"):
         world.run(s3=s3)
-    assert world.queries() == [build_view_sql(DATABASE, "reviews", CURRENT)]
+    assert world.queries() == [build_view_sql(DATABASE, "reviews", CURRENT), READ_BACK]
     # the partitions went; the S3 objects remain for the next run, which finds them by listing
     assert EXPIRED not in world.partitions()
     assert snapshot_key(EXPIRED, "part-00000.parquet") in world.object_keys()
@@ -556,6 +598,89 @@ def test_started_by_hand_without_arguments_it_names_them_and_exits_non_zero():
     assert result.returncode == 1
     assert (
         "missing required argument(s): --database, --workgroup, --output_path, --retention_days,"
-        " --WORKFLOW_NAME, --WORKFLOW_RUN_ID" in result.stderr
+        " --table_name, --min_item_ratio, --WORKFLOW_NAME, --WORKFLOW_RUN_ID" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+# --- completeness gate and read-back ---------------------------------------------------------
+
+
+def test_too_few_items_fail_the_run_before_the_view_moves(world):
+    world.glue.put_workflow_run_properties(
+        Name=WORKFLOW,
+        RunId=world.run_id,
+        RunProperties={"snapshot_timestamp": CURRENT, "snapshot_item_count": "0"},
+    )
+    before = everything(world)
+    with pytest.raises(RefreshError) as caught:
+        world.run()
+    message = str(caught.value)
+    assert "the export wrote 0 items, but DynamoDB's ItemCount for Reviews is 2" in message
+    assert "lower minItemRatio for Reviews" in message
+    assert world.queries() == []
+    assert everything(world) == before
+
+
+def test_a_min_item_ratio_of_zero_turns_the_gate_off(world):
+    world.glue.put_workflow_run_properties(
+        Name=WORKFLOW,
+        RunId=world.run_id,
+        RunProperties={"snapshot_timestamp": CURRENT, "snapshot_item_count": "0"},
+    )
+    refresh_view.main(
+        refresh_args(WORKFLOW_RUN_ID=world.run_id, min_item_ratio="0"),
+        glue=world.glue,
+        athena=world.athena,
+        s3=world.s3,
+        dynamodb=world.dynamodb,
+        now=lambda: NOW,
+        sleep=world.sleeps.append,
+    )
+    assert world.queries()[0] == build_view_sql(DATABASE, "reviews", CURRENT)
+
+
+@pytest.mark.parametrize("ratio", ["-0.1", "1.5", "half"])
+def test_min_item_ratio_must_be_between_0_and_1(ratio):
+    with pytest.raises(ArgumentError, match="--min_item_ratio must be a number from 0 to 1"):
+        read_refresh_config(refresh_args(min_item_ratio=ratio))
+
+
+def test_the_snapshot_a_view_shows_is_read_from_athenas_view_text(world):
+    world.make_view(RECENT)
+    text = world.glue.get_table(DatabaseName=DATABASE, Name="reviews")["Table"]["ViewOriginalText"]
+    assert snapshot_of_view(text) == RECENT
+    assert snapshot_of_view("SELECT 1") is None
+    assert snapshot_of_view("/* Presto View: bm90IGpzb24= */") is None
+
+
+def failing_read_back(world):
+    """Athena: the view statement succeeds, the read-back fails, anything after succeeds."""
+    return ScriptedAthena(
+        world.athena,
+        {"State": "SUCCEEDED"},
+        {"State": "FAILED", "StateChangeReason": "HIVE_BAD_DATA: Field score's type DOUBLE"},
+        {"State": "SUCCEEDED"},
+    )
+
+
+def test_a_view_that_cannot_be_read_back_is_restored_and_nothing_is_pruned(world):
+    world.make_view(RECENT)
+    before = everything(world)
+    with pytest.raises(RefreshError) as caught:
+        world.run(athena=failing_read_back(world))
+    message = str(caught.value)
+    assert "HIVE_BAD_DATA" in message
+    assert f"view restored to snapshot `{RECENT}`" in message
+    assert world.queries() == [
+        build_view_sql(DATABASE, "reviews", CURRENT),
+        READ_BACK,
+        build_view_sql(DATABASE, "reviews", RECENT),
+    ]
+    assert everything(world) == before
+
+
+def test_a_first_ever_view_that_cannot_be_read_back_is_dropped(world):
+    with pytest.raises(RefreshError, match="the first-ever view was dropped"):
+        world.run(athena=failing_read_back(world))
+    assert world.queries()[-1] == 'DROP VIEW IF EXISTS "dynamodb_exports_dev"."reviews"'

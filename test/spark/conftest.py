@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "glue-scripts"))
+SEARCH_PATH = [str(REPO_ROOT / "glue-scripts"), str(Path(__file__).resolve().parent)]
+sys.path[:0] = SEARCH_PATH
+# Spark's Python workers import the job's modules (and the suite's fakes) by name.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [*SEARCH_PATH, *filter(None, [os.environ.get("PYTHONPATH")])]
+)
 
 
 @pytest.fixture(scope="session")

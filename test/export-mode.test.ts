@@ -49,7 +49,7 @@ describe("export mode (DynamoDB point-in-time export)", () => {
       "--export_staging_path": `s3://${bucket}/export-staging/orders/`,
       "--output_path": `s3://${bucket}/orc/orders`,
     });
-    expect(args).to.not.have.any.keys("--read_percentage", "--splits", "--reader");
+    expect(args).to.not.have.any.keys("--read_percentage", "--splits");
     expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs.connections ?? []).to.deep.equal(
       [],
     );

@@ -3,6 +3,9 @@
  * table into a periodically refreshed, Athena-queryable snapshot. This file only reads config and
  * wires components; see components/ for the resources and lib/ for the rules they follow.
  */
+import { SnapshotDashboard } from "./components/dashboard";
+import { TableFreshness } from "./components/table-freshness";
+import { freshnessOf } from "./lib/freshness";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AnalyticsCatalog } from "./components/catalog";
@@ -11,7 +14,7 @@ import { GlueSecurity } from "./components/glue-security";
 import { GlueScriptObjects } from "./components/glue-scripts";
 import { checkExportTables, warnAboutScanCapacity } from "./components/preflight";
 import { ExportStorage } from "./components/storage";
-import { TablePipeline } from "./components/table-pipeline";
+import { tagTable, TablePipeline } from "./components/table-pipeline";
 import { lateAfterMinutes } from "./lib/alerts";
 import type { AwsContext } from "./lib/arns";
 import { awsProviderSettings, SECRET_AWS_SETTINGS } from "./lib/aws-provider";
@@ -103,6 +106,7 @@ export = async () => {
       ctx,
       topicName: shared.alertTopic,
       deadLetterQueueName: shared.alertDeadLetterQueue,
+      alarmNamePrefix: shared.prefix,
       alertEmail: config.alertEmail,
       alertTopicArn: config.alertTopicArn,
       kmsKeyArn: config.kmsKeyArn,
@@ -119,7 +123,44 @@ export = async () => {
     opts,
   );
 
+  // Stale-snapshot alarms and heartbeats for enabled tables; a disabled table is expected to go
+  // stale, so it gets neither (README, "Alarms").
+  const freshness = pipelines.map(({ table, names, pipeline }) => {
+    const rule = table.enabled ? freshnessOf(table) : undefined;
+    if (rule) {
+      new TableFreshness(
+        `table-${names.normalised}-freshness`,
+        {
+          stack: config.stack,
+          table: table.name,
+          names,
+          freshness: rule,
+          refreshJob: pipeline.refreshJobName,
+          alertTopicArn: alerts.topicArn,
+        },
+        { ...opts, transformations: [tagTable(table.name)] },
+      );
+    }
+    return rule;
+  });
+  const dashboard = new SnapshotDashboard(
+    "dashboard",
+    {
+      name: shared.dashboard,
+      stack: config.stack,
+      region: pulumi.output(ctx).apply((c) => c.region),
+      tables: pipelines.map(({ table, names }, i) => ({
+        table: table.name,
+        key: names.normalised,
+        failureRules: alerts.failureRuleNames[names.normalised] ?? [],
+        thresholdSeconds: freshness[i]?.thresholdSeconds,
+      })),
+    },
+    opts,
+  );
+
   return {
+    dashboardUrl: dashboard.url,
     bucketName: storage.bucketName,
     databaseName: catalog.databaseName,
     workgroupName: catalog.workgroupName,

@@ -4,6 +4,7 @@ import {
   AlertTarget,
   alertKeyPolicy,
   alertTopicPolicy,
+  stackAlarmArnPattern,
   crawlerFailureAlert,
   deadLetterQueuePolicy,
   exportFailureAlert,
@@ -34,6 +35,8 @@ export interface FailureAlertsArgs {
   /** The SQS queue that keeps alerts EventBridge could not deliver. */
   deadLetterQueueName: string;
   alertEmail?: string;
+  /** Every CloudWatch alarm of the stack starts with it (`ddbsnap-<stack>-`). */
+  alarmNamePrefix: string;
   /** Publish to this existing topic instead of creating one (its policy is the owner's to manage). */
   alertTopicArn?: string;
   kmsKeyArn?: string;
@@ -51,6 +54,8 @@ const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
  */
 export class FailureAlerts extends pulumi.ComponentResource {
   readonly topicArn: pulumi.Output<string>;
+  /** Per table key: the names of its rules that match a failed run (the dashboard counts them). */
+  readonly failureRuleNames: Record<string, pulumi.Output<string>[]> = {};
   readonly deadLetterQueueUrl: pulumi.Output<string>;
 
   constructor(name: string, args: FailureAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -120,6 +125,7 @@ export class FailureAlerts extends pulumi.ComponentResource {
         parent,
       );
       rules.push(rule);
+      if (suffix.endsWith("-failed")) (this.failureRuleNames[t.key] ??= []).push(rule.name);
     };
     for (const t of args.tables) {
       route(t, "export-failed", exportFailureAlert(args.stack, t.table, t.exportJob));
@@ -167,9 +173,15 @@ export class FailureAlerts extends pulumi.ComponentResource {
         {
           arn: topic.arn,
           policy: pulumi
-            .all([topic.arn, ...rules.map((r) => r.arn)])
-            .apply(([topicArn, ...ruleArns]) =>
-              JSON.stringify(alertTopicPolicy(topicArn, ruleArns)),
+            .all([topic.arn, args.ctx, ...rules.map((r) => r.arn)])
+            .apply(([topicArn, ctx, ...ruleArns]) =>
+              JSON.stringify(
+                alertTopicPolicy(
+                  topicArn as string,
+                  ruleArns as string[],
+                  stackAlarmArnPattern(ctx as AwsContext, args.alarmNamePrefix),
+                ),
+              ),
             ),
         },
         parent,

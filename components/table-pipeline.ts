@@ -51,7 +51,7 @@ const ENCRYPTED_LOG_GROUP_KEYS = [
 ];
 
 /** Adds the `table` cost-allocation tag to every taggable resource of the component. */
-function tagTable(table: string): pulumi.ResourceTransformation {
+export function tagTable(table: string): pulumi.ResourceTransformation {
   return (args) =>
     isTaggable(args.type)
       ? { props: { ...args.props, tags: { ...(args.props.tags ?? {}), table } }, opts: args.opts }
@@ -275,11 +275,20 @@ export class TablePipeline extends pulumi.ComponentResource {
         securityConfiguration: this.args.securityConfiguration,
         // A failed view query is not retried blindly: the next run or `ddbsnap run` will.
         maxRetries: 0,
-        executionProperty: { maxConcurrentRuns: 1 },
+        // Two: the 6-hourly heartbeat run (read-only) must never block the workflow's refresh;
+        // the workflow's own maxConcurrentRuns 1 keeps refreshes from overlapping.
+        executionProperty: { maxConcurrentRuns: 2 },
         defaultArguments: pulumi
           .all([this.args.bucket, this.args.database, this.args.workgroup])
           .apply(([bucket, database, workgroup]) =>
-            refreshJobArguments({ table, names, bucket, database, workgroup }),
+            refreshJobArguments({
+              stack: this.args.stack,
+              table,
+              names,
+              bucket,
+              database,
+              workgroup,
+            }),
           ),
       },
       opts,

@@ -31,7 +31,8 @@ CONTRACT = {
         "output_path",
         "retention_days",
         "table_name",
-        "min_item_ratio"
+        "min_item_ratio",
+        "stack"
     ],
     "glueRunArguments": [
         "JOB_NAME",
@@ -42,7 +43,8 @@ CONTRACT = {
     ],
     "runProperties": {
         "snapshotTimestamp": "snapshot_timestamp",
-        "itemCount": "snapshot_item_count"
+        "itemCount": "snapshot_item_count",
+        "exportSeconds": "snapshot_export_seconds"
     },
     "snapshotPartitionKey": "snapshot_timestamp",
     "snapshotTimestampPattern": "[0-9]{8}T[0-9]{6}Z",
@@ -92,5 +94,21 @@ CONTRACT = {
         "default": 0.5,
         "min": 0,
         "max": 1
+    },
+    "metrics": {
+        "namespace": "ddb-athena-snapshots",
+        "dimensions": [
+            "Stack",
+            "Table"
+        ],
+        "names": {
+            "succeeded": "SnapshotSucceeded",
+            "age": "SnapshotAgeSeconds",
+            "items": "SnapshotItems",
+            "bytes": "SnapshotBytes",
+            "objects": "SnapshotObjects",
+            "exportSeconds": "ExportDurationSeconds",
+            "viewAge": "ViewAgeSeconds"
+        }
     }
 }

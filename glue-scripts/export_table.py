@@ -91,6 +91,7 @@ MODES = tuple(CONTRACT["modes"])
 SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
 SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
 ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
+EXPORT_SECONDS_RUN_PROPERTY = CONTRACT["runProperties"]["exportSeconds"]
 CRAWLER_TABLE_PREFIX = CONTRACT["crawlerTablePrefix"]
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 LAYOUT = CONTRACT["layout"]
@@ -614,6 +615,7 @@ def main(
     except ArgumentError as error:
         raise SystemExit(f"export_table: {error}") from None
     configure_logging(LOG)
+    started = time.monotonic()
 
     glue = glue or boto3.client("glue", config=CLIENT_CONFIG)
     dynamodb = dynamodb or boto3.client("dynamodb", config=CLIENT_CONFIG)
@@ -693,7 +695,11 @@ def main(
         glue.put_workflow_run_properties(
             Name=config.workflow_name,
             RunId=config.workflow_run_id,
-            RunProperties={SNAPSHOT_RUN_PROPERTY: timestamp, ITEM_COUNT_RUN_PROPERTY: str(written)},
+            RunProperties={
+                SNAPSHOT_RUN_PROPERTY: timestamp,
+                ITEM_COUNT_RUN_PROPERTY: str(written),
+                EXPORT_SECONDS_RUN_PROPERTY: f"{time.monotonic() - started:.0f}",
+            },
         )
         LOG.info(
             "Set run properties %s=%s, %s=%d on workflow %s run %s",

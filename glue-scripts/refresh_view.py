@@ -20,7 +20,11 @@ The workflow starts this job once the crawler has catalogued the export. Steps:
    `CREATE VIEW` itself reads no data, so a snapshot Athena cannot read would otherwise pass).
    If that fails, put the previous definition back (or drop a first-ever view), prune nothing,
    and fail with Athena's reason and "view restored to snapshot `<ts>`".
-6. Only then prune: every snapshot strictly older than now - retention_days, found either as a
+6. Publish the run's metrics to CloudWatch (namespace ddb-athena-snapshots, dimensions Stack and
+   Table): SnapshotSucceeded 1, SnapshotAgeSeconds (the snapshot's age as the view moved),
+   SnapshotItems, SnapshotBytes, SnapshotObjects, ExportDurationSeconds. The stale-snapshot alarm
+   counts SnapshotSucceeded.
+7. Only then prune: every snapshot strictly older than now - retention_days, found either as a
    catalog partition or as an S3 folder, loses its S3 objects and its partition. The snapshot the
    view now shows (and anything newer) is never pruned. Partition values that are not snapshot
    timestamps are left alone.
@@ -37,6 +41,9 @@ Arguments (`--name value` or `--name=value`):
   --retention_days  whole number >= 0
   --table_name      the DynamoDB table's name, for DescribeTable
   --min_item_ratio  0..1: the completeness gate (0: off)
+  --stack           the stack's name, a metric dimension
+  --heartbeat true  heartbeat mode (the table's freshness trigger, every 6 hours): only publish
+                    ViewAgeSeconds, the age of the snapshot the view shows; no workflow needed
   set by Glue:      --WORKFLOW_NAME, --WORKFLOW_RUN_ID
 """
 
@@ -71,6 +78,10 @@ LOG = logging.getLogger("refresh_view")
 SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
 SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
 ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
+EXPORT_SECONDS_RUN_PROPERTY = CONTRACT["runProperties"]["exportSeconds"]
+METRICS_NAMESPACE = CONTRACT["metrics"]["namespace"]
+METRIC_NAMES = CONTRACT["metrics"]["names"]
+METRIC_DIMENSIONS = tuple(CONTRACT["metrics"]["dimensions"])
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 CRAWLER_TABLE_PREFIX = CONTRACT["crawlerTablePrefix"]
 
@@ -132,8 +143,10 @@ class RefreshConfig:
     retention_days: int
     table_name: str
     min_item_ratio: float
-    workflow_name: str
-    workflow_run_id: str
+    stack: str
+    workflow_name: str | None  # None in heartbeat mode
+    workflow_run_id: str | None
+    heartbeat: bool = False
 
     @property
     def crawler_table(self) -> str:
@@ -143,14 +156,15 @@ class RefreshConfig:
 def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
     """The job's arguments. The program guarantees their values (lib/job-arguments.ts); the
     names that reach SQL are checked again where they are used (build_view_sql)."""
-    values = read_job_arguments(argv, ARGUMENTS + WORKFLOW_ARGUMENTS)
+    values = read_job_arguments(argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS, "heartbeat"))
+    heartbeat = values.get("heartbeat") == "true"
     hint = ""
-    if not values.get("WORKFLOW_NAME") or not values.get("WORKFLOW_RUN_ID"):
+    if not heartbeat and (not values.get("WORKFLOW_NAME") or not values.get("WORKFLOW_RUN_ID")):
         hint = (
             " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start"
             " the workflow, not this job)"
         )
-    require(values, ARGUMENTS + WORKFLOW_ARGUMENTS, hint)
+    require(values, ARGUMENTS + (() if heartbeat else WORKFLOW_ARGUMENTS), hint)
     table = validate_identifier(values["table"], "--table")
     bucket, key = split_s3_uri(values["output_path"], "output_path")
     try:
@@ -174,8 +188,10 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
         retention_days=int(values["retention_days"]),
         table_name=values["table_name"],
         min_item_ratio=min_item_ratio,
-        workflow_name=values["WORKFLOW_NAME"],
-        workflow_run_id=values["WORKFLOW_RUN_ID"],
+        stack=values["stack"],
+        workflow_name=values.get("WORKFLOW_NAME"),
+        workflow_run_id=values.get("WORKFLOW_RUN_ID"),
+        heartbeat=heartbeat,
     )
 
 
@@ -265,6 +281,91 @@ def read_run_properties(glue: Any, config: RefreshConfig) -> tuple[str, int | No
         ) from None
     count = properties.get(ITEM_COUNT_RUN_PROPERTY, "")
     return value, int(count) if count.isdigit() else None
+
+
+def read_export_seconds(glue: Any, config: RefreshConfig) -> float | None:
+    properties = glue.get_workflow_run_properties(
+        Name=config.workflow_name, RunId=config.workflow_run_id
+    ).get("RunProperties", {})
+    try:
+        return float(properties[EXPORT_SECONDS_RUN_PROPERTY])
+    except (KeyError, ValueError):
+        return None
+
+
+def metric_data(
+    config: RefreshConfig, values: dict[str, float | None], at: datetime
+) -> list[dict[str, Any]]:
+    """CloudWatch datums for one table (dimensions Stack and Table); values that are None are
+    left out."""
+    dimensions = [
+        {"Name": name, "Value": value}
+        for name, value in zip(METRIC_DIMENSIONS, (config.stack, config.table), strict=True)
+    ]
+    units = {"Seconds": "Seconds", "Bytes": "Bytes"}
+    return [
+        {
+            "MetricName": METRIC_NAMES[key],
+            "Dimensions": dimensions,
+            "Timestamp": at,
+            "Value": float(value),
+            "Unit": next(
+                (u for suffix, u in units.items() if METRIC_NAMES[key].endswith(suffix)), "Count"
+            ),
+        }
+        for key, value in values.items()
+        if value is not None
+    ]
+
+
+def publish_snapshot_metrics(
+    cloudwatch: Any,
+    s3: Any,
+    glue: Any,
+    config: RefreshConfig,
+    timestamp: str,
+    item_count: int | None,
+    now: datetime,
+) -> dict[str, float | None]:
+    """What the dashboard and the stale-snapshot alarm read, once the view has moved."""
+    objects = size = 0
+    for item in list_objects(
+        s3, config.bucket, snapshot_folder_key(config.snapshots_prefix, timestamp)
+    ):
+        objects += 1
+        size += item["Size"]
+    values: dict[str, float | None] = {
+        "succeeded": 1,
+        "age": (now - parse_snapshot_timestamp(timestamp)).total_seconds(),
+        "items": item_count,
+        "bytes": size,
+        "objects": objects,
+        "exportSeconds": read_export_seconds(glue, config),
+    }
+    cloudwatch.put_metric_data(
+        Namespace=METRICS_NAMESPACE, MetricData=metric_data(config, values, now)
+    )
+    LOG.info("Published %s to CloudWatch namespace %s", values, METRICS_NAMESPACE)
+    return values
+
+
+def heartbeat(glue: Any, cloudwatch: Any, config: RefreshConfig, now: datetime) -> float | None:
+    """Publish the age of the snapshot the view shows (ViewAgeSeconds), so a table whose
+    schedule fires too rarely for an alarm on successful runs (weekly, monthly) still has an age
+    to alarm on. Nothing is published without a view: the alarm then treats the data as missing,
+    which counts as stale."""
+    _, shown = current_view(glue, config)
+    if shown is None:
+        LOG.warning(
+            "View %s.%s shows no snapshot yet: no age to publish", config.database, config.table
+        )
+        return None
+    age = (now - parse_snapshot_timestamp(shown)).total_seconds()
+    cloudwatch.put_metric_data(
+        Namespace=METRICS_NAMESPACE, MetricData=metric_data(config, {"viewAge": age}, now)
+    )
+    LOG.info("View %s.%s shows snapshot %s, %.0f s old", config.database, config.table, shown, age)
+    return age
 
 
 def list_objects(s3: Any, bucket: str, prefix: str) -> Iterator[dict]:
@@ -576,6 +677,8 @@ class RefreshResult:
     snapshot_timestamp: str
     query_execution_id: str | None = None
     pruned: list[str] = field(default_factory=list)
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    view_age_seconds: float | None = None
 
 
 def _utc_now() -> datetime:
@@ -617,6 +720,7 @@ def main(
     athena: Any = None,
     s3: Any = None,
     dynamodb: Any = None,
+    cloudwatch: Any = None,
     now: Callable[[], datetime] = _utc_now,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RefreshResult:
@@ -632,6 +736,11 @@ def main(
     athena = athena or boto3.client("athena", config=client_config)
     s3 = s3 or boto3.client("s3", config=client_config)
     dynamodb = dynamodb or boto3.client("dynamodb", config=client_config)
+    cloudwatch = cloudwatch or boto3.client("cloudwatch", config=client_config)
+
+    if config.heartbeat:
+        age = heartbeat(glue, cloudwatch, config, now())
+        return RefreshResult(snapshot_timestamp="", view_age_seconds=age)
 
     timestamp, item_count = read_run_properties(glue, config)
     result = RefreshResult(snapshot_timestamp=timestamp)
@@ -664,6 +773,9 @@ def main(
             + restore_view(athena, config, existed, previous, sleep)
         ) from None
     LOG.info("View %s.%s now shows snapshot %s", config.database, config.table, timestamp)
+    result.metrics = publish_snapshot_metrics(
+        cloudwatch, s3, glue, config, timestamp, item_count, now()
+    )
 
     result.pruned = prune_snapshots(glue, s3, config, timestamp, now())
     return result

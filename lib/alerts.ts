@@ -141,9 +141,39 @@ export function deadLetterQueuePolicy(queueArn: string, ruleArns: string[]): Pol
   return onlyStackRules("StackAlertRulesDeadLetter", "sqs:SendMessage", queueArn, ruleArns);
 }
 
-/** Only this stack's alert rules may publish to its topic. */
-export function alertTopicPolicy(topicArn: string, ruleArns: string[]): PolicyDocument {
-  return onlyStackRules("StackAlertRulesPublish", "sns:Publish", topicArn, ruleArns);
+/**
+ * Only this stack's alert rules, and its CloudWatch alarms (stale snapshots, undelivered alerts),
+ * may publish to its topic. CloudWatch publishes as cloudwatch.amazonaws.com, so a topic policy
+ * must name it (SNS guide, "Amazon SNS access control": service principals).
+ */
+export function alertTopicPolicy(
+  topicArn: string,
+  ruleArns: string[],
+  alarmArnPattern: string,
+): PolicyDocument {
+  const rules = onlyStackRules("StackAlertRulesPublish", "sns:Publish", topicArn, ruleArns);
+  return {
+    ...rules,
+    Statement: [
+      ...rules.Statement,
+      {
+        Sid: "StackAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["sns:Publish"],
+        Resource: topicArn,
+        Condition: { ArnLike: { "aws:SourceArn": alarmArnPattern } },
+      },
+    ],
+  };
+}
+
+/** ARN pattern of the stack's CloudWatch alarms: every one is named `ddbsnap-<stack>-…`. */
+export function stackAlarmArnPattern(
+  ctx: { partition: string; region: string; accountId: string },
+  namePrefix: string,
+): string {
+  return `arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:${namePrefix}*`;
 }
 
 /** Actions the account keeps on the alerts key, listed rather than `kms:*`. */
@@ -193,6 +223,15 @@ export function alertKeyPolicy(partition: string, accountId: string): PolicyDocu
         Sid: "EventBridgeEncryptsAlerts",
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: "*",
+      },
+      {
+        // CloudWatch alarms publish to the encrypted topic too (SNS guide, "Enable compatibility
+        // between event sources from AWS services and encrypted topics").
+        Sid: "CloudWatchAlarmsEncryptAlerts",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: "*",
       },

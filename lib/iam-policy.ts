@@ -24,6 +24,7 @@ import {
 } from "./arns";
 import type { TableConfig } from "./config";
 import { ATHENA_RESULTS_PREFIX, SCRIPTS_PREFIX, TableNames, tablePrefixes } from "./naming";
+import { CONTRACT } from "./contract";
 
 export interface PolicyStatement {
   Sid: string;
@@ -40,7 +41,7 @@ export interface PolicyDocument {
 }
 
 /** CloudWatch namespace of the snapshot metrics the refresh job publishes. */
-export const METRICS_NAMESPACE = "ddb-athena-snapshots";
+export const METRICS_NAMESPACE = CONTRACT.metrics.namespace;
 
 /** IAM's size limits (IAM and AWS STS quotas), counted without whitespace. */
 export const IAM_LIMITS = {

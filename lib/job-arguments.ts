@@ -80,6 +80,7 @@ export function exportJobArguments(inputs: ExportJobInputs): Record<string, stri
 }
 
 export interface RefreshJobInputs {
+  stack: string;
   table: TableConfig;
   names: TableNames;
   bucket: string;
@@ -89,6 +90,7 @@ export interface RefreshJobInputs {
 
 /** Arguments the refresh script reads (see glue-scripts/refresh_view.py). */
 export function refreshJobArguments({
+  stack,
   table,
   names,
   bucket,
@@ -105,5 +107,7 @@ export function refreshJobArguments({
     "--retention_days": String(table.retentionDays),
     "--table_name": table.name,
     "--min_item_ratio": String(table.minItemRatio),
+    // A metric dimension: dev and prod can share an account.
+    "--stack": stack,
   };
 }

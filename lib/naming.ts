@@ -93,6 +93,10 @@ export interface StackNames {
   alertTopic: string;
   /** SQS queue keeping alerts EventBridge could not deliver. */
   alertDeadLetterQueue: string;
+  /** CloudWatch dashboard of the stack. */
+  dashboard: string;
+  /** Every physical name of the stack starts with it (alarms included). */
+  prefix: string;
 }
 
 export function stackNames(stack: string, databaseName?: string): StackNames {
@@ -103,6 +107,8 @@ export function stackNames(stack: string, databaseName?: string): StackNames {
     securityConfiguration: base,
     alertTopic: `${base}-alerts`,
     alertDeadLetterQueue: `${base}-undelivered-alerts`,
+    dashboard: base,
+    prefix: `${base}-`,
   };
 }
 

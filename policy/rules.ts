@@ -180,14 +180,25 @@ export const RESOURCE_RULES = {
   },
   triggersInWorkflow: {
     name: "triggers-in-workflow",
-    description: "Every SCHEDULED or CONDITIONAL Glue trigger belongs to a workflow.",
+    description:
+      "Every SCHEDULED or CONDITIONAL Glue trigger belongs to a workflow (a job started outside its workflow fires none of the workflow's triggers), except a heartbeat: a SCHEDULED trigger whose every action passes --heartbeat true (a read-only run that publishes the view's age).",
     types: ["aws:glue/trigger:Trigger"],
-    check: (t: { type?: string; workflowName?: string }) =>
-      problems(
+    check: (t: {
+      type?: string;
+      workflowName?: string;
+      actions?: { arguments?: Record<string, string> }[];
+    }) => {
+      const heartbeat =
+        t.type === "SCHEDULED" &&
+        (t.actions ?? []).length > 0 &&
+        (t.actions ?? []).every((a) => a.arguments?.["--heartbeat"] === "true");
+      return problems(
         (t.type === "SCHEDULED" || t.type === "CONDITIONAL") &&
           !t.workflowName &&
+          !heartbeat &&
           `is ${t.type} outside any workflow`,
-      ),
+      );
+    },
   },
   alertsEncrypted: {
     name: "alerts-encrypted",

@@ -178,11 +178,22 @@ describe("failure alerts", () => {
     );
   });
 
-  it("lets only this stack's alert rules publish to the topic", () => {
+  it("lets only this stack's alert rules and alarms publish to the topic", () => {
     const [policy] = ofType(run, T.topicPolicy);
     const doc = JSON.parse(policy.inputs.policy);
-    expect(doc.Statement).to.have.length(1);
-    const [statement] = doc.Statement;
+    expect(doc.Statement).to.have.length(2);
+    const [statement, alarms] = doc.Statement;
+    expect(alarms).to.deep.include({
+      Sid: "StackAlarmsPublish",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["sns:Publish"],
+      Condition: {
+        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:ddbsnap-dev-*" },
+      },
+    });
+    for (const alarm of ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+      expect(alarm.state.name.startsWith("ddbsnap-dev-"), alarm.state.name).to.equal(true);
+    }
     expect(statement).to.deep.include({
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },

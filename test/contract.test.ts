@@ -141,6 +141,8 @@ describe("the contract between the program and the Glue scripts", () => {
       long,
       "--min_item_ratio",
       "0.5",
+      "--stack",
+      "dev",
       "--WORKFLOW_NAME",
       "wf",
       "--WORKFLOW_RUN_ID",

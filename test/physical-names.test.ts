@@ -20,6 +20,7 @@ const LIMIT_BY_TYPE: Record<string, number> = {
   "aws:cloudwatch/eventRule:EventRule": NAME_LIMITS.eventRule,
   "aws:cloudwatch/logGroup:LogGroup": NAME_LIMITS.logGroup,
   "aws:cloudwatch/metricAlarm:MetricAlarm": NAME_LIMITS.cloudwatchAlarm,
+  "aws:cloudwatch/dashboard:Dashboard": NAME_LIMITS.cloudwatchDashboard,
   "aws:s3/bucket:Bucket": NAME_LIMITS.s3Bucket,
   "aws:athena/workgroup:Workgroup": NAME_LIMITS.athenaWorkgroup,
   "aws:sns/topic:Topic": NAME_LIMITS.snsTopic,
@@ -89,7 +90,11 @@ const CASES: { label: string; stack: string; config: Record<string, unknown> }[]
 
 /** The name AWS would see: the explicit one, or Pulumi's auto-name (logical name, `-`, 7 hex). */
 const physicalName = (r: RecordedResource): string =>
-  r.type === "aws:s3/bucket:Bucket" ? r.state.bucket : r.state.name;
+  r.type === "aws:s3/bucket:Bucket"
+    ? r.state.bucket
+    : r.type === "aws:cloudwatch/dashboard:Dashboard"
+      ? r.state.dashboardName
+      : r.state.name;
 
 describe("physical names fit AWS's limits for every valid table name", () => {
   for (const { label, stack, config } of CASES) {

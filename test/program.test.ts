@@ -77,8 +77,14 @@ describe("the program, for a multi-table stack", function () {
       );
     });
 
-    it("gives each workflow exactly one SCHEDULED and two CONDITIONAL triggers, and no trigger outside a workflow", () => {
-      expect(ofType(run, T.trigger)).to.have.length(9);
+    it("gives each workflow exactly one SCHEDULED and two CONDITIONAL triggers; outside workflows only the heartbeats", () => {
+      const outside = ofType(run, T.trigger).filter((t) => !t.inputs.workflowName);
+      expect(outside.map((t) => t.inputs.actions)).to.deep.equal(
+        outside.map((t) => [
+          { jobName: t.inputs.name.replace(/-heartbeat$/, "-refresh"), arguments: { "--heartbeat": "true" } },
+        ]),
+      );
+      expect(ofType(run, T.trigger)).to.have.length(9 + outside.length);
       for (const w of ofType(run, T.workflow)) {
         const types = triggersOf(w.inputs.name)
           .map((t) => t.inputs.type)
@@ -243,6 +249,7 @@ describe("the program, for a multi-table stack", function () {
           "--retention_days": "7",
           "--table_name": "Orders",
           "--min_item_ratio": "0.5",
+          "--stack": "dev",
         },
       );
     });

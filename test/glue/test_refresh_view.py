@@ -51,6 +51,7 @@ def refresh_args(**overrides: str) -> list[str]:
         "retention_days": str(RETENTION_DAYS),
         "table_name": "Reviews",
         "min_item_ratio": "0.5",
+        "stack": "dev",
         "WORKFLOW_NAME": WORKFLOW,
         "WORKFLOW_RUN_ID": "wr_1",
         **overrides,
@@ -195,7 +196,7 @@ def test_missing_arguments_are_all_named_with_a_hint_about_the_workflow():
     message = str(caught.value)
     assert message.startswith(
         "missing required argument(s): --workgroup, --output_path, --retention_days, "
-        "--table_name, --min_item_ratio, --WORKFLOW_NAME, --WORKFLOW_RUN_ID"
+        "--table_name, --min_item_ratio, --stack, --WORKFLOW_NAME, --WORKFLOW_RUN_ID"
     )
     assert "start the workflow, not this job" in message
 
@@ -296,6 +297,7 @@ class World(SimpleNamespace):
             athena=clients.get("athena", self.athena),
             s3=clients.get("s3", self.s3),
             dynamodb=clients.get("dynamodb", self.dynamodb),
+            cloudwatch=clients.get("cloudwatch", self.cloudwatch),
             now=lambda: NOW,
             sleep=clients.get("sleep", self.sleeps.append),
         )
@@ -340,12 +342,24 @@ def world(aws):
     )
     for item in ("r1", "r2"):
         dynamodb.put_item(TableName="Reviews", Item={"id": {"S": item}})
-    world = World(glue=glue, s3=s3, athena=athena, dynamodb=dynamodb, run_id=run_id, sleeps=[])
+    world = World(
+        glue=glue,
+        s3=s3,
+        athena=athena,
+        dynamodb=dynamodb,
+        cloudwatch=boto3.client("cloudwatch", region_name=REGION),
+        run_id=run_id,
+        sleeps=[],
+    )
 
     glue.put_workflow_run_properties(
         Name=WORKFLOW,
         RunId=run_id,
-        RunProperties={"snapshot_timestamp": CURRENT, "snapshot_item_count": "2"},
+        RunProperties={
+            "snapshot_timestamp": CURRENT,
+            "snapshot_item_count": "2",
+            "snapshot_export_seconds": "312",
+        },
     )
     for timestamp in (CURRENT, RECENT, AT_CUTOFF, EXPIRED):
         world.put_snapshot(timestamp)
@@ -598,7 +612,8 @@ def test_started_by_hand_without_arguments_it_names_them_and_exits_non_zero():
     assert result.returncode == 1
     assert (
         "missing required argument(s): --database, --workgroup, --output_path, --retention_days,"
-        " --table_name, --min_item_ratio, --WORKFLOW_NAME, --WORKFLOW_RUN_ID" in result.stderr
+        " --table_name, --min_item_ratio, --stack, --WORKFLOW_NAME, --WORKFLOW_RUN_ID"
+        in result.stderr
     )
     assert "Traceback" not in result.stderr
 
@@ -634,6 +649,7 @@ def test_a_min_item_ratio_of_zero_turns_the_gate_off(world):
         athena=world.athena,
         s3=world.s3,
         dynamodb=world.dynamodb,
+        cloudwatch=world.cloudwatch,
         now=lambda: NOW,
         sleep=world.sleeps.append,
     )
@@ -684,3 +700,91 @@ def test_a_first_ever_view_that_cannot_be_read_back_is_dropped(world):
     with pytest.raises(RefreshError, match="the first-ever view was dropped"):
         world.run(athena=failing_read_back(world))
     assert world.queries()[-1] == 'DROP VIEW IF EXISTS "dynamodb_exports_dev"."reviews"'
+
+
+# --- metrics and the heartbeat ------------------------------------------------------------------
+
+
+def datapoints(world, name):
+    """The values published under `name` for the table, around NOW."""
+    found = world.cloudwatch.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "m",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "ddb-athena-snapshots",
+                        "MetricName": name,
+                        "Dimensions": [
+                            {"Name": "Stack", "Value": "dev"},
+                            {"Name": "Table", "Value": "reviews"},
+                        ],
+                    },
+                    "Period": 60,
+                    "Stat": "Maximum",
+                },
+            }
+        ],
+        StartTime=NOW - timedelta(hours=1),
+        EndTime=NOW + timedelta(hours=1),
+    )["MetricDataResults"][0]
+    return found["Values"]
+
+
+def test_a_refresh_publishes_the_snapshots_metrics_per_stack_and_table(world):
+    result = world.run()
+    assert result.metrics == {
+        "succeeded": 1,
+        "age": 300.0,  # the view moved 5 minutes after the run started
+        "items": 2,
+        "bytes": 2,
+        "objects": 2,
+        "exportSeconds": 312.0,
+    }
+    assert datapoints(world, "SnapshotSucceeded") == [1.0]
+    assert datapoints(world, "SnapshotAgeSeconds") == [300.0]
+    assert datapoints(world, "SnapshotItems") == [2.0]
+    assert datapoints(world, "SnapshotBytes") == [2.0]
+    assert datapoints(world, "SnapshotObjects") == [2.0]
+    assert datapoints(world, "ExportDurationSeconds") == [312.0]
+    metrics = world.cloudwatch.list_metrics(Namespace="ddb-athena-snapshots")["Metrics"]
+    assert {m["MetricName"] for m in metrics} == {
+        "SnapshotSucceeded",
+        "SnapshotAgeSeconds",
+        "SnapshotItems",
+        "SnapshotBytes",
+        "SnapshotObjects",
+        "ExportDurationSeconds",
+    }
+
+
+def test_a_failed_refresh_publishes_no_success(world):
+    with pytest.raises(RefreshError):
+        world.run(athena=failing_read_back(world))
+    assert datapoints(world, "SnapshotSucceeded") == []
+
+
+def heartbeat_run(world):
+    workflow = ("--WORKFLOW_NAME", WORKFLOW, "--WORKFLOW_RUN_ID", "wr_1")
+    return refresh_view.main(
+        [a for a in refresh_args() if a not in workflow] + ["--heartbeat", "true"],
+        glue=world.glue,
+        athena=world.athena,
+        s3=world.s3,
+        dynamodb=world.dynamodb,
+        cloudwatch=world.cloudwatch,
+        now=lambda: NOW,
+    )
+
+
+def test_the_heartbeat_publishes_the_age_of_the_snapshot_the_view_shows(world):
+    world.make_view(RECENT)  # 2026-11-20 10:00, three days and five minutes before NOW
+    result = heartbeat_run(world)
+    assert result.view_age_seconds == 3 * 86400 + 300
+    assert datapoints(world, "ViewAgeSeconds") == [3 * 86400 + 300.0]
+    assert world.queries() == [], "the heartbeat only reads the catalog"
+
+
+def test_without_a_view_the_heartbeat_publishes_nothing_which_the_alarm_counts_as_stale(world):
+    assert heartbeat_run(world).view_age_seconds is None
+    assert datapoints(world, "ViewAgeSeconds") == []

@@ -6,7 +6,7 @@
 
 export const EXIT = {
   OK: 0,
-  /** The workflow run or the query failed, or had not finished when we stopped watching. */
+  /** The workflow run or the query failed, or had not finished when we stopped watching; or `status --check` found a stale or failing table. */
   FAILED: 1,
   /** Bad arguments, unknown table, missing or invalid stack config. */
   USAGE: 2,

@@ -35,9 +35,10 @@ export const COMMAND_MANIFEST = {
     positionals: { min: 1, max: 1, names: "<table>" },
   },
   status: {
-    usage: "status [<table>] [--last n]",
-    summary: "Show the last runs of each workflow: start, duration, state, snapshot, failed step",
-    options: { last: { type: "string" } },
+    usage: "status [<table>] [--last n] [--check] [--json]",
+    summary:
+      "Show each table's freshness and the last runs of its workflow; --check exits 1 when a table is stale or failing",
+    options: { last: { type: "string" }, check: { type: "boolean" }, json: { type: "boolean" } },
     positionals: { min: 0, max: 1, names: "[<table>]" },
   },
   snapshots: {

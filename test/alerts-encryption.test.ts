@@ -188,7 +188,9 @@ describe("failure alerts", () => {
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["sns:Publish"],
       Condition: {
-        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:ddbsnap-dev-*" },
+        ArnLike: {
+          "aws:SourceArn": "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:ddbsnap-dev-*",
+        },
       },
     });
     for (const alarm of ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm")) {

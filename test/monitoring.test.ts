@@ -87,7 +87,7 @@ describe("monitoring: stale-snapshot alarms, heartbeats and the dashboard", () =
         { jobName: `ddbsnap-dev-${table}-refresh`, arguments: { "--heartbeat": "true" } },
       ]);
     }
-    const paused = (r: { inputs: { name: string } }) => r.inputs.name.includes("paused");
+    const paused = (r: { inputs: Record<string, any> }) => String(r.inputs.name).includes("paused");
     expect(ofType(run, T.alarm).filter(paused)).to.deep.equal([]);
     expect(ofType(run, T.trigger).filter((t) => paused(t) && !t.inputs.workflowName)).to.deep.equal(
       [],

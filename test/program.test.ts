@@ -81,7 +81,10 @@ describe("the program, for a multi-table stack", function () {
       const outside = ofType(run, T.trigger).filter((t) => !t.inputs.workflowName);
       expect(outside.map((t) => t.inputs.actions)).to.deep.equal(
         outside.map((t) => [
-          { jobName: t.inputs.name.replace(/-heartbeat$/, "-refresh"), arguments: { "--heartbeat": "true" } },
+          {
+            jobName: t.inputs.name.replace(/-heartbeat$/, "-refresh"),
+            arguments: { "--heartbeat": "true" },
+          },
         ]),
       );
       expect(ofType(run, T.trigger)).to.have.length(9 + outside.length);

@@ -66,7 +66,7 @@ async function partitionsOf(
 }
 
 /** The table or view, or undefined if the catalog has no such table (other errors pass). */
-async function catalogTable(glue: GlueClient, database: string, name: string) {
+export async function catalogTable(glue: GlueClient, database: string, name: string) {
   const { GetTableCommand } =
     require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
   try {

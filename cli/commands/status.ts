@@ -1,6 +1,9 @@
 /**
- * `ddbsnap status [<table>]`: the last runs of each table's workflow, newest first: when it
- * started, how long it took, how it ended, the snapshot it made and, if it failed, where and why.
+ * `ddbsnap status [<table>]`: each table's freshness (the age of the snapshot its view shows,
+ * against the threshold its stale alarm uses), and the last runs of its workflow, newest first:
+ * when it started, how long it took, how it ended, the snapshot it made and, if it failed, where
+ * and why. `--check` prints only what is wrong and exits 1 if anything is: for cron, CI or an
+ * on-call runbook. `--json` for machines.
  */
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
 import { allPages, glueClient } from "../aws";
@@ -8,7 +11,11 @@ import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { AwsError, awsCall, EXIT, UsageError } from "../errors";
 import { columns, duration, plural, utc } from "../format";
+import { checkFails, FreshnessReport, judgeFreshness } from "../freshness-report";
+import { viewSnapshot, viewSql } from "../presto-view";
+import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
 import { allTables, findTable, StackTable } from "../stack";
+import { catalogTable } from "./snapshots";
 import { oneLine, outcomeOf, runSeconds, snapshotOf } from "../workflow-run";
 import { stepRole, whenMissing } from "./shared";
 
@@ -70,8 +77,16 @@ export const status: Command = {
 snapshot each run made (its snapshot_timestamp run property) and, for a failed run, the step that
 failed and its error.
 
+Each table's first line says whether it is FRESH (its view's snapshot is younger than the
+threshold its stale-snapshot alarm uses: the schedule's longest gap + timeoutMinutes + 1 hour),
+STALE, FAILING (fresh, but its latest run failed), DISABLED or UNWATCHED (a schedule that does not
+repeat).
+
 Options:
-  --last <n>   how many runs per table (default 5)`,
+  --last <n>   how many runs per table (default 5)
+  --check      print one line per stale or failing table and exit 1 if there is one, else 0
+               (disabled tables are not checked)
+  --json       print the freshness and the last runs as JSON`,
 
   async run(ctx: CommandContext): Promise<number> {
     const stack = stackOf(ctx);
@@ -84,10 +99,33 @@ Options:
     const target = targetOf(ctx, stack);
     const glue = glueClient(target);
 
+    const database = stack.names.database;
     const results = await Promise.all(
       tables.map(async (t) => {
         try {
-          return { t, runs: await workflowRuns(glue, t.names.workflow) };
+          const runs = await workflowRuns(glue, t.names.workflow);
+          const view = await catalogTable(glue, database, t.names.view);
+          const sql = viewSql(view?.ViewOriginalText);
+          const finished = runs.find((r) => outcomeOf(r).result !== "running");
+          const outcome = finished ? outcomeOf(finished) : undefined;
+          const freshness = judgeFreshness(
+            {
+              table: t.table,
+              viewSnapshot:
+                sql === undefined ? undefined : viewSnapshot(sql, SNAPSHOT_PARTITION_KEY),
+              lastRun:
+                outcome && outcome.result !== "running"
+                  ? {
+                      result: outcome.result,
+                      started: finished?.StartedOn ? utc(finished.StartedOn) : undefined,
+                      reason:
+                        outcome.result === "failed" ? oneLine(outcome.reason, 200) : undefined,
+                    }
+                  : undefined,
+            },
+            ctx.io.now(),
+          );
+          return { t, runs, freshness };
         } catch (error) {
           // One table's missing workflow should not hide the others' runs; anything else
           // (no credentials, no network) stops the command once.
@@ -103,6 +141,49 @@ Options:
       }),
     );
 
+    const reports = results
+      .map((r) => ("freshness" in r ? r.freshness : undefined))
+      .filter((r): r is FreshnessReport => r !== undefined);
+    const missing = results.filter((r) => "error" in r && r.error);
+    if (ctx.options.json) {
+      ctx.io.out(
+        JSON.stringify(
+          results.map((r) =>
+            "error" in r && r.error
+              ? { table: r.t.table.name, error: r.error.message }
+              : {
+                  ...("freshness" in r ? r.freshness : {}),
+                  runs: runRows((r.runs ?? []).slice(0, last), r.t, ctx.io.now()).map(
+                    ([started, took, state, snapshot, failedStep]) => ({
+                      started,
+                      took,
+                      state,
+                      snapshot,
+                      failedStep,
+                    }),
+                  ),
+                },
+          ),
+          null,
+          2,
+        ),
+      );
+    }
+    if (ctx.options.check) {
+      if (!ctx.options.json) {
+        for (const r of reports.filter((f) => f.state === "stale" || f.state === "failing"))
+          ctx.io.out(r.summary);
+        for (const r of missing) ctx.io.out(`${r.t.table.name}: ${r.error!.message}`);
+        if (!checkFails(reports) && missing.length === 0)
+          ctx.io.out(
+            `All ${plural(reports.filter((r) => r.enabled).length, "enabled table")} fresh.`,
+          );
+      }
+      if (missing.length > 0) return EXIT.AWS;
+      return checkFails(reports) ? EXIT.FAILED : EXIT.OK;
+    }
+    if (ctx.options.json) return missing.length > 0 ? EXIT.AWS : EXIT.OK;
+
     let failed = false;
     results.forEach((result, i) => {
       if (i > 0) ctx.io.out("");
@@ -112,6 +193,7 @@ Options:
         ctx.io.out(`${table.name} (workflow ${names.workflow}): ${result.error.message}`);
         return;
       }
+      if ("freshness" in result && result.freshness) ctx.io.out(result.freshness.summary);
       const runs = result.runs ?? [];
       if (runs.length === 0) {
         ctx.io.out(

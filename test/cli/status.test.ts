@@ -3,7 +3,7 @@ import { runRows, workflowRuns } from "../../cli/commands/status";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
 import { FAKE_NOW, motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
-import { Clients, freshMoto, seedRuns, seedWorkflow } from "./seed";
+import { Clients, freshMoto, seedDatabase, seedRuns, seedSnapshots, seedWorkflow } from "./seed";
 
 describe("status: one row per run", () => {
   const reviews = { table: { name: "Reviews" } as never, names: NAMES };
@@ -95,12 +95,13 @@ describe("status against moto", () => {
     const result = await runCli(["status", "Reviews", ...motoStackArgs(moto.endpoint)]);
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stdout.split("\n");
-    expect(lines[0]).to.equal("Reviews (workflow ddbsnap-moto-reviews), last 3 of 3 runs:");
-    expect(lines[1]).to.match(/^ {2}started +took +state +snapshot +failed step$/);
+    expect(lines[0]).to.equal("Reviews: STALE, no snapshot in the view yet; stale after 1d 7h");
+    expect(lines[1]).to.equal("Reviews (workflow ddbsnap-moto-reviews), last 3 of 3 runs:");
+    expect(lines[2]).to.match(/^ {2}started +took +state +snapshot +failed step$/);
     for (const snapshot of ["20261121T020000Z", "20261122T020000Z", "20261123T020000Z"]) {
       expect(result.stdout).to.match(new RegExp(`RUNNING +${snapshot}`));
     }
-    expect(lines).to.have.length(5);
+    expect(lines).to.have.length(6);
   });
 
   it("keeps to --last runs", async () => {
@@ -112,10 +113,10 @@ describe("status against moto", () => {
       ...motoStackArgs(moto.endpoint),
     ]);
     expect(result.code).to.equal(0);
-    expect(result.stdout.split("\n")[0]).to.equal(
+    expect(result.stdout.split("\n")[1]).to.equal(
       "Reviews (workflow ddbsnap-moto-reviews), last 2 of 3 runs:",
     );
-    expect(result.stdout.split("\n")).to.have.length(4);
+    expect(result.stdout.split("\n")).to.have.length(5);
   });
 
   it("shows every table, explains a missing workflow without hiding the others, and exits 3", async () => {
@@ -132,14 +133,80 @@ describe("status against moto", () => {
     await seedWorkflow(aws, "Click.Stream-2024");
     const result = await runCli(["status", "Click.Stream-2024", ...motoStackArgs(moto.endpoint)]);
     expect(result.code).to.equal(0);
-    expect(result.stdout).to.equal(
+    expect(result.stdout.split("\n")).to.deep.equal([
+      "Click.Stream-2024: STALE, no snapshot in the view yet; stale after 1d 7h",
       "Click.Stream-2024 (workflow ddbsnap-moto-click_stream_2024): no runs yet. Start one with: ddbsnap run Click.Stream-2024 --wait",
-    );
+    ]);
   });
 
   it("rejects a --last that is not a whole number from 1", async () => {
     const result = await runCli(["status", "--last", "0", ...motoStackArgs(moto.endpoint)]);
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain('--last must be a whole number from 1, got "0"');
+  });
+});
+
+describe("status: freshness against the stale alarm's threshold, and --check", () => {
+  useFakeCredentials();
+  let moto: MotoServer;
+  let aws: Clients;
+
+  // FAKE_NOW is 2026-11-23 12:00Z; both tables run daily at 02:00 with a 6-hour timeout, so a
+  // snapshot is stale after 1d 7h.
+  before(async () => {
+    ({ moto, aws } = await freshMoto());
+    await seedDatabase(aws);
+    const reviews = await seedWorkflow(aws, "Reviews");
+    const clicks = await seedWorkflow(aws, "Click.Stream-2024");
+    await seedSnapshots(
+      aws,
+      reviews,
+      [{ timestamp: "20261123T020000Z", objectSizes: [10] }],
+      "20261123T020000Z",
+    );
+    await seedSnapshots(
+      aws,
+      clicks,
+      [{ timestamp: "20261120T020000Z", objectSizes: [10] }],
+      "20261120T020000Z",
+    );
+  });
+
+  it("says each table's age against its threshold", async () => {
+    const result = await runCli(["status", ...motoStackArgs(moto.endpoint)]);
+    expect(result.stdout).to.contain(
+      "Reviews: FRESH, view shows 20261123T020000Z, 10h old; stale after 1d 7h",
+    );
+    expect(result.stdout).to.contain(
+      "Click.Stream-2024: STALE, view shows 20261120T020000Z, 3d 10h old; stale after 1d 7h",
+    );
+  });
+
+  it("--check prints only the stale table and exits 1", async () => {
+    const result = await runCli(["status", "--check", ...motoStackArgs(moto.endpoint)]);
+    expect(result.code).to.equal(1);
+    expect(result.stdout).to.equal(
+      "Click.Stream-2024: STALE, view shows 20261120T020000Z, 3d 10h old; stale after 1d 7h",
+    );
+  });
+
+  it("--check on a fresh table exits 0", async () => {
+    const result = await runCli(["status", "Reviews", "--check", ...motoStackArgs(moto.endpoint)]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.equal("All 1 enabled table fresh.");
+  });
+
+  it("--json gives machines the same judgement", async () => {
+    const result = await runCli(["status", "--json", "--check", ...motoStackArgs(moto.endpoint)]);
+    expect(result.code).to.equal(1);
+    const tables = JSON.parse(result.stdout);
+    expect(
+      tables.map((t: any) => [t.table, t.state, t.ageSeconds, t.thresholdSeconds]),
+    ).to.deep.equal([
+      ["Reviews", "fresh", 10 * 3600, 31 * 3600],
+      ["Click.Stream-2024", "stale", 82 * 3600, 31 * 3600],
+    ]);
+    expect(tables[0].viewSnapshot).to.equal("20261123T020000Z");
+    expect(tables[0].runs).to.deep.equal([]);
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * How fresh each table's view is, against the threshold its stale alarm uses (lib/freshness.ts).
+ * Pure: `ddbsnap status` gathers the view's snapshot and the latest run, this judges them.
+ */
+import type { TableConfig } from "../lib/config";
+import { freshnessOf, humanDuration } from "../lib/freshness";
+
+export interface FreshnessInput {
+  table: TableConfig;
+  /** The snapshot the view shows, if there is a view. */
+  viewSnapshot?: string;
+  /** The latest finished run of the workflow, if any. */
+  lastRun?: { result: "succeeded" | "failed"; started?: string; reason?: string };
+}
+
+export interface FreshnessReport {
+  table: string;
+  enabled: boolean;
+  viewSnapshot: string | null;
+  ageSeconds: number | null;
+  thresholdSeconds: number | null;
+  /** fresh, stale, failing (fresh, but the latest run failed), disabled, unwatched (no threshold). */
+  state: "fresh" | "stale" | "failing" | "disabled" | "unwatched";
+  lastRun: FreshnessInput["lastRun"] | null;
+  /** One line for people. */
+  summary: string;
+}
+
+/** `20261123T020000Z` -> epoch ms. */
+export function snapshotTime(ts: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(ts);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : undefined;
+}
+
+export function judgeFreshness(input: FreshnessInput, now: number): FreshnessReport {
+  const { table, viewSnapshot, lastRun } = input;
+  const rule = freshnessOf(table);
+  const at = viewSnapshot ? snapshotTime(viewSnapshot) : undefined;
+  const ageSeconds = at === undefined ? null : Math.max(0, Math.round((now - at) / 1000));
+  const thresholdSeconds = rule?.thresholdSeconds ?? null;
+  const shows =
+    viewSnapshot && ageSeconds !== null
+      ? `view shows ${viewSnapshot}, ${humanDuration(ageSeconds)} old`
+      : "no snapshot in the view yet";
+  const limit = thresholdSeconds === null ? "" : `; stale after ${humanDuration(thresholdSeconds)}`;
+  let state: FreshnessReport["state"];
+  if (!table.enabled) state = "disabled";
+  else if (thresholdSeconds === null) state = "unwatched";
+  else if (ageSeconds === null || ageSeconds > thresholdSeconds) state = "stale";
+  else if (lastRun?.result === "failed") state = "failing";
+  else state = "fresh";
+  const why =
+    state === "failing"
+      ? `: the latest run (${lastRun?.started ?? "?"}) failed: ${lastRun?.reason ?? "no reason given"}`
+      : state === "disabled"
+        ? " (enabled: false: not checked)"
+        : state === "unwatched"
+          ? " (the schedule does not repeat: not checked)"
+          : "";
+  return {
+    table: table.name,
+    enabled: table.enabled,
+    viewSnapshot: viewSnapshot ?? null,
+    ageSeconds,
+    thresholdSeconds,
+    state,
+    lastRun: lastRun ?? null,
+    summary: `${table.name}: ${state.toUpperCase()}, ${shows}${limit}${why}`,
+  };
+}
+
+/** What `--check` exits with: 1 if any enabled, watched table is stale or failing. */
+export function checkFails(reports: FreshnessReport[]): boolean {
+  return reports.some((r) => r.state === "stale" || r.state === "failing");
+}

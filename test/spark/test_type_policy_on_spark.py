@@ -237,6 +237,8 @@ def test_export_mode_gives_the_same_columns_and_rows_as_scan_mode(spark, tmp_pat
 def test_a_small_table_is_one_file(scan_snapshot):
     result, storage, *_ = scan_snapshot
     assert result.files == 1 == len(storage.data_files(result.snapshot))
+    (part,) = storage.data_files(result.snapshot)
+    assert result.bytes == part.stat().st_size > 0
     assert not storage.data_files(f"s3://{BUCKET}/tmp/awkward"), "the staged scan is removed"
 
 

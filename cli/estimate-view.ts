@@ -6,18 +6,21 @@ import { dynamodbSplits } from "../lib/glue-facts";
 import { describeLayout, planLayout } from "../lib/layout";
 import type { TableConfig } from "../lib/config";
 import {
+  ASSUMPTION_SOURCES,
+  AssumptionRange,
   Assumptions,
   BillingMode,
   ClassCosts,
-  DEFAULT_ASSUMPTIONS,
+  DEFAULT_ASSUMPTION_RANGE,
   DEFAULT_PRICES,
-  estimateSnapshot,
+  estimateRange,
   GIB,
   JobShape,
   MIB,
   Prices,
   PRICES_SOURCE,
   SnapshotEstimate,
+  SnapshotRange,
   TableFacts,
 } from "../lib/estimate";
 import { bytes, columns, count, duration, usd } from "./format";
@@ -38,15 +41,30 @@ export const PRICE_FLAGS: Record<keyof Prices, { flag: string; what: string }> =
   },
 };
 
+/** An assumption's value as written: whole numbers exactly, fractions to six digits. */
+function figure(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
+}
+
+/** `low–high`, or one value when both ends print the same. */
+export function span(low: number, high: number, format: (n: number) => string): string {
+  const [a, b] = [format(Math.min(low, high)), format(Math.max(low, high))];
+  return a === b ? a : `${a}–${b}`;
+}
+
 function costRow(
   label: string,
-  scan: ClassCosts,
-  exp: ClassCosts,
+  r: SnapshotRange,
+  pick: (e: SnapshotEstimate, mode: "scan" | "export") => ClassCosts,
   cls: "STANDARD" | "FLEX",
 ): string[] {
-  const cell = (c: ClassCosts) =>
-    c[cls] === undefined ? "n/a (FLEX runs on G.1X/G.2X only)" : usd(c[cls] as number);
-  return [label, cell(scan), cell(exp)];
+  const cell = (mode: "scan" | "export") => {
+    const [low, high] = [pick(r.low, mode)[cls], pick(r.high, mode)[cls]];
+    return low === undefined || high === undefined
+      ? "n/a (FLEX runs on G.1X/G.2X only)"
+      : span(low, high, usd);
+  };
+  return [label, cell("scan"), cell("export")];
 }
 
 /** A unit price as published: at least cents, and every digit it has ($0.125, $0.00013). */
@@ -63,7 +81,7 @@ export interface EstimateReport {
   sizeOverridden: boolean;
   table: TableConfig;
   prices: Prices;
-  assumptions: Assumptions;
+  assumptions: AssumptionRange;
 }
 
 export function jobShape(table: TableConfig): JobShape {
@@ -76,7 +94,8 @@ export function jobShape(table: TableConfig): JobShape {
 
 export function renderEstimate(report: EstimateReport): string[] {
   const { facts, table, prices, assumptions } = report;
-  const e: SnapshotEstimate = estimateSnapshot(facts, jobShape(table), prices, assumptions);
+  const r = estimateRange(facts, jobShape(table), prices, assumptions);
+  const e = r.low;
   const cls = table.executionClass;
   const lines: string[] = [];
   const capacity =
@@ -84,7 +103,7 @@ export function renderEstimate(report: EstimateReport): string[] {
       ? "on-demand"
       : `provisioned ${count(facts.provisionedRcu ?? 0)} RCU`;
   lines.push(
-    `Estimate for one snapshot run of ${report.tableName} (stack ${report.stack}, ${report.region})`,
+    `Estimate for one snapshot run of ${report.tableName} (stack ${report.stack}, ${report.region}): ranges run from the fast to the slow end of each assumption`,
   );
   lines.push("");
   lines.push(
@@ -100,13 +119,33 @@ export function renderEstimate(report: EstimateReport): string[] {
     `Files: ${describeLayout(planLayout(facts.sizeBytes, dynamodbSplits(table.workerType, table.workers)), table.mode)}`,
   );
   lines.push("");
-  const scanRate = `${count(e.scan.rcuPerSecond)} RCU/s${e.scan.assumedOnDemandRcu ? ` (of ${count(assumptions.onDemandRcu)} assumed)` : ""}`;
+  const both = (f: (x: SnapshotEstimate) => number, fmt: (n: number) => string) =>
+    span(f(r.low), f(r.high), fmt);
+  const asked = e.scan.askedRcu;
+  const served = e.scan.rcuPerSecond;
+  const scanRate =
+    `${count(served)} RCU/s` +
+    (served < asked ? ` (asks for ${count(asked)}; the table serves ${count(served)})` : "") +
+    (e.scan.assumedOnDemandRcu ? ` (of ${count(assumptions.low.onDemandRcu)} assumed)` : "");
   const rows: string[][] = [
-    ["duration", duration(e.scan.seconds), duration(e.export.seconds)],
+    ["Glue job", both((x) => x.scan.seconds, duration), both((x) => x.export.seconds, duration)],
+    [
+      "with FLEX",
+      both((x) => x.scan.flexSeconds, duration),
+      both((x) => x.export.flexSeconds, duration),
+    ],
+    [
+      "whole workflow",
+      both((x) => x.scan.workflowSeconds, duration),
+      both((x) => x.export.workflowSeconds, duration),
+    ],
     [
       "limited by",
-      `${e.scan.boundBy}: ${(e.scan.bytesPerSecond / MIB).toFixed(1)} MiB/s`,
-      `export ${duration(e.export.waitSeconds)} + read ${duration(e.export.readSeconds)}`,
+      `${e.scan.boundBy}: ${both(
+        (x) => x.scan.bytesPerSecond / MIB,
+        (n) => n.toFixed(1),
+      )} MiB/s`,
+      `export ${both((x) => x.export.waitSeconds, duration)} + read ${duration(e.export.readSeconds)}`,
     ],
     [
       "DynamoDB reads",
@@ -120,35 +159,63 @@ export function renderEstimate(report: EstimateReport): string[] {
         : `${usd(0)} (capacity already paid for)`,
       `${usd(e.export.exportCharge)} (${e.sizeGb.toFixed(1)} GB × ${price(prices.exportPerGb)})`,
     ],
-    ["Glue DPU-hours", e.scan.dpuHours.toFixed(2), e.export.dpuHours.toFixed(2)],
-    costRow("Glue STANDARD", e.scan.glue, e.export.glue, "STANDARD"),
-    costRow("Glue FLEX", e.scan.glue, e.export.glue, "FLEX"),
-    costRow("total STANDARD", e.scan.total, e.export.total, "STANDARD"),
-    costRow("total FLEX", e.scan.total, e.export.total, "FLEX"),
+    [
+      "Glue DPU-hours",
+      both(
+        (x) => x.scan.dpuHours,
+        (n) => n.toFixed(2),
+      ),
+      both(
+        (x) => x.export.dpuHours,
+        (n) => n.toFixed(2),
+      ),
+    ],
+    costRow("Glue STANDARD", r, (x, m) => x[m].glue, "STANDARD"),
+    costRow("Glue FLEX", r, (x, m) => x[m].glue, "FLEX"),
+    [
+      "crawler + refresh",
+      both((x) => x.scan.overheadCost, usd),
+      both((x) => x.export.overheadCost, usd),
+    ],
+    costRow("total STANDARD", r, (x, m) => x[m].total, "STANDARD"),
+    costRow("total FLEX", r, (x, m) => x[m].total, "FLEX"),
   ];
   columns(["", "scan", "export"], rows).forEach((l) => lines.push(`  ${l}`));
   lines.push("");
 
   if (e.scan.provisionedRcuHours !== undefined) {
     lines.push(
-      `The scan holds ${count(e.scan.rcuPerSecond)} of the table's ${count(facts.provisionedRcu ?? 0)} RCU for ${duration(e.scan.seconds)} ` +
-        `(${count(e.scan.provisionedRcuHours, 1)} RCU-hours, worth ${usd(e.scan.provisionedCapacityValue ?? 0)} at ${price(prices.rcuHour)} per RCU-hour, billed either way).`,
+      `The scan holds ${count(served)} of the table's ${count(facts.provisionedRcu ?? 0)} RCU for ${both((x) => x.scan.seconds, duration)} ` +
+        `(${both(
+          (x) => x.scan.provisionedRcuHours ?? 0,
+          (n) => count(n, 1),
+        )} RCU-hours, billed either way).`,
+    );
+  }
+  if (served < asked) {
+    lines.push(
+      `Warning: readPercentage ${table.readPercentage} asks for ${count(asked)} RCU/s, more than the table serves (about ${count(served)}): ` +
+        "the scan would be throttled, and so would the application's own reads. Lower readPercentage, or use mode: export.",
     );
   }
   lines.push(
     `Export mode needs point-in-time recovery: if it is off, turning it on adds ${usd(e.export.pitrPerMonth)} per month for this table.`,
   );
-  const scanTotal = e.scan.total[cls] ?? e.scan.total.STANDARD;
-  const exportTotal = e.export.total[cls] ?? e.export.total.STANDARD;
-  const cheaper = scanTotal <= exportTotal ? "scan" : "export";
-  const faster = e.scan.seconds <= e.export.seconds ? "scan" : "export";
-  lines.push(
-    `With ${cls} (as configured): ${cheaper} is cheaper (${usd(Math.min(scanTotal, exportTotal))} against ${usd(Math.max(scanTotal, exportTotal))} a run)` +
-      `${faster === cheaper ? " and faster" : `, ${faster} is faster`} (${duration(Math.min(e.scan.seconds, e.export.seconds))} against ${duration(Math.max(e.scan.seconds, e.export.seconds))}).`,
-  );
-  if (e.scan.seconds > table.timeoutMinutes * 60) {
+  const key = (x: SnapshotEstimate, mode: "scan" | "export") =>
+    x[mode].total[cls] ?? x[mode].total.STANDARD;
+  const cheaper =
+    key(r.high, "scan") <= key(r.low, "export")
+      ? "scan is cheaper at every point of the ranges"
+      : key(r.high, "export") <= key(r.low, "scan")
+        ? "export is cheaper at every point of the ranges"
+        : "the ranges overlap: neither is surely cheaper";
+  lines.push(`With ${cls} (as configured): ${cheaper}.`);
+  if (
+    r.low.scan.seconds > table.timeoutMinutes * 60 ||
+    r.high.scan.seconds > table.timeoutMinutes * 60
+  ) {
     lines.push(
-      `Warning: a scan would outlast the export job's timeout (${table.timeoutMinutes} minutes) and be stopped: ` +
+      `Warning: a scan may outlast the export job's timeout (${table.timeoutMinutes} minutes) and be stopped: ` +
         "raise readPercentage or the table's read capacity, raise timeoutMinutes, or use mode: export.",
     );
   }
@@ -158,30 +225,27 @@ export function renderEstimate(report: EstimateReport): string[] {
     );
   }
   lines.push("");
-  lines.push("Assumptions (flags change them):");
   lines.push(
-    "  scans read eventually consistent: one RCU reads 8 KiB a second, half a read unit per 4 KiB",
+    "Assumptions, fast–slow end, and their sources (--assume <name>=<low>[-<high>] changes one):",
   );
-  lines.push(
-    "  a scan reads the table once: it is staged as DynamoDB JSON, which the job then reads twice",
+  const rowsOfAssumptions = (Object.keys(ASSUMPTION_SOURCES) as (keyof Assumptions)[]).map(
+    (name) => [
+      name,
+      span(assumptions.low[name], assumptions.high[name], figure),
+      ASSUMPTION_SOURCES[name],
+    ],
   );
+  columns(["", "", ""], rowsOfAssumptions, ["left", "right"])
+    .slice(1)
+    .forEach((l) => lines.push(`  ${l}`));
   lines.push(
-    `  on-demand tables count as ${count(assumptions.onDemandRcu)} RCU (AWS's rule for the Glue DynamoDB connector)`,
-  );
-  lines.push(
-    `  every worker but the driver reads and writes ${count(assumptions.glueBytesPerSecondPerDpu / MIB, 1)} MiB/s per DPU (--glue-mib-per-dpu)`,
-  );
-  lines.push(
-    `  a DynamoDB export takes ${duration(assumptions.exportWaitSeconds)}, billed while the job waits for it (--export-minutes)`,
-  );
-  lines.push(
-    "  Glue bills every configured worker for the whole run (auto scaling may use fewer), per second, one-minute minimum",
+    "  Glue bills every configured worker for the whole run (auto scaling may use fewer); a scan reads the table once, staged as DynamoDB JSON",
   );
   lines.push(`Prices (USD; ${PRICES_SOURCE}):`);
-  const priceRows = (Object.keys(PRICE_FLAGS) as (keyof Prices)[]).map((key) => [
-    PRICE_FLAGS[key].what,
-    price(prices[key]),
-    `--${PRICE_FLAGS[key].flag}`,
+  const priceRows = (Object.keys(PRICE_FLAGS) as (keyof Prices)[]).map((k) => [
+    PRICE_FLAGS[k].what,
+    price(prices[k]),
+    `--${PRICE_FLAGS[k].flag}`,
   ]);
   columns(["", "", ""], priceRows, ["left", "right"])
     .slice(1)
@@ -190,7 +254,7 @@ export function renderEstimate(report: EstimateReport): string[] {
 }
 
 /** The README compares tables of these sizes, on-demand and with this much provisioned capacity. */
-const README_SIZES_GB = [1, 100, 1024];
+const README_SIZES_GB = [1, 100, 1024, 10 * 1024];
 const README_PROVISIONED_RCU = 1000;
 /** The job every table gets by default (TABLE_DEFAULTS): 10 × G.1X at readPercentage 0.5. */
 const README_JOB: JobShape = { workerType: "G.1X", workers: 10, readPercentage: 0.5 };
@@ -206,19 +270,21 @@ function readmeFacts(gb: number, billingMode: BillingMode): TableFacts {
 }
 
 /**
- * The smallest size (GB, up to 10 TB) from which export beats scan by `measure`, found by
- * bisection; undefined if scan wins at every size. Both costs grow with size, so the first
- * crossing is the one that matters.
+ * The smallest size (GB, up to 10 TB) from which export beats scan by `measure` at both ends of
+ * the ranges, found by bisection; undefined if it never does.
  */
 function crossoverGb(
   billingMode: BillingMode,
   measure: (e: SnapshotEstimate, mode: "scan" | "export") => number,
   prices: Prices,
-  assumptions: Assumptions,
+  range: AssumptionRange,
 ): number | undefined {
   const exportWins = (gb: number) => {
-    const e = estimateSnapshot(readmeFacts(gb, billingMode), README_JOB, prices, assumptions);
-    return measure(e, "export") < measure(e, "scan");
+    const r = estimateRange(readmeFacts(gb, billingMode), README_JOB, prices, range);
+    return (
+      measure(r.low, "export") < measure(r.low, "scan") &&
+      measure(r.high, "export") < measure(r.high, "scan")
+    );
   };
   let low = 0.001;
   let high = 10 * 1024;
@@ -239,57 +305,59 @@ function roughGb(gb: number): string {
 
 /**
  * The README's "Scan or export?" section, computed from the same model and prices as
- * `ddbsnap estimate`: the default job for 1 GB, 100 GB and 1 TB tables, on-demand and with
- * 1,000 provisioned RCU, and where export starts to win. A test keeps the README equal to it.
+ * `ddbsnap estimate`: the default job for 1 GB to 10 TB tables, on-demand and with 1,000
+ * provisioned RCU, as ranges, and where export starts to win. A test keeps the README equal to it.
  */
 export function scanOrExportSection(
   prices: Prices = DEFAULT_PRICES,
-  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+  range: AssumptionRange = DEFAULT_ASSUMPTION_RANGE,
 ): string[] {
   const sizeLabel = (gb: number) => (gb >= 1024 ? `${gb / 1024} TB` : `${gb} GB`);
   const rows: string[][] = [];
   for (const billing of ["PAY_PER_REQUEST", "PROVISIONED"] as const) {
     for (const gb of README_SIZES_GB) {
-      const e = estimateSnapshot(readmeFacts(gb, billing), README_JOB, prices, assumptions);
+      const r = estimateRange(readmeFacts(gb, billing), README_JOB, prices, range);
+      const both = (f: (x: SnapshotEstimate) => number, fmt: (n: number) => string) =>
+        span(f(r.low), f(r.high), fmt);
       const capacity =
         billing === "PAY_PER_REQUEST" ? "on-demand" : `${count(README_PROVISIONED_RCU)} RCU`;
-      const late = e.scan.seconds > DEFAULT_TIMEOUT_MINUTES * 60 ? " ⚠" : "";
+      const late = r.high.scan.seconds > DEFAULT_TIMEOUT_MINUTES * 60 ? " ⚠" : "";
       rows.push([
         `${sizeLabel(gb)}, ${capacity}`,
-        `${duration(e.scan.seconds)}${late}`,
-        usd(e.scan.total.STANDARD),
-        usd(e.scan.total.FLEX as number),
-        duration(e.export.seconds),
-        usd(e.export.total.STANDARD),
-        usd(e.export.total.FLEX as number),
+        `${both((x) => x.scan.seconds, duration)}${late}`,
+        both((x) => x.scan.total.STANDARD, usd),
+        both((x) => x.export.seconds, duration),
+        both((x) => x.export.total.STANDARD, usd),
       ]);
     }
   }
-  const header = [
-    "table",
-    "scan: time",
-    "scan: STANDARD",
-    "scan: FLEX",
-    "export: time",
-    "export: STANDARD",
-    "export: FLEX",
-  ];
+  const header = ["table", "scan: job time", "scan: cost", "export: job time", "export: cost"];
   const cost = (e: SnapshotEstimate, mode: "scan" | "export") => e[mode].total.STANDARD;
   const time = (e: SnapshotEstimate, mode: "scan" | "export") => e[mode].seconds;
-  const onDemandCost = crossoverGb("PAY_PER_REQUEST", cost, prices, assumptions);
-  const onDemandTime = crossoverGb("PAY_PER_REQUEST", time, prices, assumptions);
-  const provisionedCost = crossoverGb("PROVISIONED", cost, prices, assumptions);
+  const onDemandCost = crossoverGb("PAY_PER_REQUEST", cost, prices, range);
+  const onDemandTime = crossoverGb("PAY_PER_REQUEST", time, prices, range);
+  const provisionedCost = crossoverGb("PROVISIONED", cost, prices, range);
   const readPerGb = (GIB / 8192 / 1e6) * prices.rruPerMillion;
-  const provisionedRate =
-    README_PROVISIONED_RCU * README_JOB.readPercentage * assumptions.bytesPerRcuSecond;
-  const timeoutGb = (provisionedRate * DEFAULT_TIMEOUT_MINUTES * 60) / GIB;
+  const a = range.low;
+  const timeoutGb = (g: Assumptions) =>
+    (README_PROVISIONED_RCU *
+      README_JOB.readPercentage *
+      g.bytesPerRcuSecond *
+      g.scanEfficiency *
+      (DEFAULT_TIMEOUT_MINUTES * 60 - g.startupSeconds)) /
+    g.skewTail /
+    GIB;
+  const sources = (Object.keys(ASSUMPTION_SOURCES) as (keyof Assumptions)[])
+    .filter((k) => range.low[k] !== range.high[k] || k === "glueBytesPerSecondPerDpu")
+    .map((k) => `\`${k}\` ${span(range.low[k], range.high[k], figure)} (${ASSUMPTION_SOURCES[k]})`);
 
   return [
     "## Scan or export?",
     "",
     "`mode: scan` reads the table through its read capacity; `mode: export` has DynamoDB write a",
     "point-in-time export to S3 (no read capacity used) and reads that. For the default job (10 × G.1X,",
-    "`readPercentage: 0.5`), one run costs and takes:",
+    "`readPercentage: 0.5`, STANDARD), one run takes and costs, from the fast to the slow end of the",
+    "model's assumptions (the cost includes the crawler's 10-minute billing minimum and the refresh job):",
     "",
     `| ${header.join(" | ")} |`,
     `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
@@ -300,20 +368,22 @@ export function scanOrExportSection(
         ? "is cheaper at every size up to 10 TB"
         : `is cheaper up to about ${roughGb(onDemandCost)}`
     } (its reads cost $${readPerGb.toPrecision(2)} per GB, the export ${price(prices.exportPerGb)} per GB)` +
-      `${onDemandTime === undefined ? " and faster" : ` and faster up to about ${roughGb(onDemandTime)}`}. ` +
-      `Choose export when production traffic must not share the table with a scan: at \`readPercentage\` ${README_JOB.readPercentage} it may take ` +
-      `${count(assumptions.onDemandRcu * README_JOB.readPercentage)} RCU per second.`,
+      `${onDemandTime === undefined ? "" : `, and surely faster up to about ${roughGb(onDemandTime)}`}. ` +
+      `But at \`readPercentage\` ${README_JOB.readPercentage} a scan asks for ${count(a.onDemandRcu * README_JOB.readPercentage)} RCU per second ` +
+      `(Glue counts on-demand tables as ${count(a.onDemandRcu)} RCU), more than a young on-demand table's ${count(a.youngOnDemandReads)} reads per second: ` +
+      "it is throttled, and so are the application's own reads. Deploys warn about it; choose export, or a lower `readPercentage`.",
     `- **Provisioned tables**: the scan gets only \`readPercentage\` of the capacity, so its time, and the Glue workers billed ` +
       `meanwhile, grow with the table: with ${count(README_PROVISIONED_RCU)} RCU, export is cheaper ` +
-      `${provisionedCost === undefined ? "at no size up to 10 TB" : `from about ${roughGb(provisionedCost)}`}, and above about ` +
-      `${roughGb(timeoutGb)} a scan outlasts the job's default ${DEFAULT_TIMEOUT_MINUTES / 60}-hour timeout (⚠).`,
+      `${provisionedCost === undefined ? "at no size up to 10 TB" : `from about ${roughGb(provisionedCost)}`}, and from about ` +
+      `${roughGb(timeoutGb(range.high))}–${roughGb(timeoutGb(range.low))} a scan outlasts the job's default ${DEFAULT_TIMEOUT_MINUTES / 60}-hour timeout (⚠).`,
+    `- FLEX costs ${price(prices.flexDpuHour)} instead of ${price(prices.dpuHour)} per DPU-hour, but in the one published pair it took ` +
+      `${range.high.flexWallFactor}× the time and ${range.high.flexDpuHourFactor}× the DPU-hours: from no saving to about a third.`,
     `- Export mode needs point-in-time recovery: if it is off, it adds ${usd(prices.pitrPerGbMonth)} per GB-month.`,
     "",
     "`npx ddbsnap estimate <table>` prints the same comparison for a deployed table's own size, capacity and job.",
-    `Assumptions: eventually consistent scans (one RCU reads 8 KiB a second); on-demand tables count as ` +
-      `${count(assumptions.onDemandRcu)} RCU; each worker but the driver moves ${count(assumptions.glueBytesPerSecondPerDpu / MIB, 1)} MiB/s per DPU; ` +
-      `an export takes ${duration(assumptions.exportWaitSeconds)}; every worker is billed for the whole run, per second, one minute ` +
-      `at least. Prices: Glue ${price(prices.dpuHour)} (FLEX ${price(prices.flexDpuHour)}) per DPU-hour, export ${price(prices.exportPerGb)} per GB, ` +
+    `Assumptions, fast–slow: ${sources.join("; ")}. Scans read eventually consistent (one RCU reads 8 KiB a second), ` +
+      `capped by the table's partitions (${count(a.partitionRcu)} RCU each, one per ${count(a.partitionBytes / GIB)} GiB). ` +
+      `Prices: Glue ${price(prices.dpuHour)} (FLEX ${price(prices.flexDpuHour)}) per DPU-hour, export ${price(prices.exportPerGb)} per GB, ` +
       `on-demand reads ${price(prices.rruPerMillion)} per million; ${PRICES_SOURCE}. Each is a flag of \`estimate\`.`,
   ];
 }

@@ -55,14 +55,12 @@ export const COMMAND_MANIFEST = {
     positionals: { min: 1, max: 1, names: '"<sql>", quoted as one argument' },
   },
   estimate: {
-    usage:
-      "estimate <table> [--size-gb n] [--glue-mib-per-dpu n] [--export-minutes n] [--price-<item> usd]",
+    usage: "estimate <table> [--size-gb n] [--assume name=low[-high]] [--price-<item> usd]",
     summary: "Estimate the time and cost of one snapshot run, scan versus export",
     options: {
       ...PRICE_OPTIONS,
       "size-gb": { type: "string" },
-      "glue-mib-per-dpu": { type: "string" },
-      "export-minutes": { type: "string" },
+      assume: { type: "string", multiple: true },
     },
     positionals: { min: 1, max: 1, names: "<table>" },
   },

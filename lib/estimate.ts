@@ -1,18 +1,21 @@
 /**
- * How long one snapshot run takes and what it costs, scan mode versus export mode. Pure
- * arithmetic (no Pulumi, no AWS calls): `ddbsnap estimate` feeds it DescribeTable's numbers and
- * the README's "Scan or export?" table is computed by the same function.
+ * How long one snapshot run takes and what it costs, scan mode versus export mode, as ranges
+ * from the fast to the slow end of every assumption. Pure arithmetic (no Pulumi, no AWS calls):
+ * `ddbsnap estimate` feeds it DescribeTable's numbers, and the "Scan or export?" table in
+ * docs/modes-and-cost.md is computed by the same functions. Each assumption names its source
+ * (ASSUMPTION_SOURCES), which the CLI prints beside it.
  *
- * The model, every part of it printed by the CLI next to the result:
- * - Scan: the connector reads with eventually consistent Scans, which cost half a read unit per
- *   4 KiB, so one RCU per second moves 8 KiB per second. It may use `readPercentage` of the
- *   table's read capacity; on-demand tables count as 40,000 RCU (AWS's rule for the connector).
- *   The Glue workers can also be the bottleneck: every worker but the driver reads, at an assumed
- *   rate per DPU. The run takes size / the slower of the two rates.
- * - Export: DynamoDB writes the table to S3 from its point-in-time backup (no read capacity,
- *   priced per GB); the Glue job waits for it, then reads the files at the same per-DPU rate.
- * - Glue bills every configured worker for the whole run (an upper bound: auto scaling may
- *   release idle ones), per second with a one-minute minimum.
+ * - Scan: bound by read capacity, not workers. The rate asked for is readPercentage × the table's
+ *   RCU (on-demand tables count as 40,000, Glue's rule); the table serves at most 3,000 RCU per
+ *   partition (one partition per 10 GB at least), and a young on-demand table about 12,000 reads
+ *   a second. Eventually consistent reads move 8 KiB per RCU-second, at the 66–91 % efficiency the
+ *   published runs reached, and the slowest segment adds a skew tail. Glue's workers are a second
+ *   cap, at an assumed rate per DPU. The table is read once.
+ * - Export: a floor of minutes even for an empty table, plus a size-dependent part, then the job
+ *   reads the files.
+ * - Every run: job start-up, Glue's per-second billing with a 1-minute minimum (every configured
+ *   worker, an upper bound), the crawler (10-minute billing minimum) and the refresh job. FLEX:
+ *   a wall-time and DPU-hour factor from a single published pair.
  */
 import { FLEX_WORKER_TYPES, WorkerType } from "./glue-facts";
 
@@ -74,24 +77,113 @@ export const PRICES_SOURCE =
   "us-east-1 list prices, aws.amazon.com/glue/pricing and aws.amazon.com/dynamodb/pricing, checked November 2026";
 
 export interface Assumptions {
-  /** Read capacity the connector assumes for an on-demand table (AWS's documented figure). */
+  /** Read capacity Glue's connector assumes for an on-demand table (AWS's documented figure). */
   onDemandRcu: number;
+  /** Reads per second a young on-demand table sustains before it has scaled. */
+  youngOnDemandReads: number;
+  /** Read capacity one DynamoDB partition serves. */
+  partitionRcu: number;
+  /** Table bytes per partition (DynamoDB splits a partition at about 10 GB). */
+  partitionBytes: number;
   /** Bytes one RCU reads per second with eventually consistent reads: 2 × 4 KiB. */
   bytesPerRcuSecond: number;
-  /** Bytes per second one DPU reads and writes out (our assumption; measure yours). */
+  /** Share of the target read rate a scan achieves. */
+  scanEfficiency: number;
+  /** Factor for the slowest segment: each segment's rate is fixed at its start. */
+  skewTail: number;
+  /** Bytes per second one DPU moves (no published measurement: an assumption). */
   glueBytesPerSecondPerDpu: number;
-  /** How long DynamoDB takes to finish an export, while the Glue job waits (our assumption). */
-  exportWaitSeconds: number;
-  /** Glue bills at least this long per run. */
+  /** A DynamoDB export's fixed time, even for an empty table. */
+  exportFloorSeconds: number;
+  /** A DynamoDB export's time per TiB of table. */
+  exportSecondsPerTib: number;
+  /** A Glue job's start-up before it does any work. */
+  startupSeconds: number;
+  /** Glue bills a Spark job at least this long per run. */
   minimumBilledSeconds: number;
+  /** The crawler's run, its DPUs and its billing minimum. */
+  crawlerSeconds: number;
+  crawlerDpus: number;
+  crawlerMinimumBilledSeconds: number;
+  /** The refresh job (Python shell, 0.0625 DPU), billed at least a minute. */
+  refreshSeconds: number;
+  /** FLEX against STANDARD: wall time and DPU-hours. */
+  flexWallFactor: number;
+  flexDpuHourFactor: number;
 }
 
-export const DEFAULT_ASSUMPTIONS: Assumptions = {
+/** The fast (low) and the slow (high) end of every range the model prints. */
+export interface AssumptionRange {
+  low: Assumptions;
+  high: Assumptions;
+}
+
+const FIXED = {
   onDemandRcu: 40_000,
+  youngOnDemandReads: 12_000,
+  partitionRcu: 3_000,
+  partitionBytes: 10 * 1024 ** 3,
   bytesPerRcuSecond: 8 * 1024,
-  glueBytesPerSecondPerDpu: 20 * MIB,
-  exportWaitSeconds: 15 * 60,
+  glueBytesPerSecondPerDpu: 20 * 2 ** 20,
   minimumBilledSeconds: 60,
+  crawlerDpus: 2,
+  crawlerMinimumBilledSeconds: 600,
+};
+
+export const DEFAULT_ASSUMPTION_RANGE: AssumptionRange = {
+  low: {
+    ...FIXED,
+    scanEfficiency: 0.91,
+    skewTail: 1,
+    exportFloorSeconds: 90,
+    exportSecondsPerTib: 30 * 60,
+    startupSeconds: 30,
+    crawlerSeconds: 60,
+    refreshSeconds: 30,
+    flexWallFactor: 1,
+    flexDpuHourFactor: 1,
+  },
+  high: {
+    ...FIXED,
+    scanEfficiency: 0.66,
+    skewTail: 1.3,
+    exportFloorSeconds: 6 * 60,
+    exportSecondsPerTib: 90 * 60,
+    startupSeconds: 90,
+    crawlerSeconds: 120,
+    refreshSeconds: 60,
+    flexWallFactor: 2.1,
+    flexDpuHourFactor: 1.9,
+  },
+};
+
+/** Where each assumption comes from: printed beside the figures by `ddbsnap estimate`. */
+export const ASSUMPTION_SOURCES: Record<keyof Assumptions, string> = {
+  onDemandRcu: "Glue guide, dynamodb.throughput.read.percent (documented)",
+  youngOnDemandReads: "DynamoDB guide, on-demand initial throughput (documented)",
+  partitionRcu: "DynamoDB guide, partition throughput limit (documented)",
+  partitionBytes: "DynamoDB guide, partitions (documented); partition count inferred from size",
+  bytesPerRcuSecond: "DynamoDB guide, read consumption for Scan (documented)",
+  scanEfficiency:
+    "measured 86-91% (github.com/qyjohn/DDBImportExport, 6.8 TB) and 66% (awslabs/emr-dynamodb-connector#135, 70 TB)",
+  skewTail:
+    "inferred: each segment's rate is fixed at its start; awslabs/emr-dynamodb-connector#135 saw a multi-day tail",
+  glueBytesPerSecondPerDpu: "assumption: no published MB/s per Glue worker; measure yours",
+  exportFloorSeconds:
+    "measured: 5m39s for an empty table (mondoohq/mql#3965); 1.5-6 min for small tables (turbot/steampipe-plugin-aws#1218)",
+  exportSecondsPerTib:
+    'inferred from AWS guidance "terabyte tables can take more than an hour" (DynamoDB guide, migrating a table between accounts); no published timing',
+  startupSeconds:
+    "about a minute per job start (awslabs/amazon-dynamodb-tools bulk_executor README)",
+  minimumBilledSeconds: "Glue pricing page: per second, 1-minute minimum",
+  crawlerSeconds: "about 60 s on small prefixes (anecdotal, an AWS maintainer)",
+  crawlerDpus: "inferred from the Glue pricing page's crawler example",
+  crawlerMinimumBilledSeconds:
+    "Glue pricing page: crawlers billed with a 10-minute minimum (check the live page)",
+  refreshSeconds: "this project's refresh job: a few Athena queries",
+  flexWallFactor:
+    "one published pair: FLEX took 2.1× the wall time (awslabs/amazon-dynamodb-tools bulk_executor README); a single data point",
+  flexDpuHourFactor: "the same single pair: 1.9× the DPU-hours",
 };
 
 /** Cost of one run with each execution class; FLEX is undefined where AWS does not offer it. */
@@ -101,8 +193,14 @@ export interface ClassCosts {
 }
 
 interface RunCost {
-  /** Wall-clock time of the Glue job. */
+  /** Wall-clock time of the Glue job (STANDARD). */
   seconds: number;
+  /** Wall-clock time with FLEX. */
+  flexSeconds: number;
+  /** The whole workflow run: the job, the crawler and the refresh job. */
+  workflowSeconds: number;
+  /** The crawler and the refresh job, per run. */
+  overheadCost: number;
   billedSeconds: number;
   dpuHours: number;
   glue: ClassCosts;
@@ -112,7 +210,9 @@ interface RunCost {
 }
 
 export interface ScanEstimate extends RunCost {
-  /** Read capacity the scan may use per second. */
+  /** Read capacity the scan asks for per second (readPercentage × capacity). */
+  askedRcu: number;
+  /** What the table serves of it: its partitions' limit; a young on-demand table's rate. */
   rcuPerSecond: number;
   /** True when the table is on-demand and AWS's 40,000 RCU assumption applies. */
   assumedOnDemandRcu: boolean;
@@ -154,12 +254,28 @@ function check(table: TableFacts, job: JobShape): void {
     throw new EstimateInputError(`readPercentage must be above 0, got ${job.readPercentage}`);
 }
 
-function glueRun(seconds: number, job: JobShape, prices: Prices, assumptions: Assumptions) {
-  const billedSeconds = Math.max(assumptions.minimumBilledSeconds, Math.ceil(seconds));
+function glueRun(seconds: number, job: JobShape, prices: Prices, a: Assumptions) {
+  const billed = (wall: number) => Math.max(a.minimumBilledSeconds, Math.ceil(wall));
+  const billedSeconds = billed(seconds);
   const dpuHours = (job.workers * DPU_PER_WORKER[job.workerType] * billedSeconds) / 3600;
   const glue: ClassCosts = { STANDARD: dpuHours * prices.dpuHour };
-  if (FLEX_WORKER_TYPES.includes(job.workerType)) glue.FLEX = dpuHours * prices.flexDpuHour;
-  return { seconds, billedSeconds, dpuHours, glue };
+  if (FLEX_WORKER_TYPES.includes(job.workerType))
+    glue.FLEX = dpuHours * a.flexDpuHourFactor * prices.flexDpuHour;
+  // The crawler (billed with its minimum) and the refresh job (0.0625 DPU, one minute at least).
+  const overheadCost =
+    ((a.crawlerDpus * Math.max(a.crawlerMinimumBilledSeconds, a.crawlerSeconds) +
+      0.0625 * Math.max(60, a.refreshSeconds)) /
+      3600) *
+    prices.dpuHour;
+  return {
+    seconds,
+    flexSeconds: seconds * a.flexWallFactor,
+    workflowSeconds: seconds + a.crawlerSeconds + a.refreshSeconds,
+    billedSeconds,
+    dpuHours,
+    glue,
+    overheadCost,
+  };
 }
 
 function plus(costs: ClassCosts, amount: number): ClassCosts {
@@ -168,12 +284,22 @@ function plus(costs: ClassCosts, amount: number): ClassCosts {
   return total;
 }
 
+/** Partitions a table has at least: one per 10 GB, and enough for its provisioned reads. */
+export function partitionsOf(table: TableFacts, a: Assumptions): number {
+  const bySize = Math.ceil(table.sizeBytes / a.partitionBytes);
+  const byReads =
+    table.billingMode === "PAY_PER_REQUEST"
+      ? Math.ceil(a.youngOnDemandReads / a.partitionRcu)
+      : Math.ceil((table.provisionedRcu ?? 0) / a.partitionRcu);
+  return Math.max(1, bySize, byReads);
+}
+
 /** Time and cost of one snapshot of `table` by a job shaped like `job`, in both modes. */
 export function estimateSnapshot(
   table: TableFacts,
   job: JobShape,
   prices: Prices = DEFAULT_PRICES,
-  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+  assumptions: Assumptions = DEFAULT_ASSUMPTION_RANGE.low,
 ): SnapshotEstimate {
   check(table, job);
   const sizeGb = table.sizeBytes / GIB;
@@ -184,24 +310,35 @@ export function estimateSnapshot(
 
   const onDemand = table.billingMode === "PAY_PER_REQUEST";
   const tableRcu = onDemand ? assumptions.onDemandRcu : (table.provisionedRcu as number);
-  const rcuPerSecond = tableRcu * job.readPercentage;
-  const capacityBytesPerSecond = rcuPerSecond * assumptions.bytesPerRcuSecond;
+  // What the job asks for, then what the table can give: its partitions' limit, and for a young
+  // on-demand table what it sustains before scaling.
+  const askedRcu = tableRcu * job.readPercentage;
+  const partitionLimit = partitionsOf(table, assumptions) * assumptions.partitionRcu;
+  const servedRcu = onDemand
+    ? Math.max(assumptions.youngOnDemandReads, partitionLimit)
+    : Math.min(table.provisionedRcu as number, partitionLimit);
+  const rcuPerSecond = Math.min(askedRcu, servedRcu);
+  const capacityBytesPerSecond =
+    rcuPerSecond * assumptions.bytesPerRcuSecond * assumptions.scanEfficiency;
   const boundBy = capacityBytesPerSecond <= glueBytesPerSecond ? "read capacity" : "Glue workers";
   const bytesPerSecond = Math.min(capacityBytesPerSecond, glueBytesPerSecond);
   // The job scans the table once (into its scratch space) and reads that copy twice.
-  const scanRun = glueRun(table.sizeBytes / bytesPerSecond, job, prices, assumptions);
+  const scanSeconds =
+    assumptions.startupSeconds + (table.sizeBytes / bytesPerSecond) * assumptions.skewTail;
+  const scanRun = glueRun(scanSeconds, job, prices, assumptions);
   // Eventually consistent: half a unit per 4 KiB read.
   const readUnits = Math.ceil(table.sizeBytes / 4096) / 2;
   const scanDynamodb = onDemand ? (readUnits / 1e6) * prices.rruPerMillion : 0;
   const scan: ScanEstimate = {
     ...scanRun,
     rcuPerSecond,
+    askedRcu,
     assumedOnDemandRcu: onDemand,
     bytesPerSecond,
     boundBy,
     readUnits,
     dynamodb: scanDynamodb,
-    total: plus(scanRun.glue, scanDynamodb),
+    total: plus(scanRun.glue, scanDynamodb + scanRun.overheadCost),
   };
   if (!onDemand) {
     // The scan holds rcuPerSecond of capacity for its whole run; that capacity is billed anyway.
@@ -209,18 +346,44 @@ export function estimateSnapshot(
     scan.provisionedCapacityValue = scan.provisionedRcuHours * prices.rcuHour;
   }
 
+  const waitSeconds =
+    assumptions.exportFloorSeconds +
+    (table.sizeBytes / 1024 ** 4) * assumptions.exportSecondsPerTib;
   const readSeconds = table.sizeBytes / glueBytesPerSecond;
-  const exportRun = glueRun(assumptions.exportWaitSeconds + readSeconds, job, prices, assumptions);
+  const exportRun = glueRun(
+    assumptions.startupSeconds + waitSeconds + readSeconds,
+    job,
+    prices,
+    assumptions,
+  );
   const exportCharge = sizeGb * prices.exportPerGb;
   const exportEstimate: ExportEstimate = {
     ...exportRun,
     exportCharge,
-    waitSeconds: assumptions.exportWaitSeconds,
+    waitSeconds,
     readSeconds,
     dynamodb: exportCharge,
-    total: plus(exportRun.glue, exportCharge),
+    total: plus(exportRun.glue, exportCharge + exportRun.overheadCost),
     pitrPerMonth: sizeGb * prices.pitrPerGbMonth,
   };
 
   return { sizeGb, dpus, scan, export: exportEstimate };
+}
+
+/** The fast and the slow end of one snapshot run, from the two ends of every assumption. */
+export interface SnapshotRange {
+  low: SnapshotEstimate;
+  high: SnapshotEstimate;
+}
+
+export function estimateRange(
+  table: TableFacts,
+  job: JobShape,
+  prices: Prices = DEFAULT_PRICES,
+  range: AssumptionRange = DEFAULT_ASSUMPTION_RANGE,
+): SnapshotRange {
+  return {
+    low: estimateSnapshot(table, job, prices, range.low),
+    high: estimateSnapshot(table, job, prices, range.high),
+  };
 }

@@ -5,13 +5,14 @@
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
+  ASSUMPTION_SOURCES,
+  AssumptionRange,
   Assumptions,
   BillingMode,
-  DEFAULT_ASSUMPTIONS,
+  DEFAULT_ASSUMPTION_RANGE,
   DEFAULT_PRICES,
   EstimateInputError,
   GIB,
-  MIB,
   Prices,
   TableFacts,
 } from "../../lib/estimate";
@@ -56,6 +57,28 @@ function positiveNumber(ctx: CommandContext, flag: string, allowZero = false): n
   return value;
 }
 
+/** The default ranges with each `--assume name=low[-high]` applied. */
+export function assumptionsFrom(flags: unknown): AssumptionRange {
+  const range: AssumptionRange = {
+    low: { ...DEFAULT_ASSUMPTION_RANGE.low },
+    high: { ...DEFAULT_ASSUMPTION_RANGE.high },
+  };
+  const given = flags === undefined ? [] : Array.isArray(flags) ? flags : [flags];
+  for (const text of given as string[]) {
+    const match = /^(\w+)=([0-9.]+)(?:-([0-9.]+))?$/.exec(String(text).trim());
+    const name = match?.[1] as keyof Assumptions | undefined;
+    const [low, high] = [Number(match?.[2]), Number(match?.[3] ?? match?.[2])];
+    if (!match || !name || !(name in ASSUMPTION_SOURCES) || !(low >= 0) || !(high >= low)) {
+      throw new UsageError(
+        `--assume must be <name>=<low>[-<high>] with 0 <= low <= high, got "${text}"; names: ${Object.keys(ASSUMPTION_SOURCES).join(", ")}`,
+      );
+    }
+    range.low[name] = low;
+    range.high[name] = high;
+  }
+  return range;
+}
+
 export const estimate: Command = {
   ...COMMAND_MANIFEST.estimate,
   help: `Reads the table's size, item count, billing mode and provisioned read capacity (DynamoDB
@@ -66,8 +89,10 @@ assumption and price is printed and can be changed:
 
 Options:
   --size-gb <n>               use this table size instead of DescribeTable's
-  --glue-mib-per-dpu <n>      MiB/s one DPU reads and writes (default ${DEFAULT_ASSUMPTIONS.glueBytesPerSecondPerDpu / MIB})
-  --export-minutes <n>        how long DynamoDB takes to export the table (default ${DEFAULT_ASSUMPTIONS.exportWaitSeconds / 60})
+  --assume <name>=<low>[-<high>]
+                              change an assumption (repeatable), e.g. --assume scanEfficiency=0.8
+                              or --assume exportSecondsPerTib=1800-7200; the names, their defaults and
+                              sources are printed under "Assumptions"
 ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
   .map(
     (key) =>
@@ -82,11 +107,7 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
     for (const key of Object.keys(PRICE_FLAGS) as (keyof Prices)[]) {
       prices[key] = positiveNumber(ctx, PRICE_FLAGS[key].flag, true) ?? prices[key];
     }
-    const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS };
-    const mib = positiveNumber(ctx, "glue-mib-per-dpu");
-    if (mib !== undefined) assumptions.glueBytesPerSecondPerDpu = mib * MIB;
-    const minutes = positiveNumber(ctx, "export-minutes", true);
-    if (minutes !== undefined) assumptions.exportWaitSeconds = minutes * 60;
+    const assumptions = assumptionsFrom(ctx.options.assume);
     const sizeGb = positiveNumber(ctx, "size-gb", true);
 
     const target = targetOf(ctx, stack);

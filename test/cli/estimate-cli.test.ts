@@ -38,10 +38,10 @@ describe("estimate against moto", () => {
   });
 
   // Reviews in the moto stack: 10 × G.1X, readPercentage 0.25; the table has 1,000 RCU.
-  // Scan: 250 RCU/s × 8 KiB = 2,048,000 B/s; 10 GiB takes 5,242.88 s (1h27m), billed 5,243 s
-  // × 10 DPU = 14.56 DPU-hours: $6.41 STANDARD, $4.22 FLEX. Export: 15 min + 10 GiB read by
-  // 9 workers at 20 MiB/s (57 s) = 957 s billed = 2.66 DPU-hours = $1.17, plus 10 GB × $0.10.
-  it("prints scan against export for the configured job, with the table's capacity", async () => {
+  // Scan: 250 RCU/s × 8 KiB × 91% = 1,863,680 B/s (fast) to × 66% = 1,351,680 B/s with a 1.3×
+  // tail (slow): 30 s + 5,761 s = 1h36m to 90 s + 10,327 s = 2h53m. Export: 1.5–6 min + 10/1024
+  // TiB at 30–90 min per TiB, + 57 s of reading (9 workers × 20 MiB/s), + 30–90 s start-up.
+  it("prints scan against export for the configured job as ranges, with the table's capacity", async () => {
     const result = await runCli([
       "estimate",
       "Reviews",
@@ -54,26 +54,33 @@ describe("estimate against moto", () => {
     expect(result.stdout).to.contain(
       "Job:   10 × G.1X = 10 DPU, readPercentage 0.25, configured mode scan, STANDARD",
     );
-    expect(row(result.stdout, "duration")).to.deep.equal(["duration", "1h27m", "15m57s"]);
+    expect(row(result.stdout, "Glue job")).to.deep.equal([
+      "Glue job",
+      "1h36m–2h53m",
+      "3m14s–9m20s",
+    ]);
     expect(row(result.stdout, "limited by")).to.deep.equal([
       "limited by",
-      "read capacity: 2.0 MiB/s",
-      "export 15m00s + read 57s",
+      "read capacity: 1.3–1.8 MiB/s",
+      "export 1m48s–6m53s + read 57s",
     ]);
     expect(row(result.stdout, "DynamoDB reads")).to.deep.equal([
       "DynamoDB reads",
       "1,310,720 read units at 250 RCU/s",
       "none (reads the backup)",
     ]);
-    expect(row(result.stdout, "Glue DPU-hours")).to.deep.equal(["Glue DPU-hours", "14.56", "2.66"]);
+    expect(row(result.stdout, "crawler + refresh")).to.deep.equal([
+      "crawler + refresh",
+      "$0.15",
+      "$0.15",
+    ]);
     expect(row(result.stdout, "total STANDARD")).to.deep.equal([
       "total STANDARD",
-      "$6.41",
-      "$2.17",
+      "$7.23–$12.88",
+      "$1.39–$1.83",
     ]);
-    expect(row(result.stdout, "total FLEX")).to.deep.equal(["total FLEX", "$4.22", "$1.77"]);
     expect(result.stdout).to.contain(
-      "With STANDARD (as configured): export is cheaper ($2.17 against $6.41 a run) and faster (15m57s against 1h27m).",
+      "With STANDARD (as configured): export is cheaper at every point of the ranges.",
     );
     expect(result.stdout).to.contain("checked November 2026");
   });
@@ -86,7 +93,7 @@ describe("estimate against moto", () => {
       "Job:   4 × G.2X = 8 DPU, readPercentage 0.5 (the default, for the scan column), configured mode export, FLEX",
     );
     expect(row(result.stdout, "DynamoDB reads")[1]).to.equal(
-      "0 read units at 20,000 RCU/s (of 40,000 assumed)",
+      "0 read units at 12,000 RCU/s (asks for 20,000; the table serves 12,000) (of 40,000 assumed)",
     );
     expect(result.stdout).to.contain("Note: DynamoDB reports 0 bytes");
   });
@@ -101,14 +108,19 @@ describe("estimate against moto", () => {
       "0.88",
       "--price-export-gb",
       "0",
-      "--export-minutes",
-      "0",
+      "--assume",
+      "exportFloorSeconds=0",
+      "--assume",
+      "exportSecondsPerTib=0",
+      "--assume",
+      "startupSeconds=0",
       ...motoStackArgs(moto.endpoint),
     ]);
     expect(result.code, result.stderr).to.equal(0);
-    // Glue at twice the price: 14.56 × 0.88; export: no charge, no wait (57 s read, billed 60 s).
-    expect(row(result.stdout, "Glue STANDARD")).to.deep.equal(["Glue STANDARD", "$12.82", "$0.15"]);
-    expect(row(result.stdout, "duration")[2]).to.equal("57s");
+    // Export with no charge, no wait and no start-up: the 57 s read, billed 60 s × 10 DPU at $0.88.
+    expect(row(result.stdout, "Glue STANDARD")[2]).to.equal("$0.15");
+    expect(row(result.stdout, "Glue job")[2]).to.equal("57s");
+    expect(result.stdout).to.match(/exportFloorSeconds +0 /);
     expect(result.stdout).to.match(/Glue STANDARD, per DPU-hour +\$0\.88 +--price-dpu-hour/);
   });
 
@@ -129,5 +141,18 @@ describe("estimate against moto", () => {
     expect(missing.stderr).to.match(
       /DynamoDB DescribeTable failed: ResourceNotFoundException: .*request id/,
     );
+  });
+});
+
+describe("estimate --assume", () => {
+  it("sets one assumption, or a range, and refuses an unknown name or a reversed range", async () => {
+    const { assumptionsFrom } = await import("../../cli/commands/estimate");
+    const range = assumptionsFrom(["scanEfficiency=0.8", "exportSecondsPerTib=600-7200"]);
+    expect([range.low.scanEfficiency, range.high.scanEfficiency]).to.deep.equal([0.8, 0.8]);
+    expect([range.low.exportSecondsPerTib, range.high.exportSecondsPerTib]).to.deep.equal([
+      600, 7200,
+    ]);
+    expect(() => assumptionsFrom("speed=1")).to.throw(/--assume must be <name>=<low>\[-<high>\]/);
+    expect(() => assumptionsFrom("skewTail=2-1")).to.throw(/0 <= low <= high/);
   });
 });

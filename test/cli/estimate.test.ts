@@ -1,144 +1,159 @@
 import { expect } from "chai";
+import { renderEstimate } from "../../cli/estimate-view";
+import { TABLE_DEFAULTS } from "../../lib/config";
 import {
-  DEFAULT_ASSUMPTIONS,
+  ASSUMPTION_SOURCES,
+  DEFAULT_ASSUMPTION_RANGE,
   DEFAULT_PRICES,
+  estimateRange,
   estimateSnapshot,
   EstimateInputError,
   GIB,
-  MIB,
+  TableFacts,
 } from "../../lib/estimate";
 
-// Expected values below are worked out by hand from the model in lib/estimate.ts, step by step,
-// so a change to the arithmetic shows up as a failing line, not a silently updated snapshot.
-describe("estimate arithmetic", () => {
-  describe("a provisioned table (10 GiB, 1,000 RCU) read by 10 × G.1X at readPercentage 0.5", () => {
-    const e = estimateSnapshot(
-      {
-        sizeBytes: 10 * GIB,
-        itemCount: 5_000_000,
-        billingMode: "PROVISIONED",
-        provisionedRcu: 1000,
-      },
-      { workerType: "G.1X", workers: 10, readPercentage: 0.5 },
-    );
+const { low: FAST, high: SLOW } = DEFAULT_ASSUMPTION_RANGE;
+const JOB = { workerType: "G.1X" as const, workers: 10, readPercentage: 0.5 };
+const provisioned = (gb: number, rcu = 1000): TableFacts => ({
+  sizeBytes: gb * GIB,
+  itemCount: 0,
+  billingMode: "PROVISIONED",
+  provisionedRcu: rcu,
+});
+const onDemand = (gb: number): TableFacts => ({
+  sizeBytes: gb * GIB,
+  itemCount: 0,
+  billingMode: "PAY_PER_REQUEST",
+});
+/** The crawler (2 DPU, 10-minute minimum) and the refresh job (0.0625 DPU, 1 minute). */
+const OVERHEAD = ((2 * 600 + 0.0625 * 60) / 3600) * 0.44;
 
-    it("is bound by read capacity: 500 RCU/s × 8 KiB = 4,096,000 B/s, against 9 reading workers × 20 MiB/s", () => {
-      expect(e.scan.rcuPerSecond).to.equal(500);
-      expect(e.scan.assumedOnDemandRcu).to.equal(false);
-      expect(e.scan.bytesPerSecond).to.equal(4_096_000);
-      expect(e.scan.boundBy).to.equal("read capacity");
-      expect(e.scan.seconds).to.be.closeTo(2621.44, 1e-9); // 10,737,418,240 / 4,096,000
+describe("estimate model: ranges grounded in published measurements", () => {
+  describe("a provisioned table (10 GiB, 1,000 RCU), 10 × G.1X at readPercentage 0.5", () => {
+    const r = estimateRange(provisioned(10), JOB);
+
+    it("scans at 500 RCU × 8 KiB × 91% (fast) to × 66% with a 1.3× skew tail (slow), plus start-up", () => {
+      expect(r.low.scan.bytesPerSecond).to.equal(500 * 8192 * 0.91);
+      expect(r.low.scan.seconds).to.be.closeTo(30 + (10 * GIB) / (500 * 8192 * 0.91), 1e-6);
+      expect(r.high.scan.bytesPerSecond).to.equal(500 * 8192 * 0.66);
+      expect(r.high.scan.seconds).to.be.closeTo(
+        90 + ((10 * GIB) / (500 * 8192 * 0.66)) * 1.3,
+        1e-6,
+      );
+      expect(r.low.scan.boundBy).to.equal("read capacity");
     });
 
-    it("bills 10 DPU for 2,622 s, at $0.44 STANDARD and $0.29 FLEX", () => {
-      expect(e.dpus).to.equal(10);
-      expect(e.scan.billedSeconds).to.equal(2622);
-      expect(e.scan.dpuHours).to.be.closeTo((10 * 2622) / 3600, 1e-9);
-      expect(e.scan.glue.STANDARD).to.be.closeTo(7.283333 * 0.44, 1e-5);
-      expect(e.scan.glue.FLEX).to.be.closeTo(7.283333 * 0.29, 1e-5);
-    });
-
-    it("consumes half a read unit per 4 KiB but charges nothing extra: the capacity is already paid for", () => {
-      expect(e.scan.readUnits).to.equal(1_310_720); // 2,621,440 blocks of 4 KiB / 2
-      expect(e.scan.dynamodb).to.equal(0);
-      expect(e.scan.total.STANDARD).to.equal(e.scan.glue.STANDARD);
-      expect(e.scan.provisionedRcuHours).to.be.closeTo((500 * 2621.44) / 3600, 1e-9);
-      expect(e.scan.provisionedCapacityValue).to.be.closeTo(
-        ((500 * 2621.44) / 3600) * 0.00013,
-        1e-12,
+    it("exports in a floor of 1.5–6 minutes plus 30–90 minutes per TiB, then reads the files", () => {
+      expect(r.low.export.waitSeconds).to.be.closeTo(90 + (10 / 1024) * 1800, 1e-9);
+      expect(r.high.export.waitSeconds).to.be.closeTo(360 + (10 / 1024) * 5400, 1e-9);
+      expect(r.low.export.seconds).to.be.closeTo(
+        30 + r.low.export.waitSeconds + r.low.export.readSeconds,
+        1e-9,
       );
     });
 
-    it("in export mode pays $0.10 per GB, waits 15 minutes and reads 10 GiB at 180 MiB/s", () => {
-      expect(e.sizeGb).to.equal(10);
-      expect(e.export.exportCharge).to.be.closeTo(1.0, 1e-12);
-      expect(e.export.waitSeconds).to.equal(900);
-      expect(e.export.readSeconds).to.be.closeTo(10240 / 180, 1e-9);
-      expect(e.export.billedSeconds).to.equal(957); // ceil(900 + 56.89)
-      expect(e.export.glue.STANDARD).to.be.closeTo(((10 * 957) / 3600) * 0.44, 1e-9);
-      expect(e.export.total.STANDARD).to.be.closeTo(((10 * 957) / 3600) * 0.44 + 1.0, 1e-9);
-      expect(e.export.pitrPerMonth).to.be.closeTo(2.0, 1e-12);
+    it("adds the crawler's 10-minute billing minimum and the refresh job to every run", () => {
+      expect(r.low.scan.overheadCost).to.be.closeTo(OVERHEAD, 1e-12);
+      expect(r.low.scan.total.STANDARD).to.be.closeTo(r.low.scan.glue.STANDARD + OVERHEAD, 1e-12);
+      expect(r.low.export.total.STANDARD).to.be.closeTo(
+        r.low.export.glue.STANDARD + OVERHEAD + 10 * 0.1,
+        1e-12,
+      );
+      expect(r.low.scan.workflowSeconds).to.be.closeTo(r.low.scan.seconds + 60 + 30, 1e-9);
+    });
+
+    it("prices FLEX from the one published pair: 1× to 1.9× the DPU-hours, 1× to 2.1× the time", () => {
+      expect(r.low.scan.glue.FLEX).to.be.closeTo(r.low.scan.dpuHours * 0.29, 1e-12);
+      expect(r.high.scan.glue.FLEX).to.be.closeTo(r.high.scan.dpuHours * 1.9 * 0.29, 1e-12);
+      expect(r.high.scan.flexSeconds).to.be.closeTo(r.high.scan.seconds * 2.1, 1e-9);
     });
   });
 
-  describe("an on-demand table (100 GiB) read by 4 × G.2X at readPercentage 0.25", () => {
-    const e = estimateSnapshot(
-      { sizeBytes: 100 * GIB, itemCount: 1, billingMode: "PAY_PER_REQUEST" },
-      { workerType: "G.2X", workers: 4, readPercentage: 0.25 },
-    );
+  it("caps a scan at what the table serves: a young on-demand table's 12,000 reads, 3,000 RCU per partition", () => {
+    const young = estimateSnapshot(onDemand(1), JOB);
+    expect(young.scan.askedRcu).to.equal(20_000); // 40,000 assumed × 0.5
+    expect(young.scan.rcuPerSecond).to.equal(12_000);
+    const big = estimateSnapshot(onDemand(1024), JOB);
+    expect(big.scan.rcuPerSecond).to.equal(20_000); // 103 partitions serve 309,000
+    const oneHotPartition = estimateSnapshot(provisioned(5, 10_000), { ...JOB, readPercentage: 1 });
+    expect(oneHotPartition.scan.rcuPerSecond).to.equal(10_000); // 4 partitions by capacity
+    const overAsked = estimateSnapshot(provisioned(5, 1000), { ...JOB, readPercentage: 1.5 });
+    expect(overAsked.scan.rcuPerSecond).to.equal(1000);
+  });
 
-    it("counts the table as 40,000 RCU: 10,000 RCU/s, 81,920,000 B/s, below 3 workers × 2 DPU × 20 MiB/s", () => {
-      expect(e.scan.assumedOnDemandRcu).to.equal(true);
-      expect(e.scan.rcuPerSecond).to.equal(10_000);
-      expect(e.scan.bytesPerSecond).to.equal(81_920_000);
-      expect(e.scan.boundBy).to.equal("read capacity");
-      expect(e.scan.seconds).to.be.closeTo(1310.72, 1e-9);
+  for (const gb of [1, 10, 100, 1024, 10 * 1024]) {
+    for (const [label, facts] of [
+      ["on-demand", onDemand(gb)],
+      ["1,000 RCU", provisioned(gb)],
+      ["40,000 RCU", provisioned(gb, 40_000)],
+    ] as const) {
+      it(`${gb} GB, ${label}: the fast end is never slower or dearer than the slow end`, () => {
+        const r = estimateRange(facts, JOB);
+        for (const mode of ["scan", "export"] as const) {
+          expect(r.low[mode].seconds).to.be.at.most(r.high[mode].seconds);
+          expect(r.low[mode].total.STANDARD).to.be.at.most(r.high[mode].total.STANDARD);
+          expect(r.low[mode].total.FLEX!).to.be.at.most(r.high[mode].total.FLEX!);
+          expect(r.low[mode].flexSeconds).to.be.at.most(r.high[mode].flexSeconds);
+        }
+        // An export's time grows with the table, but even an empty one takes the floor.
+        expect(r.low.export.waitSeconds).to.be.at.least(FAST.exportFloorSeconds);
+      });
+    }
+  }
+
+  it("names a source for every figure, and prints each next to its range", () => {
+    const lines = renderEstimate({
+      tableName: "Reviews",
+      stack: "dev",
+      region: "us-east-1",
+      facts: onDemand(100),
+      sizeOverridden: true,
+      table: { ...TABLE_DEFAULTS, name: "Reviews" },
+      prices: DEFAULT_PRICES,
+      assumptions: DEFAULT_ASSUMPTION_RANGE,
+    }).join("\n");
+    for (const [name, source] of Object.entries(ASSUMPTION_SOURCES)) {
+      expect(source, name).to.match(/\S/);
+      expect(lines, name).to.contain(source);
+    }
+    expect(lines).to.contain("scanEfficiency");
+    expect(lines).to.match(/scanEfficiency +0\.66–0\.91/);
+    expect(lines).to.contain("checked November 2026");
+  });
+
+  it("warns when readPercentage asks for more than the table serves", () => {
+    const lines = renderEstimate({
+      tableName: "Young",
+      stack: "dev",
+      region: "us-east-1",
+      facts: onDemand(1),
+      sizeOverridden: true,
+      table: { ...TABLE_DEFAULTS, name: "Young" },
+      prices: DEFAULT_PRICES,
+      assumptions: DEFAULT_ASSUMPTION_RANGE,
     });
-
-    it("charges the read request units at $0.125 per million and has no provisioned capacity to report", () => {
-      expect(e.scan.readUnits).to.equal(13_107_200);
-      expect(e.scan.dynamodb).to.be.closeTo(13.1072 * 0.125, 1e-9);
-      expect(e.scan.provisionedRcuHours).to.equal(undefined);
-      const glue = ((4 * 2 * 1311) / 3600) * 0.44;
-      expect(e.scan.glue.STANDARD).to.be.closeTo(glue, 1e-9);
-      expect(e.scan.total.STANDARD).to.be.closeTo(glue + 1.6384, 1e-9);
-    });
-  });
-
-  it("is bound by the Glue workers when the table can serve more than they read", () => {
-    const e = estimateSnapshot(
-      { sizeBytes: GIB, itemCount: 1, billingMode: "PAY_PER_REQUEST" },
-      { workerType: "G.1X", workers: 2, readPercentage: 1.5 },
+    expect(lines.join("\n")).to.contain(
+      "Warning: readPercentage 0.5 asks for 20,000 RCU/s, more than the table serves (about 12,000)",
     );
-    expect(e.scan.boundBy).to.equal("Glue workers");
-    expect(e.scan.bytesPerSecond).to.equal(20 * MIB); // one reading worker
-    expect(e.scan.seconds).to.be.closeTo(1024 / 20, 1e-9);
-  });
-
-  it("bills at least one minute, and offers no FLEX price for G.4X and G.8X", () => {
-    const e = estimateSnapshot(
-      { sizeBytes: 1024, itemCount: 3, billingMode: "PROVISIONED", provisionedRcu: 5 },
-      { workerType: "G.4X", workers: 2, readPercentage: 0.5 },
-    );
-    expect(e.scan.seconds).to.be.below(1);
-    expect(e.scan.billedSeconds).to.equal(60);
-    expect(e.scan.dpuHours).to.be.closeTo((2 * 4 * 60) / 3600, 1e-12);
-    expect(e.scan.glue.FLEX).to.equal(undefined);
-    expect(e.scan.total.FLEX).to.equal(undefined);
-  });
-
-  it("uses the prices and assumptions it is given", () => {
-    const table = { sizeBytes: 50 * GIB, itemCount: 1, billingMode: "PAY_PER_REQUEST" as const };
-    const job = { workerType: "G.1X" as const, workers: 10, readPercentage: 0.5 };
-    const base = estimateSnapshot(table, job);
-    const doubled = estimateSnapshot(
-      table,
-      job,
-      { ...DEFAULT_PRICES, dpuHour: 0.88, exportPerGb: 0.2, rruPerMillion: 0.25 },
-      { ...DEFAULT_ASSUMPTIONS, exportWaitSeconds: 0 },
-    );
-    expect(doubled.scan.glue.STANDARD).to.be.closeTo(2 * base.scan.glue.STANDARD, 1e-9);
-    expect(doubled.scan.dynamodb).to.be.closeTo(2 * base.scan.dynamodb, 1e-9);
-    expect(doubled.export.exportCharge).to.be.closeTo(10, 1e-9);
-    expect(doubled.export.seconds).to.be.closeTo(base.export.seconds - 900, 1e-9);
   });
 
   it("refuses inputs that have no meaning, saying which", () => {
-    const job = { workerType: "G.1X" as const, workers: 10, readPercentage: 0.5 };
+    expect(() => estimateSnapshot(provisioned(1, 0), JOB)).to.throw(
+      EstimateInputError,
+      /read capacity/,
+    );
     expect(() =>
-      estimateSnapshot(
-        { sizeBytes: GIB, itemCount: 1, billingMode: "PROVISIONED", provisionedRcu: 0 },
-        job,
-      ),
-    ).to.throw(EstimateInputError, /read capacity/);
-    expect(() =>
-      estimateSnapshot({ sizeBytes: -1, itemCount: 1, billingMode: "PAY_PER_REQUEST" }, job),
+      estimateSnapshot({ sizeBytes: -1, itemCount: 1, billingMode: "PAY_PER_REQUEST" }, JOB),
     ).to.throw(EstimateInputError, /size/);
-    expect(() =>
-      estimateSnapshot(
-        { sizeBytes: GIB, itemCount: 1, billingMode: "PAY_PER_REQUEST" },
-        { ...job, workers: 1 },
-      ),
-    ).to.throw(EstimateInputError, /at least 2 workers/);
+    expect(() => estimateSnapshot(onDemand(1), { ...JOB, workers: 1 })).to.throw(
+      EstimateInputError,
+      /at least 2 workers/,
+    );
+  });
+
+  it("keeps the slow end at the published figures", () => {
+    expect([SLOW.scanEfficiency, FAST.scanEfficiency]).to.deep.equal([0.66, 0.91]);
+    expect([SLOW.flexWallFactor, SLOW.flexDpuHourFactor]).to.deep.equal([2.1, 1.9]);
+    expect(SLOW.exportFloorSeconds).to.equal(6 * 60);
   });
 });

@@ -1,0 +1,103 @@
+"""Which DynamoDB exports a run of the incremental mode makes, and when its watermark moves.
+Pure Python (no AWS): the planner job feeds it DescribeContinuousBackups and the stored
+watermark, and the property tests feed it random histories.
+
+DynamoDB's rules for an incremental export (API reference, ExportTableToPointInTime;
+IncrementalExportSpecification): ExportFromTime is inclusive, ExportToTime exclusive, the window
+lasts 15 minutes to 24 hours, and lies within the point-in-time recovery window. So:
+
+- Bootstrap: with no watermark, or one older than the earliest restorable time (PITR was off, or
+  the watermark fell out of the PITR window), the table is rebuilt from a full export at a fixed
+  time T0, and the watermark becomes T0.
+- Windows chain exactly (each starts where the previous ended), each 15 minutes to 24 hours,
+  ending at least `margin` before now and not after the latest restorable time; a backlog is
+  drained in order, at most `max_windows` per run. Less than 15 minutes to export: nothing.
+- The watermark moves only once a window's merge has committed, and only from the window's start
+  to its end, so it never passes data that was not merged. A run that died between the commit and
+  the watermark write leaves the watermark behind: the next run plans from it again, so its first
+  window covers the one already merged, whose changes the timestamp-guarded MERGE
+  (incremental_merge.py) applies again without effect. A window ending at or before the watermark
+  is a no-op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+MIN_WINDOW = timedelta(minutes=15)
+MAX_WINDOW = timedelta(hours=24)
+DEFAULT_MARGIN = timedelta(minutes=15)
+DEFAULT_MAX_WINDOWS = 8
+
+
+class WindowError(ValueError):
+    """A window that would leave a gap or an overlap: never applied."""
+
+
+@dataclass(frozen=True)
+class Pitr:
+    """What DescribeContinuousBackups says."""
+
+    enabled: bool
+    earliest: datetime | None = None  # EarliestRestorableDateTime
+    latest: datetime | None = None  # LatestRestorableDateTime
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    action: str  # "bootstrap" | "windows" | "nothing" | "blocked"
+    reason: str
+    bootstrap_at: datetime | None = None
+    windows: tuple[tuple[datetime, datetime], ...] = field(default_factory=tuple)
+
+
+def plan_exports(
+    watermark: datetime | None,
+    now: datetime,
+    pitr: Pitr,
+    margin: timedelta = DEFAULT_MARGIN,
+    max_windows: int = DEFAULT_MAX_WINDOWS,
+) -> ExportPlan:
+    if not pitr.enabled or pitr.earliest is None or pitr.latest is None:
+        return ExportPlan(
+            "blocked",
+            "point-in-time recovery is off: turn it on (the incremental mode needs it); the next "
+            "run then rebuilds the table from a full export",
+        )
+    limit = min(now - margin, pitr.latest)
+    if watermark is None or watermark < pitr.earliest:
+        if pitr.earliest > pitr.latest:
+            return ExportPlan("nothing", "point-in-time recovery has no restorable time yet")
+        # The margin when the PITR window allows it; a just-enabled PITR window may be shorter.
+        at = limit if limit >= pitr.earliest else pitr.latest
+        why = (
+            "no watermark yet: first run"
+            if watermark is None
+            else f"the watermark {watermark.isoformat()} is older than the earliest restorable "
+            f"time {pitr.earliest.isoformat()} (PITR was off, or runs stopped for too long)"
+        )
+        return ExportPlan("bootstrap", f"{why}: full export at {at.isoformat()}", bootstrap_at=at)
+    windows: list[tuple[datetime, datetime]] = []
+    start = watermark
+    while len(windows) < max_windows and limit - start >= MIN_WINDOW:
+        end = min(start + MAX_WINDOW, limit)
+        windows.append((start, end))
+        start = end
+    if not windows:
+        return ExportPlan("nothing", "less than 15 minutes to export since the watermark")
+    backlog = "" if limit - start < MIN_WINDOW else f"; {limit - start} left for later runs"
+    return ExportPlan("windows", f"{len(windows)} window(s){backlog}", windows=tuple(windows))
+
+
+def advance(watermark: datetime, window: tuple[datetime, datetime]) -> datetime:
+    """The watermark after `window`'s merge has committed."""
+    start, end = window
+    if end <= watermark:
+        return watermark  # merged before: re-applying it changed nothing
+    if start != watermark:
+        raise WindowError(
+            f"window {start.isoformat()}..{end.isoformat()} does not start at the watermark "
+            f"{watermark.isoformat()}: applying it would leave a gap or an overlap"
+        )
+    return end

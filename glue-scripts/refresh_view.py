@@ -300,7 +300,8 @@ def metric_data(
     left out."""
     dimensions = [
         {"Name": name, "Value": value}
-        for name, value in zip(METRIC_DIMENSIONS, (config.stack, config.table), strict=True)
+        # Python shell 3.9: zip() has no strict yet.
+        for name, value in zip(METRIC_DIMENSIONS, (config.stack, config.table))
     ]
     units = {"Seconds": "Seconds", "Bytes": "Bytes"}
     return [

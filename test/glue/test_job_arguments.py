@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import SCRIPTS_DIR
 from job_arguments import ArgumentError, read_job_arguments, require, split_s3_uri
 
 
@@ -52,3 +53,21 @@ def test_s3_folders_split_into_bucket_and_prefix():
     for bad in ["s3://bucket-only", "s3://bucket/", "https://bucket/x", "s3://B/x"]:
         with pytest.raises(ArgumentError, match="--output_path must be an S3 folder"):
             split_s3_uri(bad, "output_path")
+
+
+PYTHON_SHELL_SCRIPTS = ("refresh_view.py", "job_arguments.py", "contract.py")
+
+
+@pytest.mark.parametrize("script", PYTHON_SHELL_SCRIPTS)
+def test_what_runs_on_python_shell_needs_nothing_newer_than_python_3_9(script):
+    """Glue's Python shell is Python 3.9: no 3.10 syntax (match, parenthesised context managers)
+    and no zip(strict=...), which 3.9 rejects only when the line runs."""
+    import ast
+
+    source = (SCRIPTS_DIR / script).read_text()
+    tree = ast.parse(source, feature_version=(3, 9))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "zip":
+            assert not any(k.arg == "strict" for k in node.keywords), (
+                f"{script}:{node.lineno}: zip(strict=...) needs Python 3.10"
+            )

@@ -14,8 +14,9 @@ How a run goes:
    - scan mode: a parallel Scan on Spark, one task per segment, each paced to its share of
      `read_percentage` x the table's read capacity (on-demand tables count as 40,000 RCU, as in
      Glue's own connector), into `<TempDir>/scan/<ts>/`. The table is read exactly once.
-   - export mode: DynamoDB's native export (`ExportTableToPointInTime` at <ts>, no read capacity,
-     needs PITR), which writes the same format under `--export_staging_path`. The ClientToken
+   - export mode: DynamoDB's native export (`ExportTableToPointInTime` of the latest restorable
+     time, no read capacity, needs PITR), which writes the same format under
+     `--export_staging_path`. The ClientToken
      comes from the run, so a retried attempt follows the same export instead of paying again.
    Both modes keep every value's DynamoDB type, which the type policy needs (item_types.py).
 2. Take an inventory of the staged items (attribute x DynamoDB type), read the Glue table's
@@ -217,10 +218,6 @@ def format_snapshot_timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime(SNAPSHOT_TIMESTAMP_FORMAT)
 
 
-def parse_snapshot_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, SNAPSHOT_TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
-
-
 def snapshot_path(output_path: str, timestamp: str) -> str:
     """The snapshot's folder, with a trailing slash so that purging it cannot touch a sibling."""
     return f"{output_path.rstrip('/')}/{SNAPSHOT_PARTITION_KEY}={timestamp}/"
@@ -314,20 +311,22 @@ class ScanPlan:
     segments: int
     units_per_segment: float
     page_limit: int
+    region: str | None = None
 
 
-def default_dynamodb_client() -> Any:  # pragma: no cover - replaced by fakes in tests
-    return boto3.client("dynamodb", config=SCAN_CLIENT_CONFIG)
+def default_dynamodb_client(region: str | None) -> Any:  # pragma: no cover - fakes in tests
+    # The region comes from the driver: executors need not have one configured.
+    return boto3.client("dynamodb", region_name=region, config=SCAN_CLIENT_CONFIG)
 
 
 def scan_segment(
     segment: int,
     plan: ScanPlan,
-    client_factory: Callable[[], Any] = default_dynamodb_client,
+    client_factory: Callable[[str | None], Any] = default_dynamodb_client,
     pacer_factory: Callable[[float], ReadPacer] = ReadPacer,
 ) -> Iterator[str]:
     """Every item of one segment, as DynamoDB JSON lines, paced to the segment's share."""
-    client = client_factory()
+    client = client_factory(plan.region)
     pacer = pacer_factory(plan.units_per_segment)
     request: dict[str, Any] = {
         "TableName": plan.table_name,
@@ -432,7 +431,7 @@ def stage_scan(
     spark: Any,
     plan: ScanPlan,
     staging_path: str,
-    client_factory: Callable[[], Any] = default_dynamodb_client,
+    client_factory: Callable[[str | None], Any] = default_dynamodb_client,
 ) -> None:
     """Scan the table once, one Spark task per segment, into gzip DynamoDB JSON lines."""
     segments = spark.sparkContext.parallelize(range(plan.segments), plan.segments)
@@ -537,10 +536,11 @@ def run_export(
     timestamp: str,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[str, int]:
-    """Export the table as it was at <ts> and wait for it; returns (data folder, items)."""
+    """Export the table and wait for it; returns (data folder, items). No ExportTime: DynamoDB
+    then exports "the latest time with data available" (API reference). The run's start would
+    usually be later than LatestRestorableDateTime, which trails the present by minutes."""
     export = dynamodb.export_table_to_point_in_time(
         TableArn=config.table_arn,
-        ExportTime=parse_snapshot_timestamp(timestamp),
         ClientToken=export_client_token(config, timestamp),
         S3Bucket=config.staging_bucket,
         S3Prefix=config.staging_prefix,
@@ -605,7 +605,7 @@ def main(
     glue: Any = None,
     dynamodb: Any = None,
     storage: Any = None,
-    scan_client_factory: Callable[[], Any] = default_dynamodb_client,
+    scan_client_factory: Callable[[str | None], Any] = default_dynamodb_client,
     now: Callable[[], datetime] = _utc_now,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ExportResult:
@@ -629,11 +629,13 @@ def main(
     runtime = runtime_factory(config.job_name or "export_table")
     spark = runtime.spark
 
+    exported = 0
     if config.mode == "scan":
         staging = f"{config.temp_dir.rstrip('/')}/scan/{timestamp}/"
         capacity = read_capacity(table)
         units = capacity * config.read_percentage / layout.concurrent_segments
         scan_plan = ScanPlan(
+            region=dynamodb.meta.region_name,
             table_name=config.table_name,
             segments=layout.segments,
             units_per_segment=units,
@@ -656,16 +658,27 @@ def main(
         data_path = staging
     else:
         LOG.info(
-            "Exporting %s as of %s via s3://%s/%s",
+            "Exporting %s via s3://%s/%s",
             config.table_arn,
-            timestamp,
             config.staging_bucket,
             config.staging_prefix,
         )
         data_path, exported = run_export(dynamodb, config, timestamp, sleep)
         LOG.info("Export wrote %d items to %s", exported, data_path)
 
-    items = read_items(spark, storage.spark_path(data_path))
+    staged_files, _ = storage.summarise(data_path)
+    if staged_files == 0 and exported > 0:
+        # A retry whose ClientToken found the export an earlier attempt staged, then deleted.
+        raise RuntimeError(
+            f"DynamoDB exported {exported} items, but {data_path} holds none: the staged files "
+            "are gone. Start a new workflow run (a new run gets a new export)."
+        )
+    # An empty table's export may stage no file at all, and Spark refuses a missing folder.
+    items = (
+        read_items(spark, storage.spark_path(data_path))
+        if staged_files
+        else spark.sparkContext.emptyRDD()
+    )
     inventory = take_inventory(items)
     plan = plan_columns(inventory, established_columns(glue, config), config.column_types)
     _log_plan(plan)
@@ -689,8 +702,6 @@ def main(
             target,
             misfits,
         )
-    storage.purge(data_path)
-
     if config.workflow_name and config.workflow_run_id:
         glue.put_workflow_run_properties(
             Name=config.workflow_name,
@@ -712,6 +723,8 @@ def main(
         )
     else:
         LOG.info("Not started by a workflow: no run property to set")
+    # Only now: a retry after any earlier failure still finds what was staged.
+    storage.purge(data_path)
     runtime.job.commit()
     return ExportResult(target, written, misfits, files, size)
 

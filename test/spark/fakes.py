@@ -35,7 +35,8 @@ class CorpusScan:
 
     items: list[dict]
 
-    def __call__(self) -> CorpusScan:
+    def __call__(self, region: str | None) -> CorpusScan:
+        assert region == "ap-northeast-1", "the driver's region reaches the executors"
         return self
 
     def scan(self, TableName, Segment, TotalSegments, Limit, ExclusiveStartKey=None, **_):
@@ -91,9 +92,12 @@ class FakeDynamoDB:
     storage: LocalStorage
     items: list[dict]
     size_bytes: int | None = None
+    meta: Any = field(default_factory=lambda: type("Meta", (), {"region_name": "ap-northeast-1"})())
     billing: str = "PROVISIONED"
     read_units: int = 100
     exports: list[dict] = field(default_factory=list)
+    # A retry that finds the export an earlier attempt staged and deleted.
+    files_gone: bool = False
 
     def describe_table(self, TableName):
         size = self.size_bytes if self.size_bytes is not None else 200 * len(self.items)
@@ -126,6 +130,10 @@ class FakeDynamoDB:
 
     def describe_export(self, ExportArn):
         self.description["ExportStatus"] = "COMPLETED"
+        if self.files_gone:
+            folder = self.description["ExportManifest"].rsplit("/", 1)[0]
+            request = self.exports[-1]
+            shutil.rmtree(self.storage.local(f"s3://{request['S3Bucket']}/{folder}/data"))
         return {"ExportDescription": dict(self.description)}
 
 

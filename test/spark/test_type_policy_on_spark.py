@@ -370,3 +370,16 @@ def test_a_scan_reads_each_item_once_although_the_job_passes_over_the_items_twic
     assert served.value == len(CORPUS), (
         "one Scan of the table: inventory and write read the staged copy"
     )
+
+
+def test_an_export_whose_staged_files_are_gone_fails_instead_of_writing_an_empty_snapshot(
+    spark, tmp_path
+):
+    with pytest.raises(RuntimeError, match=r"DynamoDB exported 3 items, but .* holds none"):
+        run_export(spark, tmp_path, "export", CORPUS, files_gone=True)
+
+
+def test_an_empty_tables_export_that_staged_no_file_gives_an_empty_snapshot(spark, tmp_path):
+    result, _, glue, _ = run_export(spark, tmp_path, "export", [], files_gone=True)
+    assert result.items == 0
+    assert glue.run_properties["snapshot_item_count"] == "0"

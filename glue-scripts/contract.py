@@ -44,7 +44,8 @@ CONTRACT = {
     "runProperties": {
         "snapshotTimestamp": "snapshot_timestamp",
         "itemCount": "snapshot_item_count",
-        "exportSeconds": "snapshot_export_seconds"
+        "exportSeconds": "snapshot_export_seconds",
+        "readUnits": "snapshot_read_units"
     },
     "snapshotPartitionKey": "snapshot_timestamp",
     "snapshotTimestampPattern": "[0-9]{8}T[0-9]{6}Z",
@@ -108,7 +109,8 @@ CONTRACT = {
             "bytes": "SnapshotBytes",
             "objects": "SnapshotObjects",
             "exportSeconds": "ExportDurationSeconds",
-            "viewAge": "ViewAgeSeconds"
+            "viewAge": "ViewAgeSeconds",
+            "readUnitsPerSecond": "ScanReadUnitsPerSecond"
         }
     }
 }

@@ -93,6 +93,7 @@ SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
 SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
 ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
 EXPORT_SECONDS_RUN_PROPERTY = CONTRACT["runProperties"]["exportSeconds"]
+READ_UNITS_RUN_PROPERTY = CONTRACT["runProperties"]["readUnits"]
 CRAWLER_TABLE_PREFIX = CONTRACT["crawlerTablePrefix"]
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 LAYOUT = CONTRACT["layout"]
@@ -324,8 +325,10 @@ def scan_segment(
     plan: ScanPlan,
     client_factory: Callable[[str | None], Any] = default_dynamodb_client,
     pacer_factory: Callable[[float], ReadPacer] = ReadPacer,
+    consumed: Any = None,
 ) -> Iterator[str]:
-    """Every item of one segment, as DynamoDB JSON lines, paced to the segment's share."""
+    """Every item of one segment, as DynamoDB JSON lines, paced to the segment's share. The read
+    units each page consumed are added to `consumed` (a Spark accumulator) when given."""
     client = client_factory(plan.region)
     pacer = pacer_factory(plan.units_per_segment)
     request: dict[str, Any] = {
@@ -339,7 +342,10 @@ def scan_segment(
         page = client.scan(**request)
         for item in page.get("Items", []):
             yield item_line(item)
-        pacer.spend(page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
+        units = page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0)
+        pacer.spend(units)
+        if consumed is not None:
+            consumed.add(units)
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -432,11 +438,16 @@ def stage_scan(
     plan: ScanPlan,
     staging_path: str,
     client_factory: Callable[[str | None], Any] = default_dynamodb_client,
-) -> None:
-    """Scan the table once, one Spark task per segment, into gzip DynamoDB JSON lines."""
+) -> float:
+    """Scan the table once, one Spark task per segment, into gzip DynamoDB JSON lines; returns
+    the read units the scan consumed, as DynamoDB reported them page by page."""
+    consumed = spark.sparkContext.accumulator(0.0)
     segments = spark.sparkContext.parallelize(range(plan.segments), plan.segments)
-    lines = segments.flatMap(lambda segment: scan_segment(segment, plan, client_factory))
+    lines = segments.flatMap(
+        lambda segment: scan_segment(segment, plan, client_factory, consumed=consumed)
+    )
     lines.saveAsTextFile(staging_path, compressionCodecClass=GZIP_CODEC)
+    return float(consumed.value)
 
 
 def read_items(spark: Any, data_path: str) -> Any:
@@ -630,6 +641,7 @@ def main(
     spark = runtime.spark
 
     exported = 0
+    read_units: float | None = None
     if config.mode == "scan":
         staging = f"{config.temp_dir.rstrip('/')}/scan/{timestamp}/"
         capacity = read_capacity(table)
@@ -654,7 +666,13 @@ def main(
             staging,
         )
         storage.purge(staging)
-        stage_scan(spark, scan_plan, storage.spark_path(staging), scan_client_factory)
+        scan_started = time.monotonic()
+        read_units = stage_scan(spark, scan_plan, storage.spark_path(staging), scan_client_factory)
+        LOG.info(
+            "The scan consumed %.0f read units in %.0f s",
+            read_units,
+            time.monotonic() - scan_started,
+        )
         data_path = staging
     else:
         LOG.info(
@@ -710,6 +728,9 @@ def main(
                 SNAPSHOT_RUN_PROPERTY: timestamp,
                 ITEM_COUNT_RUN_PROPERTY: str(written),
                 EXPORT_SECONDS_RUN_PROPERTY: f"{time.monotonic() - started:.0f}",
+                **(
+                    {READ_UNITS_RUN_PROPERTY: f"{read_units:.0f}"} if read_units is not None else {}
+                ),
             },
         )
         LOG.info(

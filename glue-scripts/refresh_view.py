@@ -22,8 +22,9 @@ The workflow starts this job once the crawler has catalogued the export. Steps:
    and fail with Athena's reason and "view restored to snapshot `<ts>`".
 6. Publish the run's metrics to CloudWatch (namespace ddb-athena-snapshots, dimensions Stack and
    Table): SnapshotSucceeded 1, SnapshotAgeSeconds (the snapshot's age as the view moved),
-   SnapshotItems, SnapshotBytes, SnapshotObjects, ExportDurationSeconds. The stale-snapshot alarm
-   counts SnapshotSucceeded.
+   SnapshotItems, SnapshotBytes, SnapshotObjects, ExportDurationSeconds, and for a scan
+   ScanReadUnitsPerSecond (the read units DynamoDB reported, over the export job's time). The
+   stale-snapshot alarm counts SnapshotSucceeded.
 7. Only then prune: every snapshot strictly older than now - retention_days, found either as a
    catalog partition or as an S3 folder, loses its S3 objects and its partition. The snapshot the
    view now shows (and anything newer) is never pruned. Partition values that are not snapshot
@@ -79,6 +80,7 @@ SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
 SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
 ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
 EXPORT_SECONDS_RUN_PROPERTY = CONTRACT["runProperties"]["exportSeconds"]
+READ_UNITS_RUN_PROPERTY = CONTRACT["runProperties"]["readUnits"]
 METRICS_NAMESPACE = CONTRACT["metrics"]["namespace"]
 METRIC_NAMES = CONTRACT["metrics"]["names"]
 METRIC_DIMENSIONS = tuple(CONTRACT["metrics"]["dimensions"])
@@ -283,14 +285,22 @@ def read_run_properties(glue: Any, config: RefreshConfig) -> tuple[str, int | No
     return value, int(count) if count.isdigit() else None
 
 
-def read_export_seconds(glue: Any, config: RefreshConfig) -> float | None:
+def read_export_figures(glue: Any, config: RefreshConfig) -> tuple[float | None, float | None]:
+    """(export seconds, read units per second of the scan): what the export job measured; None
+    for what it did not say (an export-mode run reads no capacity)."""
     properties = glue.get_workflow_run_properties(
         Name=config.workflow_name, RunId=config.workflow_run_id
     ).get("RunProperties", {})
-    try:
-        return float(properties[EXPORT_SECONDS_RUN_PROPERTY])
-    except (KeyError, ValueError):
-        return None
+
+    def number(name: str) -> float | None:
+        try:
+            return float(properties[name])
+        except (KeyError, ValueError):
+            return None
+
+    seconds, units = number(EXPORT_SECONDS_RUN_PROPERTY), number(READ_UNITS_RUN_PROPERTY)
+    rate = units / seconds if units is not None and seconds else None
+    return seconds, rate
 
 
 def metric_data(
@@ -335,13 +345,15 @@ def publish_snapshot_metrics(
     ):
         objects += 1
         size += item["Size"]
+    export_seconds, read_rate = read_export_figures(glue, config)
     values: dict[str, float | None] = {
         "succeeded": 1,
         "age": (now - parse_snapshot_timestamp(timestamp)).total_seconds(),
         "items": item_count,
         "bytes": size,
         "objects": objects,
-        "exportSeconds": read_export_seconds(glue, config),
+        "exportSeconds": export_seconds,
+        "readUnitsPerSecond": read_rate,
     }
     cloudwatch.put_metric_data(
         Namespace=METRICS_NAMESPACE, MetricData=metric_data(config, values, now)

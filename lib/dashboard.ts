@@ -75,8 +75,12 @@ export function dashboardBody(stack: string, region: string, tables: DashboardTa
         { stat: "Maximum", label: "bytes", yAxis: "right" },
       ],
     ]);
-    const duration = graph(`${t.table}: export duration (s)`, region, [
-      metric(stack, t.key, names.exportSeconds, "Maximum", "export"),
+    const duration = graph(`${t.table}: export duration (s) and scan read rate`, region, [
+      metric(stack, t.key, names.exportSeconds, "Maximum", "export seconds"),
+      [
+        ...metric(stack, t.key, names.readUnitsPerSecond, "Maximum", "").slice(0, 6),
+        { stat: "Maximum", label: "read units/s", yAxis: "right" },
+      ],
     ]);
     // Failed runs: each match of the table's failure alert rules (EventBridge publishes
     // AWS/Events TriggeredRules per rule: EventBridge guide, "Monitoring Amazon EventBridge").

@@ -103,7 +103,7 @@ describe("monitoring: stale-snapshot alarms, heartbeats and the dashboard", () =
       expect(titles).to.include.members([
         `${table}: snapshot age (s)`,
         `${table}: items and bytes`,
-        `${table}: export duration (s)`,
+        `${table}: export duration (s) and scan read rate`,
         `${table}: snapshots and failed runs`,
       ]);
     }

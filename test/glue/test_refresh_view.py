@@ -359,6 +359,7 @@ def world(aws):
             "snapshot_timestamp": CURRENT,
             "snapshot_item_count": "2",
             "snapshot_export_seconds": "312",
+            "snapshot_read_units": "1560",
         },
     )
     for timestamp in (CURRENT, RECENT, AT_CUTOFF, EXPIRED):
@@ -740,6 +741,7 @@ def test_a_refresh_publishes_the_snapshots_metrics_per_stack_and_table(world):
         "bytes": 2,
         "objects": 2,
         "exportSeconds": 312.0,
+        "readUnitsPerSecond": 5.0,
     }
     assert datapoints(world, "SnapshotSucceeded") == [1.0]
     assert datapoints(world, "SnapshotAgeSeconds") == [300.0]
@@ -747,6 +749,7 @@ def test_a_refresh_publishes_the_snapshots_metrics_per_stack_and_table(world):
     assert datapoints(world, "SnapshotBytes") == [2.0]
     assert datapoints(world, "SnapshotObjects") == [2.0]
     assert datapoints(world, "ExportDurationSeconds") == [312.0]
+    assert datapoints(world, "ScanReadUnitsPerSecond") == [5.0]
     metrics = world.cloudwatch.list_metrics(Namespace="ddb-athena-snapshots")["Metrics"]
     assert {m["MetricName"] for m in metrics} == {
         "SnapshotSucceeded",
@@ -755,6 +758,7 @@ def test_a_refresh_publishes_the_snapshots_metrics_per_stack_and_table(world):
         "SnapshotBytes",
         "SnapshotObjects",
         "ExportDurationSeconds",
+        "ScanReadUnitsPerSecond",
     }
 
 

@@ -128,6 +128,8 @@ def test_every_dynamodb_type_gets_its_policy_type_in_the_files(scan_snapshot):
     assert glue.run_properties["snapshot_timestamp"] == "20261124T030000Z"
     assert glue.run_properties["snapshot_item_count"] == "3"
     assert glue.run_properties["snapshot_export_seconds"].isdigit()
+    # CorpusScan reports half a read unit per item; the job adds up what DynamoDB reported.
+    assert glue.run_properties["snapshot_read_units"] == "2"
     assert runtime.job.committed
 
 

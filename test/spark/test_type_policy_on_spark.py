@@ -76,7 +76,7 @@ def duckdb_rows(storage, snapshot):
     return by_pk(relation.fetchall(), relation.columns), types
 
 
-def run_export(spark, tmp_path, mode, items, glue=None, **describe):
+def run_export(spark, tmp_path, mode, items, glue=None, column_types=None, **describe):
     storage = LocalStorage(tmp_path / "s3")
     dynamodb = FakeDynamoDB(storage, items, **describe)
     glue = glue or FakeGlue()
@@ -89,6 +89,7 @@ def run_export(spark, tmp_path, mode, items, glue=None, **describe):
         "database": "exports",
         "WORKFLOW_NAME": "ddbsnap-dev-awkward",
         "WORKFLOW_RUN_ID": "wr_1",
+        **({"column_types": json.dumps(column_types)} if column_types else {}),
     }
     if mode == "scan":
         args |= {"read_percentage": "1.5", "splits": "4", "TempDir": f"s3://{BUCKET}/tmp/awkward/"}
@@ -385,3 +386,42 @@ def test_an_empty_tables_export_that_staged_no_file_gives_an_empty_snapshot(spar
     result, _, glue, _ = run_export(spark, tmp_path, "export", [], files_gone=True)
     assert result.items == 0
     assert glue.run_properties["snapshot_item_count"] == "0"
+
+
+def test_column_overrides_write_their_types(spark, tmp_path):
+    items = [
+        {
+            "pk": {"S": "a"},
+            "price": {"N": "12.34"},
+            "createdAt": {"S": "2026-11-24T03:00:00Z"},
+            "tags": {"SS": ["b", "a"]},
+            "attrs": {"M": {"colour": {"S": "red"}}},
+            "count": {"N": "42"},
+        },
+        {"pk": {"S": "b"}, "price": {"N": "1.005"}, "createdAt": {"S": "soon"}},
+    ]
+    overrides = {
+        "price": "decimal(18,2)",
+        "createdAt": "timestamp",
+        "tags": "array<string>",
+        "attrs": "map<string,string>",
+        "count": "bigint",
+    }
+    result, storage, *_ = run_export(spark, tmp_path, "scan", items, column_types=overrides)
+    rows, types = duckdb_rows(storage, result.snapshot)
+    assert types["price"] == "DECIMAL(18,2)"
+    assert types["createdat"] == "TIMESTAMP WITH TIME ZONE" or types["createdat"] == "TIMESTAMP"
+    assert types["tags"] == "VARCHAR[]"
+    assert types["attrs"] == "MAP(VARCHAR, VARCHAR)"
+    assert types["count"] == "BIGINT"
+    a, b = rows["a"], rows["b"]
+    assert a["price"] == Decimal("12.34")
+    assert a["tags"] == ["a", "b"]
+    assert a["attrs"] == {"colour": "red"}
+    assert a["count"] == 42
+    assert a["createdat"].isoformat().startswith("2026-11-24T03:00:00")
+    # 1.005 has three decimals and "soon" is no time: both kept as text beside their columns.
+    assert b["price"] is None
+    assert b["price__n"] == "1.005"
+    assert b["createdat"] is None
+    assert b["createdat__s"] == "soon"

@@ -368,18 +368,41 @@ def test_established_columns_come_from_the_crawlers_table_and_none_before_it(aws
     assert established_columns(glue, config) == [("id", "string"), ("n", "decimal(38,10)")]
 
 
-def test_storage_purges_and_sums_only_the_folder_asked_for(aws):
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    for key in ["a/x/1.parquet", "a/x/_SUCCESS", "a/x2/keep.parquet"] + [
-        f"a/x/many/{i}" for i in range(1200)
-    ]:
-        s3.put_object(Bucket=BUCKET, Key=key, Body=b"12345")
+class ListedBucket:
+    """An S3 client over a dict of keys: pages of 1,000 as S3 lists them, deletes recorded."""
+
+    def __init__(self, keys):
+        self.objects = dict.fromkeys(keys, 5)
+        self.deleted_batches: list[int] = []
+
+    def get_paginator(self, operation):
+        assert operation == "list_objects_v2"
+        return self
+
+    def paginate(self, Bucket, Prefix):
+        keys = sorted(k for k in self.objects if k.startswith(Prefix))
+        for start in range(0, len(keys), 1000):
+            yield {
+                "Contents": [
+                    {"Key": k, "Size": self.objects[k]} for k in keys[start : start + 1000]
+                ]
+            }
+
+    def delete_objects(self, Bucket, Delete):
+        self.deleted_batches.append(len(Delete["Objects"]))
+        for item in Delete["Objects"]:
+            del self.objects[item["Key"]]
+        return {}
+
+
+def test_storage_purges_and_sums_only_the_folder_asked_for():
+    many = [f"a/x/many/{i}" for i in range(1200)]
+    s3 = ListedBucket(["a/x/1.parquet", "a/x/_SUCCESS", "a/x2/keep.parquet", *many])
     storage = S3Storage(s3)
     assert storage.summarise(f"s3://{BUCKET}/a/x/") == (1201, 6005)
     assert storage.purge(f"s3://{BUCKET}/a/x/") == 1202
-    left = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
-    assert left == ["a/x2/keep.parquet"]
+    assert s3.deleted_batches == [1000, 202]  # S3 deletes at most 1,000 keys a call
+    assert list(s3.objects) == ["a/x2/keep.parquet"]
 
 
 # --- the snapshot's name ----------------------------------------------------------------------

@@ -290,9 +290,9 @@ class World(SimpleNamespace):
             for query_id in ids
         ]
 
-    def run(self, **clients):
+    def run(self, argv=None, **clients):
         return refresh_view.main(
-            refresh_args(WORKFLOW_RUN_ID=self.run_id),
+            argv or refresh_args(WORKFLOW_RUN_ID=self.run_id),
             glue=clients.get("glue", self.glue),
             athena=clients.get("athena", self.athena),
             s3=clients.get("s3", self.s3),
@@ -644,16 +644,7 @@ def test_a_min_item_ratio_of_zero_turns_the_gate_off(world):
         RunId=world.run_id,
         RunProperties={"snapshot_timestamp": CURRENT, "snapshot_item_count": "0"},
     )
-    refresh_view.main(
-        refresh_args(WORKFLOW_RUN_ID=world.run_id, min_item_ratio="0"),
-        glue=world.glue,
-        athena=world.athena,
-        s3=world.s3,
-        dynamodb=world.dynamodb,
-        cloudwatch=world.cloudwatch,
-        now=lambda: NOW,
-        sleep=world.sleeps.append,
-    )
+    world.run(refresh_args(WORKFLOW_RUN_ID=world.run_id, min_item_ratio="0"))
     assert world.queries()[0] == build_view_sql(DATABASE, "reviews", CURRENT)
 
 
@@ -770,15 +761,7 @@ def test_a_failed_refresh_publishes_no_success(world):
 
 def heartbeat_run(world):
     workflow = ("--WORKFLOW_NAME", WORKFLOW, "--WORKFLOW_RUN_ID", "wr_1")
-    return refresh_view.main(
-        [a for a in refresh_args() if a not in workflow] + ["--heartbeat", "true"],
-        glue=world.glue,
-        athena=world.athena,
-        s3=world.s3,
-        dynamodb=world.dynamodb,
-        cloudwatch=world.cloudwatch,
-        now=lambda: NOW,
-    )
+    return world.run([a for a in refresh_args() if a not in workflow] + ["--heartbeat", "true"])
 
 
 def test_the_heartbeat_publishes_the_age_of_the_snapshot_the_view_shows(world):

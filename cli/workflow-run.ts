@@ -7,10 +7,11 @@
  * conditional trigger then never fires), so success is "every job and crawler of the graph
  * succeeded", not the run's status.
  */
+import { CONTRACT } from "../lib/contract";
 import type { Node, WorkflowRun } from "@aws-sdk/client-glue";
 import { duration, utc } from "./format";
 
-export const SNAPSHOT_RUN_PROPERTY = "snapshot_timestamp";
+export const SNAPSHOT_RUN_PROPERTY = CONTRACT.runProperties.snapshotTimestamp;
 
 export interface StepState {
   /** The job's or crawler's name. */

@@ -8,8 +8,10 @@
  * its provisioned RCU. Asking for more throttles the scan, and with it the application's own reads.
  */
 import type { TableConfig } from "./config";
+import { CONTRACT } from "./contract";
 
-export const GLUE_ON_DEMAND_RCU = 40_000;
+/** Shared with the export job's own scan, which paces itself the same way. */
+export const GLUE_ON_DEMAND_RCU = CONTRACT.layout.onDemandReadCapacity;
 export const NEW_ON_DEMAND_READS_PER_SECOND = 12_000;
 
 /** What DescribeTable says about the table's read capacity. */

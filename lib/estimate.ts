@@ -17,6 +17,7 @@
  *   worker, an upper bound), the crawler (10-minute billing minimum) and the refresh job. FLEX:
  *   a wall-time and DPU-hour factor from a single published pair.
  */
+import { GLUE_ON_DEMAND_RCU, NEW_ON_DEMAND_READS_PER_SECOND } from "./capacity";
 import { FLEX_WORKER_TYPES, WorkerType } from "./glue-facts";
 
 /** DPUs per worker, per worker type (AWS Glue worker types). */
@@ -119,8 +120,8 @@ export interface AssumptionRange {
 }
 
 const FIXED = {
-  onDemandRcu: 40_000,
-  youngOnDemandReads: 12_000,
+  onDemandRcu: GLUE_ON_DEMAND_RCU,
+  youngOnDemandReads: NEW_ON_DEMAND_READS_PER_SECOND,
   partitionRcu: 3_000,
   partitionBytes: 10 * 1024 ** 3,
   bytesPerRcuSecond: 8 * 1024,

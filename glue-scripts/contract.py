@@ -34,6 +34,25 @@ CONTRACT = {
         "min_item_ratio",
         "stack"
     ],
+    "refreshIncrementalArguments": [
+        "iceberg_table",
+        "state_path"
+    ],
+    "incrementalArguments": {
+        "exports": [
+            "table_name",
+            "table_arn",
+            "export_staging_path",
+            "state_path"
+        ],
+        "apply": [
+            "table_name",
+            "database",
+            "iceberg_table",
+            "state_path",
+            "column_types"
+        ]
+    },
     "glueRunArguments": [
         "JOB_NAME",
         "JOB_RUN_ID",
@@ -45,7 +64,9 @@ CONTRACT = {
         "snapshotTimestamp": "snapshot_timestamp",
         "itemCount": "snapshot_item_count",
         "exportSeconds": "snapshot_export_seconds",
-        "readUnits": "snapshot_read_units"
+        "readUnits": "snapshot_read_units",
+        "incrementalExports": "incremental_exports",
+        "watermark": "incremental_watermark"
     },
     "snapshotPartitionKey": "snapshot_timestamp",
     "snapshotTimestampPattern": "[0-9]{8}T[0-9]{6}Z",
@@ -66,7 +87,9 @@ CONTRACT = {
         "athenaResults": "athena-results/",
         "scripts": "glue-scripts/",
         "scratch": "tmp/",
-        "exportStaging": "export-staging/"
+        "exportStaging": "export-staging/",
+        "warehouse": "iceberg/",
+        "state": "state/"
     },
     "layout": {
         "description": "Table bytes (TableSizeBytes) per scan segment and output file",
@@ -112,5 +135,11 @@ CONTRACT = {
             "viewAge": "ViewAgeSeconds",
             "readUnitsPerSecond": "ScanReadUnitsPerSecond"
         }
+    },
+    "iceberg": {
+        "catalog": "glue_catalog",
+        "tablePrefix": "iceberg_",
+        "watermarkFile": "watermark.json",
+        "writeTimestampColumn": "_ddb_write_ts"
     }
 }

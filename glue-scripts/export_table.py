@@ -401,6 +401,20 @@ class S3Storage:
                 )
         return len(keys)
 
+    def read_text(self, uri: str, missing_ok: bool = False) -> str | None:
+        """One object's text (a manifest, the watermark); None if missing and `missing_ok`."""
+        bucket, key = split_s3_uri(uri, "object")
+        try:
+            return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        except ClientError as error:
+            if missing_ok and error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+
+    def write_text(self, uri: str, text: str) -> None:
+        bucket, key = split_s3_uri(uri, "object")
+        self.s3.put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
+
     def summarise(self, uri: str) -> tuple[int, int]:
         """(data files, bytes) under a folder; Spark's `_SUCCESS` marker is not a data file."""
         files = size = 0

@@ -22,6 +22,8 @@ lasts 15 minutes to 24 hours, and lies within the point-in-time recovery window.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -58,6 +60,7 @@ def plan_exports(
     pitr: Pitr,
     margin: timedelta = DEFAULT_MARGIN,
     max_windows: int = DEFAULT_MAX_WINDOWS,
+    pending: Sequence[tuple[datetime, datetime]] = (),
 ) -> ExportPlan:
     if not pitr.enabled or pitr.earliest is None or pitr.latest is None:
         return ExportPlan(
@@ -80,6 +83,16 @@ def plan_exports(
         return ExportPlan("bootstrap", f"{why}: full export at {at.isoformat()}", bootstrap_at=at)
     windows: list[tuple[datetime, datetime]] = []
     start = watermark
+    # Windows an earlier run planned and may have merged are planned again exactly as they were:
+    # a longer window over the same time would be compacted differently, and would miss the
+    # delete of a key inserted and deleted inside it that the crashed run already merged.
+    for pending_start, pending_end in pending:
+        if pending_end <= watermark:
+            continue
+        if pending_start != start or len(windows) == max_windows:
+            break
+        windows.append((pending_start, pending_end))
+        start = pending_end
     while len(windows) < max_windows and limit - start >= MIN_WINDOW:
         end = min(start + MAX_WINDOW, limit)
         windows.append((start, end))
@@ -101,3 +114,53 @@ def advance(watermark: datetime, window: tuple[datetime, datetime]) -> datetime:
             f"{watermark.isoformat()}: applying it would leave a gap or an overlap"
         )
     return end
+
+
+# --- the stored watermark -------------------------------------------------------------------
+# One small JSON object per table in the stack's bucket (state/<table>/watermark.json): it
+# survives redeploys (the bucket is kept), and each table's role may read and write only its own
+# key. The apply job writes it after the merge has committed; the planner and `ddbsnap status`
+# read it.
+
+
+def watermark_document(
+    watermark: datetime,
+    bootstrapped_at: datetime,
+    run: str | None,
+    pending: Sequence[tuple[datetime, datetime]] = (),
+) -> str:
+    """`pending`: the windows the planner has exported for the apply job, kept so that a run
+    after a crash plans exactly those again (plan_exports)."""
+    return json.dumps(
+        {
+            "watermark": watermark.isoformat(),
+            "bootstrappedAt": bootstrapped_at.isoformat(),
+            "updatedByRun": run,
+            "pending": [[a.isoformat(), b.isoformat()] for a, b in pending],
+        },
+        sort_keys=True,
+    )
+
+
+@dataclass(frozen=True)
+class Watermark:
+    watermark: datetime
+    bootstrapped_at: datetime
+    pending: tuple[tuple[datetime, datetime], ...] = ()
+
+
+def parse_watermark_document(text: str) -> Watermark:
+    """The stored state; ValueError naming what is wrong (never a silent fresh start)."""
+    try:
+        document = json.loads(text)
+        watermark = datetime.fromisoformat(document["watermark"])
+        bootstrapped_at = datetime.fromisoformat(document["bootstrappedAt"])
+        pending = tuple(
+            (datetime.fromisoformat(a), datetime.fromisoformat(b))
+            for a, b in document.get("pending", [])
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"the stored watermark is not valid ({error!r}): {text[:200]!r}") from None
+    if watermark.tzinfo is None or bootstrapped_at.tzinfo is None:
+        raise ValueError(f"the stored watermark has no time zone: {text[:200]!r}")
+    return Watermark(watermark, bootstrapped_at, pending)

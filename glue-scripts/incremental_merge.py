@@ -25,9 +25,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from contract import CONTRACT
 from item_types import ColumnPlan, ItemShaper, TypeStats, item_inventory, plan_columns
 
-WRITE_TS = "_ddb_write_ts"
+WRITE_TS = CONTRACT["iceberg"]["writeTimestampColumn"]
 IS_DELETE = "_is_delete"
 DIALECTS = ("spark", "duckdb")
 
@@ -70,29 +71,39 @@ def plan_change_columns(
     """The table's columns after these changes, by the type policy (keys and new images)."""
     inventory: dict[tuple[str, str], TypeStats] = {}
     for record in records:
-        for image in (record.keys, record.new_image or {}):
-            for key, stats in item_inventory(image):
-                inventory[key] = inventory.get(key, TypeStats()).add(stats)
-    bookkeeping = {WRITE_TS, IS_DELETE}
-    plan = plan_columns(
-        inventory, [(n, t) for n, t in established if n not in bookkeeping], overrides
-    )
-    return plan
+        for key, stats in change_inventory(record):
+            inventory[key] = inventory.get(key, TypeStats()).add(stats)
+    return plan_columns(inventory, without_bookkeeping(established), overrides)
+
+
+def change_inventory(record: ChangeRecord) -> list[tuple[tuple[str, str], TypeStats]]:
+    """(attribute, DynamoDB type) entries of one record: its keys and its new image."""
+    return [*item_inventory(record.keys), *item_inventory(record.new_image or {})]
+
+
+def without_bookkeeping(established: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(n, t) for n, t in established if n not in (WRITE_TS, IS_DELETE)]
+
+
+def change_row(shaper: ItemShaper, record: ChangeRecord) -> tuple:
+    row, _ = shaper(record.new_image if record.new_image is not None else record.keys)
+    return (*row, record.write_ts, record.new_image is None)
 
 
 def change_rows(records: Sequence[ChangeRecord], plan: ColumnPlan) -> list[tuple]:
     """Source rows in `plan.schema` order, then the write timestamp and the delete flag."""
     shaper = ItemShaper(plan)
-    rows = []
-    for record in records:
-        row, _ = shaper(record.new_image if record.new_image is not None else record.keys)
-        rows.append((*row, record.write_ts, record.new_image is None))
-    return rows
+    return [change_row(shaper, record) for record in records]
 
 
 def key_columns(records: Sequence[ChangeRecord], plan: ColumnPlan) -> list[str]:
+    return key_columns_of({k for r in records for k in r.keys}, plan)
+
+
+def key_columns_of(attributes: Iterable[str], plan: ColumnPlan) -> list[str]:
+    """The columns of the table's key attributes (every record carries the full key)."""
     names = {c.attribute: c.name for c in plan.columns}
-    return sorted({names[k] for r in records for k in r.keys})
+    return sorted({names[a] for a in attributes})
 
 
 def _quote(name: str, dialect: str) -> str:
@@ -131,12 +142,34 @@ def add_column_statements(
     ]
 
 
+# Merge-on-read: a run's changes (about 1 % of a table, keys spread at random) touch nearly every
+# data file, so copy-on-write would rewrite the whole table each run; merge-on-read writes the
+# changed rows and small delete files, and the managed compaction optimizer folds them in
+# (Iceberg RowLevelOperationMode; AWS prescriptive guidance, "Best practices for writes").
+TABLE_PROPERTIES = {
+    "format-version": "2",
+    "write.delete.mode": "merge-on-read",
+    "write.update.mode": "merge-on-read",
+    "write.merge.mode": "merge-on-read",
+    "write.parquet.compression-codec": "zstd",
+}
+
+
+def _properties() -> str:
+    return ", ".join(f"'{k}'='{v}'" for k, v in TABLE_PROPERTIES.items())
+
+
 def create_statement(table: str, plan: ColumnPlan, dialect: str) -> str:
     columns = ", ".join(
         f"{_quote(n, dialect)} {sql_type(t, dialect)}" for n, t in table_columns(plan)
     )
-    suffix = " USING iceberg TBLPROPERTIES ('format-version'='2')" if dialect == "spark" else ""
+    suffix = f" USING iceberg TBLPROPERTIES ({_properties()})" if dialect == "spark" else ""
     return f"CREATE TABLE IF NOT EXISTS {table} ({columns}){suffix}"
+
+
+def table_properties_statement(table: str) -> str:
+    """Spark only: (re)sets the write modes on a table the program created (idempotent)."""
+    return f"ALTER TABLE {table} SET TBLPROPERTIES ({_properties()})"
 
 
 def merge_statement(

@@ -55,7 +55,13 @@ def test_s3_folders_split_into_bucket_and_prefix():
             split_s3_uri(bad, "output_path")
 
 
-PYTHON_SHELL_SCRIPTS = ("refresh_view.py", "job_arguments.py", "contract.py")
+PYTHON_SHELL_SCRIPTS = (
+    "refresh_view.py",
+    "incremental_exports.py",
+    "export_windows.py",
+    "job_arguments.py",
+    "contract.py",
+)
 
 
 @pytest.mark.parametrize("script", PYTHON_SHELL_SCRIPTS)

@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SEARCH_PATH = [str(REPO_ROOT / "glue-scripts"), str(Path(__file__).resolve().parent)]
+SEARCH_PATH = [
+    str(REPO_ROOT / "glue-scripts"),
+    str(Path(__file__).resolve().parent),
+    str(REPO_ROOT / "test" / "glue"),  # the DynamoDB export model the planner's tests use
+]
 sys.path[:0] = SEARCH_PATH
 # Spark's Python workers import the job's modules (and the suite's fakes) by name.
 os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -42,6 +46,10 @@ def spark(tmp_path_factory):
         .config("spark.sql.catalog.local", "org.apache.iceberg.spark.SparkCatalog")
         .config("spark.sql.catalog.local.type", "hadoop")
         .config("spark.sql.catalog.local.warehouse", str(warehouse))
+        # The incremental apply job's catalog name (Glue's catalog on AWS, a Hadoop one here).
+        .config("spark.sql.catalog.glue_catalog", "org.apache.iceberg.spark.SparkCatalog")
+        .config("spark.sql.catalog.glue_catalog.type", "hadoop")
+        .config("spark.sql.catalog.glue_catalog.warehouse", str(warehouse / "glue"))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

@@ -71,6 +71,17 @@ class LocalStorage:
         shutil.rmtree(folder, ignore_errors=True)
         return count
 
+    def read_text(self, uri: str, missing_ok: bool = False) -> str | None:
+        path = self.local(uri)
+        if missing_ok and not path.exists():
+            return None
+        return path.read_text()
+
+    def write_text(self, uri: str, text: str) -> None:
+        path = self.local(uri)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
     def data_files(self, uri: str) -> list[Path]:
         folder = self.local(uri)
         if not folder.exists():
@@ -161,6 +172,9 @@ class FakeGlue:
 
     def put_workflow_run_properties(self, Name, RunId, RunProperties):
         self.run_properties.update(RunProperties)
+
+    def get_workflow_run_properties(self, Name, RunId):
+        return {"RunProperties": dict(self.run_properties)}
 
 
 class FakeJob:

@@ -1,0 +1,341 @@
+"""Merge one table's DynamoDB exports into its Apache Iceberg table (AWS Glue 5.0 Spark job with
+`--datalake-formats iceberg`, Python 3.11). The incremental mode's second step: the planner job
+(incremental_exports.py) has exported and listed the exports in the run property
+`incremental_exports`; the refresh job reads the table back afterwards.
+
+- A full export (bootstrap at T0) replaces the table's rows in one commit; every row's write
+  timestamp is T0. The watermark becomes T0.
+- Incremental exports (windows that chain from the watermark) are read from exactly the data files
+  their `manifest-files.json` lists, never a folder glob. Each record is a key's final state in
+  its window; across several windows the latest `WriteTimestampMicros` wins. The new images are
+  shaped by the same type policy as scan and export mode (item_types.py), new columns are added
+  first (Spark 3.5's MERGE does not evolve a schema), then one MERGE applies them: a record
+  without `NewImage` deletes its key, and every branch is guarded by the write timestamp, so
+  re-applying a window already merged changes nothing (incremental_merge.py).
+- Only after the commit is the watermark written (export_windows.advance checks that the windows
+  chain from it). A run that dies between the two leaves the watermark behind; the next run
+  exports from it again and the guarded MERGE re-applies that window without effect.
+- Run properties for the refresh job: `snapshot_timestamp` (the watermark: the table's state is
+  as of that time), `snapshot_item_count`, `incremental_watermark`.
+
+Only Job.init/commit need Glue's own libraries (export_table.GlueRuntime). The Iceberg catalog is
+Glue's, configured by the job's `--conf` (lib/job-arguments.ts), named `glue_catalog`.
+
+Arguments (`--name value` or `--name=value`):
+  --table_name     the DynamoDB table's name (for messages)
+  --database       the Glue database
+  --iceberg_table  the Iceberg table's name in that database (iceberg_<table>)
+  --state_path     s3://<bucket>/state/<table>: where the watermark is kept
+  --column_types   JSON object: attribute -> column type (the table's `columns` setting)
+  set by Glue:     --JOB_NAME, --WORKFLOW_NAME, --WORKFLOW_RUN_ID
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import boto3
+
+from contract import CONTRACT
+from export_table import (
+    CLIENT_CONFIG,
+    GlueRuntime,
+    S3Storage,
+    format_snapshot_timestamp,
+    parse_item_line,
+    read_column_types,
+    spark_schema,
+)
+from export_windows import (
+    Watermark,
+    advance,
+    parse_watermark_document,
+    watermark_document,
+)
+from incremental_merge import (
+    IS_DELETE,
+    WRITE_TS,
+    ChangeRecord,
+    add_column_statements,
+    change_inventory,
+    change_row,
+    key_columns_of,
+    merge_statement,
+    parse_change,
+    table_properties_statement,
+    without_bookkeeping,
+)
+from item_types import ColumnPlan, ItemShaper, TypeStats, item_inventory, plan_columns
+from job_arguments import (
+    ArgumentError,
+    configure_logging,
+    read_job_arguments,
+    require,
+    split_s3_uri,
+)
+
+LOG = logging.getLogger("apply_changes")
+ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["apply"])
+WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
+EXPORTS_RUN_PROPERTY = CONTRACT["runProperties"]["incrementalExports"]
+SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
+ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
+WATERMARK_RUN_PROPERTY = CONTRACT["runProperties"]["watermark"]
+CATALOG = CONTRACT["iceberg"]["catalog"]
+WATERMARK_FILE = CONTRACT["iceberg"]["watermarkFile"]
+CHANGES_VIEW = "ddbsnap_changes"
+
+
+@dataclass(frozen=True)
+class ApplyConfig:
+    table_name: str
+    table: str  # glue_catalog.<database>.<iceberg table>
+    state_uri: str
+    column_types: dict[str, str]
+    job_name: str | None
+    workflow_name: str
+    workflow_run_id: str
+
+
+def read_apply_config(argv: Sequence[str]) -> ApplyConfig:
+    values = read_job_arguments(argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS, "JOB_NAME"))
+    require(
+        values,
+        (*ARGUMENTS, *WORKFLOW_ARGUMENTS),
+        " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start the"
+        " workflow, not this job)",
+    )
+    bucket, prefix = split_s3_uri(values["state_path"], "state_path")
+    return ApplyConfig(
+        table_name=values["table_name"],
+        table=f"{CATALOG}.{values['database']}.{values['iceberg_table']}",
+        state_uri=f"s3://{bucket}/{prefix}/{WATERMARK_FILE}",
+        column_types=read_column_types(values["column_types"]),
+        job_name=values.get("JOB_NAME"),
+        workflow_name=values["WORKFLOW_NAME"],
+        workflow_run_id=values["WORKFLOW_RUN_ID"],
+    )
+
+
+@dataclass(frozen=True)
+class ExportEntry:
+    kind: str  # "full" | "incremental"
+    start: datetime | None
+    end: datetime
+    manifest: str
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        assert self.start is not None
+        return self.start, self.end
+
+
+def read_export_entries(glue: Any, config: ApplyConfig) -> list[ExportEntry]:
+    properties = glue.get_workflow_run_properties(
+        Name=config.workflow_name, RunId=config.workflow_run_id
+    ).get("RunProperties", {})
+    if EXPORTS_RUN_PROPERTY not in properties:
+        raise RuntimeError(
+            f"workflow {config.workflow_name} run {config.workflow_run_id} has no run property "
+            f"{EXPORTS_RUN_PROPERTY!r}: the planner job sets it when it succeeds"
+        )
+    entries = [
+        ExportEntry(
+            kind=e["kind"],
+            start=datetime.fromisoformat(e["from"]) if e.get("from") else None,
+            end=datetime.fromisoformat(e["to"]),
+            manifest=e["manifest"],
+        )
+        for e in json.loads(properties[EXPORTS_RUN_PROPERTY])
+    ]
+    if any(e.kind == "full" for e in entries[1:]) or any(
+        e.kind not in ("full", "incremental") for e in entries
+    ):
+        raise RuntimeError(f"run property {EXPORTS_RUN_PROPERTY!r} is malformed: {entries}")
+    return entries
+
+
+def data_files(storage: Any, manifest_uri: str) -> list[str]:
+    """The data files `manifest-files.json` lists (JSON lines with `dataFileS3Key`), skipping the
+    empty ones DynamoDB writes for empty partitions."""
+    bucket, _ = split_s3_uri(manifest_uri, "manifest")
+    files = []
+    for line in storage.read_text(manifest_uri).splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            if int(entry.get("itemCount", 1)) > 0:
+                files.append(f"s3://{bucket}/{entry['dataFileS3Key']}")
+    return files
+
+
+def read_lines(spark: Any, storage: Any, manifests: Iterable[str]) -> Any:
+    paths = [storage.spark_path(f).rstrip("/") for m in manifests for f in data_files(storage, m)]
+    if not paths:
+        return spark.sparkContext.emptyRDD()
+    return spark.sparkContext.textFile(",".join(paths)).filter(bool)
+
+
+def established_columns(spark: Any, table: str) -> list[tuple[str, str]]:
+    return [(f.name, f.dataType.simpleString()) for f in spark.table(table).schema.fields]
+
+
+def evolve_schema(spark: Any, table: str, plan: ColumnPlan) -> None:
+    have = [name for name, _ in established_columns(spark, table)]
+    for statement in add_column_statements(table, have, plan, "spark"):
+        LOG.info("Adding columns: %s", statement)
+        spark.sql(statement)
+
+
+def rows_schema(plan: ColumnPlan, with_delete_flag: bool) -> Any:
+    from pyspark.sql.types import BooleanType, LongType
+
+    schema = spark_schema(plan).add(WRITE_TS, LongType(), nullable=False)
+    return schema.add(IS_DELETE, BooleanType(), nullable=False) if with_delete_flag else schema
+
+
+def bootstrap(spark: Any, storage: Any, config: ApplyConfig, entry: ExportEntry) -> None:
+    """Replace the table's rows with the full export's items, in one commit."""
+    from pyspark.sql import functions as F
+
+    items = read_lines(spark, storage, [entry.manifest]).map(parse_item_line)
+    inventory = dict(items.flatMap(item_inventory).reduceByKey(lambda a, b: a.add(b)).collect())
+    established = without_bookkeeping(established_columns(spark, config.table))
+    plan = plan_columns(inventory, established, config.column_types)
+    evolve_schema(spark, config.table, plan)
+    written_at = int(entry.end.timestamp() * 1_000_000)
+
+    def rows(partition: Iterable[dict]) -> Iterator[list]:
+        shaper = ItemShaper(plan)
+        for item in partition:
+            row, _ = shaper(item)
+            yield [*row, written_at]
+
+    frame = spark.createDataFrame(items.mapPartitions(rows), rows_schema(plan, False))
+    frame.writeTo(config.table).overwrite(F.lit(True))
+    LOG.info("Bootstrapped %s from the full export at %s", config.table, entry.end.isoformat())
+
+
+def latest(a: ChangeRecord, b: ChangeRecord) -> ChangeRecord:
+    return b if b.write_ts >= a.write_ts else a
+
+
+def merge_windows(spark: Any, storage: Any, config: ApplyConfig, entries: list[ExportEntry]):
+    """One MERGE for every window of the run: each key's latest record across them."""
+    records = (
+        read_lines(spark, storage, [e.manifest for e in entries])
+        .map(parse_change)
+        .keyBy(lambda r: r.key)
+        .reduceByKey(latest)
+        .values()
+        .cache()
+    )
+    inventory: dict[tuple[str, str], TypeStats] = dict(
+        records.flatMap(change_inventory).reduceByKey(lambda a, b: a.add(b)).collect()
+    )
+    if not inventory:
+        LOG.info("The windows hold no changes")
+        return 0
+    established = without_bookkeeping(established_columns(spark, config.table))
+    plan = plan_columns(inventory, established, config.column_types)
+    evolve_schema(spark, config.table, plan)
+    keys = key_columns_of(records.flatMap(lambda r: list(r.keys)).distinct().collect(), plan)
+
+    def rows(partition: Iterable[ChangeRecord]) -> Iterator[tuple]:
+        shaper = ItemShaper(plan)
+        for record in partition:
+            yield change_row(shaper, record)
+
+    frame = spark.createDataFrame(records.mapPartitions(rows), rows_schema(plan, True))
+    frame.createOrReplaceTempView(CHANGES_VIEW)
+    columns = [name for name, _ in plan.schema]
+    spark.sql(merge_statement(config.table, CHANGES_VIEW, keys, columns, "spark"))
+    changed = records.count()
+    records.unpersist()
+    LOG.info("Merged %d changed keys into %s (key %s)", changed, config.table, ", ".join(keys))
+    return changed
+
+
+def read_state(storage: Any, uri: str) -> Watermark | None:
+    text = storage.read_text(uri, missing_ok=True)
+    return parse_watermark_document(text) if text is not None else None
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    watermark: datetime | None
+    items: int
+    changed_keys: int
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    runtime_factory: Callable[[str], Any] = GlueRuntime,
+    glue: Any = None,
+    storage: Any = None,
+) -> ApplyResult:
+    try:
+        config = read_apply_config(sys.argv[1:] if argv is None else argv)
+    except ArgumentError as error:
+        raise SystemExit(f"apply_changes: {error}") from None
+    configure_logging(LOG)
+    glue = glue or boto3.client("glue", config=CLIENT_CONFIG)
+    storage = storage or S3Storage(boto3.client("s3", config=CLIENT_CONFIG))
+
+    entries = read_export_entries(glue, config)
+    state = read_state(storage, config.state_uri)
+    runtime = runtime_factory(config.job_name or "apply_changes")
+    spark = runtime.spark
+    spark.sql(table_properties_statement(config.table))
+
+    watermark = state.watermark if state else None
+    bootstrapped_at = state.bootstrapped_at if state else None
+    changed = 0
+    if entries and entries[0].kind == "full":
+        bootstrap(spark, storage, config, entries[0])
+        watermark = bootstrapped_at = entries[0].end
+        entries = entries[1:]
+    if entries:
+        if watermark is None:
+            raise RuntimeError(
+                f"{config.table_name}: incremental exports but no watermark at {config.state_uri}"
+                ": the table was never bootstrapped (was the state object deleted?). Delete the "
+                "exports' run and start the workflow again: with no watermark it bootstraps."
+            )
+        target = watermark
+        for entry in entries:  # refuses a gap or an overlap before anything is merged
+            target = advance(target, entry.window)
+        changed = merge_windows(spark, storage, config, entries)
+        watermark = target
+    if watermark is not None and (state is None or watermark != state.watermark):
+        # Only now, after the commit: a crash before this line re-applies the windows harmlessly.
+        assert bootstrapped_at is not None
+        storage.write_text(
+            config.state_uri,
+            watermark_document(watermark, bootstrapped_at, config.workflow_run_id),
+        )
+        LOG.info("Watermark moved to %s", watermark.isoformat())
+    items = spark.table(config.table).count() if watermark is not None else 0
+    properties = {ITEM_COUNT_RUN_PROPERTY: str(items)}
+    if watermark is not None:
+        properties[SNAPSHOT_RUN_PROPERTY] = format_snapshot_timestamp(watermark)
+        properties[WATERMARK_RUN_PROPERTY] = watermark.isoformat()
+    glue.put_workflow_run_properties(
+        Name=config.workflow_name, RunId=config.workflow_run_id, RunProperties=properties
+    )
+    runtime.job.commit()
+    return ApplyResult(watermark, items, changed)
+
+
+if __name__ == "__main__":
+    main()

@@ -93,6 +93,9 @@ IDENTIFIER = re.compile(CONTRACT["identifierPattern"])
 SNAPSHOT_TIMESTAMP = re.compile(CONTRACT["snapshotTimestampPattern"])
 
 ARGUMENTS = tuple(CONTRACT["refreshArguments"])
+INCREMENTAL_ARGUMENTS = tuple(CONTRACT["refreshIncrementalArguments"])
+WRITE_TS_COLUMN = CONTRACT["iceberg"]["writeTimestampColumn"]
+WATERMARK_FILE = CONTRACT["iceberg"]["watermarkFile"]
 WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
 
 # AWS limits per call.
@@ -149,6 +152,9 @@ class RefreshConfig:
     workflow_name: str | None  # None in heartbeat mode
     workflow_run_id: str | None
     heartbeat: bool = False
+    # Incremental mode: the Iceberg table the view shows, and where its watermark is kept.
+    iceberg_table: str | None = None
+    state_uri: str | None = None
 
     @property
     def crawler_table(self) -> str:
@@ -158,7 +164,9 @@ class RefreshConfig:
 def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
     """The job's arguments. The program guarantees their values (lib/job-arguments.ts); the
     names that reach SQL are checked again where they are used (build_view_sql)."""
-    values = read_job_arguments(argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS, "heartbeat"))
+    values = read_job_arguments(
+        argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS, *INCREMENTAL_ARGUMENTS, "heartbeat")
+    )
     heartbeat = values.get("heartbeat") == "true"
     hint = ""
     if not heartbeat and (not values.get("WORKFLOW_NAME") or not values.get("WORKFLOW_RUN_ID")):
@@ -194,6 +202,18 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
         workflow_name=values.get("WORKFLOW_NAME"),
         workflow_run_id=values.get("WORKFLOW_RUN_ID"),
         heartbeat=heartbeat,
+        iceberg_table=(
+            validate_identifier(values["iceberg_table"], "--iceberg_table")
+            if values.get("iceberg_table")
+            else None
+        ),
+        state_uri=(
+            "s3://{}/{}/{}".format(
+                *split_s3_uri(values["state_path"], "state_path"), WATERMARK_FILE
+            )
+            if values.get("state_path")
+            else None
+        ),
     )
 
 
@@ -207,6 +227,20 @@ def build_view_sql(database: str, table: str, timestamp: str) -> str:
         f'CREATE OR REPLACE VIEW "{database}"."{table}" AS '
         f'SELECT * FROM "{database}"."{CRAWLER_TABLE_PREFIX}{table}" '
         f"WHERE {SNAPSHOT_PARTITION_KEY} = '{timestamp}'"
+    )
+
+
+def build_iceberg_view_sql(
+    database: str, table: str, iceberg_table: str, columns: Sequence[str]
+) -> str:
+    """Incremental mode: the view shows the Iceberg table's current state, every column but the
+    write timestamp the merge keeps for itself. Listed, so it is rebuilt as columns are added."""
+    for name in (database, table, iceberg_table, *columns):
+        validate_identifier(name, "name")
+    listed = ", ".join(f'"{c}"' for c in columns if c != WRITE_TS_COLUMN)
+    return (
+        f'CREATE OR REPLACE VIEW "{database}"."{table}" AS '
+        f'SELECT {listed} FROM "{database}"."{iceberg_table}"'
     )
 
 
@@ -445,7 +479,12 @@ def current_view(glue: Any, config: RefreshConfig) -> tuple[bool, str | None]:
     return True, snapshot_of_view(view.get("ViewOriginalText", ""))
 
 
-def check_completeness(dynamodb: Any, config: RefreshConfig, item_count: int | None) -> None:
+def check_completeness(
+    dynamodb: Any,
+    config: RefreshConfig,
+    item_count: int | None,
+    outcome: str = "The view still shows the previous snapshot.",
+) -> None:
     """Refuse a snapshot with fewer than min_item_ratio x the table's ItemCount items."""
     if config.min_item_ratio == 0:
         return
@@ -454,15 +493,14 @@ def check_completeness(dynamodb: Any, config: RefreshConfig, item_count: int | N
     if item_count is None:
         raise RefreshError(
             f"the export did not say how many items it wrote (no run property "
-            f"{ITEM_COUNT_RUN_PROPERTY!r}), so the completeness check cannot run. The view "
-            "still shows the previous snapshot."
+            f"{ITEM_COUNT_RUN_PROPERTY!r}), so the completeness check cannot run. {outcome}"
         )
     if item_count < config.min_item_ratio * expected:
         raise RefreshError(
             f"the export wrote {item_count} items, but DynamoDB's ItemCount for "
             f"{config.table_name} is {expected} (refreshed about every six hours): fewer than "
-            f"minItemRatio {config.min_item_ratio:g} x {expected}. The view still shows the "
-            f"previous snapshot. If the table really shrank, lower minItemRatio for "
+            f"minItemRatio {config.min_item_ratio:g} x {expected}. {outcome} If the table "
+            f"really shrank, lower minItemRatio for "
             f"{config.table_name} in Pulumi.<stack>.yaml (0 turns the check off), or run again "
             "once ItemCount has caught up."
         )
@@ -726,6 +764,86 @@ def restore_view(
     return done
 
 
+def iceberg_columns(glue: Any, config: RefreshConfig) -> list[str]:
+    """The Iceberg table's columns, as the Glue catalog lists them after the merge's commit."""
+    table = glue.get_table(DatabaseName=config.database, Name=config.iceberg_table)["Table"]
+    return [c["Name"] for c in table.get("StorageDescriptor", {}).get("Columns", [])]
+
+
+def refresh_iceberg_view(
+    glue: Any,
+    athena: Any,
+    dynamodb: Any,
+    cloudwatch: Any,
+    config: RefreshConfig,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+) -> RefreshResult:
+    """Incremental mode: the merge has committed; rebuild the view over the Iceberg table, read
+    it back, publish the metrics. Nothing to prune: the retention optimizer expires snapshots."""
+    timestamp, item_count = read_run_properties(glue, config)
+    outcome = (
+        "The merge has committed: the Iceberg table holds it (time travel reaches the state "
+        "before it)."
+    )
+    check_completeness(dynamodb, config, item_count, outcome)
+    result = RefreshResult(snapshot_timestamp=timestamp)
+    sql = build_iceberg_view_sql(
+        config.database, config.table, config.iceberg_table, iceberg_columns(glue, config)
+    )
+    result.query_execution_id = run_athena_query(
+        athena, sql, config.workgroup, config.database, sleep
+    )
+    try:
+        run_athena_query(
+            athena,
+            build_read_back_sql(config.database, config.table),
+            config.workgroup,
+            config.database,
+            sleep,
+        )
+    except RefreshError as error:
+        raise RefreshError(
+            f"Athena cannot read {config.database}.{config.iceberg_table} through the view: "
+            f"{error}. {outcome} See docs/operations.md, 'The read-back failed'."
+        ) from None
+    values: dict[str, float | None] = {
+        "succeeded": 1,
+        "age": (now() - parse_snapshot_timestamp(timestamp)).total_seconds(),
+        "items": item_count,
+    }
+    cloudwatch.put_metric_data(
+        Namespace=METRICS_NAMESPACE, MetricData=metric_data(config, values, now())
+    )
+    LOG.info(
+        "View %s.%s shows %s as of %s",
+        config.database,
+        config.table,
+        config.iceberg_table,
+        timestamp,
+    )
+    result.metrics = values
+    return result
+
+
+def iceberg_heartbeat(s3: Any, cloudwatch: Any, config: RefreshConfig, at: datetime):
+    """Incremental mode: the age of the watermark (the time the table is current to)."""
+    bucket, key = config.state_uri[len("s3://") :].split("/", 1)
+    try:
+        document = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except ClientError as error:
+        if _error_code(error) in ("NoSuchKey", "404"):
+            LOG.warning("No watermark yet at %s: no age to publish", config.state_uri)
+            return None
+        raise
+    age = (at - datetime.fromisoformat(document["watermark"])).total_seconds()
+    cloudwatch.put_metric_data(
+        Namespace=METRICS_NAMESPACE, MetricData=metric_data(config, {"viewAge": age}, at)
+    )
+    LOG.info("Table %s is current to %s, %.0f s ago", config.table, document["watermark"], age)
+    return age
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -751,9 +869,14 @@ def main(
     dynamodb = dynamodb or boto3.client("dynamodb", config=client_config)
     cloudwatch = cloudwatch or boto3.client("cloudwatch", config=client_config)
 
+    if config.heartbeat and config.iceberg_table:
+        age = iceberg_heartbeat(s3, cloudwatch, config, now())
+        return RefreshResult(snapshot_timestamp="", view_age_seconds=age)
     if config.heartbeat:
         age = heartbeat(glue, cloudwatch, config, now())
         return RefreshResult(snapshot_timestamp="", view_age_seconds=age)
+    if config.iceberg_table:
+        return refresh_iceberg_view(glue, athena, dynamodb, cloudwatch, config, now, sleep)
 
     timestamp, item_count = read_run_properties(glue, config)
     result = RefreshResult(snapshot_timestamp=timestamp)

@@ -775,3 +775,91 @@ def test_the_heartbeat_publishes_the_age_of_the_snapshot_the_view_shows(world):
 def test_without_a_view_the_heartbeat_publishes_nothing_which_the_alarm_counts_as_stale(world):
     assert heartbeat_run(world).view_age_seconds is None
     assert datapoints(world, "ViewAgeSeconds") == []
+
+
+# --- incremental mode: the view over the Iceberg table ------------------------------------------
+
+
+def incremental_args(**overrides: str) -> list[str]:
+    return refresh_args(
+        iceberg_table="iceberg_reviews", state_path=f"s3://{BUCKET}/state/reviews", **overrides
+    )
+
+
+@pytest.fixture
+def iceberg_world(world):
+    """The Iceberg table as the apply job's commit leaves it in the catalog, and its run
+    properties (the watermark as snapshot_timestamp)."""
+    world.glue.create_table(
+        DatabaseName=DATABASE,
+        TableInput={
+            "Name": "iceberg_reviews",
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"table_type": "ICEBERG"},
+            "StorageDescriptor": {
+                "Columns": [
+                    {"Name": "_ddb_write_ts", "Type": "bigint"},
+                    {"Name": "id", "Type": "string"},
+                    {"Name": "score", "Type": "decimal(38,10)"},
+                    {"Name": "score__string", "Type": "string"},
+                ],
+                "Location": f"s3://{BUCKET}/iceberg/reviews",
+            },
+        },
+    )
+    world.glue.put_workflow_run_properties(
+        Name=WORKFLOW,
+        RunId=world.run_id,
+        RunProperties={
+            "snapshot_timestamp": CURRENT,
+            "snapshot_item_count": "2",
+            "incremental_watermark": "2026-11-24T03:00:00+00:00",
+        },
+    )
+    return world
+
+
+def test_incremental_mode_shows_the_iceberg_table_without_the_merges_own_column(iceberg_world):
+    world = iceberg_world
+    before = everything(world)
+    result = world.run(incremental_args(WORKFLOW_RUN_ID=world.run_id))
+    assert world.queries() == [
+        'CREATE OR REPLACE VIEW "dynamodb_exports_dev"."reviews" AS SELECT "id", "score", '
+        '"score__string" FROM "dynamodb_exports_dev"."iceberg_reviews"',
+        'SELECT * FROM "dynamodb_exports_dev"."reviews" LIMIT 10',
+    ]
+    assert result.metrics == {"succeeded": 1, "age": 300.0, "items": 2}
+    assert datapoints(world, "SnapshotSucceeded") == [1.0]
+    # Nothing pruned: the retention optimizer expires Iceberg snapshots.
+    assert everything(world) == before
+
+
+def test_incremental_mode_read_back_failure_names_the_iceberg_table(iceberg_world):
+    world = iceberg_world
+    with pytest.raises(RefreshError, match=r"cannot read dynamodb_exports_dev\.iceberg_reviews"):
+        world.run(incremental_args(WORKFLOW_RUN_ID=world.run_id), athena=failing_read_back(world))
+    assert datapoints(world, "SnapshotSucceeded") == []
+
+
+def test_incremental_mode_gate_says_the_merge_has_committed(iceberg_world):
+    world = iceberg_world
+    world.glue.put_workflow_run_properties(
+        Name=WORKFLOW, RunId=world.run_id, RunProperties={"snapshot_item_count": "0"}
+    )
+    with pytest.raises(RefreshError, match="The merge has committed"):
+        world.run(incremental_args(WORKFLOW_RUN_ID=world.run_id))
+
+
+def test_incremental_heartbeat_publishes_the_age_of_the_watermark(iceberg_world):
+    world = iceberg_world
+    world.s3.put_object(
+        Bucket=BUCKET,
+        Key="state/reviews/watermark.json",
+        Body=json.dumps(
+            {"watermark": (NOW - timedelta(hours=2)).isoformat(), "bootstrappedAt": "x"}
+        ).encode(),
+    )
+    workflow = {"--WORKFLOW_NAME", WORKFLOW, "--WORKFLOW_RUN_ID", "wr_1"}
+    args = [a for a in incremental_args() if a not in workflow] + ["--heartbeat", "true"]
+    assert world.run(args).view_age_seconds == 7200.0
+    assert datapoints(world, "ViewAgeSeconds") == [7200.0]

@@ -19,7 +19,7 @@ import { lateAfterMinutes } from "./lib/alerts";
 import type { AwsContext } from "./lib/arns";
 import { awsProviderSettings, SECRET_AWS_SETTINGS } from "./lib/aws-provider";
 import { parseStackConfig, rawConfigFromPulumi } from "./lib/config";
-import { GLUE_SCRIPT_FILES, GlueScriptName, scriptKey, stackNames, tableNames } from "./lib/naming";
+import { scriptKey, scriptsOfMode, stackNames, tableNames } from "./lib/naming";
 import { stackTags } from "./lib/tags";
 
 /** The stack's `aws:` settings as provider arguments, credentials kept secret in the state. */
@@ -89,7 +89,7 @@ export = async () => {
         database: catalog.databaseName,
         workgroup: catalog.workgroupName,
         scriptLocations: scripts.locations,
-        scriptKeys: (Object.keys(GLUE_SCRIPT_FILES) as GlueScriptName[]).map(scriptKey),
+        scriptKeys: scriptsOfMode(table.mode).map(scriptKey),
         logRetentionDays: config.logRetentionDays,
         securityConfiguration: security.securityConfigurationName,
         kmsKeyArn: config.kmsKeyArn,
@@ -116,7 +116,9 @@ export = async () => {
         stem: names.stem,
         exportJob: names.exportJob,
         refreshJob: names.refreshJob,
-        crawler: names.crawler,
+        ...(table.mode === "incremental"
+          ? { applyJob: names.applyJob }
+          : { crawler: names.crawler }),
         lateAfterMinutes: lateAfterMinutes(table),
       })),
     },
@@ -173,10 +175,11 @@ export = async () => {
         {
           workflow: pipeline.workflowName,
           exportJob: pipeline.exportJobName,
-          crawler: pipeline.crawlerName,
           refreshJob: pipeline.refreshJobName,
           view: names.view,
-          snapshotTable: names.crawlerTable,
+          ...(table.mode === "incremental"
+            ? { applyJob: pipeline.applyJobName, icebergTable: names.icebergTable }
+            : { crawler: pipeline.crawlerName, snapshotTable: names.crawlerTable }),
           athenaQuery: pulumi.interpolate`SELECT * FROM "${catalog.databaseName}"."${names.view}" LIMIT 10;`,
         },
       ]),

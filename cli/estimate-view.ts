@@ -116,7 +116,7 @@ export function renderEstimate(report: EstimateReport): string[] {
       `configured mode ${table.mode}, ${cls}`,
   );
   lines.push(
-    `Files: ${describeLayout(planLayout(facts.sizeBytes, dynamodbSplits(table.workerType, table.workers)), table.mode)}`,
+    `Files: ${describeLayout(planLayout(facts.sizeBytes, dynamodbSplits(table.workerType, table.workers)), table.mode === "scan" ? "scan" : "export")}`,
   );
   lines.push("");
   const both = (f: (x: SnapshotEstimate) => number, fmt: (n: number) => string) =>

@@ -22,7 +22,10 @@ export interface AlertedTable {
   stem: string;
   exportJob: string;
   refreshJob: string;
-  crawler: string;
+  /** Scan and export mode. */
+  crawler?: string;
+  /** Incremental mode: the Spark job that merges the exports. */
+  applyJob?: string;
   /** The export job's notifyDelayAfter, in minutes. */
   lateAfterMinutes: number;
 }
@@ -129,8 +132,10 @@ export class FailureAlerts extends pulumi.ComponentResource {
     };
     for (const t of args.tables) {
       route(t, "export-failed", exportFailureAlert(args.stack, t.table, t.exportJob));
-      route(t, "job-failed", jobFailureAlert(args.stack, t.table, [t.refreshJob]));
-      route(t, "crawler-failed", crawlerFailureAlert(args.stack, t.table, t.crawler));
+      const jobs = t.applyJob ? [t.applyJob, t.refreshJob] : [t.refreshJob];
+      route(t, "job-failed", jobFailureAlert(args.stack, t.table, jobs));
+      if (t.crawler)
+        route(t, "crawler-failed", crawlerFailureAlert(args.stack, t.table, t.crawler));
       route(t, "export-late", lateRunAlert(args.stack, t.table, t.exportJob, t.lateAfterMinutes));
     }
 

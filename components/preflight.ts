@@ -9,7 +9,7 @@ export function enablePitrCommand(table: string): string {
 }
 
 /**
- * Checks what config validation cannot: that every export-mode table exists and has
+ * Checks what config validation cannot: that every export- and incremental-mode table exists and has
  * point-in-time recovery on (DynamoDB's export needs it). Runs before any resource is declared and
  * throws one ConfigError naming each table and how to fix it. Not a resource: a deploy-time check,
  * made through the same provider (account, credentials, region) as the resources.
@@ -22,13 +22,13 @@ export async function checkExportTables(
   const bypass = "or set skipPitrCheck: true for a table this account cannot describe";
   await Promise.all(
     tables
-      .filter((t) => t.mode === "export" && !t.skipPitrCheck)
+      .filter((t) => t.mode !== "scan" && !t.skipPitrCheck)
       .map(async (t) => {
         try {
           const described = await aws.dynamodb.getTable({ name: t.name }, { provider });
           if (!described.pointInTimeRecovery?.enabled) {
             problems.push(
-              `tables (${t.name}): mode is "export" but point-in-time recovery is off for the table; allowed: a table ` +
+              `tables (${t.name}): mode is "${t.mode}" but point-in-time recovery is off for the table; allowed: a table ` +
                 `with PITR on. Enable it with: ${enablePitrCommand(t.name)} (${bypass})`,
             );
           }
@@ -39,7 +39,7 @@ export async function checkExportTables(
             .filter(Boolean)
             .join(" ");
           problems.push(
-            `tables (${t.name}): mode is "export" but the table could not be described (${reason || "no reason given"}); allowed: an existing table (${bypass})`,
+            `tables (${t.name}): mode is "${t.mode}" but the table could not be described (${reason || "no reason given"}); allowed: an existing table (${bypass})`,
           );
         }
       }),

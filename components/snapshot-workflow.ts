@@ -3,17 +3,30 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TableConfig } from "../lib/config";
 import type { TableNames } from "../lib/naming";
 
+/** One step after the schedule's: a job or a crawler, started when the step before succeeds. */
+export interface WorkflowStep {
+  /** Logical-name suffix and physical name of the conditional trigger that starts this step. */
+  key: string;
+  triggerName: string;
+  description: string;
+  job?: pulumi.Input<string>;
+  crawler?: pulumi.Input<string>;
+}
+
 export interface SnapshotWorkflowArgs {
   table: TableConfig;
   names: TableNames;
-  exportJobName: pulumi.Input<string>;
-  crawlerName: pulumi.Input<string>;
-  refreshJobName: pulumi.Input<string>;
+  /** The job the schedule starts. */
+  firstJobName: pulumi.Input<string>;
+  /** The steps after it, in order. */
+  steps: WorkflowStep[];
+  description: string;
 }
 
 /**
- * The Glue Workflow that chains one table's steps, each started by an event, never by polling:
- * schedule → export job → (SUCCEEDED) crawler → (SUCCEEDED) refresh job.
+ * The Glue Workflow that chains one table's steps, each started by an event, never by polling.
+ * Scan and export mode: schedule → export job → (SUCCEEDED) crawler → (SUCCEEDED) refresh job.
+ * Incremental mode: schedule → export planner → (SUCCEEDED) apply job → (SUCCEEDED) refresh job.
  */
 export class SnapshotWorkflow extends pulumi.ComponentResource {
   readonly workflow: aws.glue.Workflow;
@@ -27,8 +40,8 @@ export class SnapshotWorkflow extends pulumi.ComponentResource {
       `${name}-workflow`,
       {
         name: names.workflow,
-        description: `Snapshot of DynamoDB table ${table.name} to Athena: export, crawl, refresh view ${names.view}`,
-        // Two overlapping runs would race on the same snapshot partition and view.
+        description: args.description,
+        // Two overlapping runs would race on the same snapshot, view or watermark.
         maxConcurrentRuns: 1,
       },
       { parent: this },
@@ -46,49 +59,39 @@ export class SnapshotWorkflow extends pulumi.ComponentResource {
         // enabled: false keeps the schedule but never starts it.
         startOnCreation: table.enabled,
         enabled: table.enabled,
-        actions: [{ jobName: args.exportJobName }],
+        actions: [{ jobName: args.firstJobName }],
       },
       { parent: this },
     );
 
     // Always started, whatever `enabled` says: a run started by hand must still complete.
-    const conditional = (
-      suffix: string,
-      triggerName: string,
-      description: string,
-      condition: aws.types.input.glue.TriggerPredicateCondition,
-      action: aws.types.input.glue.TriggerAction,
-    ): aws.glue.Trigger =>
+    let previous: { job?: pulumi.Input<string>; crawler?: pulumi.Input<string> } = {
+      job: args.firstJobName,
+    };
+    for (const step of args.steps) {
+      const condition: aws.types.input.glue.TriggerPredicateCondition = previous.crawler
+        ? { crawlerName: previous.crawler, crawlState: "SUCCEEDED" }
+        : { jobName: previous.job, state: "SUCCEEDED" };
       new aws.glue.Trigger(
-        `${name}-${suffix}`,
+        `${name}-${step.key}`,
         {
-          name: triggerName,
-          description,
+          name: step.triggerName,
+          description: step.description,
           workflowName,
           type: "CONDITIONAL",
           startOnCreation: true,
           enabled: true,
           // AWS and moto both reject a predicate without these two operators.
-          predicate: { logical: "AND", conditions: [{ ...condition, logicalOperator: "EQUALS" }] },
-          actions: [action],
+          predicate: {
+            logical: "AND",
+            conditions: [{ ...condition, logicalOperator: "EQUALS" }],
+          },
+          actions: [step.crawler ? { crawlerName: step.crawler } : { jobName: step.job }],
         },
         { parent: this },
       );
-
-    conditional(
-      "after-export",
-      names.afterExportTrigger,
-      `Crawls the new ${table.name} snapshot once the export job succeeds`,
-      { jobName: args.exportJobName, state: "SUCCEEDED" },
-      { crawlerName: args.crawlerName },
-    );
-    conditional(
-      "after-crawl",
-      names.afterCrawlTrigger,
-      `Points view ${names.view} at the new snapshot once the crawler succeeds`,
-      { crawlerName: args.crawlerName, crawlState: "SUCCEEDED" },
-      { jobName: args.refreshJobName },
-    );
+      previous = step;
+    }
 
     this.workflowName = workflowName;
     this.registerOutputs({ workflowName });

@@ -11,11 +11,17 @@ import {
 } from "../lib/crawler-settings";
 import { PYTHON_SHELL } from "../lib/glue-facts";
 import { ownLogGroups } from "../lib/iam-policy";
-import { exportJobArguments, refreshJobArguments } from "../lib/job-arguments";
+import {
+  applyJobArguments,
+  exportJobArguments,
+  plannerJobArguments,
+  refreshJobArguments,
+} from "../lib/job-arguments";
 import { CRAWLER_TABLE_PREFIX, s3Uri, tableNames, TableNames, tablePrefixes } from "../lib/naming";
 import { isTaggable } from "../lib/tags";
 import { PipelineRole } from "./pipeline-role";
-import { SnapshotWorkflow } from "./snapshot-workflow";
+import { IcebergTable } from "./iceberg-table";
+import { SnapshotWorkflow, WorkflowStep } from "./snapshot-workflow";
 
 export interface TablePipelineArgs {
   stack: string;
@@ -24,7 +30,10 @@ export interface TablePipelineArgs {
   bucket: pulumi.Input<string>;
   database: pulumi.Input<string>;
   workgroup: pulumi.Input<string>;
-  scriptLocations: { export: pulumi.Input<string>; refresh: pulumi.Input<string> };
+  scriptLocations: Record<
+    "export" | "refresh" | "incrementalExports" | "applyChanges",
+    pulumi.Input<string>
+  >;
   scriptKeys: string[];
   logRetentionDays: number;
   securityConfiguration: pulumi.Input<string>;
@@ -59,14 +68,19 @@ export function tagTable(table: string): pulumi.ResourceTransformation {
 }
 
 /**
- * Everything one DynamoDB table needs: its role, the export job, the crawler, the view-refresh
- * job, their log groups, and the workflow that chains them.
+ * Everything one DynamoDB table needs: its role, its log groups, its jobs and the workflow that
+ * chains them. Scan and export mode: the export job, the crawler and the view-refresh job.
+ * Incremental mode: the export planner, the apply job, the refresh job and the Iceberg table
+ * with its optimizers; no crawler (the apply job owns the table's schema).
  */
 export class TablePipeline extends pulumi.ComponentResource {
   readonly workflowName: pulumi.Output<string>;
   readonly exportJobName: pulumi.Output<string>;
   readonly refreshJobName: pulumi.Output<string>;
-  readonly crawlerName: pulumi.Output<string>;
+  /** Scan and export mode only. */
+  readonly crawlerName?: pulumi.Output<string>;
+  /** Incremental mode only. */
+  readonly applyJobName?: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
 
   private readonly names: TableNames;
@@ -106,32 +120,169 @@ export class TablePipeline extends pulumi.ComponentResource {
     // Jobs and crawler must not start before their permissions and log groups exist.
     const afterRole = { parent: this, dependsOn: [...role.attachments, ...logGroups] };
 
-    const exportJob = this.declareExportJob(role, afterRole);
-    const crawler = this.declareCrawler(role, afterRole);
+    const names = this.names;
     const refreshJob = this.declareRefreshJob(role, afterRole);
+    let exportJob: aws.glue.Job;
+    let steps: WorkflowStep[];
+    let description: string;
+    if (args.table.mode === "incremental") {
+      const iceberg = new IcebergTable(
+        `${logicalName}-iceberg`,
+        {
+          ctx: args.ctx,
+          table: args.table,
+          names,
+          bucket: args.bucket,
+          database: args.database,
+          kmsKeyArn: args.kmsKeyArn,
+        },
+        { parent: this },
+      );
+      exportJob = this.declarePlannerJob(role, afterRole);
+      const applyJob = this.declareApplyJob(role, {
+        ...afterRole,
+        dependsOn: [...afterRole.dependsOn, iceberg],
+      });
+      this.applyJobName = applyJob.name;
+      description = `Incremental copy of DynamoDB table ${args.table.name}: export changes, merge them into ${names.icebergTable}, refresh view ${names.view}`;
+      steps = [
+        {
+          key: "after-export",
+          triggerName: names.afterExportTrigger,
+          description: `Merges the ${args.table.name} exports into ${names.icebergTable} once the planner succeeds`,
+          job: applyJob.name,
+        },
+        {
+          key: "after-apply",
+          triggerName: names.afterApplyTrigger,
+          description: `Reads ${names.icebergTable} back through view ${names.view} once the merge succeeds`,
+          job: refreshJob.name,
+        },
+      ];
+    } else {
+      exportJob = this.declareExportJob(role, afterRole);
+      const crawler = this.declareCrawler(role, afterRole);
+      this.crawlerName = crawler.name;
+      description = `Snapshot of DynamoDB table ${args.table.name} to Athena: export, crawl, refresh view ${names.view}`;
+      steps = [
+        {
+          key: "after-export",
+          triggerName: names.afterExportTrigger,
+          description: `Crawls the new ${args.table.name} snapshot once the export job succeeds`,
+          crawler: crawler.name,
+        },
+        {
+          key: "after-crawl",
+          triggerName: names.afterCrawlTrigger,
+          description: `Points view ${names.view} at the new snapshot once the crawler succeeds`,
+          job: refreshJob.name,
+        },
+      ];
+    }
     const workflow = new SnapshotWorkflow(
       `${logicalName}-flow`,
-      {
-        table: args.table,
-        names: this.names,
-        exportJobName: exportJob.name,
-        crawlerName: crawler.name,
-        refreshJobName: refreshJob.name,
-      },
+      { table: args.table, names, firstJobName: exportJob.name, steps, description },
       { parent: this },
     );
 
     this.workflowName = workflow.workflowName;
     this.exportJobName = exportJob.name;
     this.refreshJobName = refreshJob.name;
-    this.crawlerName = crawler.name;
     this.roleArn = role.roleArn;
     this.registerOutputs({
       workflowName: this.workflowName,
       exportJobName: this.exportJobName,
       refreshJobName: this.refreshJobName,
       crawlerName: this.crawlerName,
+      applyJobName: this.applyJobName,
     });
+  }
+
+  /** Incremental mode: plans the windows and runs the exports (Python shell, mostly waiting). */
+  private declarePlannerJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
+    const { table } = this.args;
+    const names = this.names;
+    return new aws.glue.Job(
+      `${this.logicalName}-export`,
+      {
+        name: names.exportJob,
+        description:
+          `Exports the changes of DynamoDB table ${table.name} since the last merge (incremental exports)`.slice(
+            0,
+            2048,
+          ),
+        roleArn: role.roleArn,
+        glueVersion: PYTHON_SHELL.glueVersion,
+        command: {
+          name: "pythonshell",
+          pythonVersion: PYTHON_SHELL.pythonVersion,
+          scriptLocation: this.args.scriptLocations.incrementalExports,
+        },
+        maxCapacity: PYTHON_SHELL.maxCapacity,
+        timeout: table.timeoutMinutes,
+        notificationProperty: { notifyDelayAfter: lateAfterMinutes(table) },
+        securityConfiguration: this.args.securityConfiguration,
+        // Safe to retry: the ClientTokens follow the exports already started.
+        maxRetries: 1,
+        executionProperty: { maxConcurrentRuns: 1 },
+        defaultArguments: pulumi
+          .all([this.args.bucket, this.args.ctx, this.args.database])
+          .apply(([bucket, ctx, database]) =>
+            plannerJobArguments({
+              table,
+              names,
+              bucket,
+              database,
+              tableArn: dynamodbTableArn(ctx, table.name),
+            }),
+          ),
+      },
+      opts,
+    );
+  }
+
+  /** Incremental mode: merges the exports into the Iceberg table (Glue 5.0 Spark with Iceberg). */
+  private declareApplyJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
+    const { table } = this.args;
+    const names = this.names;
+    return new aws.glue.Job(
+      `${this.logicalName}-apply`,
+      {
+        name: names.applyJob,
+        description:
+          `Merges the exported changes of DynamoDB table ${table.name} into ${names.icebergTable}`.slice(
+            0,
+            2048,
+          ),
+        roleArn: role.roleArn,
+        glueVersion: table.glueVersion,
+        command: {
+          name: "glueetl",
+          pythonVersion: "3",
+          scriptLocation: this.args.scriptLocations.applyChanges,
+        },
+        workerType: table.workerType,
+        numberOfWorkers: table.workers,
+        executionClass: table.executionClass,
+        timeout: table.timeoutMinutes,
+        securityConfiguration: this.args.securityConfiguration,
+        // Safe to retry: the MERGE is guarded by the write timestamp, the watermark moves last.
+        maxRetries: 1,
+        executionProperty: { maxConcurrentRuns: 1 },
+        defaultArguments: pulumi
+          .all([this.args.bucket, this.args.ctx, this.args.database])
+          .apply(([bucket, ctx, database]) =>
+            applyJobArguments({
+              table,
+              names,
+              bucket,
+              database,
+              tableArn: dynamodbTableArn(ctx, table.name),
+            }),
+          ),
+      },
+      opts,
+    );
   }
 
   /** The groups only this table writes to, declared so they get a retention (and the key). */
@@ -257,11 +408,10 @@ export class TablePipeline extends pulumi.ComponentResource {
       `${this.logicalName}-refresh`,
       {
         name: names.refreshJob,
-        description:
-          `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`.slice(
-            0,
-            2048,
-          ),
+        description: (table.mode === "incremental"
+          ? `Keeps Athena view ${names.view} over ${names.icebergTable} and reads it back`
+          : `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`
+        ).slice(0, 2048),
         roleArn: role.roleArn,
         glueVersion: PYTHON_SHELL.glueVersion,
         command: {

@@ -25,7 +25,7 @@ export const CONFIG_NAMESPACE = "ddb-athena-snapshots";
 
 export const FORMATS = ["parquet", "orc", "avro", "json", "csv"] as const;
 export type OutputFormat = (typeof FORMATS)[number];
-export const MODES = ["scan", "export"] as const;
+export const MODES = ["scan", "export", "incremental"] as const;
 export type ExportMode = (typeof MODES)[number];
 
 export interface TableConfig {
@@ -42,13 +42,16 @@ export interface TableConfig {
   workers: number;
   glueVersion: GlueVersion;
   executionClass: ExecutionClass;
-  /** Snapshots older than this many days are pruned; the newest is never pruned. */
+  /**
+   * Snapshots older than this many days are pruned; the newest is never pruned. Incremental mode:
+   * how many days of Iceberg snapshots time travel can reach.
+   */
   retentionDays: number;
   /** Export job timeout. */
   timeoutMinutes: number;
   /** false: the SCHEDULED trigger is created but not started. */
   enabled: boolean;
-  /** Export mode: skip the deploy-time check that point-in-time recovery is on. */
+  /** Export and incremental mode: skip the deploy-time check that point-in-time recovery is on. */
   skipPitrCheck: boolean;
   /** Column type per DynamoDB attribute, instead of the type policy's (README "Column types"). */
   columns: Record<string, string>;
@@ -280,11 +283,18 @@ function parseTable(raw: unknown, index: number, problems: string[]): TableConfi
       schedule = (entry.schedule as string).trim();
     }
   }
-  if (mode === "export" && entry.readPercentage !== undefined) {
+  if (mode !== "scan" && entry.readPercentage !== undefined) {
     check.fail(
       "readPercentage",
       entry.readPercentage,
-      "nothing in export mode (the native export reads no capacity); remove it",
+      `nothing in ${mode} mode (DynamoDB's exports read no capacity); remove it`,
+    );
+  }
+  if (mode === "incremental" && entry.format !== undefined && entry.format !== "parquet") {
+    check.fail(
+      "format",
+      entry.format,
+      'nothing but "parquet" in incremental mode (the Iceberg table stores Parquet); remove it',
     );
   }
   const table: TableConfig = {
@@ -338,7 +348,14 @@ function parseTable(raw: unknown, index: number, problems: string[]): TableConfi
     check.fail(
       "skipPitrCheck",
       entry.skipPitrCheck,
-      "nothing in scan mode (only export mode needs point-in-time recovery); remove it",
+      "nothing in scan mode (only export and incremental mode need point-in-time recovery); remove it",
+    );
+  }
+  if (mode === "incremental" && table.glueVersion === "4.0") {
+    check.fail(
+      "glueVersion",
+      entry.glueVersion,
+      '"5.0" or newer in incremental mode (the merge needs Spark 3.5 with Iceberg 1.7, which Glue 5.0 ships)',
     );
   }
   if (executionClass === "FLEX" && !FLEX_WORKER_TYPES.includes(workerType)) {

@@ -123,6 +123,12 @@ interface Scope {
   encrypted?: { roleName: string; securityConfiguration: string };
 }
 
+/** Where the table's queryable data lives: the snapshots, or the Iceberg table. */
+function dataPrefix({ table, names }: PipelinePolicyInputs): string {
+  const prefixes = tablePrefixes(table.format, names.normalised);
+  return table.mode === "incremental" ? prefixes.warehouse : prefixes.snapshots;
+}
+
 function scopeOf(inputs: PipelinePolicyInputs): Scope {
   const { ctx, table, names } = inputs;
   const prefixes = tablePrefixes(table.format, names.normalised);
@@ -131,9 +137,10 @@ function scopeOf(inputs: PipelinePolicyInputs): Scope {
     tableArn: dynamodbTableArn(ctx, table.name),
     bucketArn: s3BucketArn(ctx, inputs.bucket),
     ownPrefixes: [
-      prefixes.snapshots,
+      dataPrefix(inputs),
       prefixes.temp,
-      ...(table.mode === "export" ? [prefixes.exportStaging] : []),
+      ...(table.mode !== "scan" ? [prefixes.exportStaging] : []),
+      ...(table.mode === "incremental" ? [prefixes.state] : []),
     ],
     encrypted: inputs.kmsKeyArn
       ? { roleName: inputs.roleName, securityConfiguration: inputs.securityConfiguration }
@@ -157,9 +164,15 @@ function dynamodbStatements({ inputs, tableArn }: Scope): PolicyStatement[] {
   }
   return [
     {
+      // Incremental mode: DescribeContinuousBackups gives the PITR window the windows must fit
+      // (API reference, IncrementalExportSpecification).
       Sid: "ExportSourceTable",
       Effect: "Allow",
-      Action: ["dynamodb:DescribeTable", "dynamodb:ExportTableToPointInTime"],
+      Action: [
+        "dynamodb:DescribeTable",
+        "dynamodb:ExportTableToPointInTime",
+        ...(table.mode === "incremental" ? ["dynamodb:DescribeContinuousBackups"] : []),
+      ],
       Resource: tableArn,
     },
     {
@@ -276,10 +289,10 @@ function s3ScratchStatements(scope: Scope): PolicyStatement[] {
   const prefixes = tablePrefixes(inputs.table.format, inputs.names.normalised);
   const statements = s3PrefixStatements(
     scope,
-    scope.ownPrefixes.filter((p) => p !== prefixes.snapshots),
+    scope.ownPrefixes.filter((p) => p !== dataPrefix(inputs)),
     "Scratch",
   );
-  if (inputs.table.mode === "export") {
+  if (inputs.table.mode !== "scan") {
     statements.push({
       // DynamoDB writes the export with the caller's permissions and sets each object's ACL
       // (DynamoDB guide, "Requesting a table export": s3:PutObjectAcl; a no-op under
@@ -297,6 +310,7 @@ function glueCatalogStatements({ inputs }: Scope): PolicyStatement[] {
   const { ctx, database, names } = inputs;
   const catalog = glueCatalogArn(ctx);
   const db = glueDatabaseArn(ctx, database);
+  if (inputs.table.mode === "incremental") return icebergCatalogStatements(inputs);
   const snapshotTable = glueTableArn(ctx, database, names.crawlerTable);
   const view = glueTableArn(ctx, database, names.view);
   return [
@@ -340,6 +354,38 @@ function glueCatalogStatements({ inputs }: Scope): PolicyStatement[] {
         "glue:GetPartitionIndexes",
       ],
       Resource: [catalog, db, snapshotTable],
+    },
+  ];
+}
+
+/**
+ * Incremental mode: Iceberg's GlueCatalog commits by reading the table and updating its metadata
+ * pointer (GetTable, UpdateTable; Glue guide, "Using the Iceberg framework in AWS Glue"); the
+ * program creates the table, so the job never creates it. The view is rebuilt each run.
+ */
+function icebergCatalogStatements(inputs: PipelinePolicyInputs): PolicyStatement[] {
+  const { ctx, database, names } = inputs;
+  const catalog = glueCatalogArn(ctx);
+  const db = glueDatabaseArn(ctx, database);
+  const view = glueTableArn(ctx, database, names.view);
+  return [
+    {
+      Sid: "ReadDatabase",
+      Effect: "Allow",
+      Action: ["glue:GetDatabase"],
+      Resource: [catalog, db, glueDatabaseArn(ctx, "default")],
+    },
+    {
+      Sid: "CommitIcebergTable",
+      Effect: "Allow",
+      Action: ["glue:GetTable", "glue:UpdateTable"],
+      Resource: [catalog, db, glueTableArn(ctx, database, names.icebergTable)],
+    },
+    {
+      Sid: "MaintainView",
+      Effect: "Allow",
+      Action: ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"],
+      Resource: [catalog, db, view],
     },
   ];
 }
@@ -476,9 +522,11 @@ export function pipelinePolicies(inputs: PipelinePolicyInputs): Record<PolicyPar
     Version: "2012-10-17",
     Statement: statements.flat(),
   });
-  const snapshots = tablePrefixes(inputs.table.format, inputs.names.normalised).snapshots;
   return {
-    snapshots: doc(s3PrefixStatements(scope, [snapshots], "Snapshots"), s3SharedStatements(scope)),
+    snapshots: doc(
+      s3PrefixStatements(scope, [dataPrefix(inputs)], "Snapshots"),
+      s3SharedStatements(scope),
+    ),
     scratch: doc(s3ScratchStatements(scope)),
     source: doc(dynamodbStatements(scope), glueRunStatements(scope), athenaStatements(scope)),
     catalog: doc(glueCatalogStatements(scope)),
@@ -506,3 +554,75 @@ export function glueAssumeRolePolicy(): object {
     ],
   };
 }
+
+/** What the Iceberg table's managed optimizers need (incremental mode). */
+export interface OptimizerPolicyInputs {
+  ctx: AwsContext;
+  names: TableNames;
+  table: TableConfig;
+  bucket: string;
+  database: string;
+  kmsKeyArn?: string;
+}
+
+/**
+ * The role Glue's table optimizers (compaction, snapshot retention, orphan-file deletion) assume
+ * for one Iceberg table: that table's prefix, that catalog table, and the optimizers' log groups
+ * (Glue guide, "Table optimization prerequisites", whose example grants the whole bucket; here
+ * only the table's own prefix).
+ */
+export function optimizerPolicy(inputs: OptimizerPolicyInputs): PolicyDocument {
+  const { ctx, names, table, bucket, database } = inputs;
+  const bucketArn = s3BucketArn(ctx, bucket);
+  const warehouse = tablePrefixes(table.format, names.normalised).warehouse;
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ListTableData",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: bucketArn,
+      Condition: { StringLike: { "s3:prefix": [warehouse, `${warehouse}/*`] } },
+    },
+    {
+      // Compaction writes new files and deletes replaced ones; retention and orphan deletion
+      // delete expired and unreferenced files.
+      Sid: "RewriteTableData",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: `${bucketArn}/${warehouse}/*`,
+    },
+    {
+      // Compaction and retention commit new table metadata through the catalog.
+      Sid: "CommitTableMetadata",
+      Effect: "Allow",
+      Action: ["glue:GetTable", "glue:UpdateTable"],
+      Resource: [
+        glueCatalogArn(ctx),
+        glueDatabaseArn(ctx, database),
+        glueTableArn(ctx, database, names.icebergTable),
+      ],
+    },
+    {
+      Sid: "WriteOptimizerLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: OPTIMIZER_LOG_GROUPS.map((g) => `${logGroupArn(ctx, g)}:*`),
+    },
+  ];
+  if (inputs.kmsKeyArn) {
+    statements.push({
+      Sid: "UseStackKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+      Resource: inputs.kmsKeyArn,
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Where Glue's table optimizers log (the prerequisites page's example policy). */
+export const OPTIMIZER_LOG_GROUPS = [
+  "/aws-glue/iceberg-compaction/logs",
+  "/aws-glue/iceberg-retention/logs",
+  "/aws-glue/iceberg-orphan-file-deletion/logs",
+];

@@ -4,6 +4,7 @@
  * without Pulumi.
  */
 import type { TableConfig } from "./config";
+import { CONTRACT } from "./contract";
 import { dynamodbSplits } from "./glue-facts";
 import { s3Uri, scriptKey, TableNames, tablePrefixes } from "./naming";
 
@@ -79,6 +80,65 @@ export function exportJobArguments(inputs: ExportJobInputs): Record<string, stri
   return { ...exportRuntimeArguments(inputs), ...exportScriptArguments(inputs) };
 }
 
+/** Incremental mode: the planner (glue-scripts/incremental_exports.py, Python shell). */
+export function plannerJobArguments({
+  table,
+  names,
+  bucket,
+  tableArn,
+}: ExportJobInputs): Record<string, string> {
+  if (!tableArn) throw new Error(`incremental mode needs the ARN of table ${table.name}`);
+  const prefixes = tablePrefixes(table.format, names.normalised);
+  return {
+    "--extra-py-files": [sharedModules(bucket), s3Uri(bucket, scriptKey("exportWindows"))].join(
+      ",",
+    ),
+    "--table_name": table.name,
+    "--table_arn": tableArn,
+    "--export_staging_path": s3Uri(bucket, prefixes.exportStaging),
+    "--state_path": s3Uri(bucket, prefixes.state),
+  };
+}
+
+/** The Iceberg catalog the apply job's Spark session uses: Glue's, named as in the contract. */
+export const ICEBERG_CATALOG = CONTRACT.iceberg.catalog;
+
+/**
+ * Glue's Iceberg settings for a Spark job, as one `--conf` value chaining the rest (Glue guide,
+ * "Using the Iceberg framework in AWS Glue"). The warehouse is the table's own prefix.
+ */
+export function icebergSparkConf(warehouseUri: string): string {
+  const catalog = `spark.sql.catalog.${ICEBERG_CATALOG}`;
+  return [
+    "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+    `${catalog}=org.apache.iceberg.spark.SparkCatalog`,
+    `${catalog}.warehouse=${warehouseUri}/`,
+    `${catalog}.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog`,
+    `${catalog}.io-impl=org.apache.iceberg.aws.s3.S3FileIO`,
+  ].join(" --conf ");
+}
+
+/** Incremental mode: the Spark job that merges (glue-scripts/apply_changes.py). */
+export function applyJobArguments(inputs: ExportJobInputs): Record<string, string> {
+  const { table, names, bucket, database } = inputs;
+  const prefixes = tablePrefixes(table.format, names.normalised);
+  const modules = ["itemTypes", "export", "exportWindows", "incrementalMerge"] as const;
+  return {
+    ...exportRuntimeArguments(inputs),
+    "--extra-py-files": [
+      sharedModules(bucket),
+      ...modules.map((m) => s3Uri(bucket, scriptKey(m))),
+    ].join(","),
+    "--datalake-formats": "iceberg",
+    "--conf": icebergSparkConf(s3Uri(bucket, prefixes.warehouse)),
+    "--table_name": table.name,
+    "--database": database,
+    "--iceberg_table": names.icebergTable,
+    "--state_path": s3Uri(bucket, prefixes.state),
+    "--column_types": JSON.stringify(table.columns),
+  };
+}
+
 export interface RefreshJobInputs {
   stack: string;
   table: TableConfig;
@@ -97,13 +157,25 @@ export function refreshJobArguments({
   database,
   workgroup,
 }: RefreshJobInputs): Record<string, string> {
+  const prefixes = tablePrefixes(table.format, names.normalised);
+  const incremental: Record<string, string> =
+    table.mode === "incremental"
+      ? {
+          "--iceberg_table": names.icebergTable,
+          "--state_path": s3Uri(bucket, prefixes.state),
+        }
+      : {};
   return {
+    ...incremental,
     // The module both scripts import (Glue guide, "Special parameters": --extra-py-files).
     "--extra-py-files": sharedModules(bucket),
     "--database": database,
     "--table": names.normalised,
     "--workgroup": workgroup,
-    "--output_path": s3Uri(bucket, tablePrefixes(table.format, names.normalised).snapshots),
+    "--output_path": s3Uri(
+      bucket,
+      table.mode === "incremental" ? prefixes.warehouse : prefixes.snapshots,
+    ),
     "--retention_days": String(table.retentionDays),
     "--table_name": table.name,
     "--min_item_ratio": String(table.minItemRatio),

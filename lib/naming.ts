@@ -123,17 +123,24 @@ export interface TableNames {
   /** Stem of this table's physical names: `ddbsnap-<stack>-<normalised>`. */
   stem: string;
   workflow: string;
+  /** Scan/export mode: the Spark export job. Incremental mode: the Python shell export planner. */
   exportJob: string;
+  /** Incremental mode: the Spark job that merges the exports into the Iceberg table. */
+  applyJob: string;
   refreshJob: string;
   crawler: string;
   scheduleTrigger: string;
   afterExportTrigger: string;
   afterCrawlTrigger: string;
+  /** Incremental mode: starts the refresh once the apply job succeeds. */
+  afterApplyTrigger: string;
   csvClassifier: string;
   /** Athena view that always shows the latest snapshot. */
   view: string;
   /** Glue table the crawler maintains, one partition per snapshot. */
   crawlerTable: string;
+  /** Incremental mode: the Apache Iceberg table the apply job merges into. */
+  icebergTable: string;
   /** Prefix of the export job's CloudWatch log groups (`<prefix>/output`, `<prefix>/error`). */
   logGroupPrefix: string;
 }
@@ -156,14 +163,17 @@ export function tableNames(stack: string, table: string): TableNames {
     stem: base,
     workflow: glue(""),
     exportJob: glue("-export"),
+    applyJob: glue("-apply"),
     refreshJob: glue("-refresh"),
     crawler: glue("-crawler"),
     scheduleTrigger: glue("-schedule"),
     afterExportTrigger: glue("-after-export"),
     afterCrawlTrigger: glue("-after-crawl"),
+    afterApplyTrigger: glue("-after-apply"),
     csvClassifier: glue("-csv"),
     view: normalised,
     crawlerTable: `${CRAWLER_TABLE_PREFIX}${normalised}`,
+    icebergTable: `${CONTRACT.iceberg.tablePrefix}${normalised}`,
     logGroupPrefix: `/aws-glue/${NAME_PREFIX}/${normaliseStack(stack)}/${normalised}`,
   };
 }
@@ -174,8 +184,12 @@ export interface TablePrefixes {
   snapshots: string;
   /** Spark's scratch space (`--TempDir`). */
   temp: string;
-  /** Where DynamoDB's native export stages its files (export mode). */
+  /** Where DynamoDB's native export stages its files (export and incremental mode). */
   exportStaging: string;
+  /** Incremental mode: the Iceberg table's data and metadata. */
+  warehouse: string;
+  /** Incremental mode: the watermark (`<state>/watermark.json`). */
+  state: string;
 }
 
 export function tablePrefixes(format: string, normalisedTable: string): TablePrefixes {
@@ -183,6 +197,8 @@ export function tablePrefixes(format: string, normalisedTable: string): TablePre
     snapshots: `${format}/${normalisedTable}`,
     temp: `${CONTRACT.s3Prefixes.scratch}${normalisedTable}`,
     exportStaging: `${CONTRACT.s3Prefixes.exportStaging}${normalisedTable}`,
+    warehouse: `${CONTRACT.s3Prefixes.warehouse}${normalisedTable}`,
+    state: `${CONTRACT.s3Prefixes.state}${normalisedTable}`,
   };
 }
 
@@ -196,8 +212,20 @@ export const GLUE_SCRIPT_FILES = {
   shared: "job_arguments.py",
   contract: "contract.py",
   itemTypes: "item_types.py",
+  incrementalExports: "incremental_exports.py",
+  applyChanges: "apply_changes.py",
+  exportWindows: "export_windows.py",
+  incrementalMerge: "incremental_merge.py",
 } as const;
 export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
+
+/** The scripts and modules a table's jobs load: its role may read these and no others. */
+export function scriptsOfMode(mode: string): GlueScriptName[] {
+  const always: GlueScriptName[] = ["refresh", "shared", "contract", "itemTypes", "export"];
+  return mode === "incremental"
+    ? [...always, "incrementalExports", "applyChanges", "exportWindows", "incrementalMerge"]
+    : always;
+}
 
 /** Where a script is uploaded in the stack's bucket. */
 export function scriptKey(name: GlueScriptName): string {

@@ -32,11 +32,13 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
       const mode = MODES[(i + j) % MODES.length];
       return {
         name: `Table${i}${j}`,
-        format: FORMATS[(i + j) % FORMATS.length],
+        // Incremental mode stores Parquet (Iceberg) and needs Glue 5.0 or newer.
+        format: mode === "incremental" ? "parquet" : FORMATS[(i + j) % FORMATS.length],
         mode,
         workerType,
         workers: 2 + i + j,
-        glueVersion: glueVersions[(i + j) % glueVersions.length],
+        glueVersion:
+          mode === "incremental" ? "5.1" : glueVersions[(i + j) % glueVersions.length],
         ...(j === 0 && (workerType === "G.1X" || workerType === "G.2X")
           ? { executionClass: "FLEX" }
           : {}),

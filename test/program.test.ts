@@ -535,8 +535,12 @@ describe("the program, for a multi-table stack", function () {
     it("uploads both scripts and the module they share with their content hash, so an edit redeploys", () => {
       const objects = ofType(run, T.object);
       expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
+        "glue-scripts/apply_changes.py",
         "glue-scripts/contract.py",
         "glue-scripts/export_table.py",
+        "glue-scripts/export_windows.py",
+        "glue-scripts/incremental_exports.py",
+        "glue-scripts/incremental_merge.py",
         "glue-scripts/item_types.py",
         "glue-scripts/job_arguments.py",
         "glue-scripts/refresh_view.py",

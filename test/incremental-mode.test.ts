@@ -1,0 +1,262 @@
+import { expect } from "chai";
+import {
+  bucketPart,
+  MOCK_ACCOUNT,
+  MOCK_REGION,
+  named,
+  ofType,
+  ProgramRun,
+  RecordingMocks,
+  runProgram,
+  tableRoleStatements,
+} from "../harness/mock-program";
+import { ConfigError, parseStackConfig } from "../lib/config";
+
+const T = {
+  job: "aws:glue/job:Job",
+  trigger: "aws:glue/trigger:Trigger",
+  crawler: "aws:glue/crawler:Crawler",
+  table: "aws:glue/catalogTable:CatalogTable",
+  optimizer: "aws:glue/catalogTableOptimizer:CatalogTableOptimizer",
+  rule: "aws:cloudwatch/eventRule:EventRule",
+};
+const TABLE_ARN = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/Orders`;
+/** One table in each of the three modes. */
+const TABLES = [
+  { name: "Reviews" },
+  { name: "Payments", mode: "export" },
+  { name: "Orders", mode: "incremental", schedule: "cron(0 * * * ? *)", retentionDays: 14 },
+];
+
+describe("incremental mode (incremental exports merged into Iceberg)", () => {
+  let run: ProgramRun;
+  let bucket: string;
+  before(async () => {
+    run = await runProgram({ tables: TABLES });
+    bucket = bucketPart(run, "snapshots-bucket").state.bucket;
+  });
+
+  it("chains schedule → export planner → apply job → refresh job, with no crawler", () => {
+    // In the order a run takes them: each trigger's action is the next one's condition.
+    const order = ["schedule", "after-export", "after-apply"];
+    const triggers = ofType(run, T.trigger)
+      .filter((t) => t.inputs.workflowName === "ddbsnap-dev-orders")
+      .sort(
+        (a, b) =>
+          order.indexOf(a.state.name.replace("ddbsnap-dev-orders-", "")) -
+          order.indexOf(b.state.name.replace("ddbsnap-dev-orders-", "")),
+      );
+    const graph = triggers.map((t) => [
+      t.state.name,
+      t.inputs.type,
+      (t.inputs.predicate?.conditions ?? []).map((c: any) => `${c.jobName}:${c.state}`),
+      t.inputs.actions.map((a: any) => a.jobName ?? a.crawlerName),
+    ]);
+    expect(graph).to.deep.equal([
+      ["ddbsnap-dev-orders-schedule", "SCHEDULED", [], ["ddbsnap-dev-orders-export"]],
+      [
+        "ddbsnap-dev-orders-after-export",
+        "CONDITIONAL",
+        ["ddbsnap-dev-orders-export:SUCCEEDED"],
+        ["ddbsnap-dev-orders-apply"],
+      ],
+      [
+        "ddbsnap-dev-orders-after-apply",
+        "CONDITIONAL",
+        ["ddbsnap-dev-orders-apply:SUCCEEDED"],
+        ["ddbsnap-dev-orders-refresh"],
+      ],
+    ]);
+    expect(ofType(run, T.crawler).map((c) => c.state.name)).to.deep.equal([
+      "ddbsnap-dev-reviews-crawler",
+      "ddbsnap-dev-payments-crawler",
+    ]);
+  });
+
+  it("runs the planner as a Python shell job with the table, its staging and its state", () => {
+    const planner = named(run, T.job, "ddbsnap-dev-orders-export");
+    expect(planner.inputs.command.name).to.equal("pythonshell");
+    expect(planner.inputs.command.scriptLocation).to.match(/incremental_exports\.py$/);
+    expect(planner.inputs.defaultArguments).to.include({
+      "--table_name": "Orders",
+      "--table_arn": TABLE_ARN,
+      "--export_staging_path": `s3://${bucket}/export-staging/orders`,
+      "--state_path": `s3://${bucket}/state/orders`,
+    });
+    expect(planner.inputs.defaultArguments["--extra-py-files"]).to.contain("export_windows.py");
+  });
+
+  it("runs the apply job on Glue 5.0 with Iceberg and Glue's catalog", () => {
+    const apply = named(run, T.job, "ddbsnap-dev-orders-apply");
+    expect(apply.inputs.glueVersion).to.equal("5.0");
+    expect(apply.inputs.command).to.deep.include({ name: "glueetl" });
+    expect(apply.inputs.command.scriptLocation).to.match(/apply_changes\.py$/);
+    const args = apply.inputs.defaultArguments;
+    expect(args).to.include({
+      "--datalake-formats": "iceberg",
+      "--database": "dynamodb_exports_dev",
+      "--iceberg_table": "iceberg_orders",
+      "--state_path": `s3://${bucket}/state/orders`,
+    });
+    expect(args["--conf"].split(" --conf ")).to.deep.equal([
+      "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+      "spark.sql.catalog.glue_catalog=org.apache.iceberg.spark.SparkCatalog",
+      `spark.sql.catalog.glue_catalog.warehouse=s3://${bucket}/iceberg/orders/`,
+      "spark.sql.catalog.glue_catalog.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog",
+      "spark.sql.catalog.glue_catalog.io-impl=org.apache.iceberg.aws.s3.S3FileIO",
+    ]);
+    for (const module of [
+      "item_types.py",
+      "export_table.py",
+      "export_windows.py",
+      "incremental_merge.py",
+      "job_arguments.py",
+      "contract.py",
+    ])
+      expect(args["--extra-py-files"]).to.contain(`glue-scripts/${module}`);
+    const refresh = named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments;
+    expect(refresh).to.include({
+      "--iceberg_table": "iceberg_orders",
+      "--state_path": `s3://${bucket}/state/orders`,
+    });
+  });
+
+  it("declares the Iceberg table (format version 2) where the apply job writes", () => {
+    const table = named(run, T.table, "iceberg_orders");
+    expect(table.inputs.openTableFormatInput).to.deep.equal({
+      icebergInput: { metadataOperation: "CREATE", version: "2" },
+    });
+    expect(table.inputs.storageDescriptor.location).to.equal(`s3://${bucket}/iceberg/orders`);
+    expect(ofType(run, T.table)).to.have.length(1);
+  });
+
+  it("keeps the table with managed compaction, retention that deletes expired files, and orphan deletion", () => {
+    const optimizers = ofType(run, T.optimizer);
+    expect(optimizers.map((o) => o.inputs.type)).to.deep.equal([
+      "compaction",
+      "retention",
+      "orphan_file_deletion",
+    ]);
+    const [compaction, retention, orphans] = optimizers.map((o) => o.inputs.configuration);
+    expect(compaction.compactionConfiguration.icebergConfiguration).to.deep.include({
+      strategy: "binpack",
+      deleteFileThreshold: 1,
+    });
+    expect(retention.retentionConfiguration.icebergConfiguration).to.deep.include({
+      cleanExpiredFiles: true,
+      snapshotRetentionPeriodInDays: 14,
+    });
+    expect(orphans.orphanFileDeletionConfiguration.icebergConfiguration.location).to.equal(
+      `s3://${bucket}/iceberg/orders`,
+    );
+    for (const o of optimizers) {
+      expect(o.inputs).to.include({
+        databaseName: "dynamodb_exports_dev",
+        tableName: "iceberg_orders",
+        catalogId: MOCK_ACCOUNT,
+      });
+      expect(o.inputs.configuration.enabled).to.equal(true);
+    }
+  });
+
+  it("gives the optimizers a role that reaches only this table's data and catalog entry", () => {
+    const roleArns = new Set(ofType(run, T.optimizer).map((o) => o.inputs.configuration.roleArn));
+    expect(roleArns.size).to.equal(1);
+    const role = ofType(run, "aws:iam/role:Role").find((r) => roleArns.has(r.state.arn))!;
+    const policy = ofType(run, "aws:iam/rolePolicy:RolePolicy").find(
+      (p) => p.inputs.role === role.state.name,
+    )!;
+    const statements = JSON.parse(policy.inputs.policy).Statement;
+    const resources = statements.flatMap((s: any) => [s.Resource].flat());
+    expect(resources).to.include(`arn:aws:s3:::${bucket}/iceberg/orders/*`);
+    expect(resources).to.include(
+      `arn:aws:glue:${MOCK_REGION}:${MOCK_ACCOUNT}:table/dynamodb_exports_dev/iceberg_orders`,
+    );
+    expect(resources.filter((r: string) => r.startsWith("arn:aws:s3:::"))).to.satisfy(
+      (rs: string[]) =>
+        rs.every((r) => r === `arn:aws:s3:::${bucket}` || r.includes("/iceberg/orders")),
+    );
+    expect(JSON.stringify(statements)).to.not.match(/"Action":\s*"\*"|:\*"\]?,\s*"Resource"/);
+  });
+
+  it("lets the pipeline role export changes and read PITR, and nothing of the other tables", () => {
+    const statements = tableRoleStatements(run, "Orders").statements;
+    const dynamo = statements.filter((s) =>
+      s.Action.some((a: string) => a.startsWith("dynamodb:")),
+    );
+    expect(dynamo.map((s) => [s.Action, s.Resource])).to.deep.equal([
+      [
+        [
+          "dynamodb:DescribeTable",
+          "dynamodb:ExportTableToPointInTime",
+          "dynamodb:DescribeContinuousBackups",
+        ],
+        TABLE_ARN,
+      ],
+      [["dynamodb:DescribeExport"], `${TABLE_ARN}/export/*`],
+    ]);
+    const text = JSON.stringify(statements);
+    expect(text).to.contain(`${bucket}/iceberg/orders/*`).and.contain(`${bucket}/state/orders/*`);
+    expect(text).to.not.contain("snapshots_orders").and.not.contain("Partition");
+    expect(text).to.not.contain("payments").and.not.contain("reviews");
+  });
+
+  it("alerts when the apply job fails, and has no crawler alert", () => {
+    const rules = ofType(run, T.rule).filter((r) => r.name.startsWith("alerts-orders"));
+    const failed = rules.find((r) => r.name.endsWith("job-failed"))!;
+    expect(JSON.parse(failed.inputs.eventPattern).detail.jobName).to.deep.equal([
+      "ddbsnap-dev-orders-apply",
+      "ddbsnap-dev-orders-refresh",
+    ]);
+    expect(rules.map((r) => r.name)).to.not.include("alerts-orders-crawler-failed");
+  });
+
+  it("outputs the Iceberg table and the apply job instead of the crawler", () => {
+    const orders = (run.outputs.tables as any).Orders;
+    expect(orders).to.include({ icebergTable: "iceberg_orders", view: "orders" });
+    expect(orders).to.not.have.any.keys("crawler", "snapshotTable");
+  });
+});
+
+describe("incremental mode config", () => {
+  const problems = (table: object): string => {
+    try {
+      parseStackConfig({ tables: [{ name: "Orders", mode: "incremental", ...table }] }, "dev");
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it("needs Glue 5.0 or newer", () => {
+    expect(problems({ glueVersion: "4.0" })).to.contain(
+      'tables[0] (Orders): glueVersion is "4.0"; allowed: "5.0" or newer in incremental mode',
+    );
+  });
+
+  it("rejects the scan-only readPercentage and any format but parquet", () => {
+    const message = problems({ readPercentage: 0.5, format: "csv" });
+    expect(message).to.contain("readPercentage is 0.5; allowed: nothing in incremental mode");
+    expect(message).to.contain(
+      'format is "csv"; allowed: nothing but "parquet" in incremental mode',
+    );
+  });
+
+  it("needs point-in-time recovery, checked before any resource is declared", async () => {
+    const mocks = new RecordingMocks({
+      "aws:dynamodb/getTable:getTable": (inputs) => ({
+        name: inputs.name,
+        pointInTimeRecovery: { enabled: false, recoveryPeriodInDays: 0 },
+      }),
+    });
+    let error: Error | undefined;
+    try {
+      await runProgram({ tables: [{ name: "Orders", mode: "incremental" }] }, { mocks });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.contain('mode is "incremental" but point-in-time recovery is off');
+    expect(mocks.resources.map((r) => r.type)).to.deep.equal(["pulumi:providers:aws"]);
+  });
+});

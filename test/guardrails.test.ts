@@ -37,8 +37,7 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
         mode,
         workerType,
         workers: 2 + i + j,
-        glueVersion:
-          mode === "incremental" ? "5.1" : glueVersions[(i + j) % glueVersions.length],
+        glueVersion: mode === "incremental" ? "5.1" : glueVersions[(i + j) % glueVersions.length],
         ...(j === 0 && (workerType === "G.1X" || workerType === "G.2X")
           ? { executionClass: "FLEX" }
           : {}),

@@ -19,6 +19,12 @@ import { readStackFile } from "../cli/stack";
 import { parseStackConfig, rawConfigFromPulumi, TableConfig } from "../lib/config";
 import { tableKey } from "../lib/naming";
 import { PipelineFacts, pipelineRequests, SimulatedRequest } from "./fixtures/iam-requests";
+import {
+  IncrementalFacts,
+  IncrementalRequest,
+  incrementalRequests,
+  optimizerRequests,
+} from "./fixtures/iam-requests-incremental";
 
 const KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
@@ -198,3 +204,81 @@ for (const { label, stack, config } of CASES) {
     });
   });
 }
+
+describe("IAM simulation: incremental mode (pipeline role and optimizer role)", () => {
+  let run: ProgramRun;
+  let facts: IncrementalFacts;
+  const config = {
+    kmsKeyArn: KEY,
+    tables: [{ name: "Orders.Events", mode: "incremental" }, { name: "Reviews" }],
+  };
+  before(async () => {
+    run = await runProgram(config, { stack: "prod" });
+    facts = {
+      region: MOCK_REGION,
+      account: MOCK_ACCOUNT,
+      bucket: bucketPart(run, "snapshots-bucket").state.bucket,
+      database: "dynamodb_exports_prod",
+      workgroup: "ddbsnap-prod",
+      stack: "prod",
+      table: { name: "Orders.Events", key: tableKey("Orders.Events") },
+      other: { name: "Reviews", key: tableKey("Reviews") },
+    };
+  });
+
+  const pipelineRole = () => {
+    const role = ofType(run, "aws:iam/role:Role").find((r) =>
+      r.inputs.description.endsWith(" Orders.Events"),
+    )!;
+    const policies = attachedPolicies(run, role).map((p) => ({
+      name: p.policy.inputs.name,
+      policy: p.document,
+    }));
+    return { arn: role.state.arn as string, policies };
+  };
+  const optimizerRole = () => {
+    const role = ofType(run, "aws:iam/role:Role").find((r) =>
+      r.inputs.description.startsWith("Glue table optimizers"),
+    )!;
+    const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => p.inputs.role === role.state.name)
+      .map((p) => ({ name: p.name, policy: JSON.parse(p.inputs.policy) }));
+    expect(policies).to.have.length(1);
+    return { arn: role.state.arn as string, policies };
+  };
+
+  const outcomes = async (
+    role: { arn: string; policies: { name: string; policy: any }[] },
+    requests: IncrementalRequest[],
+  ) => {
+    const results: string[] = [];
+    for (const request of requests) {
+      const result = await decide(run, role.arn, role.policies, request as SimulatedRequest);
+      results.push(
+        `${result}: ${request.who} (${request.why}) ${request.action} ${request.resource}`,
+      );
+    }
+    return results;
+  };
+
+  it("allows every request the planner, the apply job, Iceberg's catalog and the refresh job make", async () => {
+    const { allowed } = incrementalRequests(facts);
+    const results = await outcomes(pipelineRole(), allowed);
+    expect(results.filter((r) => !r.startsWith("Allowed:"))).to.deep.equal([]);
+  });
+
+  it("denies the pipeline role other tables, dropping its table, scans and PITR changes", async () => {
+    const { denied } = incrementalRequests(facts);
+    const results = await outcomes(pipelineRole(), denied);
+    expect(results.filter((r) => r.startsWith("Allowed:"))).to.deep.equal([]);
+  });
+
+  it("lets the optimizers maintain only their table's files and catalog entry", async () => {
+    const { allowed, denied } = optimizerRequests(facts);
+    const role = optimizerRole();
+    const granted = await outcomes(role, allowed);
+    expect(granted.filter((r) => !r.startsWith("Allowed:"))).to.deep.equal([]);
+    const refused = await outcomes(role, denied);
+    expect(refused.filter((r) => r.startsWith("Allowed:"))).to.deep.equal([]);
+  });
+});

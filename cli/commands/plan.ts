@@ -73,14 +73,21 @@ Options:
       const shape =
         table.mode === "scan"
           ? `scan at readPercentage ${table.readPercentage}, ${dynamodbSplits(table.workerType, table.workers)} parallel segments`
-          : "export (point-in-time export, no read capacity)";
+          : table.mode === "export"
+            ? "export (point-in-time export, no read capacity)"
+            : `incremental (changes merged into Iceberg table ${database}.${names.icebergTable}, no read capacity)`;
       out(`${table.name} → ${database}.${names.view} (${resources.length}): ${shape};`);
       out(
         `  ${table.format}, ${table.schedule} UTC${table.enabled ? "" : " (schedule not started)"}, ` +
-          `${table.workers} × ${table.workerType} ${table.executionClass}, Glue ${table.glueVersion}, keeps ${table.retentionDays} days`,
+          `${table.workers} × ${table.workerType} ${table.executionClass}, Glue ${table.glueVersion}, ` +
+          (table.mode === "incremental"
+            ? `time travel reaches ${table.retentionDays} days back`
+            : `keeps ${table.retentionDays} days`),
       );
       out(
-        `  files: the export job sizes them from TableSizeBytes at run time: ${TABLE_BYTES_PER_FILE / 2 ** 30} GiB of table data per file, one file for a table under that (\`ddbsnap estimate\` shows the layout for the table's size)`,
+        table.mode === "incremental"
+          ? "  files: Iceberg's; the managed compaction optimizer rewrites small files and folds in deletes"
+          : `  files: the export job sizes them from TableSizeBytes at run time: ${TABLE_BYTES_PER_FILE / 2 ** 30} GiB of table data per file, one file for a table under that (\`ddbsnap estimate\` shows the layout for the table's size)`,
       );
       resourceLines(resources).forEach((l) => out(l));
     }

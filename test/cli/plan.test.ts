@@ -195,3 +195,50 @@ describe("plan with a broken config", function () {
     expect(result.stderr).to.contain("No stack file Pulumi.staging.yaml in");
   });
 });
+
+describe("plan, for a stack with one table in each mode", function () {
+  this.timeout(30_000);
+
+  it("draws the incremental workflow: schedule → export planner → apply job → refresh job", async () => {
+    const result = await runCli([
+      "plan",
+      "--mermaid",
+      "--dir",
+      path.join(FIXTURES, "three-modes"),
+      "--stack",
+      "modes",
+    ]);
+    expect(result.code, result.stderr).to.equal(0);
+    const edges = result.stdout
+      .split("\n")
+      .filter((l) => l.includes("-->") && l.includes("orders_"))
+      .map((l) => l.trim().replace(/\[".*?"\]/g, ""));
+    expect(edges).to.deep.equal([
+      "orders_schedule --> orders_export",
+      'orders_export -- "SUCCEEDED" --> orders_apply',
+      'orders_apply -- "SUCCEEDED" --> orders_refresh',
+    ]);
+    expect(result.stdout).to.contain("Python shell job, 0.0625 DPU");
+    expect(result.stdout).to.contain("Spark job (Glue 5.0), 10 × G.1X STANDARD");
+    expect(result.stdout).not.to.contain("orders_crawler");
+  });
+
+  it("describes the incremental table: its Iceberg table and how far time travel reaches", async () => {
+    const result = await runCli([
+      "plan",
+      "--dir",
+      path.join(FIXTURES, "three-modes"),
+      "--stack",
+      "modes",
+    ]);
+    expect(result.code, result.stderr).to.equal(0);
+    const orders = section(result.stdout, /^Orders → /);
+    expect(orders[0]).to.contain(
+      "incremental (changes merged into Iceberg table dynamodb_exports_modes.iceberg_orders, no read capacity)",
+    );
+    expect(orders[1]).to.contain("time travel reaches 14 days back");
+    const types = resources(orders).map(([type]) => type);
+    expect(types.filter((t) => t === "aws.glue.CatalogTableOptimizer")).to.have.length(3);
+    expect(types).to.not.include("aws.glue.Crawler");
+  });
+});

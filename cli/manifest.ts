@@ -44,14 +44,15 @@ export const COMMAND_MANIFEST = {
   snapshots: {
     usage: "snapshots <table>",
     summary:
-      "List the table's snapshots, newest first, with their size in S3, marking the one the view shows",
+      "List the table's snapshots, newest first (incremental mode: its Iceberg snapshots), marking the one the view shows",
     options: {},
     positionals: { min: 1, max: 1, names: "<table>" },
   },
   query: {
-    usage: 'query "<sql>" [--format table|csv|json]',
-    summary: "Run SQL in the stack's Athena workgroup and print every row",
-    options: { format: { type: "string" } },
+    usage: 'query "<sql>" [--format table|csv|json] [--as-of <time>]',
+    summary:
+      "Run SQL in the stack's Athena workgroup and print every row; --as-of reads the tables as they were then",
+    options: { format: { type: "string" }, "as-of": { type: "string" } },
     positionals: { min: 1, max: 1, names: '"<sql>", quoted as one argument' },
   },
   estimate: {

@@ -10,6 +10,8 @@ import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { bytes, duration, plural } from "../format";
+import { parseAsOf, rewriteAsOf } from "../../lib/as-of";
+import { allTables } from "../stack";
 import { whenMissing } from "./shared";
 
 const FORMATS = ["table", "csv", "json"] as const;
@@ -44,16 +46,36 @@ the row count, data scanned and query id go to standard error. A failed query pr
 reason and exits 1.
 
 Options:
-  --format <f>   table (default), csv (RFC 4180, NULL as empty) or json (an array of objects)`,
+  --format <f>   table (default), csv (RFC 4180, NULL as empty) or json (an array of objects)
+  --as-of <time> read every table of the stack the SQL names as it was at <time> (UTC unless it
+                 has a zone: 2026-11-20, 2026-11-20T06:00, 2026-11-20T06:00:00+09:00). Incremental
+                 tables use Iceberg time travel (FOR TIMESTAMP AS OF); the others the newest
+                 snapshot taken at or before <time>. The rewritten SQL goes to standard error.`,
 
   async run(ctx: CommandContext): Promise<number> {
     const format = (ctx.options.format ?? "table") as Format;
     if (!FORMATS.includes(format))
       throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
-    const sql = ctx.positionals[0];
+    let sql = ctx.positionals[0];
     if (sql.trim() === "")
       throw new UsageError('the SQL is empty. Usage: ddbsnap query "SELECT ..."');
     const stack = stackOf(ctx);
+    if (ctx.options["as-of"] !== undefined) {
+      const at = parseAsOf(String(ctx.options["as-of"]));
+      if (!at)
+        throw new UsageError(
+          `--as-of must be a date or time such as 2026-11-20 or 2026-11-20T06:00:00Z, got "${ctx.options["as-of"]}"`,
+        );
+      const rewritten = rewriteAsOf(sql, stack.names.database, allTables(stack), at);
+      if (rewritten.tables.length === 0)
+        throw new UsageError(
+          `--as-of: the SQL reads none of the stack's tables (${allTables(stack)
+            .map((t) => t.names.view)
+            .join(", ")}) after FROM or JOIN`,
+        );
+      sql = rewritten.sql;
+      ctx.io.err(`As of ${at.toISOString()}: ${sql}`);
+    }
     const target = targetOf(ctx, stack);
     const athena = athenaClient(target);
     const { GetQueryExecutionCommand, StartQueryExecutionCommand } =

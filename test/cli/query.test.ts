@@ -203,6 +203,58 @@ describe("query against moto", () => {
     expect(QueryExecution?.ResultConfiguration?.OutputLocation).to.equal(undefined);
   });
 
+  it("with --as-of, sends the SQL rewritten to read the snapshot taken by then, and says so", async () => {
+    await moto.queueAthenaResults(MOTO_REGION, [
+      { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
+    ]);
+    const result = await runCli([
+      "query",
+      "SELECT count(*) FROM reviews",
+      "--as-of",
+      "2026-11-20T06:30",
+      ...motoStackArgs(moto.endpoint),
+    ]);
+    expect(result.code, result.stderr).to.equal(0);
+    const expected =
+      'SELECT count(*) FROM (SELECT * FROM "dynamodb_exports_moto"."snapshots_reviews" WHERE ' +
+      'snapshot_timestamp = (SELECT max(snapshot_timestamp) FROM "dynamodb_exports_moto"."snapshots_reviews" ' +
+      `WHERE snapshot_timestamp <= '20261120T063000Z')) AS "reviews"`;
+    expect(result.stderr).to.contain(`As of 2026-11-20T06:30:00.000Z: ${expected}`);
+    const { QueryExecutionIds } = await aws.athena.send(
+      new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }),
+    );
+    const queries = await Promise.all(
+      (QueryExecutionIds ?? []).map(async (id) => {
+        const { QueryExecution } = await aws.athena.send(
+          new GetQueryExecutionCommand({ QueryExecutionId: id }),
+        );
+        return QueryExecution?.Query;
+      }),
+    );
+    expect(queries).to.include(expected);
+  });
+
+  it("refuses --as-of for SQL that reads none of the stack's tables, and a time it cannot read", async () => {
+    const none = await runCli([
+      "query",
+      "SELECT 1",
+      "--as-of",
+      "2026-11-20",
+      ...motoStackArgs(moto.endpoint),
+    ]);
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.contain("--as-of: the SQL reads none of the stack's tables (reviews");
+    const bad = await runCli([
+      "query",
+      "SELECT * FROM reviews",
+      "--as-of",
+      "last tuesday",
+      ...motoStackArgs(moto.endpoint),
+    ]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain("--as-of must be a date or time such as 2026-11-20");
+  });
+
   it("prints JSON, and for a result without rows only the count", async () => {
     await moto.queueAthenaResults(MOTO_REGION, [
       { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },

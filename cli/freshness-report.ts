@@ -9,6 +9,8 @@ export interface FreshnessInput {
   table: TableConfig;
   /** The snapshot the view shows, if there is a view. */
   viewSnapshot?: string;
+  /** Incremental mode: the watermark (ISO time); the table is current to it. */
+  watermark?: string;
   /** The latest finished run of the workflow, if any. */
   lastRun?: { result: "succeeded" | "failed"; started?: string; reason?: string };
 }
@@ -17,6 +19,8 @@ export interface FreshnessReport {
   table: string;
   enabled: boolean;
   viewSnapshot: string | null;
+  /** Incremental mode only. */
+  watermark?: string | null;
   ageSeconds: number | null;
   thresholdSeconds: number | null;
   /** fresh, stale, failing (fresh, but the latest run failed), disabled, unwatched (no threshold). */
@@ -33,15 +37,23 @@ export function snapshotTime(ts: string): number | undefined {
 }
 
 export function judgeFreshness(input: FreshnessInput, now: number): FreshnessReport {
-  const { table, viewSnapshot, lastRun } = input;
+  const { table, viewSnapshot, lastRun, watermark } = input;
   const rule = freshnessOf(table);
-  const at = viewSnapshot ? snapshotTime(viewSnapshot) : undefined;
+  const at = watermark
+    ? Date.parse(watermark)
+    : viewSnapshot
+      ? snapshotTime(viewSnapshot)
+      : undefined;
   const ageSeconds = at === undefined ? null : Math.max(0, Math.round((now - at) / 1000));
   const thresholdSeconds = rule?.thresholdSeconds ?? null;
   const shows =
-    viewSnapshot && ageSeconds !== null
-      ? `view shows ${viewSnapshot}, ${humanDuration(ageSeconds)} old`
-      : "no snapshot in the view yet";
+    table.mode === "incremental"
+      ? watermark && ageSeconds !== null
+        ? `current to ${watermark} (its watermark), ${humanDuration(ageSeconds)} old`
+        : "no watermark yet (the first run bootstraps the Iceberg table)"
+      : viewSnapshot && ageSeconds !== null
+        ? `view shows ${viewSnapshot}, ${humanDuration(ageSeconds)} old`
+        : "no snapshot in the view yet";
   const limit = thresholdSeconds === null ? "" : `; stale after ${humanDuration(thresholdSeconds)}`;
   let state: FreshnessReport["state"];
   if (!table.enabled) state = "disabled";
@@ -61,6 +73,7 @@ export function judgeFreshness(input: FreshnessInput, now: number): FreshnessRep
     table: table.name,
     enabled: table.enabled,
     viewSnapshot: viewSnapshot ?? null,
+    ...(table.mode === "incremental" ? { watermark: watermark ?? null } : {}),
     ageSeconds,
     thresholdSeconds,
     state,

@@ -6,13 +6,17 @@
 import type { GlueClient, Partition } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
-import { allPages, glueClient, s3Client } from "../aws";
+import { icebergSnapshotsSql } from "../../lib/iceberg";
+import { failureReason, resultTable, toText, waitForQuery } from "../athena-results";
+import { allPages, athenaClient, AwsTarget, glueClient, s3Client } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { AwsError, awsCall, EXIT } from "../errors";
 import { bytes, columns, count, plural } from "../format";
 import { parseS3Location, viewSnapshot, viewSql } from "../presto-view";
-import { findTable } from "../stack";
+import { findTable, Stack, StackTable } from "../stack";
+import { readWatermark } from "../watermark";
+import { resultPages } from "./query";
 import { whenMissing } from "./shared";
 
 export interface PrefixUsage {
@@ -93,11 +97,79 @@ async function inBatches<T, R>(
   return results;
 }
 
+/**
+ * Incremental mode: the Iceberg table's snapshots (its `$snapshots` metadata table, through Athena),
+ * newest first, and the watermark the table is current to. Each is a point `query --as-of` and
+ * Athena's `FOR TIMESTAMP AS OF` can read until the retention optimizer expires it.
+ */
+async function icebergSnapshots(
+  ctx: CommandContext,
+  stack: Stack,
+  { table, names }: StackTable,
+  target: AwsTarget,
+): Promise<number> {
+  const database = stack.names.database;
+  const glue = glueClient(target);
+  if (
+    !(await catalogTable(glue, database, names.icebergTable).catch((e) => {
+      throw whenMissing(e, `Glue database ${database}`, target, stack.config.stack);
+    }))
+  ) {
+    ctx.io.out(
+      `No Iceberg table for ${table.name} yet: ${database}.${names.icebergTable} does not exist (pulumi up creates it).`,
+    );
+    return EXIT.OK;
+  }
+  const athena = athenaClient(target);
+  const { GetQueryExecutionCommand, StartQueryExecutionCommand } =
+    require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+  const started = await awsCall("Athena StartQueryExecution", () =>
+    athena.send(
+      new StartQueryExecutionCommand({
+        QueryString: icebergSnapshotsSql(database, names.icebergTable),
+        WorkGroup: stack.names.workgroup,
+        QueryExecutionContext: { Database: database },
+      }),
+    ),
+  ).catch((e) => {
+    throw whenMissing(e, `Athena workgroup ${stack.names.workgroup}`, target, stack.config.stack);
+  });
+  const queryId = started.QueryExecutionId as string;
+  const execution = await waitForQuery(async () => {
+    const answer = await awsCall("Athena GetQueryExecution", () =>
+      athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
+    );
+    return answer.QueryExecution ?? {};
+  }, ctx.io.sleep);
+  if (execution.Status?.State !== "SUCCEEDED") {
+    ctx.io.err(
+      `Reading the snapshots of ${database}.${names.icebergTable} ${execution.Status?.State ?? "did not succeed"} (query id ${queryId}): ${failureReason(execution)}`,
+    );
+    return EXIT.FAILED;
+  }
+  const rows = resultTable(await resultPages(athena, queryId));
+  ctx.io.out(
+    `Iceberg snapshots of ${table.name} in ${database}.${names.icebergTable}, newest first (time travel reaches each until retention expires it, after ${plural(table.retentionDays, "day")}):`,
+  );
+  toText(rows).forEach((l) => ctx.io.out(`  ${l}`));
+  ctx.io.out(`${plural(rows.rows.length, "snapshot")}.`);
+  const stored = await readWatermark(glue, s3Client(target), database, names);
+  ctx.io.out(
+    stored
+      ? `Current to ${stored.watermark} (the watermark in ${stored.location}; bootstrapped from a full export at ${stored.bootstrappedAt}${stored.pending ? `; ${plural(stored.pending, "window")} exported, not merged yet` : ""}).`
+      : "No watermark yet: the first run bootstraps the table from a full export.",
+  );
+  ctx.io.out(`Read a past state with: ddbsnap query "SELECT * FROM ${names.view}" --as-of <time>`);
+  return EXIT.OK;
+}
+
 export const snapshots: Command = {
   ...COMMAND_MANIFEST.snapshots,
   help: `Lists the partitions of <database>.snapshots_<table> (one per snapshot), newest first, with the
 number of objects and bytes under each partition's S3 location, and marks the snapshot the view
-<database>.<table> shows (read from the view's SQL in the Glue catalog).`,
+<database>.<table> shows (read from the view's SQL in the Glue catalog).
+Incremental mode: lists the Iceberg table's snapshots (Athena, "<table>$snapshots") with the rows
+each added and deleted, and the watermark the table is current to.`,
 
   async run(ctx: CommandContext): Promise<number> {
     const stack = stackOf(ctx);
@@ -105,6 +177,7 @@ number of objects and bytes under each partition's S3 location, and marks the sn
     const target = targetOf(ctx, stack);
     const glue = glueClient(target);
     const database = stack.names.database;
+    if (table.mode === "incremental") return icebergSnapshots(ctx, stack, { table, names }, target);
     const { GetDatabaseCommand } =
       require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
 

@@ -6,7 +6,7 @@
  * on-call runbook. `--json` for machines.
  */
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
-import { allPages, glueClient } from "../aws";
+import { allPages, glueClient, s3Client } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { AwsError, awsCall, EXIT, UsageError } from "../errors";
@@ -16,6 +16,7 @@ import { viewSnapshot, viewSql } from "../presto-view";
 import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
 import { allTables, findTable, StackTable } from "../stack";
 import { catalogTable } from "./snapshots";
+import { readWatermark } from "../watermark";
 import { oneLine, outcomeOf, runSeconds, snapshotOf } from "../workflow-run";
 import { stepRole, whenMissing } from "./shared";
 
@@ -106,6 +107,10 @@ Options:
           const runs = await workflowRuns(glue, t.names.workflow);
           const view = await catalogTable(glue, database, t.names.view);
           const sql = viewSql(view?.ViewOriginalText);
+          const stored =
+            t.table.mode === "incremental"
+              ? await readWatermark(glue, s3Client(target), database, t.names)
+              : undefined;
           const finished = runs.find((r) => outcomeOf(r).result !== "running");
           const outcome = finished ? outcomeOf(finished) : undefined;
           const freshness = judgeFreshness(
@@ -113,6 +118,7 @@ Options:
               table: t.table,
               viewSnapshot:
                 sql === undefined ? undefined : viewSnapshot(sql, SNAPSHOT_PARTITION_KEY),
+              watermark: stored?.watermark,
               lastRun:
                 outcome && outcome.result !== "running"
                   ? {

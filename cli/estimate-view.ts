@@ -13,8 +13,10 @@ import {
   ClassCosts,
   DEFAULT_ASSUMPTION_RANGE,
   DEFAULT_PRICES,
+  estimateIncrementalRange,
   estimateRange,
   GIB,
+  IncrementalEstimate,
   JobShape,
   MIB,
   Prices,
@@ -24,6 +26,7 @@ import {
   TableFacts,
 } from "../lib/estimate";
 import { bytes, columns, count, duration, usd } from "./format";
+import { runsPerDay } from "../lib/schedule-gap";
 
 /** The flag that overrides each price, named once for the help text and the printout. */
 export const PRICE_FLAGS: Record<keyof Prices, { flag: string; what: string }> = {
@@ -82,6 +85,8 @@ export interface EstimateReport {
   table: TableConfig;
   prices: Prices;
   assumptions: AssumptionRange;
+  /** Share of the table's bytes that change a day, for the incremental column (0 to 1). */
+  changeRatePerDay: number;
 }
 
 export function jobShape(table: TableConfig): JobShape {
@@ -225,6 +230,8 @@ export function renderEstimate(report: EstimateReport): string[] {
     );
   }
   lines.push("");
+  lines.push(...threeModes(report, r));
+  lines.push("");
   lines.push(
     "Assumptions, fast–slow end, and their sources (--assume <name>=<low>[-<high>] changes one):",
   );
@@ -250,6 +257,104 @@ export function renderEstimate(report: EstimateReport): string[] {
   columns(["", "", ""], priceRows, ["left", "right"])
     .slice(1)
     .forEach((l) => lines.push(`  ${l}`));
+  return lines;
+}
+
+/**
+ * Scan, export and incremental side by side, per run and per 30 days at the table's schedule:
+ * the first two copy the whole table every run, incremental exports and merges what changed.
+ */
+function threeModes(report: EstimateReport, r: SnapshotRange): string[] {
+  const { facts, table, prices, assumptions, changeRatePerDay } = report;
+  const perDay = runsPerDay(table.schedule) ?? 1;
+  const inc = estimateIncrementalRange(
+    facts,
+    jobShape(table),
+    changeRatePerDay,
+    perDay,
+    prices,
+    assumptions,
+  );
+  const cls = table.executionClass;
+  const total = (c: ClassCosts) => c[cls] ?? c.STANDARD;
+  const month = perDay * 30;
+  const row = (
+    label: string,
+    scan: (x: SnapshotEstimate) => number,
+    exp: (x: SnapshotEstimate) => number,
+    incremental: (x: IncrementalEstimate) => number,
+    fmt: (n: number) => string,
+  ) => [
+    label,
+    span(scan(r.low), scan(r.high), fmt),
+    span(exp(r.low), exp(r.high), fmt),
+    span(incremental(inc.low), incremental(inc.high), fmt),
+  ];
+  const pct = `${+(changeRatePerDay * 100).toFixed(3)} %`;
+  const lines = [
+    `All three modes at ${perDay >= 1 ? count(perDay, perDay % 1 ? 1 : 0) : perDay.toFixed(2)} run(s) a day (${table.schedule}), ${pct} of the table changing a day (--change-rate), ${cls}:`,
+  ];
+  const rows = [
+    row(
+      "whole workflow",
+      (x) => x.scan.workflowSeconds,
+      (x) => x.export.workflowSeconds,
+      (x) => x.workflowSeconds,
+      duration,
+    ),
+    row(
+      "data per run",
+      () => facts.sizeBytes,
+      () => facts.sizeBytes,
+      (x) => x.changedBytesPerRun,
+      bytes,
+    ),
+    row(
+      "DynamoDB per run",
+      (x) => x.scan.dynamodb,
+      (x) => x.export.dynamodb,
+      (x) => x.exportCharge,
+      usd,
+    ),
+    row(
+      "Glue per run",
+      (x) => total(x.scan.glue) + x.scan.overheadCost,
+      (x) => total(x.export.glue) + x.export.overheadCost,
+      (x) => total(x.glue) + x.plannerCost + x.refreshCost,
+      usd,
+    ),
+    row(
+      "total per run",
+      (x) => total(x.scan.total),
+      (x) => total(x.export.total),
+      (x) => total(x.total),
+      usd,
+    ),
+    row(
+      "per 30 days",
+      (x) => total(x.scan.total) * month,
+      (x) => total(x.export.total) * month,
+      (x) => total(x.total) * month,
+      usd,
+    ),
+    [
+      "PITR per month",
+      "not needed",
+      `${usd(r.low.export.pitrPerMonth)} if not on yet`,
+      `${usd(inc.low.pitrPerMonth)} if not on yet`,
+    ],
+    [
+      "history",
+      `${table.retentionDays} days of full copies`,
+      `${table.retentionDays} days of full copies`,
+      `time travel, ${table.retentionDays} days`,
+    ],
+  ];
+  columns(["", "scan", "export", "incremental"], rows).forEach((l) => lines.push(`  ${l}`));
+  lines.push(
+    "  Not in these figures: S3 storage (full copies in scan and export mode; in incremental mode the table plus the files retention keeps), " +
+      "and the managed compaction optimizer's DPU-hours (its rate is not on the pricing pages this project checked).",
+  );
   return lines;
 }
 
@@ -385,5 +490,66 @@ export function scanOrExportSection(
       `capped by the table's partitions (${count(a.partitionRcu)} RCU each, one per ${count(a.partitionBytes / GIB)} GiB). ` +
       `Prices: Glue ${price(prices.dpuHour)} (FLEX ${price(prices.flexDpuHour)}) per DPU-hour, export ${price(prices.exportPerGb)} per GB, ` +
       `on-demand reads ${price(prices.rruPerMillion)} per million; ${PRICES_SOURCE}. Each is a flag of \`estimate\`.`,
+  ];
+}
+
+/** The incremental comparison in docs/modes-and-cost.md: these sizes, daily, 1 % a day. */
+const MODES_SIZES_GB = [10, 100, 1024];
+const MODES_CHANGE_RATE = 0.01;
+
+/**
+ * Markdown for docs/modes-and-cost.md's "modes" region: 30 days of daily runs in each mode for
+ * on-demand tables of a few sizes, from the same model as `ddbsnap estimate`.
+ */
+export function threeModesSection(
+  prices: Prices = DEFAULT_PRICES,
+  range: AssumptionRange = DEFAULT_ASSUMPTION_RANGE,
+): string[] {
+  const rows = MODES_SIZES_GB.map((gb) => {
+    const facts = readmeFacts(gb, "PAY_PER_REQUEST");
+    const r = estimateRange(facts, README_JOB, prices, range);
+    const inc = estimateIncrementalRange(facts, README_JOB, MODES_CHANGE_RATE, 1, prices, range);
+    const month = (low: number, high: number) => span(low * 30, high * 30, usd);
+    return `| ${gb >= 1024 ? `${gb / 1024} TB` : `${gb} GB`} | ${month(r.low.scan.total.STANDARD, r.high.scan.total.STANDARD)} | ${month(r.low.export.total.STANDARD, r.high.export.total.STANDARD)} (${usd(r.low.export.exportCharge * 30)} of it export fees) | ${month(inc.low.total.STANDARD, inc.high.total.STANDARD)} (${usd(inc.low.exportCharge * 30)} of it export fees) | ${usd(inc.low.pitrPerMonth)} |`;
+  });
+  return [
+    "## Scan, export or incremental?",
+    "",
+    `30 daily runs of the default job (10 × G.1X, STANDARD) on an on-demand table of which ${MODES_CHANGE_RATE * 100} % changes a day,`,
+    "from the fast to the slow end of the model's assumptions:",
+    "",
+    "| table | scan | export | incremental | PITR a month (export and incremental need it) |",
+    "|---|---:|---:|---:|---:|",
+    ...rows,
+    "",
+    "- Scan and export copy the whole table every run; incremental exports only what changed since the last run " +
+      `(at least ${range.low.minimumExportBytes / 2 ** 20} MB billed per export) and merges it, reading about ` +
+      `${range.low.mergeReadShare * 100}–${range.high.mergeReadShare * 100} % of the table to find the rows it replaces.`,
+    `- Each incremental export window takes ${duration(range.low.incrementalExportSeconds)}–${duration(range.high.incrementalExportSeconds)} ` +
+      "to complete in the one published series, whatever its size: the planner job (Python shell, 0.0625 DPU) waits that long.",
+    "- Not in these figures: S3 storage (30 full copies in scan and export mode; in incremental mode the table plus the files " +
+      "snapshot retention keeps), and the managed compaction optimizer's DPU-hours (its rate is not on the pricing pages this project checked).",
+    "",
+    "`npx ddbsnap estimate <table> --change-rate <percent>` prints the same comparison for a table's own size and schedule.",
+  ];
+}
+
+/** The README's one-sentence cost comparison (its `<!-- modes-summary:... -->` region). */
+export function modesSummary(
+  prices: Prices = DEFAULT_PRICES,
+  range: AssumptionRange = DEFAULT_ASSUMPTION_RANGE,
+): string[] {
+  const gb = 100;
+  const facts = readmeFacts(gb, "PAY_PER_REQUEST");
+  const r = estimateRange(facts, README_JOB, prices, range);
+  const inc = estimateIncrementalRange(facts, README_JOB, MODES_CHANGE_RATE, 1, prices, range);
+  const month = (low: number, high: number) => span(low * 30, high * 30, usd);
+  return [
+    `For a ${gb} GB on-demand table of which ${MODES_CHANGE_RATE * 100} % changes a day, 30 daily runs cost ` +
+      `${month(r.low.scan.total.STANDARD, r.high.scan.total.STANDARD)} by scan, ` +
+      `${month(r.low.export.total.STANDARD, r.high.export.total.STANDARD)} by export (${usd(r.low.export.exportCharge * 30)} of it export fees) and ` +
+      `${month(inc.low.total.STANDARD, inc.high.total.STANDARD)} incremental (${usd(inc.low.exportCharge * 30)} of export fees), ` +
+      `plus ${usd(inc.low.pitrPerMonth)} a month of PITR for export and incremental if it is not on yet ` +
+      "([the model](docs/modes-and-cost.md#scan-export-or-incremental)).",
   ];
 }

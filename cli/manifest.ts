@@ -56,11 +56,14 @@ export const COMMAND_MANIFEST = {
     positionals: { min: 1, max: 1, names: '"<sql>", quoted as one argument' },
   },
   estimate: {
-    usage: "estimate <table> [--size-gb n] [--assume name=low[-high]] [--price-<item> usd]",
-    summary: "Estimate the time and cost of one snapshot run, scan versus export",
+    usage:
+      "estimate <table> [--size-gb n] [--change-rate percent] [--assume name=low[-high]] [--price-<item> usd]",
+    summary:
+      "Estimate the time and cost of one run, scan versus export, and all three modes per 30 days",
     options: {
       ...PRICE_OPTIONS,
       "size-gb": { type: "string" },
+      "change-rate": { type: "string" },
       assume: { type: "string", multiple: true },
     },
     positionals: { min: 1, max: 1, names: "<table>" },

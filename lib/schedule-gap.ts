@@ -129,3 +129,10 @@ export function longestGapSeconds(expression: string): number | undefined {
   for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
   return longest / 1000;
 }
+
+/** How many times a day the schedule fires, on average over four years (undefined: a one-off). */
+export function runsPerDay(expression: string): number | undefined {
+  const times = firings(expression);
+  if (times.length < 2) return undefined;
+  return times.length / WINDOW_DAYS;
+}

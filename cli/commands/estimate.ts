@@ -79,6 +79,9 @@ export function assumptionsFrom(flags: unknown): AssumptionRange {
   return range;
 }
 
+/** The incremental column's change rate when --change-rate is not given: 1 % a day. */
+export const DEFAULT_CHANGE_RATE_PERCENT = 1;
+
 export const estimate: Command = {
   ...COMMAND_MANIFEST.estimate,
   help: `Reads the table's size, item count, billing mode and provisioned read capacity (DynamoDB
@@ -87,8 +90,13 @@ long a scan takes and what limits it, the read units it consumes, Glue DPU-hours
 STANDARD and FLEX, against export mode (DynamoDB's per-GB export plus a short Glue read). Every
 assumption and price is printed and can be changed:
 
+It then compares all three modes per run and per 30 days at the table's schedule: scan, export
+and incremental (exports of what changed, merged into an Iceberg table).
+
 Options:
   --size-gb <n>               use this table size instead of DescribeTable's
+  --change-rate <percent>     share of the table's bytes that change a day, for the incremental
+                              column (default ${DEFAULT_CHANGE_RATE_PERCENT})
   --assume <name>=<low>[-<high>]
                               change an assumption (repeatable), e.g. --assume scanEfficiency=0.8
                               or --assume exportSecondsPerTib=1800-7200; the names, their defaults and
@@ -109,6 +117,9 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
     }
     const assumptions = assumptionsFrom(ctx.options.assume);
     const sizeGb = positiveNumber(ctx, "size-gb", true);
+    const changeRate = positiveNumber(ctx, "change-rate", true) ?? DEFAULT_CHANGE_RATE_PERCENT;
+    if (changeRate > 100)
+      throw new UsageError(`--change-rate is a percentage of 0 to 100, got "${changeRate}"`);
 
     const target = targetOf(ctx, stack);
     const facts = await describeTable(dynamodbClient(target), table.name).catch((e) => {
@@ -125,6 +136,7 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
         table,
         prices,
         assumptions,
+        changeRatePerDay: changeRate / 100,
       }).forEach((l) => ctx.io.out(l));
     } catch (error) {
       if (error instanceof EstimateInputError)

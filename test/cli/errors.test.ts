@@ -125,7 +125,7 @@ describe("the command line", () => {
     const help = await runCli(["estimate", "--help"]);
     expect(help.code).to.equal(0);
     expect(help.stdout.split("\n")[0]).to.equal(
-      "Usage: ddbsnap estimate <table> [--size-gb n] [--assume name=low[-high]] [--price-<item> usd]",
+      "Usage: ddbsnap estimate <table> [--size-gb n] [--change-rate percent] [--assume name=low[-high]] [--price-<item> usd]",
     );
     expect(help.stdout).to.match(
       /--price-dpu-hour <usd> +Glue STANDARD, per DPU-hour \(default 0\.44\)/,

@@ -22,6 +22,44 @@ describe("estimate against moto", () => {
     await seedDynamoTable(aws, "Click.Stream-2024", { billing: "PAY_PER_REQUEST" }, 0);
   });
 
+  it("compares all three modes per run and per 30 days at the table's schedule and --change-rate", async () => {
+    const result = await runCli([
+      "estimate",
+      "Reviews",
+      "--size-gb",
+      "100",
+      "--change-rate",
+      "1",
+      ...motoStackArgs(moto.endpoint),
+    ]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain(
+      "All three modes at 1 run(s) a day (cron(0 2 * * ? *)), 1 % of the table changing a day (--change-rate), STANDARD:",
+    );
+    expect(row(result.stdout, "data per run")).to.deep.equal([
+      "data per run",
+      "100 GiB",
+      "100 GiB",
+      "1.0 GiB",
+    ]);
+    expect(row(result.stdout, "DynamoDB per run")).to.deep.equal([
+      "DynamoDB per run",
+      "$0.00",
+      "$10.00",
+      "$0.10",
+    ]);
+    expect(row(result.stdout, "history")[3]).to.equal("time travel, 30 days");
+    const bad = await runCli([
+      "estimate",
+      "Reviews",
+      "--change-rate",
+      "150",
+      ...motoStackArgs(moto.endpoint),
+    ]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain("--change-rate is a percentage of 0 to 100");
+  });
+
   it("reads size, item count, billing mode and provisioned RCU with DescribeTable", async () => {
     expect(await describeTable(aws.dynamodb, "Reviews")).to.deep.equal({
       sizeBytes: 0,

@@ -5,6 +5,7 @@ import {
   ASSUMPTION_SOURCES,
   DEFAULT_ASSUMPTION_RANGE,
   DEFAULT_PRICES,
+  estimateIncremental,
   estimateRange,
   estimateSnapshot,
   EstimateInputError,
@@ -111,6 +112,7 @@ describe("estimate model: ranges grounded in published measurements", () => {
       table: { ...TABLE_DEFAULTS, name: "Reviews" },
       prices: DEFAULT_PRICES,
       assumptions: DEFAULT_ASSUMPTION_RANGE,
+      changeRatePerDay: 0.01,
     }).join("\n");
     for (const [name, source] of Object.entries(ASSUMPTION_SOURCES)) {
       expect(source, name).to.match(/\S/);
@@ -131,6 +133,7 @@ describe("estimate model: ranges grounded in published measurements", () => {
       table: { ...TABLE_DEFAULTS, name: "Young" },
       prices: DEFAULT_PRICES,
       assumptions: DEFAULT_ASSUMPTION_RANGE,
+      changeRatePerDay: 0.01,
     });
     expect(lines.join("\n")).to.contain(
       "Warning: readPercentage 0.5 asks for 20,000 RCU/s, more than the table serves (about 12,000)",
@@ -155,5 +158,48 @@ describe("estimate model: ranges grounded in published measurements", () => {
     expect([SLOW.scanEfficiency, FAST.scanEfficiency]).to.deep.equal([0.66, 0.91]);
     expect([SLOW.flexWallFactor, SLOW.flexDpuHourFactor]).to.deep.equal([2.1, 1.9]);
     expect(SLOW.exportFloorSeconds).to.equal(6 * 60);
+  });
+});
+
+describe("the incremental column: exports of what changed, merged", () => {
+  const JOB = { workerType: "G.1X" as const, workers: 10, readPercentage: 0.5 };
+  const table = (gb: number): TableFacts => ({
+    sizeBytes: gb * GIB,
+    itemCount: 0,
+    billingMode: "PAY_PER_REQUEST",
+  });
+
+  it("bills the changed bytes, not the table: 100 GB at 1 % a day is $3 a month against $300 of full exports", () => {
+    const inc = estimateIncremental(table(100), JOB, 0.01, 1);
+    const full = estimateSnapshot(table(100), JOB);
+    expect(inc.changedBytesPerRun).to.equal(1 * GIB);
+    expect(inc.exportCharge * 30).to.be.closeTo(3, 1e-9);
+    expect(full.export.exportCharge * 30).to.be.closeTo(300, 1e-9);
+    expect(inc.pitrPerMonth).to.be.closeTo(20, 1e-9);
+  });
+
+  it("bills at least 10 MB per export, and one export per day a run covers", () => {
+    const hourly = estimateIncremental(table(1), JOB, 0.0001, 24);
+    expect(hourly.windowsPerRun).to.equal(1);
+    expect(hourly.exportCharge).to.be.closeTo((10 / 1024) * 0.1, 1e-12);
+    const weekly = estimateIncremental(table(100), JOB, 0.01, 1 / 7);
+    expect(weekly.windowsPerRun).to.equal(7);
+    expect(weekly.changedBytesPerRun).to.be.closeTo(7 * GIB, 1);
+    // The planner waits for each window: about 6.5 minutes apiece at the measured median.
+    expect(weekly.plannerSeconds).to.equal(30 + 7 * 381);
+  });
+
+  it("grows the merge with the share of the table it must read, not with the table's full size", () => {
+    const small = estimateIncremental(table(100), JOB, 0.01, 1);
+    const slow = estimateIncremental(table(100), JOB, 0.01, 1, undefined, {
+      ...DEFAULT_ASSUMPTION_RANGE.high,
+    });
+    expect(slow.applySeconds).to.be.greaterThan(small.applySeconds);
+    const fullRead = (100 * GIB) / (9 * 20 * 2 ** 20);
+    expect(small.applySeconds).to.be.lessThan(fullRead / 5);
+  });
+
+  it("refuses a change rate outside 0 to 100 %", () => {
+    expect(() => estimateIncremental(table(1), JOB, 1.5, 1)).to.throw(EstimateInputError);
   });
 });

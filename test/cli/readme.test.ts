@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { scanOrExportSection } from "../../cli/estimate-view";
+import { modesSummary, scanOrExportSection, threeModesSection } from "../../cli/estimate-view";
 import { COMMAND_NAMES } from "../../cli/main";
 import { REPO } from "./harness";
 
@@ -23,6 +23,22 @@ describe("the docs sections generated from the code", () => {
       region(doc("docs/modes-and-cost.md"), "estimate"),
       `docs/modes-and-cost.md's estimate region should be:\n\n${expected}\n`,
     ).to.equal(expected);
+  });
+
+  it('shows "Scan, export or incremental?" exactly as the estimate model computes it today', () => {
+    // `npm run docs` rewrites both generated regions.
+    const expected = threeModesSection().join("\n");
+    expect(
+      region(doc("docs/modes-and-cost.md"), "modes"),
+      "docs/modes-and-cost.md's modes region is out of date: run npm run docs",
+    ).to.equal(expected);
+  });
+
+  it("gives the README's cost comparison of the three modes as the model computes it", () => {
+    expect(
+      region(doc("README.md"), "modes-summary"),
+      "README.md's modes-summary region is out of date: run npm run docs",
+    ).to.equal(modesSummary().join("\n"));
   });
 
   it("documents every command", () => {

@@ -6,7 +6,7 @@
 import { SnapshotDashboard } from "./components/dashboard";
 import { TableFreshness } from "./components/table-freshness";
 import { freshnessOf } from "./lib/freshness";
-import * as aws from "@pulumi/aws";
+import * as aws from "./components/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AnalyticsCatalog } from "./components/catalog";
 import { FailureAlerts } from "./components/failure-alerts";

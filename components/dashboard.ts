@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dashboardBody, DashboardTable } from "../lib/dashboard";
 import { fitName, NAME_LIMITS } from "../lib/naming";

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../lib/arns";
 import type { TableConfig } from "../lib/config";
@@ -67,6 +67,12 @@ export class IcebergTable extends pulumi.ComponentResource {
     const policy = new aws.iam.RolePolicy(
       `${name}-optimizer-policy`,
       {
+        name: autoNameOrFit(
+          `${name}-optimizer-policy`,
+          names.stem,
+          "-optimizer",
+          NAME_LIMITS.iamPolicy,
+        ),
         role: role.name,
         policy: pulumi
           .all([args.ctx, args.bucket, args.database])

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accessLogDeliveryStatement, tlsOnlyStatements } from "../lib/bucket-policy";
 import type { PolicyStatement } from "../lib/iam-policy";

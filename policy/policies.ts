@@ -4,7 +4,12 @@
  * resources (bucket guards, tags, policy documents) run over the stack. Kept apart from index.ts,
  * which starts the policy pack server, so tests can import them.
  */
-import * as aws from "@pulumi/aws";
+// Service by service: the package index would pull every AWS service's types into the check.
+import * as athena from "@pulumi/aws/athena";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as glue from "@pulumi/aws/glue";
+import * as sns from "@pulumi/aws/sns";
+import * as sqs from "@pulumi/aws/sqs";
 import {
   PolicyResource,
   ResourceValidation,
@@ -58,33 +63,27 @@ const R = RESOURCE_RULES;
 export const resourcePolicies: ResourceValidationPolicy[] = [
   resourcePolicy(
     R.glueSecurityConfiguration,
-    validateResourceOfType(aws.glue.Job, report(R.glueSecurityConfiguration)),
-    validateResourceOfType(aws.glue.Crawler, report(R.glueSecurityConfiguration)),
+    validateResourceOfType(glue.Job, report(R.glueSecurityConfiguration)),
+    validateResourceOfType(glue.Crawler, report(R.glueSecurityConfiguration)),
   ),
   resourcePolicy(
     R.workgroupEnforced,
-    validateResourceOfType(aws.athena.Workgroup, report(R.workgroupEnforced)),
+    validateResourceOfType(athena.Workgroup, report(R.workgroupEnforced)),
   ),
   resourcePolicy(
     R.logRetention,
-    validateResourceOfType(aws.cloudwatch.LogGroup, report(R.logRetention)),
+    validateResourceOfType(cloudwatch.LogGroup, report(R.logRetention)),
   ),
   resourcePolicy(
     R.triggersInWorkflow,
-    validateResourceOfType(aws.glue.Trigger, report(R.triggersInWorkflow)),
+    validateResourceOfType(glue.Trigger, report(R.triggersInWorkflow)),
   ),
-  resourcePolicy(
-    R.alertsEncrypted,
-    validateResourceOfType(aws.sns.Topic, report(R.alertsEncrypted)),
-  ),
+  resourcePolicy(R.alertsEncrypted, validateResourceOfType(sns.Topic, report(R.alertsEncrypted))),
   resourcePolicy(
     R.alertTargetsDeadLetter,
-    validateResourceOfType(aws.cloudwatch.EventTarget, report(R.alertTargetsDeadLetter)),
+    validateResourceOfType(cloudwatch.EventTarget, report(R.alertTargetsDeadLetter)),
   ),
-  resourcePolicy(
-    R.queuesEncrypted,
-    validateResourceOfType(aws.sqs.Queue, report(R.queuesEncrypted)),
-  ),
+  resourcePolicy(R.queuesEncrypted, validateResourceOfType(sqs.Queue, report(R.queuesEncrypted))),
 ];
 
 const resourceRuleNames = new Set(resourcePolicies.map((p) => p.name));

@@ -1,28 +1,65 @@
 #!/usr/bin/env bash
-# Everything `npm test` checks: the Python environment (set up once); the type check (incremental:
-# its cache is node_modules/.cache) and eslint + Prettier beside the Glue scripts' tests and lint;
-# then the TypeScript tests on transpiled code in two parallel workers.
+# Everything `npm test` checks, in three lanes at once (each prints its output when it ends):
+# - the type check (incremental: its cache is node_modules/.cache), eslint and Prettier (cached);
+# - the Glue scripts' tests and lint, on the interpreter scripts/python-env.sh sets up once;
+# - the TypeScript tests on transpiled code, in two parallel workers.
+# The exit status is the first failing lane's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=$(bash scripts/python-env.sh)
 export PYTHON # moto_server for the CLI tests runs on the same interpreter
 
-typecheck_log=$(mktemp)
-trap 'rm -f "$typecheck_log"' EXIT
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+cache=node_modules/.cache
+# The type check's inputs: every TypeScript and JSON file in the tree, the lockfile, tsconfig. When
+# they are byte for byte those of the last clean check, its answer cannot have changed.
+typecheck_inputs() {
+  git ls-files -z --cached --others --exclude-standard -- '*.ts' '*.json' |
+    xargs -0 sha256sum
+  node --version
+}
+typecheck_stamp="$cache/typecheck.sha256"
+typecheck() {
+  mkdir -p "$cache"
+  if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    npx tsc --noEmit --incremental --tsBuildInfoFile "$cache/ddbsnap.tsbuildinfo"
+    return
+  fi
+  local inputs
+  inputs=$(typecheck_inputs | sha256sum)
+  if [ -f "$typecheck_stamp" ] && [ "$(cat "$typecheck_stamp")" = "$inputs" ]; then
+    echo "tsc: no TypeScript or JSON file changed since the last clean check"
+    return 0
+  fi
+  rm -f "$typecheck_stamp"
+  npx tsc --noEmit --incremental --tsBuildInfoFile "$cache/ddbsnap.tsbuildinfo" &&
+    echo "$inputs" >"$typecheck_stamp"
+}
 {
-  npx tsc --noEmit --incremental --tsBuildInfoFile node_modules/.cache/ddbsnap.tsbuildinfo &&
-    npx eslint --cache --cache-location node_modules/.cache/eslint . &&
-    npx prettier --check --log-level warn .
-} >"$typecheck_log" 2>&1 &
+  typecheck &&
+    npx eslint --cache --cache-location "$cache/eslint" . &&
+    npx prettier --check --cache --cache-location "$cache/prettier-check.json" --log-level warn .
+} >"$logs/typecheck" 2>&1 &
 typecheck=$!
-python_status=0
-bash scripts/test-python.sh || python_status=$?
-typecheck_status=0
-wait "$typecheck" || typecheck_status=$?
-if [ "$typecheck_status" -ne 0 ]; then
-  echo "type check, eslint or Prettier failed (npm run format fixes the formatting):" >&2
-  cat "$typecheck_log" >&2
-  exit "$typecheck_status"
-fi
-[ "$python_status" -eq 0 ] || exit "$python_status"
-npx mocha
+bash scripts/test-python.sh >"$logs/python" 2>&1 &
+python=$!
+npx mocha >"$logs/mocha" 2>&1 &
+mocha=$!
+
+status=0
+lane() { # name pid hint
+  local code=0
+  wait "$2" || code=$?
+  if [ "$code" -ne 0 ]; then
+    echo "== $1 failed$3:" >&2
+    cat "$logs/$1" >&2
+    [ "$status" -ne 0 ] || status=$code
+  else
+    cat "$logs/$1"
+  fi
+}
+lane typecheck "$typecheck" " (npm run format fixes the formatting)"
+lane python "$python" ""
+lane mocha "$mocha" ""
+exit "$status"

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/aws";
 import { expect } from "chai";
 import { warnAboutScanCapacity } from "../components/preflight";
 import { RecordingMocks } from "../harness/mock-program";

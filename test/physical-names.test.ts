@@ -17,6 +17,9 @@ const LIMIT_BY_TYPE: Record<string, number> = {
   "aws:glue/connection:Connection": NAME_LIMITS.glue,
   "aws:iam/role:Role": NAME_LIMITS.iamRole,
   "aws:iam/policy:Policy": NAME_LIMITS.iamPolicy,
+  // PutRolePolicy PolicyName: 1-128, like a managed policy's.
+  "aws:iam/rolePolicy:RolePolicy": NAME_LIMITS.iamPolicy,
+  "aws:glue/catalogTable:CatalogTable": NAME_LIMITS.glueTable,
   "aws:cloudwatch/eventRule:EventRule": NAME_LIMITS.eventRule,
   "aws:cloudwatch/logGroup:LogGroup": NAME_LIMITS.logGroup,
   "aws:cloudwatch/metricAlarm:MetricAlarm": NAME_LIMITS.cloudwatchAlarm,
@@ -43,6 +46,8 @@ const UNNAMED_TYPES = new Set([
   "aws:sns/topicSubscription:TopicSubscription",
   "aws:sqs/queuePolicy:QueuePolicy",
   "aws:kms/key:Key",
+  // Named by its table and type.
+  "aws:glue/catalogTableOptimizer:CatalogTableOptimizer",
 ]);
 
 /** A valid DynamoDB table name ([A-Za-z0-9_.-], 3 to 255 characters) of the given length. */
@@ -84,6 +89,14 @@ const CASES: { label: string; stack: string; config: Record<string, unknown> }[]
     config: {
       kmsKeyArn: KEY,
       tables: [{ name: tableName(255, "Z"), mode: "export", glueVersion: "4.0", format: "json" }],
+    },
+  },
+  {
+    label: "a long stack name with the longest table name, KMS and incremental mode",
+    stack: "production-eu-central-analytics-platform-snapshots",
+    config: {
+      kmsKeyArn: KEY,
+      tables: [{ name: tableName(255, "Y"), mode: "incremental" }],
     },
   },
 ];

@@ -17,6 +17,12 @@ REGION = "ap-northeast-1"
 
 def pytest_configure(config: pytest.Config) -> None:
     sys.path.insert(0, str(SCRIPTS_DIR))
+    # Property tests draw the same examples on every run and machine (and keep no database), so
+    # a run is deterministic: a failure reproduces, and a pass does not depend on luck.
+    from hypothesis import settings
+
+    settings.register_profile("deterministic", derandomize=True, database=None)
+    settings.load_profile("deterministic")
     # moto intercepts every call, but botocore still wants credentials and a region; never let
     # a developer's real profile or config leak into the tests.
     os.environ.update(
@@ -38,6 +44,19 @@ def aws():
     """Every boto3 client made inside the test talks to moto's in-memory AWS."""
     with mock_aws():
         yield
+
+
+_SESSION: list = []
+
+
+def client(service: str):
+    """A boto3 client for moto, from one session for the whole run: moto starts every test with a
+    new default session, which would parse botocore's JSON service models again each time."""
+    import boto3
+
+    if not _SESSION:
+        _SESSION.append(boto3.Session(region_name=REGION))
+    return _SESSION[0].client(service, region_name=REGION)
 
 
 class RecordingClient:

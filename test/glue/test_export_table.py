@@ -9,11 +9,10 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 
 import export_table
-from conftest import REGION, SCRIPTS_DIR
+from conftest import SCRIPTS_DIR, client
 from export_table import (
     ArgumentError,
     ReadPacer,
@@ -261,7 +260,7 @@ def create_table(dynamodb, items: int) -> None:
 
 
 def test_the_segments_of_a_scan_return_every_item_exactly_once(aws):
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb = client("dynamodb")
     create_table(dynamodb, 57)
     plan = ScanPlan("Reviews", segments=4, units_per_segment=1000.0, page_limit=5)
     spent = []
@@ -348,7 +347,7 @@ def test_a_failed_export_fails_the_job_with_dynamodbs_reason():
 
 
 def test_established_columns_come_from_the_crawlers_table_and_none_before_it(aws):
-    glue = boto3.client("glue", region_name=REGION)
+    glue = client("glue")
     config = read_export_config(scan_args())
     glue.create_database(DatabaseInput={"Name": "exports"})
     assert established_columns(glue, config) == []

@@ -11,11 +11,12 @@ import sys
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
-import boto3
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
 
 import refresh_view
-from conftest import REGION, SCRIPTS_DIR
+from conftest import REGION, SCRIPTS_DIR, client
 from export_table import format_snapshot_timestamp
 from refresh_view import (
     ArgumentError,
@@ -308,9 +309,9 @@ def world(aws):
     """Catalog table with partitions for the current, a recent, an at-cutoff and an expired
     snapshot; an orphan S3 folder; things that are not snapshots; a workflow run whose export
     set the run property; the workgroup."""
-    glue = boto3.client("glue", region_name=REGION)
-    s3 = boto3.client("s3", region_name=REGION)
-    athena = boto3.client("athena", region_name=REGION)
+    glue = client("glue")
+    s3 = client("s3")
+    athena = client("athena")
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     glue.create_database(DatabaseInput={"Name": DATABASE})
     glue.create_table(
@@ -333,7 +334,7 @@ def world(aws):
     )
     glue.create_workflow(Name=WORKFLOW)
     run_id = glue.start_workflow_run(Name=WORKFLOW)["RunId"]
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb = client("dynamodb")
     dynamodb.create_table(
         TableName="Reviews",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -347,7 +348,7 @@ def world(aws):
         s3=s3,
         athena=athena,
         dynamodb=dynamodb,
-        cloudwatch=boto3.client("cloudwatch", region_name=REGION),
+        cloudwatch=client("cloudwatch"),
         run_id=run_id,
         sleeps=[],
     )
@@ -378,10 +379,11 @@ def world(aws):
 
 def test_moves_the_view_then_prunes_exactly_the_expired_snapshots(world, recording):
     old = "20261001T100000Z"
-    for index in range(1001):  # more than one page and more than one delete batch
-        world.s3.put_object(
-            Bucket=BUCKET, Key=snapshot_key(old, f"part-{index:05d}.parquet"), Body=b"1"
-        )
+    # More than one page and more than one delete batch. Put straight into moto's S3 store:
+    # 1,001 PutObject calls would take seconds, and the job's own calls are what is tested.
+    store = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    for index in range(1001):
+        store.put_object(BUCKET, snapshot_key(old, f"part-{index:05d}.parquet"), b"1")
     world.add_partition(old)
     s3 = recording(world.s3)
     glue = recording(world.glue)

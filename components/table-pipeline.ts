@@ -43,6 +43,27 @@ export interface TablePipelineArgs {
 /** The refresh script gives Athena 15 minutes, then prunes; past 30 minutes the job is stuck. */
 const REFRESH_TIMEOUT_MINUTES = 30;
 
+/** What differs between the table's Glue jobs (TablePipeline.declareJob). */
+interface JobSpec {
+  /** Logical-name suffix: export, apply or refresh. */
+  suffix: string;
+  name: string;
+  description: string;
+  kind: "spark" | "pythonshell";
+  script: pulumi.Input<string>;
+  timeoutMinutes: number;
+  /** The late-run alert's threshold, for the job the schedule starts. */
+  lateAfterMinutes?: number;
+  maxRetries: number;
+  maxConcurrentRuns: number;
+  args: (inputs: {
+    bucket: string;
+    database: string;
+    workgroup: string;
+    tableArn: string;
+  }) => Record<string, string>;
+}
+
 /**
  * Logical-name suffixes of the log groups ownLogGroups() returns, in its order: the job's own
  * groups, then (with a KMS key) the encrypted groups Glue names after the security configuration
@@ -198,93 +219,6 @@ export class TablePipeline extends pulumi.ComponentResource {
     });
   }
 
-  /** Incremental mode: plans the windows and runs the exports (Python shell, mostly waiting). */
-  private declarePlannerJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
-    const { table } = this.args;
-    const names = this.names;
-    return new aws.glue.Job(
-      `${this.logicalName}-export`,
-      {
-        name: names.exportJob,
-        description:
-          `Exports the changes of DynamoDB table ${table.name} since the last merge (incremental exports)`.slice(
-            0,
-            2048,
-          ),
-        roleArn: role.roleArn,
-        glueVersion: PYTHON_SHELL.glueVersion,
-        command: {
-          name: "pythonshell",
-          pythonVersion: PYTHON_SHELL.pythonVersion,
-          scriptLocation: this.args.scriptLocations.incrementalExports,
-        },
-        maxCapacity: PYTHON_SHELL.maxCapacity,
-        timeout: table.timeoutMinutes,
-        notificationProperty: { notifyDelayAfter: lateAfterMinutes(table) },
-        securityConfiguration: this.args.securityConfiguration,
-        // Safe to retry: the ClientTokens follow the exports already started.
-        maxRetries: 1,
-        executionProperty: { maxConcurrentRuns: 1 },
-        defaultArguments: pulumi
-          .all([this.args.bucket, this.args.ctx, this.args.database])
-          .apply(([bucket, ctx, database]) =>
-            plannerJobArguments({
-              table,
-              names,
-              bucket,
-              database,
-              tableArn: dynamodbTableArn(ctx, table.name),
-            }),
-          ),
-      },
-      opts,
-    );
-  }
-
-  /** Incremental mode: merges the exports into the Iceberg table (Glue 5.0 Spark with Iceberg). */
-  private declareApplyJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
-    const { table } = this.args;
-    const names = this.names;
-    return new aws.glue.Job(
-      `${this.logicalName}-apply`,
-      {
-        name: names.applyJob,
-        description:
-          `Merges the exported changes of DynamoDB table ${table.name} into ${names.icebergTable}`.slice(
-            0,
-            2048,
-          ),
-        roleArn: role.roleArn,
-        glueVersion: table.glueVersion,
-        command: {
-          name: "glueetl",
-          pythonVersion: "3",
-          scriptLocation: this.args.scriptLocations.applyChanges,
-        },
-        workerType: table.workerType,
-        numberOfWorkers: table.workers,
-        executionClass: table.executionClass,
-        timeout: table.timeoutMinutes,
-        securityConfiguration: this.args.securityConfiguration,
-        // Safe to retry: the MERGE is guarded by the write timestamp, the watermark moves last.
-        maxRetries: 1,
-        executionProperty: { maxConcurrentRuns: 1 },
-        defaultArguments: pulumi
-          .all([this.args.bucket, this.args.ctx, this.args.database])
-          .apply(([bucket, ctx, database]) =>
-            applyJobArguments({
-              table,
-              names,
-              bucket,
-              database,
-              tableArn: dynamodbTableArn(ctx, table.name),
-            }),
-          ),
-      },
-      opts,
-    );
-  }
-
   /** The groups only this table writes to, declared so they get a retention (and the key). */
   private declareLogGroups(role: PipelineRole): aws.cloudwatch.LogGroup[] {
     const { kmsKeyArn, logRetentionDays, securityConfiguration } = this.args;
@@ -310,46 +244,154 @@ export class TablePipeline extends pulumi.ComponentResource {
     );
   }
 
+  /**
+   * One of the table's Glue jobs. Spark jobs take the table's worker settings; Python shell jobs
+   * a DPU fraction (AWS rejects workerType for them). Every job gets the security configuration
+   * and its arguments from lib/job-arguments.ts.
+   */
+  private declareJob(
+    role: PipelineRole,
+    spec: JobSpec,
+    opts: pulumi.CustomResourceOptions,
+  ): aws.glue.Job {
+    const { table } = this.args;
+    const shape =
+      spec.kind === "spark"
+        ? {
+            glueVersion: table.glueVersion,
+            command: { name: "glueetl", pythonVersion: "3", scriptLocation: spec.script },
+            workerType: table.workerType,
+            numberOfWorkers: table.workers,
+            executionClass: table.executionClass,
+          }
+        : {
+            glueVersion: PYTHON_SHELL.glueVersion,
+            command: {
+              name: "pythonshell",
+              pythonVersion: PYTHON_SHELL.pythonVersion,
+              scriptLocation: spec.script,
+            },
+            maxCapacity: PYTHON_SHELL.maxCapacity,
+          };
+    return new aws.glue.Job(
+      `${this.logicalName}-${spec.suffix}`,
+      {
+        name: spec.name,
+        description: spec.description.slice(0, 2048),
+        roleArn: role.roleArn,
+        ...shape,
+        timeout: spec.timeoutMinutes,
+        // Emits "Glue Job Run Status" once a run passes this, which the late-run alert forwards.
+        ...(spec.lateAfterMinutes
+          ? { notificationProperty: { notifyDelayAfter: spec.lateAfterMinutes } }
+          : {}),
+        securityConfiguration: this.args.securityConfiguration,
+        maxRetries: spec.maxRetries,
+        executionProperty: { maxConcurrentRuns: spec.maxConcurrentRuns },
+        defaultArguments: pulumi
+          .all([this.args.bucket, this.args.ctx, this.args.database, this.args.workgroup])
+          .apply(([bucket, ctx, database, workgroup]) =>
+            spec.args({ bucket, database, workgroup, tableArn: dynamodbTableArn(ctx, table.name) }),
+          ),
+      },
+      opts,
+    );
+  }
+
+  /** Scan and export mode: the Spark job that writes a snapshot. */
   private declareExportJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
     const { table } = this.args;
     const names = this.names;
-    return new aws.glue.Job(
-      `${this.logicalName}-export`,
+    return this.declareJob(
+      role,
       {
+        suffix: "export",
         name: names.exportJob,
-        description:
-          `Snapshots DynamoDB table ${table.name} (${table.mode}) to ${table.format} in S3`.slice(
-            0,
-            2048,
-          ),
-        roleArn: role.roleArn,
-        glueVersion: table.glueVersion,
-        command: {
-          name: "glueetl",
-          pythonVersion: "3",
-          scriptLocation: this.args.scriptLocations.export,
-        },
-        workerType: table.workerType,
-        numberOfWorkers: table.workers,
-        executionClass: table.executionClass,
-        timeout: table.timeoutMinutes,
-        // Emits "Glue Job Run Status" once a run passes this, which the late-run alert forwards.
-        notificationProperty: { notifyDelayAfter: lateAfterMinutes(table) },
-        securityConfiguration: this.args.securityConfiguration,
+        description: `Snapshots DynamoDB table ${table.name} (${table.mode}) to ${table.format} in S3`,
+        kind: "spark",
+        script: this.args.scriptLocations.export,
+        timeoutMinutes: table.timeoutMinutes,
+        lateAfterMinutes: lateAfterMinutes(table),
         // Safe to retry: the job overwrites its own snapshot partition.
         maxRetries: 1,
-        executionProperty: { maxConcurrentRuns: 1 },
-        defaultArguments: pulumi
-          .all([this.args.bucket, this.args.ctx, this.args.database])
-          .apply(([bucket, ctx, database]) =>
-            exportJobArguments({
-              table,
-              names,
-              bucket,
-              database,
-              tableArn: dynamodbTableArn(ctx, table.name),
-            }),
-          ),
+        maxConcurrentRuns: 1,
+        args: ({ bucket, database, tableArn }) =>
+          exportJobArguments({ table, names, bucket, database, tableArn }),
+      },
+      opts,
+    );
+  }
+
+  /** Incremental mode: plans the windows and runs the exports (Python shell, mostly waiting). */
+  private declarePlannerJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
+    const { table } = this.args;
+    const names = this.names;
+    return this.declareJob(
+      role,
+      {
+        suffix: "export",
+        name: names.exportJob,
+        description: `Exports the changes of DynamoDB table ${table.name} since the last merge (incremental exports)`,
+        kind: "pythonshell",
+        script: this.args.scriptLocations.incrementalExports,
+        timeoutMinutes: table.timeoutMinutes,
+        lateAfterMinutes: lateAfterMinutes(table),
+        // Safe to retry: the ClientTokens follow the exports already started.
+        maxRetries: 1,
+        maxConcurrentRuns: 1,
+        args: ({ bucket, database, tableArn }) =>
+          plannerJobArguments({ table, names, bucket, database, tableArn }),
+      },
+      opts,
+    );
+  }
+
+  /** Incremental mode: merges the exports into the Iceberg table (Glue 5.0 Spark with Iceberg). */
+  private declareApplyJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
+    const { table } = this.args;
+    const names = this.names;
+    return this.declareJob(
+      role,
+      {
+        suffix: "apply",
+        name: names.applyJob,
+        description: `Merges the exported changes of DynamoDB table ${table.name} into ${names.icebergTable}`,
+        kind: "spark",
+        script: this.args.scriptLocations.applyChanges,
+        timeoutMinutes: table.timeoutMinutes,
+        // Safe to retry: the MERGE is guarded by the write timestamp, the watermark moves last.
+        maxRetries: 1,
+        maxConcurrentRuns: 1,
+        args: ({ bucket, database, tableArn }) =>
+          applyJobArguments({ table, names, bucket, database, tableArn }),
+      },
+      opts,
+    );
+  }
+
+  /** Every mode: points (or keeps) the view, reads it back, publishes metrics, prunes. */
+  private declareRefreshJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
+    const { table, stack } = this.args;
+    const names = this.names;
+    return this.declareJob(
+      role,
+      {
+        suffix: "refresh",
+        name: names.refreshJob,
+        description:
+          table.mode === "incremental"
+            ? `Keeps Athena view ${names.view} over ${names.icebergTable} and reads it back`
+            : `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`,
+        kind: "pythonshell",
+        script: this.args.scriptLocations.refresh,
+        timeoutMinutes: REFRESH_TIMEOUT_MINUTES,
+        // A failed view query is not retried blindly: the next run or `ddbsnap run` will.
+        maxRetries: 0,
+        // Two: the 6-hourly heartbeat run (read-only) must never block the workflow's refresh;
+        // the workflow's own maxConcurrentRuns 1 keeps refreshes from overlapping.
+        maxConcurrentRuns: 2,
+        args: ({ bucket, database, workgroup }) =>
+          refreshJobArguments({ stack, table, names, bucket, database, workgroup }),
       },
       opts,
     );
@@ -396,50 +438,6 @@ export class TablePipeline extends pulumi.ComponentResource {
         schemaChangePolicy: CRAWLER_SCHEMA_CHANGE_POLICY,
         configuration: crawlerConfiguration(),
         securityConfiguration: this.args.securityConfiguration,
-      },
-      opts,
-    );
-  }
-
-  private declareRefreshJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
-    const { table } = this.args;
-    const names = this.names;
-    return new aws.glue.Job(
-      `${this.logicalName}-refresh`,
-      {
-        name: names.refreshJob,
-        description: (table.mode === "incremental"
-          ? `Keeps Athena view ${names.view} over ${names.icebergTable} and reads it back`
-          : `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`
-        ).slice(0, 2048),
-        roleArn: role.roleArn,
-        glueVersion: PYTHON_SHELL.glueVersion,
-        command: {
-          name: "pythonshell",
-          pythonVersion: PYTHON_SHELL.pythonVersion,
-          scriptLocation: this.args.scriptLocations.refresh,
-        },
-        // Python shell jobs take a DPU fraction; AWS rejects workerType for them.
-        maxCapacity: PYTHON_SHELL.maxCapacity,
-        timeout: REFRESH_TIMEOUT_MINUTES,
-        securityConfiguration: this.args.securityConfiguration,
-        // A failed view query is not retried blindly: the next run or `ddbsnap run` will.
-        maxRetries: 0,
-        // Two: the 6-hourly heartbeat run (read-only) must never block the workflow's refresh;
-        // the workflow's own maxConcurrentRuns 1 keeps refreshes from overlapping.
-        executionProperty: { maxConcurrentRuns: 2 },
-        defaultArguments: pulumi
-          .all([this.args.bucket, this.args.database, this.args.workgroup])
-          .apply(([bucket, database, workgroup]) =>
-            refreshJobArguments({
-              stack: this.args.stack,
-              table,
-              names,
-              bucket,
-              database,
-              workgroup,
-            }),
-          ),
       },
       opts,
     );

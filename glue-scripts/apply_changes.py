@@ -75,14 +75,12 @@ from item_types import ColumnPlan, ItemShaper, TypeStats, item_inventory, plan_c
 from job_arguments import (
     ArgumentError,
     configure_logging,
-    read_job_arguments,
-    require,
+    read_workflow_job_arguments,
     split_s3_uri,
 )
 
 LOG = logging.getLogger("apply_changes")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["apply"])
-WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
 EXPORTS_RUN_PROPERTY = CONTRACT["runProperties"]["incrementalExports"]
 SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
 ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
@@ -104,13 +102,7 @@ class ApplyConfig:
 
 
 def read_apply_config(argv: Sequence[str]) -> ApplyConfig:
-    values = read_job_arguments(argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS, "JOB_NAME"))
-    require(
-        values,
-        (*ARGUMENTS, *WORKFLOW_ARGUMENTS),
-        " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start the"
-        " workflow, not this job)",
-    )
+    values = read_workflow_job_arguments(argv, ARGUMENTS, optional=("JOB_NAME",))
     bucket, prefix = split_s3_uri(values["state_path"], "state_path")
     return ApplyConfig(
         table_name=values["table_name"],

@@ -59,14 +59,12 @@ from export_windows import (
 from job_arguments import (
     ArgumentError,
     configure_logging,
-    read_job_arguments,
-    require,
+    read_workflow_job_arguments,
     split_s3_uri,
 )
 
 LOG = logging.getLogger("incremental_exports")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["exports"])
-WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
 EXPORTS_RUN_PROPERTY = CONTRACT["runProperties"]["incrementalExports"]
 WATERMARK_FILE = CONTRACT["iceberg"]["watermarkFile"]
 POLL_FIRST = 15.0
@@ -92,13 +90,7 @@ class PlannerConfig:
 
 
 def read_planner_config(argv: Sequence[str]) -> PlannerConfig:
-    values = read_job_arguments(argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS))
-    require(
-        values,
-        (*ARGUMENTS, *WORKFLOW_ARGUMENTS),
-        " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start the"
-        " workflow, not this job)",
-    )
+    values = read_workflow_job_arguments(argv, ARGUMENTS)
     staging_bucket, staging_prefix = split_s3_uri(
         values["export_staging_path"], "export_staging_path"
     )

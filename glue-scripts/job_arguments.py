@@ -45,6 +45,24 @@ def require(values: dict[str, str], names: Iterable[str], hint: str = "") -> Non
         raise ArgumentError(f"missing required argument(s): {', '.join(missing)}{hint}")
 
 
+WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
+WORKFLOW_HINT = (
+    " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start the workflow,"
+    " not this job)"
+)
+
+
+def read_workflow_job_arguments(
+    argv: Sequence[str], names: Iterable[str], optional: Iterable[str] = ()
+) -> dict[str, str]:
+    """The arguments of a job only its workflow starts: `names` and the workflow's run, all
+    required (one error names every missing one), plus `optional` ones."""
+    names = tuple(names)
+    values = read_job_arguments(argv, (*names, *WORKFLOW_ARGUMENTS, *optional))
+    require(values, (*names, *WORKFLOW_ARGUMENTS), WORKFLOW_HINT)
+    return values
+
+
 def split_s3_uri(uri: str, argument: str) -> tuple[str, str]:
     """`s3://bucket/some/prefix/` -> ("bucket", "some/prefix"); the prefix must not be empty."""
     match = S3_URI.fullmatch(uri.strip())

@@ -67,6 +67,8 @@ from botocore.exceptions import ClientError
 
 from contract import CONTRACT
 from job_arguments import (
+    WORKFLOW_ARGUMENTS,
+    WORKFLOW_HINT,
     ArgumentError,
     configure_logging,
     read_job_arguments,
@@ -96,7 +98,6 @@ ARGUMENTS = tuple(CONTRACT["refreshArguments"])
 INCREMENTAL_ARGUMENTS = tuple(CONTRACT["refreshIncrementalArguments"])
 WRITE_TS_COLUMN = CONTRACT["iceberg"]["writeTimestampColumn"]
 WATERMARK_FILE = CONTRACT["iceberg"]["watermarkFile"]
-WORKFLOW_ARGUMENTS = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID")
 
 # AWS limits per call.
 S3_DELETE_BATCH = 1000
@@ -168,13 +169,10 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
         argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS, *INCREMENTAL_ARGUMENTS, "heartbeat")
     )
     heartbeat = values.get("heartbeat") == "true"
-    hint = ""
-    if not heartbeat and (not values.get("WORKFLOW_NAME") or not values.get("WORKFLOW_RUN_ID")):
-        hint = (
-            " (--WORKFLOW_NAME and --WORKFLOW_RUN_ID are set by the table's workflow: start"
-            " the workflow, not this job)"
-        )
-    require(values, ARGUMENTS + (() if heartbeat else WORKFLOW_ARGUMENTS), hint)
+    if heartbeat:
+        require(values, ARGUMENTS)
+    else:
+        require(values, (*ARGUMENTS, *WORKFLOW_ARGUMENTS), WORKFLOW_HINT)
     table = validate_identifier(values["table"], "--table")
     bucket, key = split_s3_uri(values["output_path"], "output_path")
     try:
@@ -439,6 +437,17 @@ def build_read_back_sql(database: str, table: str) -> str:
     validate_identifier(database, "database")
     validate_identifier(table, "table")
     return f'SELECT * FROM "{database}"."{table}" LIMIT 10'
+
+
+def read_back(athena: Any, config: RefreshConfig, sleep: Callable[[float], None]) -> None:
+    """Query the view for rows: raises RefreshError with Athena's reason if it cannot."""
+    run_athena_query(
+        athena,
+        build_read_back_sql(config.database, config.table),
+        config.workgroup,
+        config.database,
+        sleep,
+    )
 
 
 def build_drop_view_sql(database: str, table: str) -> str:
@@ -795,13 +804,7 @@ def refresh_iceberg_view(
         athena, sql, config.workgroup, config.database, sleep
     )
     try:
-        run_athena_query(
-            athena,
-            build_read_back_sql(config.database, config.table),
-            config.workgroup,
-            config.database,
-            sleep,
-        )
+        read_back(athena, config, sleep)
     except RefreshError as error:
         raise RefreshError(
             f"Athena cannot read {config.database}.{config.iceberg_table} through the view: "
@@ -896,13 +899,7 @@ def main(
         athena, sql, config.workgroup, config.database, sleep
     )
     try:
-        run_athena_query(
-            athena,
-            build_read_back_sql(config.database, config.table),
-            config.workgroup,
-            config.database,
-            sleep,
-        )
+        read_back(athena, config, sleep)
     except RefreshError as error:
         raise RefreshError(
             f"the view could not read snapshot {timestamp}: {error}; "

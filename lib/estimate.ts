@@ -296,6 +296,11 @@ function glueRun(seconds: number, job: JobShape, prices: Prices, a: Assumptions)
   };
 }
 
+/** Bytes a second the job's workers read; the driver does not (the rule of dynamodb.splits). */
+function glueReadRate(job: JobShape, a: Assumptions): number {
+  return (job.workers - 1) * DPU_PER_WORKER[job.workerType] * a.glueBytesPerSecondPerDpu;
+}
+
 function plus(costs: ClassCosts, amount: number): ClassCosts {
   const total: ClassCosts = { STANDARD: costs.STANDARD + amount };
   if (costs.FLEX !== undefined) total.FLEX = costs.FLEX + amount;
@@ -322,9 +327,7 @@ export function estimateSnapshot(
   check(table, job);
   const sizeGb = table.sizeBytes / GIB;
   const dpus = job.workers * DPU_PER_WORKER[job.workerType];
-  // The driver does not read: the same rule as dynamodb.splits (slots × (workers − 1)).
-  const glueBytesPerSecond =
-    (job.workers - 1) * DPU_PER_WORKER[job.workerType] * assumptions.glueBytesPerSecondPerDpu;
+  const glueBytesPerSecond = glueReadRate(job, assumptions);
 
   const onDemand = table.billingMode === "PAY_PER_REQUEST";
   const tableRcu = onDemand ? assumptions.onDemandRcu : (table.provisionedRcu as number);
@@ -454,8 +457,7 @@ export function estimateIncremental(
   const exportCharge = (billedBytes / GIB) * prices.exportPerGb;
   const plannerSeconds = a.startupSeconds + windowsPerRun * a.incrementalExportSeconds;
   const plannerCost = (PYTHON_SHELL_DPU * Math.max(60, plannerSeconds) * prices.dpuHour) / 3600;
-  const glueBytesPerSecond =
-    (job.workers - 1) * DPU_PER_WORKER[job.workerType] * a.glueBytesPerSecondPerDpu;
+  const glueBytesPerSecond = glueReadRate(job, a);
   const applySeconds =
     a.startupSeconds +
     (changedBytesPerRun + table.sizeBytes * a.mergeReadShare) / glueBytesPerSecond;

@@ -306,6 +306,23 @@ function s3ScratchStatements(scope: Scope): PolicyStatement[] {
   return statements;
 }
 
+/**
+ * Athena reads the catalog and the `default` database for every query, DDL included (Athena guide,
+ * "Configure access to databases and tables in the AWS Glue Data Catalog").
+ */
+function readDatabaseStatement({ ctx, database }: PipelinePolicyInputs): PolicyStatement {
+  return {
+    Sid: "ReadDatabase",
+    Effect: "Allow",
+    Action: ["glue:GetDatabase"],
+    Resource: [
+      glueCatalogArn(ctx),
+      glueDatabaseArn(ctx, database),
+      glueDatabaseArn(ctx, "default"),
+    ],
+  };
+}
+
 function glueCatalogStatements({ inputs }: Scope): PolicyStatement[] {
   const { ctx, database, names } = inputs;
   const catalog = glueCatalogArn(ctx);
@@ -314,14 +331,7 @@ function glueCatalogStatements({ inputs }: Scope): PolicyStatement[] {
   const snapshotTable = glueTableArn(ctx, database, names.crawlerTable);
   const view = glueTableArn(ctx, database, names.view);
   return [
-    {
-      // Athena reads the catalog and the `default` database for every query, DDL included (Athena
-      // guide, "Configure access to databases and tables in the AWS Glue Data Catalog").
-      Sid: "ReadDatabase",
-      Effect: "Allow",
-      Action: ["glue:GetDatabase"],
-      Resource: [catalog, db, glueDatabaseArn(ctx, "default")],
-    },
+    readDatabaseStatement(inputs),
     {
       // The crawler keeps snapshots_<table>; CREATE OR REPLACE VIEW writes the view; queries read both.
       Sid: "MaintainSnapshotTableAndView",
@@ -369,12 +379,7 @@ function icebergCatalogStatements(inputs: PipelinePolicyInputs): PolicyStatement
   const db = glueDatabaseArn(ctx, database);
   const view = glueTableArn(ctx, database, names.view);
   return [
-    {
-      Sid: "ReadDatabase",
-      Effect: "Allow",
-      Action: ["glue:GetDatabase"],
-      Resource: [catalog, db, glueDatabaseArn(ctx, "default")],
-    },
+    readDatabaseStatement(inputs),
     {
       Sid: "CommitIcebergTable",
       Effect: "Allow",

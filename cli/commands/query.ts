@@ -3,15 +3,15 @@
  * encrypted result location), with the stack's database as the default, waits with back-off,
  * pages through every result and prints them as a table, CSV or JSON.
  */
-import type { AthenaClient, ResultSet } from "@aws-sdk/client-athena";
-import { allPages, athenaClient } from "../aws";
+import type { AthenaClient, QueryExecution, ResultSet } from "@aws-sdk/client-athena";
+import { allPages, athenaClient, AwsTarget } from "../aws";
 import { failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../athena-results";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { bytes, duration, plural } from "../format";
 import { parseAsOf, rewriteAsOf } from "../../lib/as-of";
-import { allTables } from "../stack";
+import { allTables, Stack } from "../stack";
 import { whenMissing } from "./shared";
 
 const FORMATS = ["table", "csv", "json"] as const;
@@ -36,6 +36,40 @@ export async function resultPages(
     );
     return { items: page.ResultSet ? [page.ResultSet] : [], next: page.NextToken };
   });
+}
+
+/**
+ * Starts `sql` in the stack's workgroup with its database as the default, and waits for it to end
+ * (with back-off). A missing workgroup is explained as an undeployed stack.
+ */
+export async function runStackQuery(
+  athena: AthenaClient,
+  sql: string,
+  stack: Stack,
+  target: AwsTarget,
+  sleep: (ms: number) => Promise<void>,
+): Promise<{ queryId: string; execution: QueryExecution }> {
+  const { GetQueryExecutionCommand, StartQueryExecutionCommand } =
+    require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+  const started = await awsCall("Athena StartQueryExecution", () =>
+    athena.send(
+      new StartQueryExecutionCommand({
+        QueryString: sql,
+        WorkGroup: stack.names.workgroup,
+        QueryExecutionContext: { Database: stack.names.database },
+      }),
+    ),
+  ).catch((e) => {
+    throw whenMissing(e, `Athena workgroup ${stack.names.workgroup}`, target, stack.config.stack);
+  });
+  const queryId = started.QueryExecutionId as string;
+  const execution = await waitForQuery(async () => {
+    const answer = await awsCall("Athena GetQueryExecution", () =>
+      athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
+    );
+    return answer.QueryExecution ?? {};
+  }, sleep);
+  return { queryId, execution };
 }
 
 export const query: Command = {
@@ -78,28 +112,7 @@ Options:
     }
     const target = targetOf(ctx, stack);
     const athena = athenaClient(target);
-    const { GetQueryExecutionCommand, StartQueryExecutionCommand } =
-      require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
-
-    const started = await awsCall("Athena StartQueryExecution", () =>
-      athena.send(
-        new StartQueryExecutionCommand({
-          QueryString: sql,
-          WorkGroup: stack.names.workgroup,
-          QueryExecutionContext: { Database: stack.names.database },
-        }),
-      ),
-    ).catch((e) => {
-      throw whenMissing(e, `Athena workgroup ${stack.names.workgroup}`, target, stack.config.stack);
-    });
-    const queryId = started.QueryExecutionId as string;
-    const execution = await waitForQuery(async () => {
-      const answer = await awsCall("Athena GetQueryExecution", () =>
-        athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
-      );
-      return answer.QueryExecution ?? {};
-    }, ctx.io.sleep);
-
+    const { queryId, execution } = await runStackQuery(athena, sql, stack, target, ctx.io.sleep);
     if (execution.Status?.State !== "SUCCEEDED") {
       ctx.io.err(
         `Query ${execution.Status?.State ?? "did not succeed"} (query id ${queryId}): ${failureReason(execution)}`,

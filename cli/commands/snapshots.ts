@@ -7,7 +7,7 @@ import type { GlueClient, Partition } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
 import { icebergSnapshotsSql } from "../../lib/iceberg";
-import { failureReason, resultTable, toText, waitForQuery } from "../athena-results";
+import { failureReason, resultTable, toText } from "../athena-results";
 import { allPages, athenaClient, AwsTarget, glueClient, s3Client } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
@@ -16,7 +16,7 @@ import { bytes, columns, count, plural } from "../format";
 import { parseS3Location, viewSnapshot, viewSql } from "../presto-view";
 import { findTable, Stack, StackTable } from "../stack";
 import { readWatermark } from "../watermark";
-import { resultPages } from "./query";
+import { resultPages, runStackQuery } from "./query";
 import { whenMissing } from "./shared";
 
 export interface PrefixUsage {
@@ -121,26 +121,13 @@ async function icebergSnapshots(
     return EXIT.OK;
   }
   const athena = athenaClient(target);
-  const { GetQueryExecutionCommand, StartQueryExecutionCommand } =
-    require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
-  const started = await awsCall("Athena StartQueryExecution", () =>
-    athena.send(
-      new StartQueryExecutionCommand({
-        QueryString: icebergSnapshotsSql(database, names.icebergTable),
-        WorkGroup: stack.names.workgroup,
-        QueryExecutionContext: { Database: database },
-      }),
-    ),
-  ).catch((e) => {
-    throw whenMissing(e, `Athena workgroup ${stack.names.workgroup}`, target, stack.config.stack);
-  });
-  const queryId = started.QueryExecutionId as string;
-  const execution = await waitForQuery(async () => {
-    const answer = await awsCall("Athena GetQueryExecution", () =>
-      athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
-    );
-    return answer.QueryExecution ?? {};
-  }, ctx.io.sleep);
+  const { queryId, execution } = await runStackQuery(
+    athena,
+    icebergSnapshotsSql(database, names.icebergTable),
+    stack,
+    target,
+    ctx.io.sleep,
+  );
   if (execution.Status?.State !== "SUCCEEDED") {
     ctx.io.err(
       `Reading the snapshots of ${database}.${names.icebergTable} ${execution.Status?.State ?? "did not succeed"} (query id ${queryId}): ${failureReason(execution)}`,

@@ -44,8 +44,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from contract import CONTRACT
@@ -58,6 +56,7 @@ from export_windows import (
 )
 from job_arguments import (
     ArgumentError,
+    aws_client,
     configure_logging,
     read_workflow_job_arguments,
     split_s3_uri,
@@ -247,10 +246,9 @@ def main(
     except ArgumentError as error:
         raise SystemExit(f"incremental_exports: {error}") from None
     configure_logging(LOG)
-    client_config = Config(retries={"mode": "standard", "max_attempts": 10})
-    glue = glue or boto3.client("glue", config=client_config)
-    dynamodb = dynamodb or boto3.client("dynamodb", config=client_config)
-    s3 = s3 or boto3.client("s3", config=client_config)
+    glue = glue or aws_client("glue")
+    dynamodb = dynamodb or aws_client("dynamodb")
+    s3 = s3 or aws_client("s3")
 
     stored = read_watermark(s3, config.state_bucket, config.state_key)
     pitr = describe_pitr(dynamodb, config.table_name)

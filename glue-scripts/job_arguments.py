@@ -1,7 +1,8 @@
-"""What both Glue scripts need before their own work: their arguments, S3 locations and logging.
+"""What the Glue scripts need before their own work: their arguments, S3 locations, AWS clients
+and logging.
 
 Glue ships this module to each job with `--extra-py-files` (the program uploads it beside the
-scripts), so both import it as `job_arguments`. It runs on Glue 5 (Python 3.11) and on Python
+scripts), so each imports it as `job_arguments`. It runs on Glue 5 (Python 3.11) and on Python
 shell 3.9: nothing here may need a newer Python.
 """
 
@@ -12,6 +13,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?")
 
@@ -72,6 +74,14 @@ def split_s3_uri(uri: str, argument: str) -> tuple[str, str]:
             f"--{argument} must be an S3 folder like s3://<bucket>/<prefix>, got {uri!r}"
         )
     return match.group("bucket"), key
+
+
+def aws_client(service: str) -> Any:
+    """A boto3 client that retries throttling and transient errors in AWS's standard mode."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 10}))
 
 
 def configure_logging(log: logging.Logger) -> None:

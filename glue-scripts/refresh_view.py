@@ -61,8 +61,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from contract import CONTRACT
@@ -70,6 +68,7 @@ from job_arguments import (
     WORKFLOW_ARGUMENTS,
     WORKFLOW_HINT,
     ArgumentError,
+    aws_client,
     configure_logging,
     read_job_arguments,
     require,
@@ -439,15 +438,23 @@ def build_read_back_sql(database: str, table: str) -> str:
     return f'SELECT * FROM "{database}"."{table}" LIMIT 10'
 
 
-def read_back(athena: Any, config: RefreshConfig, sleep: Callable[[float], None]) -> None:
-    """Query the view for rows: raises RefreshError with Athena's reason if it cannot."""
-    run_athena_query(
-        athena,
-        build_read_back_sql(config.database, config.table),
-        config.workgroup,
-        config.database,
-        sleep,
-    )
+def replace_view(
+    athena: Any, config: RefreshConfig, sql: str, sleep: Callable[[float], None]
+) -> tuple[str, RefreshError | None]:
+    """Run the view statement `sql`, then query the view for rows (CREATE VIEW reads no data);
+    the statement's query id, and the read-back's error if Athena could not read the view."""
+    query_id = run_athena_query(athena, sql, config.workgroup, config.database, sleep)
+    try:
+        run_athena_query(
+            athena,
+            build_read_back_sql(config.database, config.table),
+            config.workgroup,
+            config.database,
+            sleep,
+        )
+    except RefreshError as error:
+        return query_id, error
+    return query_id, None
 
 
 def build_drop_view_sql(database: str, table: str) -> str:
@@ -800,16 +807,12 @@ def refresh_iceberg_view(
     sql = build_iceberg_view_sql(
         config.database, config.table, config.iceberg_table, iceberg_columns(glue, config)
     )
-    result.query_execution_id = run_athena_query(
-        athena, sql, config.workgroup, config.database, sleep
-    )
-    try:
-        read_back(athena, config, sleep)
-    except RefreshError as error:
+    result.query_execution_id, failed = replace_view(athena, config, sql, sleep)
+    if failed:
         raise RefreshError(
             f"Athena cannot read {config.database}.{config.iceberg_table} through the view: "
-            f"{error}. {outcome} See docs/operations.md, 'The read-back failed'."
-        ) from None
+            f"{failed}. {outcome} See docs/operations.md, 'The read-back failed'."
+        )
     values: dict[str, float | None] = {
         "succeeded": 1,
         "age": (now() - parse_snapshot_timestamp(timestamp)).total_seconds(),
@@ -865,12 +868,11 @@ def main(
         raise SystemExit(f"refresh_view: {error}") from None
     configure_logging(LOG)
 
-    client_config = Config(retries={"mode": "standard", "max_attempts": 10})
-    glue = glue or boto3.client("glue", config=client_config)
-    athena = athena or boto3.client("athena", config=client_config)
-    s3 = s3 or boto3.client("s3", config=client_config)
-    dynamodb = dynamodb or boto3.client("dynamodb", config=client_config)
-    cloudwatch = cloudwatch or boto3.client("cloudwatch", config=client_config)
+    glue = glue or aws_client("glue")
+    athena = athena or aws_client("athena")
+    s3 = s3 or aws_client("s3")
+    dynamodb = dynamodb or aws_client("dynamodb")
+    cloudwatch = cloudwatch or aws_client("cloudwatch")
 
     if config.heartbeat and config.iceberg_table:
         age = iceberg_heartbeat(s3, cloudwatch, config, now())
@@ -895,16 +897,12 @@ def main(
 
     existed, previous = current_view(glue, config)
     sql = build_view_sql(config.database, config.table, timestamp)
-    result.query_execution_id = run_athena_query(
-        athena, sql, config.workgroup, config.database, sleep
-    )
-    try:
-        read_back(athena, config, sleep)
-    except RefreshError as error:
+    result.query_execution_id, failed = replace_view(athena, config, sql, sleep)
+    if failed:
         raise RefreshError(
-            f"the view could not read snapshot {timestamp}: {error}; "
+            f"the view could not read snapshot {timestamp}: {failed}; "
             + restore_view(athena, config, existed, previous, sleep)
-        ) from None
+        )
     LOG.info("View %s.%s now shows snapshot %s", config.database, config.table, timestamp)
     result.metrics = publish_snapshot_metrics(
         cloudwatch, s3, glue, config, timestamp, item_count, now()

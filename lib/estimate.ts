@@ -403,10 +403,15 @@ export function estimateRange(
   prices: Prices = DEFAULT_PRICES,
   range: AssumptionRange = DEFAULT_ASSUMPTION_RANGE,
 ): SnapshotRange {
-  return {
-    low: estimateSnapshot(table, job, prices, range.low),
-    high: estimateSnapshot(table, job, prices, range.high),
-  };
+  return atBothEnds(range, (a) => estimateSnapshot(table, job, prices, a));
+}
+
+/** An estimate at the fast and at the slow end of every assumption. */
+function atBothEnds<T>(
+  range: AssumptionRange,
+  estimate: (a: Assumptions) => T,
+): { low: T; high: T } {
+  return { low: estimate(range.low), high: estimate(range.high) };
 }
 
 /** Incremental mode, one workflow run: the planner's exports, the merge, the refresh. */
@@ -492,8 +497,7 @@ export function estimateIncrementalRange(
   prices: Prices = DEFAULT_PRICES,
   range: AssumptionRange = DEFAULT_ASSUMPTION_RANGE,
 ): IncrementalRange {
-  return {
-    low: estimateIncremental(table, job, changeRatePerDay, runsPerDay, prices, range.low),
-    high: estimateIncremental(table, job, changeRatePerDay, runsPerDay, prices, range.high),
-  };
+  return atBothEnds(range, (a) =>
+    estimateIncremental(table, job, changeRatePerDay, runsPerDay, prices, a),
+  );
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Everything `npm test` checks, in three lanes at once (each prints its output when it ends):
-# - the type check (incremental: its cache is node_modules/.cache), eslint and Prettier (cached);
-# - the Glue scripts' tests and lint, on the interpreter scripts/python-env.sh sets up once;
-# - the TypeScript tests on transpiled code, in two parallel workers.
-# The exit status is the first failing lane's.
+# - the type check (skipped when no input changed since the last clean one), eslint and Prettier
+#   (both cached in node_modules/.cache);
+# - the Glue scripts' tests and lint, on the interpreter scripts/python-env.sh sets up once, with
+#   bytecode caching on (so pytest keeps its rewritten test modules between runs);
+# - the TypeScript tests on transpiled code, in one mocha worker: with the other two lanes busy,
+#   a second worker only competes for the same two cores and starts a second moto_server.
+# The exit status is the first failing lane's. `npx mocha` alone still uses two workers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=$(bash scripts/python-env.sh)
@@ -42,9 +45,9 @@ typecheck() {
     npx prettier --check --cache --cache-location "$cache/prettier-check.json" --log-level warn .
 } >"$logs/typecheck" 2>&1 &
 typecheck=$!
-bash scripts/test-python.sh >"$logs/python" 2>&1 &
+env -u PYTHONDONTWRITEBYTECODE bash scripts/test-python.sh >"$logs/python" 2>&1 &
 python=$!
-npx mocha >"$logs/mocha" 2>&1 &
+npx mocha --jobs 1 >"$logs/mocha" 2>&1 &
 mocha=$!
 
 status=0

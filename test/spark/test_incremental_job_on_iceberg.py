@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from fakes import FakeGlue, LocalRuntime, LocalStorage
@@ -192,7 +193,7 @@ def test_a_run_with_nothing_to_export_changes_nothing(spark, tmp_path):
     assert spark.sql(f"SELECT count(*) FROM {TABLE}.snapshots").first()[0] == snapshots
 
 
-def test_merge_on_read_is_set_on_the_table(spark, tmp_path):
+def test_merge_on_read_is_set_on_the_table_once(spark, tmp_path):
     world = World(spark, tmp_path)
     world.table.put(T - timedelta(hours=5), item("a", price=1))
     world.run()
@@ -200,6 +201,14 @@ def test_merge_on_read_is_set_on_the_table(spark, tmp_path):
     assert properties["write.merge.mode"] == "merge-on-read"
     assert properties["write.delete.mode"] == "merge-on-read"
     assert properties["write.update.mode"] == "merge-on-read"
+    # A run with nothing to merge commits nothing: the write modes it sets again change nothing,
+    # and Iceberg writes no metadata for that.
+    location = spark.sql(f"DESCRIBE TABLE EXTENDED {TABLE}").where("col_name = 'Location'")
+    metadata = Path(location.first()["data_type"].removeprefix("file:")) / "metadata"
+    before = sorted(metadata.glob("*.metadata.json"))
+    world.now = T + timedelta(minutes=5)
+    world.run()
+    assert sorted(metadata.glob("*.metadata.json")) == before
 
 
 @pytest.mark.parametrize("missing", ["--WORKFLOW_RUN_ID=wr_1"])

@@ -198,16 +198,11 @@ describe("plan with a broken config", function () {
 
 describe("plan, for a stack with one table in each mode", function () {
   this.timeout(30_000);
+  const planThreeModes = (...options: string[]) =>
+    runCli(["plan", ...options, "--dir", path.join(FIXTURES, "three-modes"), "--stack", "modes"]);
 
   it("draws the incremental workflow: schedule → export planner → apply job → refresh job", async () => {
-    const result = await runCli([
-      "plan",
-      "--mermaid",
-      "--dir",
-      path.join(FIXTURES, "three-modes"),
-      "--stack",
-      "modes",
-    ]);
+    const result = await planThreeModes("--mermaid");
     expect(result.code, result.stderr).to.equal(0);
     const edges = result.stdout
       .split("\n")
@@ -224,13 +219,7 @@ describe("plan, for a stack with one table in each mode", function () {
   });
 
   it("describes the incremental table: its Iceberg table and how far time travel reaches", async () => {
-    const result = await runCli([
-      "plan",
-      "--dir",
-      path.join(FIXTURES, "three-modes"),
-      "--stack",
-      "modes",
-    ]);
+    const result = await planThreeModes();
     expect(result.code, result.stderr).to.equal(0);
     const orders = section(result.stdout, /^Orders → /);
     expect(orders[0]).to.contain(

@@ -62,7 +62,9 @@ export function followedReport(
       lines: [
         `Run SUCCEEDED${after}: ` +
           (snapshot
-            ? `view ${database}.${names.view} now shows snapshot ${snapshot}.`
+            ? table.mode === "incremental"
+              ? `${database}.${names.icebergTable} (view ${names.view}) is current to ${snapshot}.`
+              : `view ${database}.${names.view} now shows snapshot ${snapshot}.`
             : "every step succeeded, but the run has no snapshot_timestamp property."),
       ],
       code: EXIT.OK,
@@ -70,11 +72,14 @@ export function followedReport(
   }
   if (outcome.result === "failed") {
     const where = outcome.step
-      ? ` at the ${stepRole(names, outcome.step)} ${outcome.step.name}`
+      ? ` at the ${stepRole(names, outcome.step, table.mode)} ${outcome.step.name}`
       : "";
     const lines = [`Run ${outcome.state}${after}${where}: ${oneLine(outcome.reason, 400)}`];
     lines.push(
-      `${outcome.step ? `Logs: ${logHint(names, outcome.step)}. ` : ""}The view still shows the previous snapshot.`,
+      `${outcome.step ? `Logs: ${logHint(names, outcome.step, table.mode)}. ` : ""}` +
+        (table.mode === "incremental"
+          ? "The watermark did not move: the next run exports and merges the same changes again."
+          : "The view still shows the previous snapshot."),
     );
     return { lines, code: EXIT.FAILED };
   }
@@ -123,7 +128,7 @@ Options:
       {
         intervalMs: POLL_INTERVAL_MS,
         timeoutMs,
-        label: (step) => stepRole(names, step),
+        label: (step) => stepRole(names, step, table.mode),
       },
     );
     const report = followedReport(followed, { table, names }, stack.names.database, ctx.io.now());

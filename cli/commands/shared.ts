@@ -5,16 +5,30 @@ import { AwsError } from "../errors";
 import type { StepState } from "../workflow-run";
 
 /** "export job", "crawler", "refresh job": what the step is for. */
-export function stepRole(names: TableNames, step: Pick<StepState, "name" | "kind">): string {
-  if (step.name === names.exportJob) return "export job";
+export function stepRole(
+  names: TableNames,
+  step: Pick<StepState, "name" | "kind">,
+  mode = "scan",
+): string {
+  if (step.name === names.exportJob)
+    return mode === "incremental" ? "export planner" : "export job";
+  if (step.name === names.applyJob) return "apply job";
   if (step.name === names.crawler) return "crawler";
   if (step.name === names.refreshJob) return "refresh job";
   return step.kind;
 }
 
 /** Where a failed step's logs are (README "Deploying and operating"). */
-export function logHint(names: TableNames, step: Pick<StepState, "name" | "kind">): string {
-  if (step.name === names.exportJob) return `CloudWatch log group ${names.logGroupPrefix}/error`;
+export function logHint(
+  names: TableNames,
+  step: Pick<StepState, "name" | "kind">,
+  mode = "scan",
+): string {
+  // The planner is a Python shell job: its logs go to Glue's account-wide group.
+  if (step.name === names.exportJob && mode === "incremental")
+    return "CloudWatch log group /aws-glue/python-jobs/error";
+  if (step.name === names.exportJob || step.name === names.applyJob)
+    return `CloudWatch log group ${names.logGroupPrefix}/error`;
   if (step.name === names.crawler)
     return `CloudWatch log group /aws-glue/crawlers, stream ${names.crawler}`;
   if (step.name === names.refreshJob) return "CloudWatch log group /aws-glue/python-jobs/error";

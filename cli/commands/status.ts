@@ -46,7 +46,11 @@ export async function workflowRuns(
 }
 
 /** One row per run: started, took, state, snapshot, failed step. */
-export function runRows(runs: WorkflowRun[], { names }: StackTable, now: number): string[][] {
+export function runRows(
+  runs: WorkflowRun[],
+  { table, names }: StackTable,
+  now: number,
+): string[][] {
   return runs.map((run) => {
     const outcome = outcomeOf(run);
     const seconds = runSeconds(run, now);
@@ -65,7 +69,7 @@ export function runRows(runs: WorkflowRun[], { names }: StackTable, now: number)
     const failure =
       outcome.result === "failed"
         ? outcome.step
-          ? `${stepRole(names, outcome.step)}: ${oneLine(outcome.reason, 120)}`
+          ? `${stepRole(names, outcome.step, table.mode)}: ${oneLine(outcome.reason, 120)}`
           : oneLine(outcome.reason, 120)
         : "";
     return [run.StartedOn ? utc(run.StartedOn) : "-", took, state, snapshotOf(run) ?? "-", failure];

@@ -1,6 +1,7 @@
 import { GetWorkflowRunsCommand } from "@aws-sdk/client-glue";
 import { expect } from "chai";
 import { followedReport } from "../../cli/commands/run";
+import { logHint, stepRole } from "../../cli/commands/shared";
 import { FollowIo, followRun, outcomeOf, stepsOf } from "../../cli/workflow-run";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
 import { FAKE_NOW, motoStackArgs, runCli, useFakeCredentials } from "./harness";
@@ -174,6 +175,34 @@ describe("run --wait: following a run", () => {
     );
     expect(report.lines[1]).to.equal(
       "Logs: CloudWatch log group /aws-glue/ddbsnap/moto/reviews/error. The view still shows the previous snapshot.",
+    );
+  });
+
+  it("speaks of the export planner, the apply job and the watermark for an incremental table", async () => {
+    const incremental = { table: { name: "Reviews", mode: "incremental" } as never, names: NAMES };
+    const succeeded = followedReport(
+      await followRun(pages(SUCCEEDING), fakeIo(), { intervalMs: 15_000, label }),
+      incremental,
+      "dynamodb_exports_moto",
+      FAKE_NOW,
+    );
+    expect(succeeded.lines).to.deep.equal([
+      "Run SUCCEEDED after 15m00s: dynamodb_exports_moto.iceberg_reviews (view reviews) is current to 20261123T100000Z.",
+    ]);
+    const failed = followedReport(
+      await followRun(pages(FAILING), fakeIo(), { intervalMs: 15_000, label }),
+      incremental,
+      "dynamodb_exports_moto",
+      FAKE_NOW,
+    );
+    expect(failed.lines[0]).to.contain(`at the export planner ${NAMES.exportJob}:`);
+    expect(failed.lines[1]).to.equal(
+      "Logs: CloudWatch log group /aws-glue/python-jobs/error. The watermark did not move: the next run exports and merges the same changes again.",
+    );
+    const apply = { name: NAMES.applyJob, kind: "JOB" } as never;
+    expect(stepRole(NAMES, apply, "incremental")).to.equal("apply job");
+    expect(logHint(NAMES, apply, "incremental")).to.equal(
+      "CloudWatch log group /aws-glue/ddbsnap/moto/reviews/error",
     );
   });
 

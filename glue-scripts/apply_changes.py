@@ -301,6 +301,12 @@ def main(
     state = read_state(storage, config.state_uri)
     runtime = runtime_factory(config.job_name or "apply_changes")
     spark = runtime.spark
+    if not spark.catalog.tableExists(config.table):
+        raise RuntimeError(
+            f"{config.table} does not exist: the program creates it (pulumi up), and this job "
+            "only merges into it. If it was deleted, run pulumi up, then delete "
+            f"{config.state_uri} so that the next run rebuilds it from a full export."
+        )
     spark.sql(table_properties_statement(config.table))
 
     watermark = state.watermark if state else None

@@ -213,6 +213,14 @@ def test_merge_on_read_is_set_on_the_table_once(spark, tmp_path):
     assert sorted(metadata.glob("*.metadata.json")) == before
 
 
+def test_a_missing_iceberg_table_fails_saying_how_to_recover(spark, tmp_path):
+    world = World(spark, tmp_path)
+    world.table.put(T - timedelta(hours=5), item("a", price=1))
+    spark.sql(f"DROP TABLE {TABLE}")
+    with pytest.raises(RuntimeError, match="run pulumi up, then delete s3://snap-bucket/state"):
+        world.run()
+
+
 @pytest.mark.parametrize("missing", ["--WORKFLOW_RUN_ID=wr_1"])
 def test_the_apply_job_needs_its_workflow(missing):
     with pytest.raises(SystemExit, match="start the workflow"):

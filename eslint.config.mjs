@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "policy/node_modules/", ".venv/", "bin/", "dist/", "cli/ddbsnap.js"],
+    ignores: ["node_modules/", "policy/node_modules/", ".venv/", "bin/", "dist/"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -15,6 +15,14 @@ export default tseslint.config(
       // Lazy command loading and optional SDK modules use require() on purpose.
       "@typescript-eslint/no-require-imports": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // The bin and its TypeScript loader: plain CommonJS run by Node.
+    files: ["cli/*.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "readonly", process: "readonly" },
     },
   },
   {

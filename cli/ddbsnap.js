@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // The `ddbsnap` command (package.json "bin"). The CLI is TypeScript, like the program it shares
-// its config and naming modules with; ts-node compiles it on the fly, transpile-only (no type
-// check at startup: `npm test` type-checks).
+// its config and naming modules with; ./register.js transpiles it on the fly (no type check at
+// startup: `npm test` type-checks).
 "use strict";
-const path = require("path");
 
 // The AWS SDK warns on every run that its releases after January 2027 need Node 22; this project
 // is pinned to Node 20 (see README), so for an operator it is noise. The SDK's own switch turns it
@@ -20,10 +19,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-require("ts-node").register({
-  project: path.join(__dirname, "..", "tsconfig.json"),
-  transpileOnly: true,
-});
+require("./register");
+// `plan` loads @pulumi/pulumi, which loads what only closure serialization needs (the TypeScript
+// compiler, npm's Arborist): deferred until used, which the CLI never does (harness/pulumi-internals.ts).
+require("../harness/pulumi-internals.ts").deferClosureSerializationDependencies();
 
 const { main } = require("./main.ts");
 main(process.argv.slice(2)).then(

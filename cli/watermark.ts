@@ -9,7 +9,7 @@ import { CONTRACT } from "../lib/contract";
 import { TableNames, tablePrefixes } from "../lib/naming";
 import { AwsError, awsCall } from "./errors";
 import { parseS3Location } from "./presto-view";
-import { catalogTable } from "./commands/snapshots";
+import { catalogTable } from "./catalog";
 
 export interface StoredWatermark {
   /** The table holds every change before this time. */
@@ -29,6 +29,7 @@ export async function readWatermark(
   const table = await catalogTable(glue, database, names.icebergTable);
   const where = parseS3Location(table?.StorageDescriptor?.Location ?? "");
   if (!where) return undefined;
+  // The state prefix does not depend on the format; incremental tables are Parquet anyway.
   const key = `${tablePrefixes("parquet", names.normalised).state}/${CONTRACT.iceberg.watermarkFile}`;
   const { GetObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
   try {

@@ -11,11 +11,12 @@ import { failureReason, resultTable, toText } from "../athena-results";
 import { allPages, athenaClient, AwsTarget, glueClient, s3Client } from "../aws";
 import { Command, CommandContext, stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
-import { AwsError, awsCall, EXIT } from "../errors";
+import { awsCall, EXIT } from "../errors";
 import { bytes, columns, count, plural } from "../format";
 import { parseS3Location, viewSnapshot, viewSql } from "../presto-view";
 import { findTable, Stack, StackTable } from "../stack";
 import { readWatermark } from "../watermark";
+import { catalogTable } from "../catalog";
 import { resultPages, runStackQuery } from "./query";
 import { whenMissing } from "./shared";
 
@@ -67,22 +68,6 @@ async function partitionsOf(
     );
     return { items: page.Partitions ?? [], next: page.NextToken };
   });
-}
-
-/** The table or view, or undefined if the catalog has no such table (other errors pass). */
-export async function catalogTable(glue: GlueClient, database: string, name: string) {
-  const { GetTableCommand } =
-    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
-  try {
-    return (
-      await awsCall("Glue GetTable", () =>
-        glue.send(new GetTableCommand({ DatabaseName: database, Name: name })),
-      )
-    ).Table;
-  } catch (error) {
-    if (error instanceof AwsError && error.code === "EntityNotFoundException") return undefined;
-    throw error;
-  }
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, keeping the order. */

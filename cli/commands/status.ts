@@ -15,7 +15,7 @@ import { checkFails, FreshnessReport, judgeFreshness } from "../freshness-report
 import { viewSnapshot, viewSql } from "../presto-view";
 import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
 import { allTables, findTable, StackTable } from "../stack";
-import { catalogTable } from "./snapshots";
+import { catalogTable } from "../catalog";
 import { readWatermark } from "../watermark";
 import { oneLine, outcomeOf, runSeconds, snapshotOf } from "../workflow-run";
 import { stepRole, whenMissing } from "./shared";

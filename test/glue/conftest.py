@@ -3,6 +3,7 @@ moto, and a client wrapper that records (and can override) boto3 calls."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -46,17 +47,17 @@ def aws():
         yield
 
 
-_SESSION: list = []
+@functools.cache
+def _session():
+    import boto3
+
+    return boto3.Session(region_name=REGION)
 
 
 def client(service: str):
     """A boto3 client for moto, from one session for the whole run: moto starts every test with a
     new default session, which would parse botocore's JSON service models again each time."""
-    import boto3
-
-    if not _SESSION:
-        _SESSION.append(boto3.Session(region_name=REGION))
-    return _SESSION[0].client(service, region_name=REGION)
+    return _session().client(service, region_name=REGION)
 
 
 class RecordingClient:

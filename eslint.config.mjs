@@ -15,6 +15,12 @@ export default tseslint.config(
       // Lazy command loading and optional SDK modules use require() on purpose.
       "@typescript-eslint/no-require-imports": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      // Types in their own `import type` line: what a module needs at run time stays visible.
+      // `typeof import("…")` stays allowed: it types the CLI's lazy require() calls.
+      "@typescript-eslint/consistent-type-imports": [
+        "error",
+        { fixStyle: "separate-type-imports", disallowTypeAnnotations: false },
+      ],
     },
   },
   {

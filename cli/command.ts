@@ -4,9 +4,11 @@
  */
 import * as path from "path";
 import type { ParseArgsConfig } from "util";
-import { AwsTarget, resolveTarget } from "./aws";
+import type { AwsTarget } from "./aws";
+import { resolveTarget } from "./aws";
 import type { CliIo } from "./io";
-import { loadStack, PROJECT_DIR, Stack } from "./stack";
+import type { Stack } from "./stack";
+import { loadStack, PROJECT_DIR } from "./stack";
 
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
 export type OptionValues = Record<string, string | boolean | undefined>;

@@ -5,25 +5,27 @@
 import { dynamodbSplits } from "../lib/glue-facts";
 import { describeLayout, planLayout } from "../lib/layout";
 import type { TableConfig } from "../lib/config";
-import {
-  ASSUMPTION_SOURCES,
+import type {
   AssumptionRange,
   Assumptions,
   BillingMode,
   ClassCosts,
+  IncrementalEstimate,
+  JobShape,
+  Prices,
+  SnapshotEstimate,
+  SnapshotRange,
+  TableFacts,
+} from "../lib/estimate";
+import {
+  ASSUMPTION_SOURCES,
   DEFAULT_ASSUMPTION_RANGE,
   DEFAULT_PRICES,
   estimateIncrementalRange,
   estimateRange,
   GIB,
-  IncrementalEstimate,
-  JobShape,
   MIB,
-  Prices,
   PRICES_SOURCE,
-  SnapshotEstimate,
-  SnapshotRange,
-  TableFacts,
 } from "../lib/estimate";
 import { bytes, columns, count, duration, usd } from "./format";
 import { runsPerDay } from "../lib/schedule-gap";

@@ -4,10 +4,13 @@
  * turns any error into a message and an exit code (see EXIT in errors.ts).
  */
 import { parseArgs } from "util";
-import { Command, CommandContext, GLOBAL_HELP, GLOBAL_OPTIONS } from "./command";
+import type { Command, CommandContext } from "./command";
+import { GLOBAL_HELP, GLOBAL_OPTIONS } from "./command";
 import { EXIT, explain, UsageError } from "./errors";
-import { CliIo, processIo } from "./io";
-import { COMMAND_MANIFEST, CommandName } from "./manifest";
+import type { CliIo } from "./io";
+import { processIo } from "./io";
+import type { CommandName } from "./manifest";
+import { COMMAND_MANIFEST } from "./manifest";
 
 /** Each command's module, loaded only when that command runs. */
 const LOADERS: Record<CommandName, () => Command> = {

@@ -4,7 +4,8 @@
  * drawn as a Mermaid graph from the recorded triggers. Pure: takes the recorded resources.
  */
 import type { StackConfig, TableConfig } from "../lib/config";
-import { tableNames, TableNames } from "../lib/naming";
+import type { TableNames } from "../lib/naming";
+import { tableNames } from "../lib/naming";
 import type { RecordedResource } from "../harness/mock-program";
 
 export interface PlannedResource {

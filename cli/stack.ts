@@ -5,15 +5,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
-import { CONFIG_NAMESPACE, parseStackConfig, StackConfig, TableConfig } from "../lib/config";
-import {
-  normaliseName,
-  stackNames,
-  StackNames,
-  tableKey,
-  tableNames,
-  TableNames,
-} from "../lib/naming";
+import type { StackConfig, TableConfig } from "../lib/config";
+import { CONFIG_NAMESPACE, parseStackConfig } from "../lib/config";
+import type { StackNames, TableNames } from "../lib/naming";
+import { normaliseName, stackNames, tableKey, tableNames } from "../lib/naming";
 import { UsageError } from "./errors";
 
 /** This project's root: the directory holding Pulumi.yaml and the stack files. */

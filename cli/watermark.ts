@@ -6,7 +6,8 @@
 import type { GlueClient } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { CONTRACT } from "../lib/contract";
-import { TableNames, tablePrefixes } from "../lib/naming";
+import type { TableNames } from "../lib/naming";
+import { tablePrefixes } from "../lib/naming";
 import { AwsError, awsCall } from "./errors";
 import { parseS3Location } from "./presto-view";
 import { catalogTable } from "./catalog";

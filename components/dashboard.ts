@@ -1,6 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import { dashboardBody, DashboardTable } from "../lib/dashboard";
+import type { DashboardTable } from "../lib/dashboard";
+import { dashboardBody } from "../lib/dashboard";
 import { fitName, NAME_LIMITS } from "../lib/naming";
 
 export interface SnapshotDashboardArgs {

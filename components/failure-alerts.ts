@@ -1,7 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertTarget } from "../lib/alerts";
 import {
-  AlertTarget,
   alertKeyPolicy,
   alertTopicPolicy,
   stackAlarmArnPattern,

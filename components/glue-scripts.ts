@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { GLUE_SCRIPT_FILES, GlueScriptName, scriptKey } from "../lib/naming";
+import type { GlueScriptName } from "../lib/naming";
+import { GLUE_SCRIPT_FILES, scriptKey } from "../lib/naming";
 
 export const GLUE_SCRIPTS_DIR = path.join(__dirname, "..", "glue-scripts");
 

@@ -4,7 +4,8 @@ import type { AwsContext } from "../lib/arns";
 import type { TableConfig } from "../lib/config";
 import { glueAssumeRolePolicy, optimizerPolicy } from "../lib/iam-policy";
 import { icebergMaintenance } from "../lib/iceberg";
-import { autoNameOrFit, NAME_LIMITS, s3Uri, TableNames, tablePrefixes } from "../lib/naming";
+import type { TableNames } from "../lib/naming";
+import { autoNameOrFit, NAME_LIMITS, s3Uri, tablePrefixes } from "../lib/naming";
 
 export interface IcebergTableArgs {
   ctx: pulumi.Input<AwsContext>;

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../lib/arns";
 import type { TableConfig } from "../lib/config";
 import { glueAssumeRolePolicy, pipelinePolicies, POLICY_PARTS } from "../lib/iam-policy";
-import { autoNameOrFit, fitName, NAME_LIMITS, TableNames } from "../lib/naming";
+import type { TableNames } from "../lib/naming";
+import { autoNameOrFit, fitName, NAME_LIMITS } from "../lib/naming";
 
 export interface PipelineRoleArgs {
   ctx: pulumi.Input<AwsContext>;

@@ -1,7 +1,8 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { scanCapacityWarning } from "../lib/capacity";
-import { ConfigError, TableConfig } from "../lib/config";
+import type { TableConfig } from "../lib/config";
+import { ConfigError } from "../lib/config";
 
 /** The command that turns point-in-time recovery on, for the error message. */
 export function enablePitrCommand(table: string): string {

@@ -1,8 +1,10 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTRACT } from "../lib/contract";
-import { Freshness, HEARTBEAT_SCHEDULE, humanDuration } from "../lib/freshness";
-import { fitName, NAME_LIMITS, TableNames } from "../lib/naming";
+import type { Freshness } from "../lib/freshness";
+import { HEARTBEAT_SCHEDULE, humanDuration } from "../lib/freshness";
+import type { TableNames } from "../lib/naming";
+import { fitName, NAME_LIMITS } from "../lib/naming";
 
 export interface TableFreshnessArgs {
   stack: string;

@@ -1,7 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import { lateAfterMinutes } from "../lib/alerts";
-import { AwsContext, dynamodbTableArn } from "../lib/arns";
+import type { AwsContext } from "../lib/arns";
+import { dynamodbTableArn } from "../lib/arns";
 import type { TableConfig } from "../lib/config";
 import {
   CRAWLER_EXCLUSIONS,
@@ -11,17 +11,15 @@ import {
 } from "../lib/crawler-settings";
 import { PYTHON_SHELL } from "../lib/glue-facts";
 import { ownLogGroups } from "../lib/iam-policy";
-import {
-  applyJobArguments,
-  exportJobArguments,
-  plannerJobArguments,
-  refreshJobArguments,
-} from "../lib/job-arguments";
-import { CRAWLER_TABLE_PREFIX, s3Uri, tableNames, TableNames, tablePrefixes } from "../lib/naming";
+import type { GlueJobRole, JobScript } from "../lib/glue-jobs";
+import { glueJobSpec } from "../lib/glue-jobs";
+import type { TableNames } from "../lib/naming";
+import { CRAWLER_TABLE_PREFIX, s3Uri, tableNames, tablePrefixes } from "../lib/naming";
 import { isTaggable } from "../lib/tags";
 import { PipelineRole } from "./pipeline-role";
 import { IcebergTable } from "./iceberg-table";
-import { SnapshotWorkflow, WorkflowStep } from "./snapshot-workflow";
+import type { WorkflowStep } from "./snapshot-workflow";
+import { SnapshotWorkflow } from "./snapshot-workflow";
 
 export interface TablePipelineArgs {
   stack: string;
@@ -30,38 +28,11 @@ export interface TablePipelineArgs {
   bucket: pulumi.Input<string>;
   database: pulumi.Input<string>;
   workgroup: pulumi.Input<string>;
-  scriptLocations: Record<
-    "export" | "refresh" | "incrementalExports" | "applyChanges",
-    pulumi.Input<string>
-  >;
+  scriptLocations: Record<JobScript, pulumi.Input<string>>;
   scriptKeys: string[];
   logRetentionDays: number;
   securityConfiguration: pulumi.Input<string>;
   kmsKeyArn?: string;
-}
-
-/** The refresh script gives Athena 15 minutes, then prunes; past 30 minutes the job is stuck. */
-const REFRESH_TIMEOUT_MINUTES = 30;
-
-/** What differs between the table's Glue jobs (TablePipeline.declareJob). */
-interface JobSpec {
-  /** Logical-name suffix: export, apply or refresh. */
-  suffix: string;
-  name: string;
-  description: string;
-  kind: "spark" | "pythonshell";
-  script: pulumi.Input<string>;
-  timeoutMinutes: number;
-  /** The late-run alert's threshold, for the job the schedule starts. */
-  lateAfterMinutes?: number;
-  maxRetries: number;
-  maxConcurrentRuns: number;
-  args: (inputs: {
-    bucket: string;
-    database: string;
-    workgroup: string;
-    tableArn: string;
-  }) => Record<string, string>;
 }
 
 /**
@@ -142,7 +113,7 @@ export class TablePipeline extends pulumi.ComponentResource {
     const afterRole = { parent: this, dependsOn: [...role.attachments, ...logGroups] };
 
     const names = this.names;
-    const refreshJob = this.declareRefreshJob(role, afterRole);
+    const refreshJob = this.declareJob("refresh", role, afterRole);
     let exportJob: aws.glue.Job;
     let steps: WorkflowStep[];
     let description: string;
@@ -159,8 +130,8 @@ export class TablePipeline extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      exportJob = this.declarePlannerJob(role, afterRole);
-      const applyJob = this.declareApplyJob(role, {
+      exportJob = this.declareJob("planner", role, afterRole);
+      const applyJob = this.declareJob("apply", role, {
         ...afterRole,
         dependsOn: [...afterRole.dependsOn, iceberg],
       });
@@ -181,7 +152,7 @@ export class TablePipeline extends pulumi.ComponentResource {
         },
       ];
     } else {
-      exportJob = this.declareExportJob(role, afterRole);
+      exportJob = this.declareJob("export", role, afterRole);
       const crawler = this.declareCrawler(role, afterRole);
       this.crawlerName = crawler.name;
       description = `Snapshot of DynamoDB table ${args.table.name} to Athena: export, crawl, refresh view ${names.view}`;
@@ -245,21 +216,24 @@ export class TablePipeline extends pulumi.ComponentResource {
   }
 
   /**
-   * One of the table's Glue jobs. Spark jobs take the table's worker settings; Python shell jobs
-   * a DPU fraction (AWS rejects workerType for them). Every job gets the security configuration
-   * and its arguments from lib/job-arguments.ts.
+   * One of the table's Glue jobs (lib/glue-jobs.ts says which). Spark jobs take the table's worker
+   * settings; Python shell jobs a DPU fraction (AWS rejects workerType for them). Every job gets
+   * the security configuration and its arguments from lib/job-arguments.ts.
    */
   private declareJob(
+    jobRole: GlueJobRole,
     role: PipelineRole,
-    spec: JobSpec,
     opts: pulumi.CustomResourceOptions,
   ): aws.glue.Job {
-    const { table } = this.args;
+    const { table, stack } = this.args;
+    const names = this.names;
+    const spec = glueJobSpec(jobRole, table, names);
+    const script = this.args.scriptLocations[spec.script];
     const shape =
       spec.kind === "spark"
         ? {
             glueVersion: table.glueVersion,
-            command: { name: "glueetl", pythonVersion: "3", scriptLocation: spec.script },
+            command: { name: "glueetl", pythonVersion: "3", scriptLocation: script },
             workerType: table.workerType,
             numberOfWorkers: table.workers,
             executionClass: table.executionClass,
@@ -269,7 +243,7 @@ export class TablePipeline extends pulumi.ComponentResource {
             command: {
               name: "pythonshell",
               pythonVersion: PYTHON_SHELL.pythonVersion,
-              scriptLocation: spec.script,
+              scriptLocation: script,
             },
             maxCapacity: PYTHON_SHELL.maxCapacity,
           };
@@ -277,7 +251,7 @@ export class TablePipeline extends pulumi.ComponentResource {
       `${this.logicalName}-${spec.suffix}`,
       {
         name: spec.name,
-        description: spec.description.slice(0, 2048),
+        description: spec.description,
         roleArn: role.roleArn,
         ...shape,
         timeout: spec.timeoutMinutes,
@@ -291,107 +265,16 @@ export class TablePipeline extends pulumi.ComponentResource {
         defaultArguments: pulumi
           .all([this.args.bucket, this.args.ctx, this.args.database, this.args.workgroup])
           .apply(([bucket, ctx, database, workgroup]) =>
-            spec.args({ bucket, database, workgroup, tableArn: dynamodbTableArn(ctx, table.name) }),
+            spec.buildArguments({
+              stack,
+              table,
+              names,
+              bucket,
+              database,
+              workgroup,
+              tableArn: dynamodbTableArn(ctx, table.name),
+            }),
           ),
-      },
-      opts,
-    );
-  }
-
-  /** Scan and export mode: the Spark job that writes a snapshot. */
-  private declareExportJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
-    const { table } = this.args;
-    const names = this.names;
-    return this.declareJob(
-      role,
-      {
-        suffix: "export",
-        name: names.exportJob,
-        description: `Snapshots DynamoDB table ${table.name} (${table.mode}) to ${table.format} in S3`,
-        kind: "spark",
-        script: this.args.scriptLocations.export,
-        timeoutMinutes: table.timeoutMinutes,
-        lateAfterMinutes: lateAfterMinutes(table),
-        // Safe to retry: the job overwrites its own snapshot partition.
-        maxRetries: 1,
-        maxConcurrentRuns: 1,
-        args: ({ bucket, database, tableArn }) =>
-          exportJobArguments({ table, names, bucket, database, tableArn }),
-      },
-      opts,
-    );
-  }
-
-  /** Incremental mode: plans the windows and runs the exports (Python shell, mostly waiting). */
-  private declarePlannerJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
-    const { table } = this.args;
-    const names = this.names;
-    return this.declareJob(
-      role,
-      {
-        suffix: "export",
-        name: names.exportJob,
-        description: `Exports the changes of DynamoDB table ${table.name} since the last merge (incremental exports)`,
-        kind: "pythonshell",
-        script: this.args.scriptLocations.incrementalExports,
-        timeoutMinutes: table.timeoutMinutes,
-        lateAfterMinutes: lateAfterMinutes(table),
-        // Safe to retry: the ClientTokens follow the exports already started.
-        maxRetries: 1,
-        maxConcurrentRuns: 1,
-        args: ({ bucket, database, tableArn }) =>
-          plannerJobArguments({ table, names, bucket, database, tableArn }),
-      },
-      opts,
-    );
-  }
-
-  /** Incremental mode: merges the exports into the Iceberg table (Glue 5.0 Spark with Iceberg). */
-  private declareApplyJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
-    const { table } = this.args;
-    const names = this.names;
-    return this.declareJob(
-      role,
-      {
-        suffix: "apply",
-        name: names.applyJob,
-        description: `Merges the exported changes of DynamoDB table ${table.name} into ${names.icebergTable}`,
-        kind: "spark",
-        script: this.args.scriptLocations.applyChanges,
-        timeoutMinutes: table.timeoutMinutes,
-        // Safe to retry: the MERGE is guarded by the write timestamp, the watermark moves last.
-        maxRetries: 1,
-        maxConcurrentRuns: 1,
-        args: ({ bucket, database, tableArn }) =>
-          applyJobArguments({ table, names, bucket, database, tableArn }),
-      },
-      opts,
-    );
-  }
-
-  /** Every mode: points (or keeps) the view, reads it back, publishes metrics, prunes. */
-  private declareRefreshJob(role: PipelineRole, opts: pulumi.CustomResourceOptions): aws.glue.Job {
-    const { table, stack } = this.args;
-    const names = this.names;
-    return this.declareJob(
-      role,
-      {
-        suffix: "refresh",
-        name: names.refreshJob,
-        description:
-          table.mode === "incremental"
-            ? `Keeps Athena view ${names.view} over ${names.icebergTable} and reads it back`
-            : `Points Athena view ${names.view} at the snapshot its workflow run wrote, then prunes old snapshots`,
-        kind: "pythonshell",
-        script: this.args.scriptLocations.refresh,
-        timeoutMinutes: REFRESH_TIMEOUT_MINUTES,
-        // A failed view query is not retried blindly: the next run or `ddbsnap run` will.
-        maxRetries: 0,
-        // Two: the 6-hourly heartbeat run (read-only) must never block the workflow's refresh;
-        // the workflow's own maxConcurrentRuns 1 keeps refreshes from overlapping.
-        maxConcurrentRuns: 2,
-        args: ({ bucket, database, workgroup }) =>
-          refreshJobArguments({ stack, table, names, bucket, database, workgroup }),
       },
       opts,
     );

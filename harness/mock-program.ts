@@ -11,6 +11,45 @@ export const PROJECT = "ddb-athena-snapshots";
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_REGION = "ap-northeast-1";
 
+/** The Pulumi type tokens of the resources the tests look up. */
+export const TYPES = {
+  bucket: "aws:s3/bucket:Bucket",
+  bucketLifecycleConfiguration: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  bucketLogging: "aws:s3/bucketLogging:BucketLogging",
+  bucketObjectv2: "aws:s3/bucketObjectv2:BucketObjectv2",
+  bucketOwnershipControls: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  bucketServerSideEncryptionConfiguration:
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  catalogDatabase: "aws:glue/catalogDatabase:CatalogDatabase",
+  catalogTable: "aws:glue/catalogTable:CatalogTable",
+  catalogTableOptimizer: "aws:glue/catalogTableOptimizer:CatalogTableOptimizer",
+  classifier: "aws:glue/classifier:Classifier",
+  connection: "aws:glue/connection:Connection",
+  crawler: "aws:glue/crawler:Crawler",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  eventRule: "aws:cloudwatch/eventRule:EventRule",
+  eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+  job: "aws:glue/job:Job",
+  key: "aws:kms/key:Key",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  policy: "aws:iam/policy:Policy",
+  queue: "aws:sqs/queue:Queue",
+  queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  securityConfiguration: "aws:glue/securityConfiguration:SecurityConfiguration",
+  topic: "aws:sns/topic:Topic",
+  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+  topicSubscription: "aws:sns/topicSubscription:TopicSubscription",
+  trigger: "aws:glue/trigger:Trigger",
+  workflow: "aws:glue/workflow:Workflow",
+  workgroup: "aws:athena/workgroup:Workgroup",
+} as const;
+
 export interface RecordedResource {
   type: string;
   /** Pulumi's logical name. */
@@ -102,9 +141,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 }
 
-export interface ProgramRun {
-  resources: RecordedResource[];
-  outputs: Record<string, unknown>;
+/** The ARN of `resource` in the mocks' account and region, e.g. mockArn("dynamodb", "table/Orders"). */
+export function mockArn(service: string, resource: string): string {
+  return `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${resource}`;
 }
 
 /** Resolves an Output to its value through `apply`, the public API. */
@@ -157,67 +196,72 @@ export async function runProgram(
     const program = typeof exported === "function" ? await exported() : exported;
     const outputs = (await resolveDeep(program)) as Record<string, unknown>;
     await waitForPendingRegistrations();
-    return { resources: mocks.resources, outputs };
+    return new ProgramRun(mocks.resources, outputs);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
-export function ofType(run: ProgramRun, type: string): RecordedResource[] {
-  return run.resources.filter((r) => r.type === type);
-}
+/** What one mocked program run declared, with the lookups the tests make. */
+export class ProgramRun {
+  constructor(
+    readonly resources: RecordedResource[],
+    readonly outputs: Record<string, unknown>,
+  ) {}
 
-/** The one resource of `type` whose physical name is `name`. */
-export function named(run: ProgramRun, type: string, name: string): RecordedResource {
-  const found = ofType(run, type).filter((r) => r.state.name === name);
-  if (found.length !== 1) {
-    const have = ofType(run, type).map((r) => r.state.name);
-    throw new Error(
-      `expected one ${type} named ${name}, found ${found.length} (have: ${have.join(", ")})`,
-    );
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
   }
-  return found[0];
-}
 
-/** The policy documents attached to a role (its managed policies, in declaration order). */
-export function attachedPolicies(
-  run: ProgramRun,
-  role: RecordedResource,
-): { policy: RecordedResource; document: { Statement: any[] } }[] {
-  const attachments = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
-    (a) => a.inputs.role === role.state.name,
-  );
-  return attachments.map((a) => {
-    const policy = ofType(run, "aws:iam/policy:Policy").find(
-      (p) => p.state.arn === a.inputs.policyArn,
+  /** The one resource of `type` whose physical name is `name`. */
+  named(type: string, name: string): RecordedResource {
+    const found = this.ofType(type).filter((r) => r.state.name === name);
+    if (found.length !== 1) {
+      const have = this.ofType(type).map((r) => r.state.name);
+      throw new Error(
+        `expected one ${type} named ${name}, found ${found.length} (have: ${have.join(", ")})`,
+      );
+    }
+    return found[0];
+  }
+
+  /** The policy documents attached to a role (its managed policies, in declaration order). */
+  attachedPolicies(
+    role: RecordedResource,
+  ): { policy: RecordedResource; document: { Statement: any[] } }[] {
+    const attachments = this.ofType(TYPES.rolePolicyAttachment).filter(
+      (a) => a.inputs.role === role.state.name,
     );
-    if (!policy)
-      throw new Error(`attachment ${a.name} points at no declared policy (${a.inputs.policyArn})`);
-    return { policy, document: JSON.parse(policy.inputs.policy) };
-  });
-}
+    return attachments.map((a) => {
+      const policy = this.ofType(TYPES.policy).find((p) => p.state.arn === a.inputs.policyArn);
+      if (!policy)
+        throw new Error(
+          `attachment ${a.name} points at no declared policy (${a.inputs.policyArn})`,
+        );
+      return { policy, document: JSON.parse(policy.inputs.policy) };
+    });
+  }
 
-/** The role of one configured table (found by its description) and all its statements. */
-export function tableRoleStatements(
-  run: ProgramRun,
-  table: string,
-): { role: RecordedResource; statements: any[] } {
-  const role = ofType(run, "aws:iam/role:Role").find((r) =>
-    r.inputs.description.endsWith(` ${table}`),
-  );
-  if (!role) throw new Error(`no role for table ${table}`);
-  return { role, statements: attachedPolicies(run, role).flatMap((p) => p.document.Statement) };
-}
+  /** The role of one configured table (found by its description) and all its statements. */
+  tableRoleStatements(table: string): { role: RecordedResource; statements: any[] } {
+    const role = this.ofType(TYPES.role).find((r) => r.inputs.description.endsWith(` ${table}`));
+    if (!role) throw new Error(`no role for table ${table}`);
+    return { role, statements: this.attachedPolicies(role).flatMap((p) => p.document.Statement) };
+  }
 
-/** The bucket declared under `logicalName`, and the one resource of `type` that configures it. */
-export function bucketPart(run: ProgramRun, logicalName: string, type?: string): RecordedResource {
-  const bucket = run.resources.find(
-    (r) => r.type === "aws:s3/bucket:Bucket" && r.name === logicalName,
-  );
-  if (!bucket) throw new Error(`no bucket declared as ${logicalName}`);
-  if (!type) return bucket;
-  const parts = ofType(run, type).filter((r) => r.inputs.bucket === bucket.state.bucket);
-  if (parts.length !== 1)
-    throw new Error(`expected one ${type} for bucket ${logicalName}, found ${parts.length}`);
-  return parts[0];
+  /** The bucket declared under `logicalName`, and the one resource of `type` that configures it. */
+  bucketPart(logicalName: string, type?: string): RecordedResource {
+    const bucket = this.resources.find((r) => r.type === TYPES.bucket && r.name === logicalName);
+    if (!bucket) throw new Error(`no bucket declared as ${logicalName}`);
+    if (!type) return bucket;
+    const parts = this.ofType(type).filter((r) => r.inputs.bucket === bucket.state.bucket);
+    if (parts.length !== 1)
+      throw new Error(`expected one ${type} for bucket ${logicalName}, found ${parts.length}`);
+    return parts[0];
+  }
+
+  /** The physical name of the snapshot bucket. */
+  get snapshotsBucket(): string {
+    return this.bucketPart("snapshots-bucket").state.bucket;
+  }
 }

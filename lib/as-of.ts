@@ -12,7 +12,7 @@
  * under the view's own name, so `orders.id` and aliases keep working.
  */
 import type { TableConfig } from "./config";
-import { TableNames } from "./naming";
+import type { TableNames } from "./naming";
 import { CONTRACT } from "./contract";
 
 export interface AsOfTable {

@@ -6,18 +6,16 @@
 import { ALLOWED_COLUMN_TYPES_TEXT, normaliseColumnType } from "./column-types";
 import { CONTRACT } from "./contract";
 import { cronProblem } from "./cron";
+import type { ExecutionClass, GlueVersion, WorkerType } from "./glue-facts";
 import {
   DEFAULT_GLUE_VERSION,
   EXECUTION_CLASSES,
-  ExecutionClass,
   FLEX_WORKER_TYPES,
-  GlueVersion,
   MAX_WORKERS,
   MIN_WORKERS,
   RETIRED_GLUE_VERSIONS,
   SUPPORTED_GLUE_VERSIONS,
   WORKER_TYPES,
-  WorkerType,
 } from "./glue-facts";
 import { defaultDatabaseName, tableKey } from "./naming";
 

@@ -18,7 +18,8 @@
  *   a wall-time and DPU-hour factor from a single published pair.
  */
 import { GLUE_ON_DEMAND_RCU, NEW_ON_DEMAND_READS_PER_SECOND } from "./capacity";
-import { FLEX_WORKER_TYPES, WorkerType } from "./glue-facts";
+import type { WorkerType } from "./glue-facts";
+import { FLEX_WORKER_TYPES } from "./glue-facts";
 
 /** DPUs per worker, per worker type (AWS Glue worker types). */
 export const DPU_PER_WORKER: Record<WorkerType, number> = {

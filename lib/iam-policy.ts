@@ -11,9 +11,9 @@
  * name, KMS and export mode, one inline policy would pass IAM's limit of 10,240 characters for a
  * role's inline policies, and one managed policy its 6,144 (IAM and AWS STS quotas).
  */
+import type { AwsContext } from "./arns";
 import {
   athenaWorkgroupArn,
-  AwsContext,
   dynamodbTableArn,
   glueArn,
   glueCatalogArn,
@@ -23,7 +23,8 @@ import {
   s3BucketArn,
 } from "./arns";
 import type { TableConfig } from "./config";
-import { ATHENA_RESULTS_PREFIX, SCRIPTS_PREFIX, TableNames, tablePrefixes } from "./naming";
+import type { TableNames } from "./naming";
+import { ATHENA_RESULTS_PREFIX, SCRIPTS_PREFIX, tablePrefixes } from "./naming";
 import { CONTRACT } from "./contract";
 
 export interface PolicyStatement {

@@ -6,7 +6,8 @@
 import type { TableConfig } from "./config";
 import { CONTRACT } from "./contract";
 import { dynamodbSplits } from "./glue-facts";
-import { s3Uri, scriptKey, TableNames, tablePrefixes } from "./naming";
+import type { TableNames } from "./naming";
+import { s3Uri, scriptKey, tablePrefixes } from "./naming";
 
 /** The modules both scripts import, for `--extra-py-files` (a comma-separated list). */
 export function sharedModules(bucket: string): string {

@@ -10,22 +10,17 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as glue from "@pulumi/aws/glue";
 import * as sns from "@pulumi/aws/sns";
 import * as sqs from "@pulumi/aws/sqs";
-import {
+import type {
   PolicyResource,
   ResourceValidation,
   ReportViolation,
   ResourceValidationPolicy,
   StackValidationArgs,
   StackValidationPolicy,
-  validateResourceOfType,
 } from "@pulumi/policy";
-import {
-  CheckedResource,
-  effectiveTags,
-  GUARDRAIL_RULES,
-  RESOURCE_RULES,
-  ResourceRule,
-} from "./rules";
+import { validateResourceOfType } from "@pulumi/policy";
+import type { CheckedResource, ResourceRule } from "./rules";
+import { effectiveTags, GUARDRAIL_RULES, RESOURCE_RULES } from "./rules";
 
 export function checkedFromPolicy(resources: PolicyResource[]): CheckedResource[] {
   return resources

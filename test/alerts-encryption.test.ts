@@ -1,32 +1,10 @@
 import { expect } from "chai";
-import {
-  attachedPolicies,
-  bucketPart,
-  MOCK_ACCOUNT,
-  MOCK_REGION,
-  named,
-  ofType,
-  ProgramRun,
-  RecordedResource,
-  runProgram,
-} from "../harness/mock-program";
+import type { ProgramRun, RecordedResource } from "../harness/mock-program";
+import { MOCK_ACCOUNT, MOCK_REGION, runProgram, TYPES } from "../harness/mock-program";
 import { isTaggable } from "../lib/tags";
 
 const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const TABLES = [{ name: "Reviews" }, { name: "Orders", format: "csv", timeoutMinutes: 120 }];
-const T = {
-  rule: "aws:cloudwatch/eventRule:EventRule",
-  target: "aws:cloudwatch/eventTarget:EventTarget",
-  topic: "aws:sns/topic:Topic",
-  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
-  subscription: "aws:sns/topicSubscription:TopicSubscription",
-  key: "aws:kms/key:Key",
-  job: "aws:glue/job:Job",
-  crawler: "aws:glue/crawler:Crawler",
-  security: "aws:glue/securityConfiguration:SecurityConfiguration",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-};
-
 const patternOf = (rule: RecordedResource) => JSON.parse(rule.inputs.eventPattern);
 
 describe("failure alerts", () => {
@@ -36,10 +14,10 @@ describe("failure alerts", () => {
   });
 
   it("creates one encrypted topic for the stack, on a rotating key EventBridge may use", () => {
-    const [topic] = ofType(run, T.topic);
-    expect(ofType(run, T.topic)).to.have.length(1);
+    const [topic] = run.ofType(TYPES.topic);
+    expect(run.ofType(TYPES.topic)).to.have.length(1);
     expect(topic.inputs.name).to.equal("ddbsnap-dev-alerts");
-    const [key] = ofType(run, T.key);
+    const [key] = run.ofType(TYPES.key);
     expect(topic.inputs.kmsMasterKeyId).to.equal(key.state.arn);
     expect(key.inputs.enableKeyRotation).to.equal(true);
     const policy = JSON.parse(key.inputs.policy);
@@ -53,9 +31,9 @@ describe("failure alerts", () => {
   });
 
   it("matches each table's export and refresh jobs ending FAILED, TIMEOUT, STOPPED or ERROR, one rule each", () => {
-    const jobRules = ofType(run, T.rule).filter(
-      (r) => patternOf(r)["detail-type"][0] === "Glue Job State Change",
-    );
+    const jobRules = run
+      .ofType(TYPES.eventRule)
+      .filter((r) => patternOf(r)["detail-type"][0] === "Glue Job State Change");
     expect(jobRules.map((r) => patternOf(r).detail.jobName).sort()).to.deep.equal([
       ["ddbsnap-dev-orders-export"],
       ["ddbsnap-dev-orders-refresh"],
@@ -72,23 +50,25 @@ describe("failure alerts", () => {
   });
 
   it("says plainly that a failed export attempt is retried once, so a first failure is no false alarm", () => {
-    const exportTarget = ofType(run, T.target).find((t) =>
-      t.name.includes("orders-export-failed"),
-    )!;
+    const exportTarget = run
+      .ofType(TYPES.eventTarget)
+      .find((t) => t.name.includes("orders-export-failed"))!;
     const message = JSON.parse(exportTarget.inputs.inputTransformer.inputTemplate);
     expect(message).to.contain("Glue retries a failed export once");
     expect(message).to.contain(
       "if the run id ends in _attempt_1 this was the retry and no snapshot was made",
     );
     expect(message).to.contain("another alert follows only if it fails too");
-    const refreshTarget = ofType(run, T.target).find((t) => t.name.includes("orders-job-failed"))!;
+    const refreshTarget = run
+      .ofType(TYPES.eventTarget)
+      .find((t) => t.name.includes("orders-job-failed"))!;
     expect(JSON.parse(refreshTarget.inputs.inputTransformer.inputTemplate)).to.not.contain("retr");
-    const refreshJob = named(run, T.job, "ddbsnap-dev-orders-refresh");
+    const refreshJob = run.named(TYPES.job, "ddbsnap-dev-orders-refresh");
     expect(refreshJob.inputs.maxRetries, "the refresh job's failures are final").to.equal(0);
   });
 
   it("keeps an alert EventBridge cannot deliver in an SSE-encrypted dead-letter queue only these rules may write to", () => {
-    const queues = ofType(run, "aws:sqs/queue:Queue");
+    const queues = run.ofType(TYPES.queue);
     expect(queues.map((q) => q.inputs)).to.deep.equal([
       {
         name: "ddbsnap-dev-undelivered-alerts",
@@ -97,10 +77,10 @@ describe("failure alerts", () => {
       },
     ]);
     const queueArn = queues[0].state.arn;
-    for (const t of ofType(run, T.target))
+    for (const t of run.ofType(TYPES.eventTarget))
       expect(t.inputs.deadLetterConfig, t.name).to.deep.equal({ arn: queueArn });
     const [statement, ...more] = JSON.parse(
-      ofType(run, "aws:sqs/queuePolicy:QueuePolicy")[0].inputs.policy,
+      run.ofType(TYPES.queuePolicy)[0].inputs.policy,
     ).Statement;
     expect(more).to.deep.equal([]);
     expect(statement).to.deep.include({
@@ -110,30 +90,29 @@ describe("failure alerts", () => {
       Resource: queueArn,
     });
     expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(
-      ofType(run, T.rule)
+      run
+        .ofType(TYPES.eventRule)
         .map((r) => r.state.arn)
         .sort(),
     );
   });
 
   it("raises an alarm on the topic as soon as an alert waits in the dead-letter queue", () => {
-    const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
-      (a) => a.inputs.namespace === "AWS/SQS",
-    );
+    const alarms = run.ofType(TYPES.metricAlarm).filter((a) => a.inputs.namespace === "AWS/SQS");
     expect(alarms).to.have.length(1);
     expect(alarms[0].inputs).to.deep.include({
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: "ddbsnap-dev-undelivered-alerts" },
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
-      alarmActions: [ofType(run, T.topic)[0].state.arn],
+      alarmActions: [run.ofType(TYPES.topic)[0].state.arn],
     });
   });
 
   it("matches each table's crawler failing, and its export running late", () => {
-    const crawlerRules = ofType(run, T.rule).filter(
-      (r) => patternOf(r)["detail-type"][0] === "Glue Crawler State Change",
-    );
+    const crawlerRules = run
+      .ofType(TYPES.eventRule)
+      .filter((r) => patternOf(r)["detail-type"][0] === "Glue Crawler State Change");
     expect(
       crawlerRules
         .map((r) => patternOf(r).detail)
@@ -142,9 +121,9 @@ describe("failure alerts", () => {
       { crawlerName: ["ddbsnap-dev-orders-crawler"], state: ["Failed"] },
       { crawlerName: ["ddbsnap-dev-reviews-crawler"], state: ["Failed"] },
     ]);
-    const late = ofType(run, T.rule).filter(
-      (r) => patternOf(r)["detail-type"][0] === "Glue Job Run Status",
-    );
+    const late = run
+      .ofType(TYPES.eventRule)
+      .filter((r) => patternOf(r)["detail-type"][0] === "Glue Job Run Status");
     expect(late.map((r) => patternOf(r).detail.jobName[0]).sort()).to.deep.equal([
       "ddbsnap-dev-orders-export",
       "ddbsnap-dev-reviews-export",
@@ -152,8 +131,8 @@ describe("failure alerts", () => {
   });
 
   it("sends a readable message naming the stack, table, job, state, error and run id", () => {
-    const topicArn = ofType(run, T.topic)[0].state.arn;
-    const targets = ofType(run, T.target);
+    const topicArn = run.ofType(TYPES.topic)[0].state.arn;
+    const targets = run.ofType(TYPES.eventTarget);
     expect(targets).to.have.length(8);
     for (const t of targets) expect(t.inputs.arn).to.equal(topicArn);
     const jobTarget = targets.find((t) => t.name.includes("orders-job-failed"))!;
@@ -179,7 +158,7 @@ describe("failure alerts", () => {
   });
 
   it("lets only this stack's alert rules and alarms publish to the topic", () => {
-    const [policy] = ofType(run, T.topicPolicy);
+    const [policy] = run.ofType(TYPES.topicPolicy);
     const doc = JSON.parse(policy.inputs.policy);
     expect(doc.Statement).to.have.length(2);
     const [statement, alarms] = doc.Statement;
@@ -193,7 +172,7 @@ describe("failure alerts", () => {
         },
       },
     });
-    for (const alarm of ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+    for (const alarm of run.ofType(TYPES.metricAlarm)) {
       expect(alarm.state.name.startsWith("ddbsnap-dev-"), alarm.state.name).to.equal(true);
     }
     expect(statement).to.deep.include({
@@ -201,27 +180,28 @@ describe("failure alerts", () => {
       Principal: { Service: "events.amazonaws.com" },
       Action: ["sns:Publish"],
     });
-    expect(statement.Resource).to.equal(ofType(run, T.topic)[0].state.arn);
+    expect(statement.Resource).to.equal(run.ofType(TYPES.topic)[0].state.arn);
     expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(
-      ofType(run, T.rule)
+      run
+        .ofType(TYPES.eventRule)
         .map((r) => r.state.arn)
         .sort(),
     );
   });
 
   it("subscribes alertEmail", () => {
-    const [subscription] = ofType(run, T.subscription);
+    const [subscription] = run.ofType(TYPES.topicSubscription);
     expect(subscription.inputs).to.include({ protocol: "email", endpoint: "ops@example.com" });
-    expect(run.outputs.alertTopicArn).to.equal(ofType(run, T.topic)[0].state.arn);
+    expect(run.outputs.alertTopicArn).to.equal(run.ofType(TYPES.topic)[0].state.arn);
   });
 
   it("publishes to an existing topic instead when alertTopicArn is set, leaving its policy alone", async () => {
     const existing = "arn:aws:sns:ap-northeast-1:123456789012:ops-alerts";
     const own = await runProgram({ tables: TABLES, alertTopicArn: existing });
-    expect(ofType(own, T.topic)).to.deep.equal([]);
-    expect(ofType(own, T.key)).to.deep.equal([]);
-    expect(ofType(own, T.topicPolicy)).to.deep.equal([]);
-    for (const t of ofType(own, T.target)) expect(t.inputs.arn).to.equal(existing);
+    expect(own.ofType(TYPES.topic)).to.deep.equal([]);
+    expect(own.ofType(TYPES.key)).to.deep.equal([]);
+    expect(own.ofType(TYPES.topicPolicy)).to.deep.equal([]);
+    for (const t of own.ofType(TYPES.eventTarget)) expect(t.inputs.arn).to.equal(existing);
     expect(own.outputs.alertTopicArn).to.equal(existing);
   });
 });
@@ -229,17 +209,16 @@ describe("failure alerts", () => {
 describe("encryption", () => {
   it("without kmsKeyArn: SSE-S3 everywhere, and a security configuration on every job and crawler", async () => {
     const run = await runProgram({ tables: TABLES });
-    const [security] = ofType(run, T.security);
+    const [security] = run.ofType(TYPES.securityConfiguration);
     expect(security.inputs.name).to.equal("ddbsnap-dev");
     expect(security.inputs.encryptionConfiguration).to.deep.equal({
       s3Encryption: { s3EncryptionMode: "SSE-S3" },
       cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
       jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
     });
-    for (const r of [...ofType(run, T.job), ...ofType(run, T.crawler)])
+    for (const r of [...run.ofType(TYPES.job), ...run.ofType(TYPES.crawler)])
       expect(r.inputs.securityConfiguration, r.name).to.equal("ddbsnap-dev");
-    for (const p of ofType(run, "aws:iam/policy:Policy"))
-      expect(p.inputs.policy).to.not.contain("kms:");
+    for (const p of run.ofType(TYPES.policy)) expect(p.inputs.policy).to.not.contain("kms:");
   });
 
   describe("with kmsKeyArn", () => {
@@ -249,7 +228,9 @@ describe("encryption", () => {
     });
 
     it("encrypts S3 data, logs and bookmarks through the security configuration", () => {
-      expect(ofType(run, T.security)[0].inputs.encryptionConfiguration).to.deep.equal({
+      expect(
+        run.ofType(TYPES.securityConfiguration)[0].inputs.encryptionConfiguration,
+      ).to.deep.equal({
         s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: KEY },
         cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: KEY },
         jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: KEY },
@@ -257,28 +238,24 @@ describe("encryption", () => {
     });
 
     it("uses the key for the bucket's default encryption, Athena results, log groups and alerts", () => {
-      const sse = bucketPart(
-        run,
-        "snapshots-bucket",
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-      );
+      const sse = run.bucketPart("snapshots-bucket", TYPES.bucketServerSideEncryptionConfiguration);
       expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
         sseAlgorithm: "aws:kms",
         kmsMasterKeyId: KEY,
       });
-      const workgroup = ofType(run, "aws:athena/workgroup:Workgroup")[0];
+      const workgroup = run.ofType(TYPES.workgroup)[0];
       expect(
         workgroup.inputs.configuration.resultConfiguration.encryptionConfiguration,
       ).to.deep.equal({ encryptionOption: "SSE_KMS", kmsKeyArn: KEY });
-      for (const g of ofType(run, T.logGroup))
+      for (const g of run.ofType(TYPES.logGroup))
         expect(g.inputs.kmsKeyId, g.inputs.name).to.equal(KEY);
-      expect(ofType(run, T.topic)[0].inputs.kmsMasterKeyId).to.equal(KEY);
-      expect(ofType(run, T.key)).to.deep.equal([]);
+      expect(run.ofType(TYPES.topic)[0].inputs.kmsMasterKeyId).to.equal(KEY);
+      expect(run.ofType(TYPES.key)).to.deep.equal([]);
     });
 
     it("grants each role exactly the key use it needs, on that key only", () => {
-      for (const role of ofType(run, "aws:iam/role:Role")) {
-        const statements = attachedPolicies(run, role).flatMap((p) => p.document.Statement);
+      for (const role of run.ofType(TYPES.role)) {
+        const statements = run.attachedPolicies(role).flatMap((p) => p.document.Statement);
         const kms = statements.filter((s: any) =>
           s.Action.some((a: string) => a.startsWith("kms:")),
         );
@@ -320,33 +297,33 @@ describe("tags, logs and run limits", () => {
       (r) => isTaggable(r.type) && r.name.startsWith("table-orders"),
     );
     expect(perTable.map((r) => r.type)).to.include.members([
-      T.job,
-      T.crawler,
-      "aws:glue/workflow:Workflow",
-      "aws:iam/role:Role",
-      T.logGroup,
+      TYPES.job,
+      TYPES.crawler,
+      TYPES.workflow,
+      TYPES.role,
+      TYPES.logGroup,
     ]);
     for (const r of perTable)
       expect(r.inputs.tags, `${r.type} ${r.name}`).to.deep.equal({ table: "Orders" });
-    expect(ofType(run, "aws:s3/bucket:Bucket")[0].inputs.tags).to.equal(undefined);
-    const classifier = ofType(run, "aws:glue/classifier:Classifier")[0];
+    expect(run.ofType(TYPES.bucket)[0].inputs.tags).to.equal(undefined);
+    const classifier = run.ofType(TYPES.classifier)[0];
     expect(classifier.inputs).to.not.have.property("tags");
   });
 
   it("keeps job logs for logRetentionDays", () => {
-    const groups = ofType(run, T.logGroup);
+    const groups = run.ofType(TYPES.logGroup);
     expect(groups).to.have.length(4);
     for (const g of groups) expect(g.inputs.retentionInDays).to.equal(90);
   });
 
   it("retries the idempotent export once, warns when it runs late, and never retries the view refresh", () => {
-    expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs).to.deep.include({
+    expect(run.named(TYPES.job, "ddbsnap-dev-orders-export").inputs).to.deep.include({
       maxRetries: 1,
       timeout: 120,
       notificationProperty: { notifyDelayAfter: 60 },
     });
-    expect(named(run, T.job, "ddbsnap-dev-reviews-export").inputs.timeout).to.equal(360);
-    expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs).to.include({
+    expect(run.named(TYPES.job, "ddbsnap-dev-reviews-export").inputs.timeout).to.equal(360);
+    expect(run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs).to.include({
       maxRetries: 0,
       timeout: 30,
     });

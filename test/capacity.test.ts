@@ -4,7 +4,8 @@ import { expect } from "chai";
 import { warnAboutScanCapacity } from "../components/preflight";
 import { RecordingMocks } from "../harness/mock-program";
 import { scanCapacityWarning, scanRate } from "../lib/capacity";
-import { TABLE_DEFAULTS, TableConfig } from "../lib/config";
+import type { TableConfig } from "../lib/config";
+import { TABLE_DEFAULTS } from "../lib/config";
 
 const table = (overrides: Partial<TableConfig>): TableConfig => ({
   ...TABLE_DEFAULTS,

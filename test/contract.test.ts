@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { named, ofType, ProgramRun, runProgram } from "../harness/mock-program";
+import type { ProgramRun } from "../harness/mock-program";
+import { runProgram, TYPES } from "../harness/mock-program";
 import { readStackFile } from "../cli/stack";
 import { CONTRACT, contractPythonSource } from "../lib/contract";
 
@@ -67,7 +68,7 @@ describe("the contract between the program and the Glue scripts", () => {
       Object.keys(args)
         .filter((k) => /^--[a-z_]+$/.test(k)) // ours are snake_case; Glue's own are --TempDir, --enable-..., ...
         .map((k) => k.slice(2));
-    for (const job of ofType(run, "aws:glue/job:Job")) {
+    for (const job of run.ofType(TYPES.job)) {
       const args = job.inputs.defaultArguments as Record<string, string>;
       const expected = job.inputs.name.endsWith("-export")
         ? [
@@ -102,7 +103,7 @@ describe("the contract between the program and the Glue scripts", () => {
     for (const [job, expected] of cases) {
       const config = readByScript(
         "export_table",
-        argvOf(named(run, "aws:glue/job:Job", job).inputs.defaultArguments, job),
+        argvOf(run.named(TYPES.job, job).inputs.defaultArguments, job),
       );
       expect(config, job).to.deep.include({ ...expected, job_name: job, workflow_run_id: "wr_1" });
     }
@@ -112,7 +113,7 @@ describe("the contract between the program and the Glue scripts", () => {
     const job = "ddbsnap-dev-orders-refresh";
     const config = readByScript(
       "refresh_view",
-      argvOf(named(run, "aws:glue/job:Job", job).inputs.defaultArguments, job),
+      argvOf(run.named(TYPES.job, job).inputs.defaultArguments, job),
     );
     expect(config).to.deep.include({
       database: "dynamodb_exports_dev",

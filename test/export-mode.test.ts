@@ -1,19 +1,9 @@
 import { expect } from "chai";
-import {
-  bucketPart,
-  MOCK_ACCOUNT,
-  MOCK_REGION,
-  named,
-  ofType,
-  ProgramRun,
-  RecordingMocks,
-  runProgram,
-  tableRoleStatements,
-} from "../harness/mock-program";
+import type { ProgramRun } from "../harness/mock-program";
+import { RecordingMocks, runProgram, TYPES, mockArn } from "../harness/mock-program";
 import { ConfigError } from "../lib/config";
 
-const T = { job: "aws:glue/job:Job" };
-const TABLE_ARN = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/Orders`;
+const TABLE_ARN = mockArn("dynamodb", "table/Orders");
 /** A stack mixing both modes. */
 const TABLES = [{ name: "Reviews" }, { name: "Orders", mode: "export", format: "orc" }];
 
@@ -21,7 +11,7 @@ function policyOf(
   run: ProgramRun,
   table: string,
 ): { Sid: string; Action: string[]; Resource: string | string[]; Condition?: any }[] {
-  return tableRoleStatements(run, table).statements;
+  return run.tableRoleStatements(table).statements;
 }
 
 async function failure(mocks: RecordingMocks, tables: object[]): Promise<Error> {
@@ -38,11 +28,11 @@ describe("export mode (DynamoDB point-in-time export)", () => {
   let bucket: string;
   before(async () => {
     run = await runProgram({ tables: TABLES });
-    bucket = bucketPart(run, "snapshots-bucket").state.bucket;
+    bucket = run.snapshotsBucket;
   });
 
   it("passes the table ARN and a per-table staging path, and no scan arguments", () => {
-    const args = named(run, T.job, "ddbsnap-dev-orders-export").inputs.defaultArguments;
+    const args = run.named(TYPES.job, "ddbsnap-dev-orders-export").inputs.defaultArguments;
     expect(args).to.include({
       "--mode": "export",
       "--table_arn": TABLE_ARN,
@@ -50,10 +40,10 @@ describe("export mode (DynamoDB point-in-time export)", () => {
       "--output_path": `s3://${bucket}/orc/orders`,
     });
     expect(args).to.not.have.any.keys("--read_percentage", "--splits");
-    expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs.connections ?? []).to.deep.equal(
-      [],
-    );
-    expect(named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments).to.include({
+    expect(
+      run.named(TYPES.job, "ddbsnap-dev-orders-export").inputs.connections ?? [],
+    ).to.deep.equal([]);
+    expect(run.named(TYPES.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments).to.include({
       "--mode": "scan",
     });
   });
@@ -80,11 +70,8 @@ describe("export mode (DynamoDB point-in-time export)", () => {
   });
 
   it("expires staged export files after a day", () => {
-    const rules = bucketPart(
-      run,
-      "snapshots-bucket",
-      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    ).inputs.rules;
+    const rules = run.bucketPart("snapshots-bucket", TYPES.bucketLifecycleConfiguration).inputs
+      .rules;
     expect(rules.find((r: any) => r.filter?.prefix === "export-staging/")).to.deep.include({
       status: "Enabled",
       expiration: { days: 1 },
@@ -144,6 +131,6 @@ describe("export mode (DynamoDB point-in-time export)", () => {
     );
     // Reviews is described for its read capacity only (preflight.ts): PITR off does not stop it.
     expect(checked).to.deep.equal(["Reviews"]);
-    expect(ofType(run, T.job)).to.have.length(4);
+    expect(run.ofType(TYPES.job)).to.have.length(4);
   });
 });

@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { ofType, runProgram } from "../harness/mock-program";
+import { runProgram, TYPES } from "../harness/mock-program";
 import { readStackFile } from "../cli/stack";
 import { checkedFromMocks } from "./helpers/mocked-stack";
 import { checkedFromPolicy, policies, resourcePolicies, stackPolicies } from "../policy/policies";
-import { CheckedResource, checkStack, GUARDRAIL_RULES } from "../policy/rules";
+import type { CheckedResource } from "../policy/rules";
+import { checkStack, GUARDRAIL_RULES } from "../policy/rules";
 import { FORMATS, MODES } from "../lib/config";
 import { WORKER_TYPES } from "../lib/glue-facts";
 import { isTaggable, TAGGABLE_TYPES } from "../lib/tags";
@@ -56,7 +57,7 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
 describe("guardrails hold on every stack the program makes", () => {
   it("the example stack (Pulumi.dev.yaml) breaks no rule", async () => {
     const run = await runProgram(exampleStackConfig());
-    expect(ofType(run, "aws:glue/workflow:Workflow")).to.have.length(2);
+    expect(run.ofType(TYPES.workflow)).to.have.length(2);
     expect(checkStack(checkedFromMocks(run.resources))).to.deep.equal([]);
   });
 
@@ -104,27 +105,23 @@ function goodStack(): CheckedResource[] {
   });
   /** A bucket with every guard, its resources named `<prefix>sse`, `<prefix>pab`, ... */
   const guardedBucket = (logical: string, bucket: string, prefix: string) => [
-    r("aws:s3/bucket:Bucket", logical, { bucket }),
-    r(
-      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-      `${prefix}sse`,
-      {
-        bucket,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
-    ),
-    r("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${prefix}pab`, {
+    r(TYPES.bucket, logical, { bucket }),
+    r(TYPES.bucketServerSideEncryptionConfiguration, `${prefix}sse`, {
+      bucket,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    }),
+    r(TYPES.bucketPublicAccessBlock, `${prefix}pab`, {
       bucket,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     }),
-    r("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${prefix}own`, {
+    r(TYPES.bucketOwnershipControls, `${prefix}own`, {
       bucket,
       rule: { objectOwnership: "BucketOwnerEnforced" },
     }),
-    r("aws:s3/bucketPolicy:BucketPolicy", `${prefix}tls`, {
+    r(TYPES.bucketPolicy, `${prefix}tls`, {
       bucket,
       policy: JSON.stringify({
         Statement: [
@@ -141,7 +138,7 @@ function goodStack(): CheckedResource[] {
   ];
   return [
     ...guardedBucket("bucket", "b", ""),
-    r("aws:iam/rolePolicy:RolePolicy", "policy", {
+    r(TYPES.rolePolicy, "policy", {
       policy: JSON.stringify({
         Statement: [
           statement(["s3:GetObject"], "arn:aws:s3:::b/x/*"),
@@ -149,25 +146,25 @@ function goodStack(): CheckedResource[] {
         ],
       }),
     }),
-    r("aws:glue/job:Job", "job", { securityConfiguration: "sc" }),
-    r("aws:glue/crawler:Crawler", "crawler", { securityConfiguration: "sc" }),
-    r("aws:athena/workgroup:Workgroup", "wg", {
+    r(TYPES.job, "job", { securityConfiguration: "sc" }),
+    r(TYPES.crawler, "crawler", { securityConfiguration: "sc" }),
+    r(TYPES.workgroup, "wg", {
       configuration: {
         enforceWorkgroupConfiguration: true,
         resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } },
       },
     }),
-    r("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 30 }),
-    r("aws:glue/trigger:Trigger", "trigger", { type: "CONDITIONAL", workflowName: "wf" }),
-    r("aws:sns/topic:Topic", "topic", { kmsMasterKeyId: KEY }),
+    r(TYPES.logGroup, "logs", { retentionInDays: 30 }),
+    r(TYPES.trigger, "trigger", { type: "CONDITIONAL", workflowName: "wf" }),
+    r(TYPES.topic, "topic", { kmsMasterKeyId: KEY }),
     ...guardedBucket("log-bucket", "logs", "log-"),
-    r("aws:s3/bucketLogging:BucketLogging", "access-logging", {
+    r(TYPES.bucketLogging, "access-logging", {
       bucket: "b",
       targetBucket: "logs",
       targetPrefix: "b/",
     }),
-    r("aws:sqs/queue:Queue", "dead-letters", { sqsManagedSseEnabled: true }),
-    r("aws:cloudwatch/eventTarget:EventTarget", "alert-target", {
+    r(TYPES.queue, "dead-letters", { sqsManagedSseEnabled: true }),
+    r(TYPES.eventTarget, "alert-target", {
       arn: "topic",
       deadLetterConfig: { arn: "queue" },
     }),
@@ -254,7 +251,7 @@ describe("every guardrail rule can fail", () => {
     const keyWithWildcard = edit(goodStack(), "topic", (r) => r);
     keyWithWildcard.push({
       key: "k",
-      type: "aws:kms/key:Key",
+      type: TYPES.key,
       name: "key",
       props: {
         policy: JSON.stringify({
@@ -301,9 +298,9 @@ describe("the policy pack runs the same rules", () => {
   });
 
   it("links bucket guards by dependency when the bucket name is not known yet (preview)", () => {
-    const bucket = policyResource("aws:s3/bucket:Bucket", "urn::bucket", {});
+    const bucket = policyResource(TYPES.bucket, "urn::bucket", {});
     const sse = policyResource(
-      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      TYPES.bucketServerSideEncryptionConfiguration,
       "urn::sse",
       { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] },
       [bucket],
@@ -316,7 +313,7 @@ describe("the policy pack runs the same rules", () => {
   });
 
   it("reports a stack rule's violations through reportViolation, with the resource's URN", () => {
-    const bucket = policyResource("aws:s3/bucket:Bucket", "urn::bucket", { bucket: "b" });
+    const bucket = policyResource(TYPES.bucket, "urn::bucket", { bucket: "b" });
     const reported: [string, string | undefined][] = [];
     const policy = stackPolicies.find((p) => p.name === "bucket-encrypted")!;
     policy.validateStack({ resources: [bucket] } as any, (message: string, urn?: string) =>
@@ -344,10 +341,10 @@ describe("the policy pack runs the same rules", () => {
         validate(args as any, (message: string) => reported.push(message));
       return reported;
     };
-    expect(run("aws:glue/job:Job", {})).to.deep.equal(["has no securityConfiguration"]);
-    expect(run("aws:glue/crawler:Crawler", {})).to.deep.equal(["has no securityConfiguration"]);
-    expect(run("aws:glue/job:Job", { securityConfiguration: "sc" })).to.deep.equal([]);
-    expect(run("aws:glue/workflow:Workflow", {})).to.deep.equal([]);
+    expect(run(TYPES.job, {})).to.deep.equal(["has no securityConfiguration"]);
+    expect(run(TYPES.crawler, {})).to.deep.equal(["has no securityConfiguration"]);
+    expect(run(TYPES.job, { securityConfiguration: "sc" })).to.deep.equal([]);
+    expect(run(TYPES.workflow, {})).to.deep.equal([]);
   });
 });
 

@@ -6,27 +6,18 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 import * as path from "path";
-import {
-  attachedPolicies,
-  bucketPart,
-  MOCK_ACCOUNT,
-  MOCK_REGION,
-  ofType,
-  ProgramRun,
-  runProgram,
-} from "../harness/mock-program";
+import type { ProgramRun } from "../harness/mock-program";
+import { MOCK_ACCOUNT, MOCK_REGION, runProgram, TYPES, mockArn } from "../harness/mock-program";
 import { readStackFile } from "../cli/stack";
-import { parseStackConfig, rawConfigFromPulumi, TableConfig } from "../lib/config";
+import type { TableConfig } from "../lib/config";
+import { parseStackConfig, rawConfigFromPulumi } from "../lib/config";
 import { tableKey } from "../lib/naming";
-import { PipelineFacts, pipelineRequests, SimulatedRequest } from "./fixtures/iam-requests";
-import {
-  IncrementalFacts,
-  IncrementalRequest,
-  incrementalRequests,
-  optimizerRequests,
-} from "./fixtures/iam-requests-incremental";
+import type { PipelineFacts, SimulatedRequest } from "./fixtures/iam-requests";
+import { pipelineRequests } from "./fixtures/iam-requests";
+import type { IncrementalFacts, IncrementalRequest } from "./fixtures/iam-requests-incremental";
+import { incrementalRequests, optimizerRequests } from "./fixtures/iam-requests-incremental";
 
-const KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const KEY = mockArn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab");
 
 /** The key policy AWS gives a key by default: the account's IAM policies decide. */
 const DEFAULT_KEY_POLICY = {
@@ -56,9 +47,7 @@ async function decide(
       resourceControlPolicies: [],
       // The snapshot bucket's own policy (TLS only) takes part in every S3 request, as in AWS.
       resourcePolicy: s3Request
-        ? JSON.parse(
-            bucketPart(run, "snapshots-bucket", "aws:s3/bucketPolicy:BucketPolicy").inputs.policy,
-          )
+        ? JSON.parse(run.bucketPart("snapshots-bucket", TYPES.bucketPolicy).inputs.policy)
         : request.action.startsWith("kms:")
           ? DEFAULT_KEY_POLICY
           : undefined,
@@ -126,7 +115,7 @@ for (const { label, stack, config } of CASES) {
     const factsFor = (table: TableConfig, other: TableConfig, roleName: string): PipelineFacts => ({
       region: MOCK_REGION,
       account: MOCK_ACCOUNT,
-      bucket: bucketPart(run, "snapshots-bucket").state.bucket,
+      bucket: run.snapshotsBucket,
       database: `dynamodb_exports_${stack}`,
       workgroup: `ddbsnap-${stack}`,
       roleName,
@@ -146,10 +135,10 @@ for (const { label, stack, config } of CASES) {
     /** The table's role, its attached policies as the simulator takes them, and its requests. */
     const roleOf = (i: number) => {
       const table = tables[i];
-      const role = ofType(run, "aws:iam/role:Role").find((r) =>
-        r.inputs.description.endsWith(` ${table.name}`),
-      )!;
-      const policies = attachedPolicies(run, role).map((p) => ({
+      const role = run
+        .ofType(TYPES.role)
+        .find((r) => r.inputs.description.endsWith(` ${table.name}`))!;
+      const policies = run.attachedPolicies(role).map((p) => ({
         name: p.policy.inputs.name,
         policy: p.document,
       }));
@@ -217,7 +206,7 @@ describe("IAM simulation: incremental mode (pipeline role and optimizer role)", 
     facts = {
       region: MOCK_REGION,
       account: MOCK_ACCOUNT,
-      bucket: bucketPart(run, "snapshots-bucket").state.bucket,
+      bucket: run.snapshotsBucket,
       database: "dynamodb_exports_prod",
       workgroup: "ddbsnap-prod",
       stack: "prod",
@@ -227,20 +216,21 @@ describe("IAM simulation: incremental mode (pipeline role and optimizer role)", 
   });
 
   const pipelineRole = () => {
-    const role = ofType(run, "aws:iam/role:Role").find((r) =>
-      r.inputs.description.endsWith(" Orders.Events"),
-    )!;
-    const policies = attachedPolicies(run, role).map((p) => ({
+    const role = run
+      .ofType(TYPES.role)
+      .find((r) => r.inputs.description.endsWith(" Orders.Events"))!;
+    const policies = run.attachedPolicies(role).map((p) => ({
       name: p.policy.inputs.name,
       policy: p.document,
     }));
     return { arn: role.state.arn as string, policies };
   };
   const optimizerRole = () => {
-    const role = ofType(run, "aws:iam/role:Role").find((r) =>
-      r.inputs.description.startsWith("Glue table optimizers"),
-    )!;
-    const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy")
+    const role = run
+      .ofType(TYPES.role)
+      .find((r) => r.inputs.description.startsWith("Glue table optimizers"))!;
+    const policies = run
+      .ofType(TYPES.rolePolicy)
       .filter((p) => p.inputs.role === role.state.name)
       .map((p) => ({ name: p.name, policy: JSON.parse(p.inputs.policy) }));
     expect(policies).to.have.length(1);

@@ -1,26 +1,9 @@
 import { expect } from "chai";
-import {
-  bucketPart,
-  MOCK_ACCOUNT,
-  MOCK_REGION,
-  named,
-  ofType,
-  ProgramRun,
-  RecordingMocks,
-  runProgram,
-  tableRoleStatements,
-} from "../harness/mock-program";
+import type { ProgramRun } from "../harness/mock-program";
+import { MOCK_ACCOUNT, RecordingMocks, runProgram, TYPES, mockArn } from "../harness/mock-program";
 import { ConfigError, parseStackConfig } from "../lib/config";
 
-const T = {
-  job: "aws:glue/job:Job",
-  trigger: "aws:glue/trigger:Trigger",
-  crawler: "aws:glue/crawler:Crawler",
-  table: "aws:glue/catalogTable:CatalogTable",
-  optimizer: "aws:glue/catalogTableOptimizer:CatalogTableOptimizer",
-  rule: "aws:cloudwatch/eventRule:EventRule",
-};
-const TABLE_ARN = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/Orders`;
+const TABLE_ARN = mockArn("dynamodb", "table/Orders");
 /** One table in each of the three modes. */
 const TABLES = [
   { name: "Reviews" },
@@ -33,13 +16,14 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
   let bucket: string;
   before(async () => {
     run = await runProgram({ tables: TABLES });
-    bucket = bucketPart(run, "snapshots-bucket").state.bucket;
+    bucket = run.snapshotsBucket;
   });
 
   it("chains schedule → export planner → apply job → refresh job, with no crawler", () => {
     // In the order a run takes them: each trigger's action is the next one's condition.
     const order = ["schedule", "after-export", "after-apply"];
-    const triggers = ofType(run, T.trigger)
+    const triggers = run
+      .ofType(TYPES.trigger)
       .filter((t) => t.inputs.workflowName === "ddbsnap-dev-orders")
       .sort(
         (a, b) =>
@@ -67,14 +51,14 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
         ["ddbsnap-dev-orders-refresh"],
       ],
     ]);
-    expect(ofType(run, T.crawler).map((c) => c.state.name)).to.deep.equal([
+    expect(run.ofType(TYPES.crawler).map((c) => c.state.name)).to.deep.equal([
       "ddbsnap-dev-reviews-crawler",
       "ddbsnap-dev-payments-crawler",
     ]);
   });
 
   it("runs the planner as a Python shell job with the table, its staging and its state", () => {
-    const planner = named(run, T.job, "ddbsnap-dev-orders-export");
+    const planner = run.named(TYPES.job, "ddbsnap-dev-orders-export");
     expect(planner.inputs.command.name).to.equal("pythonshell");
     expect(planner.inputs.command.scriptLocation).to.match(/incremental_exports\.py$/);
     expect(planner.inputs.defaultArguments).to.include({
@@ -84,10 +68,20 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
       "--state_path": `s3://${bucket}/state/orders`,
     });
     expect(planner.inputs.defaultArguments["--extra-py-files"]).to.contain("export_windows.py");
+    // The schedule starts the planner, so the late-run alert hangs on it; a retry is safe.
+    expect(planner.inputs.notificationProperty).to.have.property("notifyDelayAfter").above(0);
+    expect(planner.inputs.maxRetries).to.equal(1);
+  });
+
+  it("retries the apply job once and leaves the late-run threshold to the planner", () => {
+    const apply = run.named(TYPES.job, "ddbsnap-dev-orders-apply");
+    expect(apply.inputs.maxRetries).to.equal(1);
+    expect(apply.inputs.notificationProperty).to.equal(undefined);
+    expect(apply.inputs.description).to.contain("into iceberg_orders");
   });
 
   it("runs the apply job on Glue 5.0 with Iceberg and Glue's catalog", () => {
-    const apply = named(run, T.job, "ddbsnap-dev-orders-apply");
+    const apply = run.named(TYPES.job, "ddbsnap-dev-orders-apply");
     expect(apply.inputs.glueVersion).to.equal("5.0");
     expect(apply.inputs.command).to.deep.include({ name: "glueetl" });
     expect(apply.inputs.command.scriptLocation).to.match(/apply_changes\.py$/);
@@ -114,7 +108,7 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
       "contract.py",
     ])
       expect(args["--extra-py-files"]).to.contain(`glue-scripts/${module}`);
-    const refresh = named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments;
+    const refresh = run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments;
     expect(refresh).to.include({
       "--iceberg_table": "iceberg_orders",
       "--state_path": `s3://${bucket}/state/orders`,
@@ -122,16 +116,16 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
   });
 
   it("declares the Iceberg table (format version 2) where the apply job writes", () => {
-    const table = named(run, T.table, "iceberg_orders");
+    const table = run.named(TYPES.catalogTable, "iceberg_orders");
     expect(table.inputs.openTableFormatInput).to.deep.equal({
       icebergInput: { metadataOperation: "CREATE", version: "2" },
     });
     expect(table.inputs.storageDescriptor.location).to.equal(`s3://${bucket}/iceberg/orders`);
-    expect(ofType(run, T.table)).to.have.length(1);
+    expect(run.ofType(TYPES.catalogTable)).to.have.length(1);
   });
 
   it("keeps the table with managed compaction, retention that deletes expired files, and orphan deletion", () => {
-    const optimizers = ofType(run, T.optimizer);
+    const optimizers = run.ofType(TYPES.catalogTableOptimizer);
     expect(optimizers.map((o) => o.inputs.type)).to.deep.equal([
       "compaction",
       "retention",
@@ -160,18 +154,16 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
   });
 
   it("gives the optimizers a role that reaches only this table's data and catalog entry", () => {
-    const roleArns = new Set(ofType(run, T.optimizer).map((o) => o.inputs.configuration.roleArn));
+    const roleArns = new Set(
+      run.ofType(TYPES.catalogTableOptimizer).map((o) => o.inputs.configuration.roleArn),
+    );
     expect(roleArns.size).to.equal(1);
-    const role = ofType(run, "aws:iam/role:Role").find((r) => roleArns.has(r.state.arn))!;
-    const policy = ofType(run, "aws:iam/rolePolicy:RolePolicy").find(
-      (p) => p.inputs.role === role.state.name,
-    )!;
+    const role = run.ofType(TYPES.role).find((r) => roleArns.has(r.state.arn))!;
+    const policy = run.ofType(TYPES.rolePolicy).find((p) => p.inputs.role === role.state.name)!;
     const statements = JSON.parse(policy.inputs.policy).Statement;
     const resources = statements.flatMap((s: any) => [s.Resource].flat());
     expect(resources).to.include(`arn:aws:s3:::${bucket}/iceberg/orders/*`);
-    expect(resources).to.include(
-      `arn:aws:glue:${MOCK_REGION}:${MOCK_ACCOUNT}:table/dynamodb_exports_dev/iceberg_orders`,
-    );
+    expect(resources).to.include(mockArn("glue", "table/dynamodb_exports_dev/iceberg_orders"));
     expect(resources.filter((r: string) => r.startsWith("arn:aws:s3:::"))).to.satisfy(
       (rs: string[]) =>
         rs.every((r) => r === `arn:aws:s3:::${bucket}` || r.includes("/iceberg/orders")),
@@ -180,7 +172,7 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
   });
 
   it("lets the pipeline role export changes and read PITR, and nothing of the other tables", () => {
-    const statements = tableRoleStatements(run, "Orders").statements;
+    const statements = run.tableRoleStatements("Orders").statements;
     const dynamo = statements.filter((s) =>
       s.Action.some((a: string) => a.startsWith("dynamodb:")),
     );
@@ -202,7 +194,7 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
   });
 
   it("alerts when the apply job fails, and has no crawler alert", () => {
-    const rules = ofType(run, T.rule).filter((r) => r.name.startsWith("alerts-orders"));
+    const rules = run.ofType(TYPES.eventRule).filter((r) => r.name.startsWith("alerts-orders"));
     const failed = rules.find((r) => r.name.endsWith("job-failed"))!;
     expect(JSON.parse(failed.inputs.eventPattern).detail.jobName).to.deep.equal([
       "ddbsnap-dev-orders-apply",

@@ -3,15 +3,9 @@
  * come from each table's schedule (lib/freshness.ts), disabled tables get none.
  */
 import { expect } from "chai";
-import { named, ofType, ProgramRun, runProgram } from "../harness/mock-program";
+import type { ProgramRun } from "../harness/mock-program";
+import { runProgram, TYPES } from "../harness/mock-program";
 
-const T = {
-  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-  trigger: "aws:glue/trigger:Trigger",
-  dashboard: "aws:cloudwatch/dashboard:Dashboard",
-  topic: "aws:sns/topic:Topic",
-  rule: "aws:cloudwatch/eventRule:EventRule",
-};
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
@@ -29,7 +23,7 @@ describe("monitoring: stale-snapshot alarms, heartbeats and the dashboard", () =
   });
 
   it("alarms when a daily table has had no successful snapshot for a day + timeout + an hour", () => {
-    const alarm = named(run, T.alarm, "ddbsnap-dev-daily-stale").inputs;
+    const alarm = run.named(TYPES.metricAlarm, "ddbsnap-dev-daily-stale").inputs;
     expect(alarm).to.include({
       namespace: "ddb-athena-snapshots",
       metricName: "SnapshotSucceeded",
@@ -42,19 +36,19 @@ describe("monitoring: stale-snapshot alarms, heartbeats and the dashboard", () =
       treatMissingData: "breaching",
     });
     expect(alarm.dimensions).to.deep.equal({ Stack: "dev", Table: "daily" });
-    const topic = ofType(run, T.topic)[0].state.arn;
+    const topic = run.ofType(TYPES.topic)[0].state.arn;
     expect(alarm.alarmActions).to.deep.equal([topic]);
     expect(alarm.okActions).to.deep.equal([topic], "says so when it recovers");
     expect(alarm.alarmDescription).to.contain("no snapshot of Daily has succeeded for 1d 7h");
   });
 
   it("gives a weekday-only table the Friday-to-Monday gap", () => {
-    const alarm = named(run, T.alarm, "ddbsnap-dev-weekdays-stale").inputs;
+    const alarm = run.named(TYPES.metricAlarm, "ddbsnap-dev-weekdays-stale").inputs;
     expect(alarm.evaluationPeriods).to.equal((3 * DAY + HOUR + HOUR) / HOUR);
   });
 
   it("watches a monthly table's view age from the heartbeat, past CloudWatch's 7-day look-back", () => {
-    const alarm = named(run, T.alarm, "ddbsnap-dev-monthly-stale").inputs;
+    const alarm = run.named(TYPES.metricAlarm, "ddbsnap-dev-monthly-stale").inputs;
     expect(alarm).to.include({
       metricName: "ViewAgeSeconds",
       statistic: "Maximum",
@@ -68,7 +62,7 @@ describe("monitoring: stale-snapshot alarms, heartbeats and the dashboard", () =
   });
 
   it("keeps every alarm within CloudWatch's limits", () => {
-    for (const { inputs } of ofType(run, T.alarm)) {
+    for (const { inputs } of run.ofType(TYPES.metricAlarm)) {
       const window = inputs.period * inputs.evaluationPeriods;
       expect(window, inputs.name).to.be.at.most(inputs.period < HOUR ? DAY : 604_800);
     }
@@ -76,7 +70,7 @@ describe("monitoring: stale-snapshot alarms, heartbeats and the dashboard", () =
 
   it("runs a heartbeat every 6 hours for each enabled table, and nothing for a disabled one", () => {
     for (const table of ["daily", "weekdays", "monthly"]) {
-      const heartbeat = named(run, T.trigger, `ddbsnap-dev-${table}-heartbeat`).inputs;
+      const heartbeat = run.named(TYPES.trigger, `ddbsnap-dev-${table}-heartbeat`).inputs;
       expect(heartbeat).to.include({
         type: "SCHEDULED",
         schedule: "cron(17 0/6 * * ? *)",
@@ -88,14 +82,14 @@ describe("monitoring: stale-snapshot alarms, heartbeats and the dashboard", () =
       ]);
     }
     const paused = (r: { inputs: Record<string, any> }) => String(r.inputs.name).includes("paused");
-    expect(ofType(run, T.alarm).filter(paused)).to.deep.equal([]);
-    expect(ofType(run, T.trigger).filter((t) => paused(t) && !t.inputs.workflowName)).to.deep.equal(
-      [],
-    );
+    expect(run.ofType(TYPES.metricAlarm).filter(paused)).to.deep.equal([]);
+    expect(
+      run.ofType(TYPES.trigger).filter((t) => paused(t) && !t.inputs.workflowName),
+    ).to.deep.equal([]);
   });
 
   it("declares one dashboard with each table's age against its threshold, size, export time and failed runs", () => {
-    const [dashboard] = ofType(run, T.dashboard);
+    const [dashboard] = run.ofType(TYPES.dashboard);
     expect(dashboard.inputs.dashboardName).to.equal("ddbsnap-dev");
     const body = JSON.parse(dashboard.inputs.dashboardBody);
     const titles = body.widgets.map((w: any) => w.properties.title).filter(Boolean);
@@ -116,7 +110,8 @@ describe("monitoring: stale-snapshot alarms, heartbeats and the dashboard", () =
     const failed = body.widgets.find(
       (w: any) => w.properties.title === "Daily: snapshots and failed runs",
     );
-    const ruleNames = ofType(run, T.rule)
+    const ruleNames = run
+      .ofType(TYPES.eventRule)
       .map((r) => r.state.name as string)
       .filter((n) => /^alerts-daily-.*-failed/.test(n));
     expect(ruleNames).to.have.length(3);

@@ -2,32 +2,9 @@ import { expect } from "chai";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import * as path from "path";
-import {
-  attachedPolicies,
-  bucketPart,
-  MOCK_ACCOUNT,
-  MOCK_REGION,
-  named,
-  ofType,
-  ProgramRun,
-  RecordedResource,
-  RecordingMocks,
-  runProgram,
-  tableRoleStatements,
-} from "../harness/mock-program";
+import type { ProgramRun, RecordedResource } from "../harness/mock-program";
+import { MOCK_ACCOUNT, RecordingMocks, runProgram, TYPES, mockArn } from "../harness/mock-program";
 import type { PolicyDocument } from "../lib/iam-policy";
-
-const T = {
-  job: "aws:glue/job:Job",
-  trigger: "aws:glue/trigger:Trigger",
-  workflow: "aws:glue/workflow:Workflow",
-  crawler: "aws:glue/crawler:Crawler",
-  classifier: "aws:glue/classifier:Classifier",
-  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-  role: "aws:iam/role:Role",
-  bucket: "aws:s3/bucket:Bucket",
-  object: "aws:s3/bucketObjectv2:BucketObjectv2",
-};
 
 /** Three tables that differ in every way the wiring depends on. */
 const TABLES = [
@@ -57,28 +34,28 @@ describe("the program, for a multi-table stack", function () {
 
   before(async () => {
     run = await runProgram({ tables: TABLES });
-    bucket = bucketPart(run, "snapshots-bucket").state.bucket;
+    bucket = run.snapshotsBucket;
   });
 
   const triggersOf = (workflow: string): RecordedResource[] =>
-    ofType(run, T.trigger).filter((t) => t.inputs.workflowName === workflow);
+    run.ofType(TYPES.trigger).filter((t) => t.inputs.workflowName === workflow);
 
   describe("one workflow per table, wired schedule → export → crawl → refresh", () => {
     it("declares exactly one workflow per table, one run at a time, described by its table", () => {
-      const workflows = ofType(run, T.workflow);
+      const workflows = run.ofType(TYPES.workflow);
       expect(workflows.map((w) => w.inputs.name).sort()).to.deep.equal([
         "ddbsnap-dev-click_stream_2024",
         "ddbsnap-dev-orders",
         "ddbsnap-dev-reviews",
       ]);
       for (const w of workflows) expect(w.inputs.maxConcurrentRuns).to.equal(1);
-      expect(named(run, T.workflow, "ddbsnap-dev-reviews").inputs.description).to.contain(
+      expect(run.named(TYPES.workflow, "ddbsnap-dev-reviews").inputs.description).to.contain(
         "DynamoDB table Reviews",
       );
     });
 
     it("gives each workflow exactly one SCHEDULED and two CONDITIONAL triggers; outside workflows only the heartbeats", () => {
-      const outside = ofType(run, T.trigger).filter((t) => !t.inputs.workflowName);
+      const outside = run.ofType(TYPES.trigger).filter((t) => !t.inputs.workflowName);
       expect(outside.map((t) => t.inputs.actions)).to.deep.equal(
         outside.map((t) => [
           {
@@ -87,8 +64,8 @@ describe("the program, for a multi-table stack", function () {
           },
         ]),
       );
-      expect(ofType(run, T.trigger)).to.have.length(9 + outside.length);
-      for (const w of ofType(run, T.workflow)) {
+      expect(run.ofType(TYPES.trigger)).to.have.length(9 + outside.length);
+      for (const w of run.ofType(TYPES.workflow)) {
         const types = triggersOf(w.inputs.name)
           .map((t) => t.inputs.type)
           .sort();
@@ -107,7 +84,7 @@ describe("the program, for a multi-table stack", function () {
         const scheduled = triggers.find((t) => t.inputs.type === "SCHEDULED")!;
         expect(scheduled.inputs.actions).to.deep.equal([{ jobName: `${base}-export` }]);
 
-        const afterExport = named(run, T.trigger, `${base}-after-export`);
+        const afterExport = run.named(TYPES.trigger, `${base}-after-export`);
         expect(afterExport.inputs.workflowName).to.equal(base);
         expect(afterExport.inputs.predicate).to.deep.equal({
           logical: "AND",
@@ -117,7 +94,7 @@ describe("the program, for a multi-table stack", function () {
         });
         expect(afterExport.inputs.actions).to.deep.equal([{ crawlerName: `${base}-crawler` }]);
 
-        const afterCrawl = named(run, T.trigger, `${base}-after-crawl`);
+        const afterCrawl = run.named(TYPES.trigger, `${base}-after-crawl`);
         expect(afterCrawl.inputs.workflowName).to.equal(base);
         expect(afterCrawl.inputs.predicate).to.deep.equal({
           logical: "AND",
@@ -130,17 +107,17 @@ describe("the program, for a multi-table stack", function () {
     }
 
     it("starts the schedule only when the table is enabled, and always starts the conditional triggers", () => {
-      expect(named(run, T.trigger, "ddbsnap-dev-reviews-schedule").inputs).to.include({
+      expect(run.named(TYPES.trigger, "ddbsnap-dev-reviews-schedule").inputs).to.include({
         schedule: "cron(0 10 * * ? *)",
         startOnCreation: true,
         enabled: true,
       });
-      expect(named(run, T.trigger, "ddbsnap-dev-orders-schedule").inputs).to.include({
+      expect(run.named(TYPES.trigger, "ddbsnap-dev-orders-schedule").inputs).to.include({
         schedule: "cron(0 2 * * ? *)",
         startOnCreation: false,
         enabled: false,
       });
-      for (const t of ofType(run, T.trigger).filter((t) => t.inputs.type === "CONDITIONAL")) {
+      for (const t of run.ofType(TYPES.trigger).filter((t) => t.inputs.type === "CONDITIONAL")) {
         expect(t.inputs.startOnCreation, t.inputs.name).to.equal(true);
       }
     });
@@ -148,7 +125,7 @@ describe("the program, for a multi-table stack", function () {
 
   describe("export job", () => {
     it("is a Glue 5.0 Spark job by default, sized and classed from config, one run at a time", () => {
-      const job = named(run, T.job, "ddbsnap-dev-reviews-export");
+      const job = run.named(TYPES.job, "ddbsnap-dev-reviews-export");
       expect(job.inputs.command).to.deep.equal({
         name: "glueetl",
         pythonVersion: "3",
@@ -163,18 +140,18 @@ describe("the program, for a multi-table stack", function () {
       expect(job.inputs.maxCapacity).to.equal(undefined);
       expect(job.inputs.timeout).to.be.a("number").and.be.greaterThan(0);
       expect(job.inputs.executionProperty).to.deep.equal({ maxConcurrentRuns: 1 });
-      expect(named(run, T.job, "ddbsnap-dev-orders-export").inputs).to.include({
+      expect(run.named(TYPES.job, "ddbsnap-dev-orders-export").inputs).to.include({
         workerType: "G.2X",
         numberOfWorkers: 4,
         executionClass: "FLEX",
       });
-      expect(named(run, T.job, "ddbsnap-dev-click_stream_2024-export").inputs.glueVersion).to.equal(
-        "4.0",
-      );
+      expect(
+        run.named(TYPES.job, "ddbsnap-dev-click_stream_2024-export").inputs.glueVersion,
+      ).to.equal("4.0");
     });
 
     it("passes the design's arguments, with splits computed per worker type", () => {
-      const args = (name: string) => named(run, T.job, name).inputs.defaultArguments;
+      const args = (name: string) => run.named(TYPES.job, name).inputs.defaultArguments;
       expect(args("ddbsnap-dev-reviews-export")).to.include({
         "--table_name": "Reviews",
         "--mode": "scan",
@@ -203,25 +180,25 @@ describe("the program, for a multi-table stack", function () {
     });
 
     it("passes the Glue table's database and the table's column types to the type policy", () => {
-      const reviews = named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments;
+      const reviews = run.named(TYPES.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments;
       expect(reviews["--database"]).to.equal("dynamodb_exports_dev");
       expect(JSON.parse(reviews["--column_types"])).to.deep.equal({});
-      for (const job of ofType(run, T.job)) {
+      for (const job of run.ofType(TYPES.job)) {
         expect(job.inputs.connections ?? [], job.inputs.name).to.deep.equal([]);
         expect(job.inputs.defaultArguments["--reader"], job.inputs.name).to.equal(undefined);
       }
     });
 
     it("logs to the table's own log groups: Glue 5 through its prefix, Glue 4 through continuous logging", () => {
-      const glue5 = named(run, T.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments;
+      const glue5 = run.named(TYPES.job, "ddbsnap-dev-reviews-export").inputs.defaultArguments;
       expect(glue5["--custom-logGroup-prefix"]).to.equal("/aws-glue/ddbsnap/dev/reviews");
-      const glue4 = named(run, T.job, "ddbsnap-dev-click_stream_2024-export").inputs
+      const glue4 = run.named(TYPES.job, "ddbsnap-dev-click_stream_2024-export").inputs
         .defaultArguments;
       expect(glue4).to.include({
         "--enable-continuous-cloudwatch-log": "true",
         "--continuous-log-logGroup": "/aws-glue/ddbsnap/dev/click_stream_2024/output",
       });
-      const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name);
+      const groups = run.ofType(TYPES.logGroup).map((g) => g.inputs.name);
       expect(groups).to.include.members([
         "/aws-glue/ddbsnap/dev/reviews/output",
         "/aws-glue/ddbsnap/dev/reviews/error",
@@ -231,7 +208,7 @@ describe("the program, for a multi-table stack", function () {
 
   describe("refresh job", () => {
     it("is a 0.0625-DPU Python shell 3.9 job with no worker type", () => {
-      const job = named(run, T.job, "ddbsnap-dev-orders-refresh");
+      const job = run.named(TYPES.job, "ddbsnap-dev-orders-refresh");
       expect(job.inputs.command).to.deep.equal({
         name: "pythonshell",
         pythonVersion: "3.9",
@@ -242,25 +219,25 @@ describe("the program, for a multi-table stack", function () {
     });
 
     it("passes database, table, workgroup, output path, retention, the completeness gate and the shared module", () => {
-      expect(named(run, T.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments).to.deep.equal(
-        {
-          "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
-          "--database": "dynamodb_exports_dev",
-          "--table": "orders",
-          "--workgroup": "ddbsnap-dev",
-          "--output_path": `s3://${bucket}/csv/orders`,
-          "--retention_days": "7",
-          "--table_name": "Orders",
-          "--min_item_ratio": "0.5",
-          "--stack": "dev",
-        },
-      );
+      expect(
+        run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments,
+      ).to.deep.equal({
+        "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
+        "--database": "dynamodb_exports_dev",
+        "--table": "orders",
+        "--workgroup": "ddbsnap-dev",
+        "--output_path": `s3://${bucket}/csv/orders`,
+        "--retention_days": "7",
+        "--table_name": "Orders",
+        "--min_item_ratio": "0.5",
+        "--stack": "dev",
+      });
     });
   });
 
   describe("crawler", () => {
     it("targets the table's folder and makes one snapshots_<table> table with inherited partitions", () => {
-      const crawler = named(run, T.crawler, "ddbsnap-dev-reviews-crawler");
+      const crawler = run.named(TYPES.crawler, "ddbsnap-dev-reviews-crawler");
       expect(crawler.inputs).to.include({
         databaseName: "dynamodb_exports_dev",
         tablePrefix: "snapshots_",
@@ -287,17 +264,17 @@ describe("the program, for a multi-table stack", function () {
     });
 
     it("reads csv snapshots with a header-aware classifier, and only csv ones", () => {
-      const classifiers = ofType(run, T.classifier);
+      const classifiers = run.ofType(TYPES.classifier);
       expect(classifiers.map((c) => c.inputs.name)).to.deep.equal(["ddbsnap-dev-orders-csv"]);
       expect(classifiers[0].inputs.csvClassifier).to.include({
         containsHeader: "PRESENT",
         delimiter: ",",
       });
-      expect(named(run, T.crawler, "ddbsnap-dev-orders-crawler").inputs.classifiers).to.deep.equal([
-        "ddbsnap-dev-orders-csv",
-      ]);
       expect(
-        named(run, T.crawler, "ddbsnap-dev-reviews-crawler").inputs.classifiers ?? [],
+        run.named(TYPES.crawler, "ddbsnap-dev-orders-crawler").inputs.classifiers,
+      ).to.deep.equal(["ddbsnap-dev-orders-csv"]);
+      expect(
+        run.named(TYPES.crawler, "ddbsnap-dev-reviews-crawler").inputs.classifiers ?? [],
       ).to.deep.equal([]);
     });
   });
@@ -305,13 +282,13 @@ describe("the program, for a multi-table stack", function () {
   describe("each table's role is scoped to that table", () => {
     const policyOf = (roleDescriptionTable: string): PolicyDocument => ({
       Version: "2012-10-17",
-      Statement: tableRoleStatements(run, roleDescriptionTable).statements,
+      Statement: run.tableRoleStatements(roleDescriptionTable).statements,
     });
     const resourcesOf = (doc: PolicyDocument): string[] =>
       doc.Statement.flatMap((s) => [s.Resource].flat());
 
     it("has one role per table, assumable only by Glue, with its five managed policies attached", () => {
-      const roles = ofType(run, T.role);
+      const roles = run.ofType(TYPES.role);
       expect(roles).to.have.length(3);
       for (const role of roles) {
         expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
@@ -322,13 +299,13 @@ describe("the program, for a multi-table stack", function () {
           },
         ]);
         expect(
-          attachedPolicies(run, role).map((p) =>
-            p.policy.inputs.name.replace(/^ddbsnap-dev-[a-z0-9_]+-/, ""),
-          ),
+          run
+            .attachedPolicies(role)
+            .map((p) => p.policy.inputs.name.replace(/^ddbsnap-dev-[a-z0-9_]+-/, "")),
         ).to.deep.equal(["snapshots", "scratch", "source", "catalog", "logs"]);
       }
       expect(
-        ofType(run, T.rolePolicy),
+        run.ofType(TYPES.rolePolicy),
         "no inline policies: IAM caps them at 10,240 characters per role",
       ).to.deep.equal([]);
     });
@@ -358,9 +335,7 @@ describe("the program, for a multi-table stack", function () {
       const dynamo = doc.Statement.filter((s) => s.Action.some((a) => a.startsWith("dynamodb:")));
       expect(dynamo).to.have.length(1);
       expect(dynamo[0].Action).to.deep.equal(["dynamodb:DescribeTable", "dynamodb:Scan"]);
-      expect(dynamo[0].Resource).to.equal(
-        `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/Orders`,
-      );
+      expect(dynamo[0].Resource).to.equal(mockArn("dynamodb", "table/Orders"));
     });
 
     it("touches only its own S3 prefixes, the scripts and Athena results, never another table's", () => {
@@ -408,7 +383,7 @@ describe("the program, for a multi-table stack", function () {
 
     it("reaches only its own workflow, job, catalog tables, workgroup and log groups", () => {
       const glue = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:glue:"));
-      const prefix = `arn:aws:glue:${MOCK_REGION}:${MOCK_ACCOUNT}:`;
+      const prefix = mockArn("glue", "");
       expect([...new Set(glue.map((r) => r.slice(prefix.length)))].sort()).to.deep.equal(
         [
           "catalog",
@@ -423,13 +398,9 @@ describe("the program, for a multi-table stack", function () {
       const athena = resourcesOf(policyOf("Reviews")).filter((r) =>
         r.startsWith("arn:aws:athena:"),
       );
-      expect(athena).to.deep.equal([
-        `arn:aws:athena:${MOCK_REGION}:${MOCK_ACCOUNT}:workgroup/ddbsnap-dev`,
-      ]);
+      expect(athena).to.deep.equal([mockArn("athena", "workgroup/ddbsnap-dev")]);
       const logs = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:logs:"));
-      expect(logs).to.include(
-        `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws-glue/ddbsnap/dev/reviews/*`,
-      );
+      expect(logs).to.include(mockArn("logs", "log-group:/aws-glue/ddbsnap/dev/reviews/*"));
       for (const arn of logs)
         expect(arn).to.match(
           /log-group:\/aws-glue\/(ddbsnap\/dev\/reviews\/|python-jobs\/|crawlers)/,
@@ -438,31 +409,23 @@ describe("the program, for a multi-table stack", function () {
   });
 
   describe("storage guards", () => {
-    const S3 = {
-      sse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-      block: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-      ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-      policy: "aws:s3/bucketPolicy:BucketPolicy",
-      lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    };
-
     for (const logical of ["snapshots-bucket", "snapshots-access-logs"]) {
       it(`encrypts ${logical} with SSE-S3, blocks all public access, enforces ownership and refuses plain HTTP`, () => {
-        const name = bucketPart(run, logical).state.bucket;
+        const name = run.bucketPart(logical).state.bucket;
         expect(
-          bucketPart(run, logical, S3.sse).inputs.rules[0].applyServerSideEncryptionByDefault
-            .sseAlgorithm,
+          run.bucketPart(logical, TYPES.bucketServerSideEncryptionConfiguration).inputs.rules[0]
+            .applyServerSideEncryptionByDefault.sseAlgorithm,
         ).to.equal("AES256");
-        expect(bucketPart(run, logical, S3.block).inputs).to.include({
+        expect(run.bucketPart(logical, TYPES.bucketPublicAccessBlock).inputs).to.include({
           blockPublicAcls: true,
           blockPublicPolicy: true,
           ignorePublicAcls: true,
           restrictPublicBuckets: true,
         });
-        expect(bucketPart(run, logical, S3.ownership).inputs.rule).to.deep.equal({
+        expect(run.bucketPart(logical, TYPES.bucketOwnershipControls).inputs.rule).to.deep.equal({
           objectOwnership: "BucketOwnerEnforced",
         });
-        const policy = JSON.parse(bucketPart(run, logical, S3.policy).inputs.policy);
+        const policy = JSON.parse(run.bucketPart(logical, TYPES.bucketPolicy).inputs.policy);
         const tls = policy.Statement.find(
           (s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false",
         );
@@ -473,20 +436,21 @@ describe("the program, for a multi-table stack", function () {
 
     it("has exactly those two buckets", () => {
       expect(
-        ofType(run, T.bucket)
+        run
+          .ofType(TYPES.bucket)
           .map((b) => b.name)
           .sort(),
       ).to.deep.equal(["snapshots-access-logs", "snapshots-bucket"]);
     });
 
     it("records every request to the snapshot bucket in the log bucket, which only S3's log delivery may write to", () => {
-      const logBucket = bucketPart(run, "snapshots-access-logs").state.bucket;
-      const logging = ofType(run, "aws:s3/bucketLogging:BucketLogging");
+      const logBucket = run.bucketPart("snapshots-access-logs").state.bucket;
+      const logging = run.ofType(TYPES.bucketLogging);
       expect(logging.map((l) => l.inputs)).to.deep.equal([
         { bucket, targetBucket: logBucket, targetPrefix: "snapshots/" },
       ]);
       const allows = JSON.parse(
-        bucketPart(run, "snapshots-access-logs", S3.policy).inputs.policy,
+        run.bucketPart("snapshots-access-logs", TYPES.bucketPolicy).inputs.policy,
       ).Statement.filter((s: any) => s.Effect === "Allow");
       expect(allows).to.deep.equal([
         {
@@ -504,11 +468,13 @@ describe("the program, for a multi-table stack", function () {
     });
 
     it("expires Athena results and scratch space, not snapshots; and access logs after 90 days", () => {
-      const rules = bucketPart(run, "snapshots-bucket", S3.lifecycle).inputs.rules;
+      const rules = run.bucketPart("snapshots-bucket", TYPES.bucketLifecycleConfiguration).inputs
+        .rules;
       const prefixes = rules.map((r: any) => r.filter?.prefix).filter(Boolean);
       expect(prefixes).to.include.members(["athena-results/", "tmp/"]);
       for (const p of prefixes) expect(p).to.not.match(/^(parquet|csv|json|orc|avro)\//);
-      const logRules = bucketPart(run, "snapshots-access-logs", S3.lifecycle).inputs.rules;
+      const logRules = run.bucketPart("snapshots-access-logs", TYPES.bucketLifecycleConfiguration)
+        .inputs.rules;
       expect(logRules.find((r: any) => r.id === "expire-access-logs")).to.deep.include({
         filter: {},
         expiration: { days: 90 },
@@ -518,10 +484,10 @@ describe("the program, for a multi-table stack", function () {
 
   describe("catalog and workgroup", () => {
     it("creates the stack's database and a workgroup that enforces its encrypted result location", () => {
-      expect(
-        ofType(run, "aws:glue/catalogDatabase:CatalogDatabase").map((d) => d.inputs.name),
-      ).to.deep.equal(["dynamodb_exports_dev"]);
-      const workgroup = ofType(run, "aws:athena/workgroup:Workgroup")[0];
+      expect(run.ofType(TYPES.catalogDatabase).map((d) => d.inputs.name)).to.deep.equal([
+        "dynamodb_exports_dev",
+      ]);
+      const workgroup = run.ofType(TYPES.workgroup)[0];
       expect(workgroup.inputs.name).to.equal("ddbsnap-dev");
       expect(workgroup.inputs.configuration.enforceWorkgroupConfiguration).to.equal(true);
       expect(workgroup.inputs.configuration.resultConfiguration).to.deep.equal({
@@ -533,7 +499,7 @@ describe("the program, for a multi-table stack", function () {
 
   describe("Glue scripts", () => {
     it("uploads both scripts and the module they share with their content hash, so an edit redeploys", () => {
-      const objects = ofType(run, T.object);
+      const objects = run.ofType(TYPES.bucketObjectv2);
       expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
         "glue-scripts/apply_changes.py",
         "glue-scripts/contract.py",
@@ -547,7 +513,7 @@ describe("the program, for a multi-table stack", function () {
       ]);
       // Both jobs put the shared modules on their Python path; the export job its type policy too.
       const shared = `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`;
-      for (const job of ofType(run, T.job)) {
+      for (const job of run.ofType(TYPES.job)) {
         const expected = job.inputs.name.endsWith("-export")
           ? `${shared},s3://${bucket}/glue-scripts/item_types.py`
           : shared;
@@ -591,7 +557,7 @@ describe("the program, for a multi-table stack", function () {
 describe("the program, per stack", () => {
   it("names everything after the stack, so dev and prod can share an account", async () => {
     const run = await runProgram({ tables: [{ name: "Reviews" }] }, { stack: "prod" });
-    expect(ofType(run, T.workflow).map((w) => w.inputs.name)).to.deep.equal([
+    expect(run.ofType(TYPES.workflow).map((w) => w.inputs.name)).to.deep.equal([
       "ddbsnap-prod-reviews",
     ]);
     expect(run.outputs).to.include({
@@ -602,7 +568,7 @@ describe("the program, per stack", () => {
 
   it("uses a configured database name", async () => {
     const run = await runProgram({ tables: [{ name: "Reviews" }], databaseName: "analytics" });
-    expect(named(run, T.crawler, "ddbsnap-dev-reviews-crawler").inputs.databaseName).to.equal(
+    expect(run.named(TYPES.crawler, "ddbsnap-dev-reviews-crawler").inputs.databaseName).to.equal(
       "analytics",
     );
   });

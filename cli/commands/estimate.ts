@@ -4,20 +4,23 @@
  * table's configured workers, worker type and read percentage (lib/estimate.ts does the math).
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  ASSUMPTION_SOURCES,
+import type {
   AssumptionRange,
   Assumptions,
   BillingMode,
+  Prices,
+  TableFacts,
+} from "../../lib/estimate";
+import {
+  ASSUMPTION_SOURCES,
   DEFAULT_ASSUMPTION_RANGE,
   DEFAULT_PRICES,
   EstimateInputError,
   GIB,
-  Prices,
-  TableFacts,
 } from "../../lib/estimate";
 import { dynamodbClient } from "../aws";
-import { Command, CommandContext, stackOf, targetOf } from "../command";
+import type { Command, CommandContext } from "../command";
+import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { PRICE_FLAGS, renderEstimate } from "../estimate-view";

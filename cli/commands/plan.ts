@@ -8,12 +8,14 @@ import * as path from "path";
 import { parseStackConfig } from "../../lib/config";
 import { dynamodbSplits } from "../../lib/glue-facts";
 import { stackNames } from "../../lib/naming";
-import { Command, CommandContext, stackDir, stackName } from "../command";
+import type { Command, CommandContext } from "../command";
+import { stackDir, stackName } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { EXIT } from "../errors";
 import { columns } from "../format";
 import type { ProgramRun } from "../../harness/mock-program";
-import { PlannedResource, planView, workflowMermaid } from "../plan-view";
+import type { PlannedResource } from "../plan-view";
+import { planView, workflowMermaid } from "../plan-view";
 import { namespaceValues, PROJECT_DIR, readStackFile } from "../stack";
 
 function resourceLines(resources: PlannedResource[]): string[] {

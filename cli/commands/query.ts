@@ -4,14 +4,17 @@
  * pages through every result and prints them as a table, CSV or JSON.
  */
 import type { AthenaClient, QueryExecution, ResultSet } from "@aws-sdk/client-athena";
-import { allPages, athenaClient, AwsTarget } from "../aws";
+import type { AwsTarget } from "../aws";
+import { allPages, athenaClient } from "../aws";
 import { failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../athena-results";
-import { Command, CommandContext, stackOf, targetOf } from "../command";
+import type { Command, CommandContext } from "../command";
+import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { bytes, duration, plural } from "../format";
 import { parseAsOf, rewriteAsOf } from "../../lib/as-of";
-import { allTables, Stack } from "../stack";
+import type { Stack } from "../stack";
+import { allTables } from "../stack";
 import { whenMissing } from "./shared";
 
 const FORMATS = ["table", "csv", "json"] as const;

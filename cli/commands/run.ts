@@ -4,12 +4,15 @@
  */
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
 import { glueClient } from "../aws";
-import { Command, CommandContext, stackOf, targetOf } from "../command";
+import type { Command, CommandContext } from "../command";
+import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { duration } from "../format";
-import { StackTable, findTable } from "../stack";
-import { Followed, followRun, oneLine, runSeconds, snapshotOf } from "../workflow-run";
+import type { StackTable } from "../stack";
+import { findTable } from "../stack";
+import type { Followed } from "../workflow-run";
+import { followRun, oneLine, runSeconds, snapshotOf } from "../workflow-run";
 import { logHint, stepRole, whenMissing } from "./shared";
 
 /** Glue workflow steps take minutes; polling faster only costs API calls. */

@@ -7,14 +7,17 @@
  */
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
 import { allPages, glueClient, s3Client } from "../aws";
-import { Command, CommandContext, stackOf, targetOf } from "../command";
+import type { Command, CommandContext } from "../command";
+import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { AwsError, awsCall, EXIT, UsageError } from "../errors";
 import { columns, duration, plural, utc } from "../format";
-import { checkFails, FreshnessReport, judgeFreshness } from "../freshness-report";
+import type { FreshnessReport } from "../freshness-report";
+import { checkFails, judgeFreshness } from "../freshness-report";
 import { viewSnapshot, viewSql } from "../presto-view";
 import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
-import { allTables, findTable, StackTable } from "../stack";
+import type { StackTable } from "../stack";
+import { allTables, findTable } from "../stack";
 import { catalogTable } from "../catalog";
 import { readWatermark } from "../watermark";
 import { oneLine, outcomeOf, runSeconds, snapshotOf } from "../workflow-run";

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { describeTable } from "../../cli/commands/estimate";
 import { motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
-import { Clients, freshMoto, seedDynamoTable } from "./seed";
+import type { Clients } from "./seed";
+import { freshMoto, seedDynamoTable } from "./seed";
 
 /** The row of the scan/export comparison whose label is `label`, as [label, scan, export]. */
 function row(stdout: string, label: string): string[] {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { renderEstimate } from "../../cli/estimate-view";
 import { TABLE_DEFAULTS } from "../../lib/config";
+import type { TableFacts } from "../../lib/estimate";
 import {
   ASSUMPTION_SOURCES,
   DEFAULT_ASSUMPTION_RANGE,
@@ -10,7 +11,6 @@ import {
   estimateSnapshot,
   EstimateInputError,
   GIB,
-  TableFacts,
 } from "../../lib/estimate";
 
 const { low: FAST, high: SLOW } = DEFAULT_ASSUMPTION_RANGE;

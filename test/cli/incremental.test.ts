@@ -8,8 +8,9 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { stackNames, tableNames } from "../../lib/naming";
 import { FIXTURES, MOTO_REGION, runCli, useFakeCredentials } from "./harness";
-import { MotoServer } from "./moto-server";
-import { BUCKET, Clients, freshMoto } from "./seed";
+import type { MotoServer } from "./moto-server";
+import type { Clients } from "./seed";
+import { BUCKET, freshMoto } from "./seed";
 
 const STACK = "moto-incremental";
 const shared = stackNames(STACK);

@@ -3,7 +3,8 @@
  * the first time a test asks for it and stopped by its PID when mocha's root suite ends (also
  * after failures), or at the latest when the test process exits.
  */
-import { ChildProcess, spawn } from "child_process";
+import type { ChildProcess } from "child_process";
+import { spawn } from "child_process";
 import { createServer } from "net";
 
 export interface MotoServer {

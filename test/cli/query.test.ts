@@ -1,8 +1,7 @@
+import type { QueryExecution, ResultSet } from "@aws-sdk/client-athena";
 import {
   GetQueryExecutionCommand,
   ListQueryExecutionsCommand,
-  QueryExecution,
-  ResultSet,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import { expect } from "chai";
@@ -20,7 +19,8 @@ import {
 import { resultPages } from "../../cli/commands/query";
 import { FIXTURES, MOTO_REGION, motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
-import { Clients, freshMoto, seedWorkgroup, WORKGROUP } from "./seed";
+import type { Clients } from "./seed";
+import { freshMoto, seedWorkgroup, WORKGROUP } from "./seed";
 
 const PAGES = (
   JSON.parse(readFileSync(path.join(FIXTURES, "athena-result-pages.json"), "utf8")) as {

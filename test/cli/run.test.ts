@@ -2,11 +2,13 @@ import { GetWorkflowRunsCommand } from "@aws-sdk/client-glue";
 import { expect } from "chai";
 import { followedReport } from "../../cli/commands/run";
 import { logHint, stepRole } from "../../cli/commands/shared";
-import { FollowIo, followRun, outcomeOf, stepsOf } from "../../cli/workflow-run";
+import type { FollowIo } from "../../cli/workflow-run";
+import { followRun, outcomeOf, stepsOf } from "../../cli/workflow-run";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
 import { FAKE_NOW, motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
-import { Clients, freshMoto, seedWorkflow } from "./seed";
+import type { Clients } from "./seed";
+import { freshMoto, seedWorkflow } from "./seed";
 
 /** A fake clock and a printer: sleeps are recorded, never waited. */
 function fakeIo(): FollowIo & { printed: string[]; sleeps: number[] } {
@@ -241,6 +243,20 @@ describe("run against moto", function () {
   const runsOf = async (workflow: string) =>
     (await aws.glue.send(new GetWorkflowRunsCommand({ Name: workflow }))).Runs ?? [];
 
+  /** `ddbsnap run Reviews --wait --timeout-minutes <minutes>`, and how many runs it started. */
+  const runAndWait = async (minutes: string) => {
+    const before = (await runsOf("ddbsnap-moto-reviews")).length;
+    const result = await runCli([
+      "run",
+      "Reviews",
+      "--wait",
+      "--timeout-minutes",
+      minutes,
+      ...motoStackArgs(moto.endpoint),
+    ]);
+    return { result, started: (await runsOf("ddbsnap-moto-reviews")).length - before };
+  };
+
   it("starts the table's workflow, found by DynamoDB or normalised name, and says how to follow it", async () => {
     const result = await runCli(["run", "reviews", ...motoStackArgs(moto.endpoint)]);
     expect(result.code, result.stderr).to.equal(0);
@@ -253,17 +269,9 @@ describe("run against moto", function () {
   });
 
   it("with --wait polls GetWorkflowRun until its time limit, never really sleeping (moto's runs never end)", async () => {
-    const before = (await runsOf("ddbsnap-moto-reviews")).length;
-    const result = await runCli([
-      "run",
-      "Reviews",
-      "--wait",
-      "--timeout-minutes",
-      "1",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const { result, started } = await runAndWait("1");
     expect(result.code, result.stderr).to.equal(1);
-    expect(await runsOf("ddbsnap-moto-reviews")).to.have.length(before + 1);
+    expect(started).to.equal(1);
     expect(result.sleeps).to.deep.equal([15_000, 15_000, 15_000, 15_000]);
     expect(result.stdout).to.match(
       /Still RUNNING after \S+; stopped watching\. The run goes on: ddbsnap status Reviews/,
@@ -289,17 +297,9 @@ describe("run against moto", function () {
   });
 
   it("rejects a bad --timeout-minutes before starting anything", async () => {
-    const before = (await runsOf("ddbsnap-moto-reviews")).length;
-    const result = await runCli([
-      "run",
-      "Reviews",
-      "--wait",
-      "--timeout-minutes",
-      "soon",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const { result, started } = await runAndWait("soon");
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain('--timeout-minutes must be a positive number, got "soon"');
-    expect(await runsOf("ddbsnap-moto-reviews")).to.have.length(before);
+    expect(started).to.equal(0);
   });
 });

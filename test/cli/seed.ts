@@ -23,10 +23,12 @@ import {
   DynamoDBClient,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { stackNames, tableNames, TableNames } from "../../lib/naming";
+import type { TableNames } from "../../lib/naming";
+import { stackNames, tableNames } from "../../lib/naming";
 import { prestoViewText } from "../../cli/presto-view";
 import { MOTO_REGION } from "./harness";
-import { MotoServer, motoServer } from "./moto-server";
+import type { MotoServer } from "./moto-server";
+import { motoServer } from "./moto-server";
 
 export const STACK = "moto";
 export const DATABASE = stackNames(STACK).database;

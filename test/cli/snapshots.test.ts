@@ -3,15 +3,8 @@ import { prefixUsage } from "../../cli/commands/snapshots";
 import { parseS3Location, prestoViewText, viewSnapshot, viewSql } from "../../cli/presto-view";
 import { motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
-import {
-  BUCKET,
-  Clients,
-  freshMoto,
-  names,
-  seedDatabase,
-  seedSnapshots,
-  snapshotLocation,
-} from "./seed";
+import type { Clients } from "./seed";
+import { BUCKET, freshMoto, names, seedDatabase, seedSnapshots, snapshotLocation } from "./seed";
 
 describe("snapshots: reading the view Athena stored", () => {
   const sql = `SELECT * FROM "db"."snapshots_reviews" WHERE snapshot_timestamp = '20261122T020000Z'`;

@@ -3,7 +3,8 @@ import { runRows, workflowRuns } from "../../cli/commands/status";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
 import { FAKE_NOW, motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
-import { Clients, freshMoto, seedDatabase, seedRuns, seedSnapshots, seedWorkflow } from "./seed";
+import type { Clients } from "./seed";
+import { freshMoto, seedDatabase, seedRuns, seedSnapshots, seedWorkflow } from "./seed";
 
 describe("status: one row per run", () => {
   const reviews = { table: { name: "Reviews" } as never, names: NAMES };

@@ -1,6 +1,7 @@
 /** Adapts resources recorded under Pulumi mocks to what the guardrail rules check. */
 import type { RecordedResource } from "../../harness/mock-program";
-import { CheckedResource, effectiveTags } from "../../policy/rules";
+import type { CheckedResource } from "../../policy/rules";
+import { effectiveTags } from "../../policy/rules";
 
 export function checkedFromMocks(resources: RecordedResource[]): CheckedResource[] {
   const providers = new Map(

@@ -225,7 +225,7 @@ export class TablePipeline extends pulumi.ComponentResource {
     role: PipelineRole,
     opts: pulumi.CustomResourceOptions,
   ): aws.glue.Job {
-    const { table, stack } = this.args;
+    const { table, stack, ctx, bucket, database, workgroup } = this.args;
     const names = this.names;
     const spec = glueJobSpec(jobRole, table, names);
     const script = this.args.scriptLocations[spec.script];
@@ -263,18 +263,11 @@ export class TablePipeline extends pulumi.ComponentResource {
         maxRetries: spec.maxRetries,
         executionProperty: { maxConcurrentRuns: spec.maxConcurrentRuns },
         defaultArguments: pulumi
-          .all([this.args.bucket, this.args.ctx, this.args.database, this.args.workgroup])
-          .apply(([bucket, ctx, database, workgroup]) =>
-            spec.buildArguments({
-              stack,
-              table,
-              names,
-              bucket,
-              database,
-              workgroup,
-              tableArn: dynamodbTableArn(ctx, table.name),
-            }),
-          ),
+          .output({ ctx, bucket, database, workgroup })
+          .apply(({ ctx, ...resolved }) => {
+            const tableArn = dynamodbTableArn(ctx, table.name);
+            return spec.buildArguments({ stack, table, names, ...resolved, tableArn });
+          }),
       },
       opts,
     );

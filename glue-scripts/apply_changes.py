@@ -34,17 +34,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
-
-import boto3
 
 from contract import CONTRACT
 from export_table import (
-    CLIENT_CONFIG,
     GlueRuntime,
     S3Storage,
     format_snapshot_timestamp,
@@ -72,12 +68,7 @@ from incremental_merge import (
     without_bookkeeping,
 )
 from item_types import ColumnPlan, ItemShaper, TypeStats, item_inventory, plan_columns
-from job_arguments import (
-    ArgumentError,
-    configure_logging,
-    read_workflow_job_arguments,
-    split_s3_uri,
-)
+from job_arguments import JobEnvironment, read_workflow_job_arguments, split_s3_uri, start_job
 
 LOG = logging.getLogger("apply_changes")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["apply"])
@@ -278,24 +269,18 @@ class ApplyResult:
     changed_keys: int
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def main(
     argv: Sequence[str] | None = None,
+    env: JobEnvironment | None = None,
     *,
     runtime_factory: Callable[[str], Any] = GlueRuntime,
-    glue: Any = None,
     storage: Any = None,
 ) -> ApplyResult:
-    try:
-        config = read_apply_config(sys.argv[1:] if argv is None else argv)
-    except ArgumentError as error:
-        raise SystemExit(f"apply_changes: {error}") from None
-    configure_logging(LOG)
-    glue = glue or boto3.client("glue", config=CLIENT_CONFIG)
-    storage = storage or S3Storage(boto3.client("s3", config=CLIENT_CONFIG))
+    """Merge the planner's exports into the Iceberg table, then move the watermark."""
+    config = start_job("apply_changes", read_apply_config, argv, LOG)
+    env = env or JobEnvironment()
+    glue = env.client("glue")
+    storage = storage or S3Storage(env.client("s3"))
 
     entries = read_export_entries(glue, config)
     state = read_state(storage, config.state_uri)

@@ -57,7 +57,6 @@ import hashlib
 import json
 import logging
 import math
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,10 +79,11 @@ from item_types import (
 )
 from job_arguments import (
     ArgumentError,
-    configure_logging,
+    JobEnvironment,
     read_job_arguments,
     require,
     split_s3_uri,
+    start_job,
 )
 
 LOG = logging.getLogger("export_table")
@@ -107,7 +107,6 @@ S3_DELETE_BATCH = 1000
 EXPORT_POLL_FIRST = 15.0
 EXPORT_POLL_MAX = 60.0
 
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
 # Scan pages back off and retry throttling on their own; adaptive mode also slows the sender.
 SCAN_CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 20})
 
@@ -589,10 +588,6 @@ def run_export(
     return folder, int(export.get("ItemCount", 0))
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _log_plan(plan: ColumnPlan) -> None:
     for attribute, column in sorted(plan.renamed.items()):
         LOG.info("Attribute %r is column %s", attribute, column)
@@ -625,26 +620,18 @@ class ExportResult:
 
 def main(
     argv: Sequence[str] | None = None,
+    env: JobEnvironment | None = None,
     *,
     runtime_factory: Callable[[str], Any] = GlueRuntime,
-    glue: Any = None,
-    dynamodb: Any = None,
     storage: Any = None,
     scan_client_factory: Callable[[str | None], Any] = default_dynamodb_client,
-    now: Callable[[], datetime] = _utc_now,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> ExportResult:
     """Run the export. Bad arguments exit with a message."""
-    try:
-        config = read_export_config(sys.argv[1:] if argv is None else argv)
-    except ArgumentError as error:
-        raise SystemExit(f"export_table: {error}") from None
-    configure_logging(LOG)
+    config = start_job("export_table", read_export_config, argv, LOG)
     started = time.monotonic()
-
-    glue = glue or boto3.client("glue", config=CLIENT_CONFIG)
-    dynamodb = dynamodb or boto3.client("dynamodb", config=CLIENT_CONFIG)
-    storage = storage or S3Storage(boto3.client("s3", config=CLIENT_CONFIG))
+    env = env or JobEnvironment()
+    glue, dynamodb, now, sleep = env.client("glue"), env.client("dynamodb"), env.now, env.sleep
+    storage = storage or S3Storage(env.client("s3"))
 
     timestamp = resolve_snapshot_timestamp(glue, config, now)
     target = snapshot_path(config.output_path, timestamp)

@@ -37,11 +37,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -54,13 +52,7 @@ from export_windows import (
     plan_exports,
     watermark_document,
 )
-from job_arguments import (
-    ArgumentError,
-    aws_client,
-    configure_logging,
-    read_workflow_job_arguments,
-    split_s3_uri,
-)
+from job_arguments import JobEnvironment, read_workflow_job_arguments, split_s3_uri, start_job
 
 LOG = logging.getLogger("incremental_exports")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["exports"])
@@ -227,28 +219,13 @@ def export_entry(
     }
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def main(
-    argv: Sequence[str] | None = None,
-    *,
-    glue: Any = None,
-    dynamodb: Any = None,
-    s3: Any = None,
-    now: Callable[[], datetime] = _utc_now,
-    sleep: Callable[[float], None] = time.sleep,
+    argv: Sequence[str] | None = None, env: JobEnvironment | None = None
 ) -> list[dict[str, Any]]:
     """Plan, export, record. Exits with a message on bad arguments."""
-    try:
-        config = read_planner_config(sys.argv[1:] if argv is None else argv)
-    except ArgumentError as error:
-        raise SystemExit(f"incremental_exports: {error}") from None
-    configure_logging(LOG)
-    glue = glue or aws_client("glue")
-    dynamodb = dynamodb or aws_client("dynamodb")
-    s3 = s3 or aws_client("s3")
+    config = start_job("incremental_exports", read_planner_config, argv, LOG)
+    env = env or JobEnvironment()
+    dynamodb, s3, now, sleep = env.client("dynamodb"), env.client("s3"), env.now, env.sleep
 
     stored = read_watermark(s3, config.state_bucket, config.state_key)
     pitr = describe_pitr(dynamodb, config.table_name)
@@ -279,7 +256,7 @@ def main(
     for start, end in plan.windows:
         export = run_export(dynamodb, config, "incremental", start, end, sleep)
         entries.append(export_entry(config, "incremental", start, end, export))
-    glue.put_workflow_run_properties(
+    env.client("glue").put_workflow_run_properties(
         Name=config.workflow_name,
         RunId=config.workflow_run_id,
         RunProperties={EXPORTS_RUN_PROPERTY: json.dumps(entries, separators=(",", ":"))},

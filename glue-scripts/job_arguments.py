@@ -1,5 +1,5 @@
-"""What the Glue scripts need before their own work: their arguments, S3 locations, AWS clients
-and logging.
+"""What the Glue scripts need before their own work: their arguments, S3 locations, AWS clients,
+the clock and logging.
 
 Glue ships this module to each job with `--extra-py-files` (the program uploads it beside the
 scripts), so each imports it as `job_arguments`. It runs on Glue 5 (Python 3.11) and on Python
@@ -12,8 +12,12 @@ import argparse
 import logging
 import re
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+Config = TypeVar("Config")
 
 S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?")
 
@@ -82,6 +86,47 @@ def aws_client(service: str) -> Any:
     from botocore.config import Config
 
     return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 10}))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class JobEnvironment:
+    """What a job takes from around it: AWS clients by service name (each made on first use),
+    the clock and sleep. A job's main() takes one; tests build theirs with fakes or moto clients:
+    `JobEnvironment(glue=fake_glue, now=lambda: NOW, sleep=sleeps.append)`."""
+
+    def __init__(
+        self,
+        now: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        **clients: Any,
+    ) -> None:
+        self.now = now
+        self.sleep = sleep
+        self._clients = clients
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = aws_client(service)
+        return self._clients[service]
+
+
+def start_job(
+    script: str,
+    read_config: Callable[[Sequence[str]], Config],
+    argv: Sequence[str] | None,
+    log: logging.Logger,
+) -> Config:
+    """The job's config from `argv` (the process's when None), then logging. A bad argument
+    exits with one line, `<script>: <what is wrong>`, which Glue shows as the run's error."""
+    try:
+        config = read_config(sys.argv[1:] if argv is None else argv)
+    except ArgumentError as error:
+        raise SystemExit(f"{script}: {error}") from None
+    configure_logging(log)
+    return config
 
 
 def configure_logging(log: logging.Logger) -> None:

@@ -54,8 +54,6 @@ import base64
 import json
 import logging
 import re
-import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -68,11 +66,11 @@ from job_arguments import (
     WORKFLOW_ARGUMENTS,
     WORKFLOW_HINT,
     ArgumentError,
-    aws_client,
-    configure_logging,
+    JobEnvironment,
     read_job_arguments,
     require,
     split_s3_uri,
+    start_job,
 )
 
 LOG = logging.getLogger("refresh_view")
@@ -748,10 +746,6 @@ class RefreshResult:
     view_age_seconds: float | None = None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def restore_view(
     athena: Any,
     config: RefreshConfig,
@@ -850,29 +844,13 @@ def iceberg_heartbeat(s3: Any, cloudwatch: Any, config: RefreshConfig, at: datet
     return age
 
 
-def main(
-    argv: Sequence[str] | None = None,
-    *,
-    glue: Any = None,
-    athena: Any = None,
-    s3: Any = None,
-    dynamodb: Any = None,
-    cloudwatch: Any = None,
-    now: Callable[[], datetime] = _utc_now,
-    sleep: Callable[[float], None] = time.sleep,
-) -> RefreshResult:
+def main(argv: Sequence[str] | None = None, env: JobEnvironment | None = None) -> RefreshResult:
     """Move the view, then prune. Exits with a message on bad arguments."""
-    try:
-        config = read_refresh_config(sys.argv[1:] if argv is None else argv)
-    except ArgumentError as error:
-        raise SystemExit(f"refresh_view: {error}") from None
-    configure_logging(LOG)
-
-    glue = glue or aws_client("glue")
-    athena = athena or aws_client("athena")
-    s3 = s3 or aws_client("s3")
-    dynamodb = dynamodb or aws_client("dynamodb")
-    cloudwatch = cloudwatch or aws_client("cloudwatch")
+    config = start_job("refresh_view", read_refresh_config, argv, LOG)
+    env = env or JobEnvironment()
+    glue, athena, s3 = env.client("glue"), env.client("athena"), env.client("s3")
+    dynamodb, cloudwatch = env.client("dynamodb"), env.client("cloudwatch")
+    now, sleep = env.now, env.sleep
 
     if config.heartbeat and config.iceberg_table:
         age = iceberg_heartbeat(s3, cloudwatch, config, now())

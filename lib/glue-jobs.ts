@@ -4,6 +4,7 @@
  */
 import { lateAfterMinutes } from "./alerts";
 import type { TableConfig } from "./config";
+import type { JobInputs } from "./job-arguments";
 import {
   applyJobArguments,
   exportJobArguments,
@@ -18,17 +19,6 @@ export type GlueJobRole = "export" | "planner" | "apply" | "refresh";
 /** The uploaded scripts a job can run (keys of TablePipeline's script locations). */
 export type JobScript = "export" | "incrementalExports" | "applyChanges" | "refresh";
 
-/** What the argument builders of lib/job-arguments.ts read, together. */
-export interface JobArgumentInputs {
-  stack: string;
-  table: TableConfig;
-  names: TableNames;
-  bucket: string;
-  database: string;
-  workgroup: string;
-  tableArn: string;
-}
-
 export interface GlueJobSpec {
   /** Logical-name suffix, and the TableNames job the physical name comes from. */
   suffix: "export" | "apply" | "refresh";
@@ -42,7 +32,7 @@ export interface GlueJobSpec {
   lateAfterMinutes?: number;
   maxRetries: number;
   maxConcurrentRuns: number;
-  buildArguments: (inputs: JobArgumentInputs) => Record<string, string>;
+  buildArguments: (inputs: JobInputs) => Record<string, string>;
 }
 
 /** The refresh script gives Athena 15 minutes, then prunes; past 30 minutes the job is stuck. */

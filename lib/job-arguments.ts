@@ -140,24 +140,15 @@ export function applyJobArguments(inputs: ExportJobInputs): Record<string, strin
   };
 }
 
-export interface RefreshJobInputs {
+/** Everything a job's arguments can depend on (the refresh job's need the stack and workgroup). */
+export interface JobInputs extends ExportJobInputs {
   stack: string;
-  table: TableConfig;
-  names: TableNames;
-  bucket: string;
-  database: string;
   workgroup: string;
 }
 
 /** Arguments the refresh script reads (see glue-scripts/refresh_view.py). */
-export function refreshJobArguments({
-  stack,
-  table,
-  names,
-  bucket,
-  database,
-  workgroup,
-}: RefreshJobInputs): Record<string, string> {
+export function refreshJobArguments(inputs: JobInputs): Record<string, string> {
+  const { stack, table, names, bucket, database, workgroup } = inputs;
   const prefixes = tablePrefixes(table.format, names.normalised);
   const incremental: Record<string, string> =
     table.mode === "incremental"

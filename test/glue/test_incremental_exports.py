@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 import incremental_exports
 from export_windows import watermark_document
 from exporting_table import ExportingTable
+from job_arguments import JobEnvironment
 
 T = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 ARN = "arn:aws:dynamodb:ap-northeast-1:123456789012:table/Orders"
@@ -72,11 +73,13 @@ class World:
     def run(self):
         return incremental_exports.main(
             ARGS,
-            glue=self.glue,
-            dynamodb=self.table,
-            s3=self.s3,
-            now=lambda: self.now,
-            sleep=self.sleeps.append,
+            JobEnvironment(
+                glue=self.glue,
+                dynamodb=self.table,
+                s3=self.s3,
+                now=lambda: self.now,
+                sleep=self.sleeps.append,
+            ),
         )
 
     def recorded(self) -> list[dict]:

@@ -18,6 +18,7 @@ from moto.s3.models import s3_backends
 import refresh_view
 from conftest import REGION, SCRIPTS_DIR, client
 from export_table import format_snapshot_timestamp
+from job_arguments import JobEnvironment
 from refresh_view import (
     ArgumentError,
     PruneError,
@@ -292,16 +293,13 @@ class World(SimpleNamespace):
         ]
 
     def run(self, argv=None, **clients):
-        return refresh_view.main(
-            argv or refresh_args(WORKFLOW_RUN_ID=self.run_id),
-            glue=clients.get("glue", self.glue),
-            athena=clients.get("athena", self.athena),
-            s3=clients.get("s3", self.s3),
-            dynamodb=clients.get("dynamodb", self.dynamodb),
-            cloudwatch=clients.get("cloudwatch", self.cloudwatch),
+        services = ("glue", "athena", "s3", "dynamodb", "cloudwatch")
+        env = JobEnvironment(
             now=lambda: NOW,
-            sleep=clients.get("sleep", self.sleeps.append),
+            sleep=clients.pop("sleep", self.sleeps.append),
+            **{service: getattr(self, service) for service in services} | clients,
         )
+        return refresh_view.main(argv or refresh_args(WORKFLOW_RUN_ID=self.run_id), env)
 
 
 @pytest.fixture

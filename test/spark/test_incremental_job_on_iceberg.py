@@ -16,6 +16,7 @@ from fakes import FakeGlue, LocalRuntime, LocalStorage
 import apply_changes
 import incremental_exports
 from exporting_table import ExportingTable
+from job_arguments import JobEnvironment
 
 T = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 ARN = "arn:aws:dynamodb:ap-northeast-1:123456789012:table/Orders"
@@ -58,17 +59,13 @@ class World:
 
     def run(self, crash_before_watermark: bool = False):
         glue = FakeGlue()
-        incremental_exports.main(
-            PLANNER_ARGS,
-            glue=glue,
-            dynamodb=self.table,
-            s3=self,
-            now=lambda: self.now,
-            sleep=lambda _: None,
+        env = JobEnvironment(
+            glue=glue, dynamodb=self.table, s3=self, now=lambda: self.now, sleep=lambda _: None
         )
+        incremental_exports.main(PLANNER_ARGS, env)
         before = self.storage.read_text("s3://snap-bucket/state/orders/watermark.json", True)
         result = apply_changes.main(
-            APPLY_ARGS, runtime_factory=LocalRuntime(self.spark), glue=glue, storage=self.storage
+            APPLY_ARGS, env, runtime_factory=LocalRuntime(self.spark), storage=self.storage
         )
         if crash_before_watermark:  # the merge committed, the watermark write never happened
             path = self.storage.local("s3://snap-bucket/state/orders/watermark.json")

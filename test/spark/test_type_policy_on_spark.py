@@ -16,6 +16,7 @@ from fakes import CorpusScan, FakeDynamoDB, FakeGlue, LocalRuntime, LocalStorage
 
 import export_table
 from item_types import exact_text, to_json_text
+from job_arguments import JobEnvironment
 
 BUCKET = "snapshots"
 OUTPUT = f"s3://{BUCKET}/parquet/awkward"
@@ -100,12 +101,10 @@ def run_export(spark, tmp_path, mode, items, glue=None, column_types=None, **des
         }
     result = export_table.main(
         [token for name, value in args.items() for token in (f"--{name}", value)],
+        JobEnvironment(glue=glue, dynamodb=dynamodb, sleep=lambda _: None),
         runtime_factory=runtime,
-        glue=glue,
-        dynamodb=dynamodb,
         storage=storage,
         scan_client_factory=CorpusScan(items),
-        sleep=lambda _: None,
     )
     return result, storage, glue, runtime
 
@@ -363,9 +362,8 @@ def test_a_scan_reads_each_item_once_although_the_job_passes_over_the_items_twic
             "--TempDir",
             f"s3://{BUCKET}/tmp/awkward/",
         ],
+        JobEnvironment(glue=FakeGlue(), dynamodb=FakeDynamoDB(storage, CORPUS)),
         runtime_factory=LocalRuntime(spark),
-        glue=FakeGlue(),
-        dynamodb=FakeDynamoDB(storage, CORPUS),
         storage=storage,
         scan_client_factory=CountingScan(CORPUS, served),
     )

@@ -34,50 +34,50 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from contract import CONTRACT
-from export_table import (
-    GlueRuntime,
-    S3Storage,
-    format_snapshot_timestamp,
-    parse_item_line,
-    read_column_types,
-    spark_schema,
-)
-from export_windows import (
-    Watermark,
-    advance,
-    parse_watermark_document,
-    watermark_document,
-)
-from incremental_merge import (
-    IS_DELETE,
-    WRITE_TS,
-    ChangeRecord,
-    add_column_statements,
-    change_inventory,
-    change_row,
-    key_columns_of,
-    merge_statement,
-    parse_change,
-    table_properties_statement,
-    without_bookkeeping,
-)
-from item_types import ColumnPlan, ItemShaper, TypeStats, item_inventory, plan_columns
-from job_arguments import JobEnvironment, read_workflow_job_arguments, split_s3_uri, start_job
+from export_table import GlueRuntime
+from export_table import S3Storage
+from export_table import format_snapshot_timestamp
+from export_table import parse_item_line
+from export_table import read_column_types
+from export_table import spark_schema
+from export_windows import Watermark
+from export_windows import advance
+from export_windows import parse_watermark_document
+from export_windows import watermark_document
+from incremental_merge import IS_DELETE
+from incremental_merge import WRITE_TS
+from incremental_merge import ChangeRecord
+from incremental_merge import add_column_statements
+from incremental_merge import change_inventory
+from incremental_merge import change_row
+from incremental_merge import key_columns_of
+from incremental_merge import merge_statement
+from incremental_merge import parse_change
+from incremental_merge import table_properties_statement
+from incremental_merge import without_bookkeeping
+from item_types import ColumnPlan
+from item_types import ItemShaper
+from item_types import TypeStats
+from item_types import item_inventory
+from item_types import plan_columns
+from job_arguments import JobEnvironment
+from job_arguments import read_workflow_job_arguments
+from job_arguments import split_s3_uri
+from job_arguments import start_job
 
 LOG = logging.getLogger("apply_changes")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["apply"])
-EXPORTS_RUN_PROPERTY = CONTRACT["runProperties"]["incrementalExports"]
-SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
-ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
-WATERMARK_RUN_PROPERTY = CONTRACT["runProperties"]["watermark"]
-CATALOG = CONTRACT["iceberg"]["catalog"]
-WATERMARK_FILE = CONTRACT["iceberg"]["watermarkFile"]
+RUN_PROPERTY = CONTRACT["runProperties"]
+ICEBERG = CONTRACT["iceberg"]
 CHANGES_VIEW = "ddbsnap_changes"
 
 
@@ -97,8 +97,8 @@ def read_apply_config(argv: Sequence[str]) -> ApplyConfig:
     bucket, prefix = split_s3_uri(values["state_path"], "state_path")
     return ApplyConfig(
         table_name=values["table_name"],
-        table=f"{CATALOG}.{values['database']}.{values['iceberg_table']}",
-        state_uri=f"s3://{bucket}/{prefix}/{WATERMARK_FILE}",
+        table=f"{ICEBERG['catalog']}.{values['database']}.{values['iceberg_table']}",
+        state_uri=f"s3://{bucket}/{prefix}/{ICEBERG['watermarkFile']}",
         column_types=read_column_types(values["column_types"]),
         job_name=values.get("JOB_NAME"),
         workflow_name=values["WORKFLOW_NAME"],
@@ -123,10 +123,10 @@ def read_export_entries(glue: Any, config: ApplyConfig) -> list[ExportEntry]:
     properties = glue.get_workflow_run_properties(
         Name=config.workflow_name, RunId=config.workflow_run_id
     ).get("RunProperties", {})
-    if EXPORTS_RUN_PROPERTY not in properties:
+    if RUN_PROPERTY["incrementalExports"] not in properties:
         raise RuntimeError(
             f"workflow {config.workflow_name} run {config.workflow_run_id} has no run property "
-            f"{EXPORTS_RUN_PROPERTY!r}: the planner job sets it when it succeeds"
+            f"{RUN_PROPERTY['incrementalExports']!r}: the planner job sets it when it succeeds"
         )
     entries = [
         ExportEntry(
@@ -135,12 +135,14 @@ def read_export_entries(glue: Any, config: ApplyConfig) -> list[ExportEntry]:
             end=datetime.fromisoformat(e["to"]),
             manifest=e["manifest"],
         )
-        for e in json.loads(properties[EXPORTS_RUN_PROPERTY])
+        for e in json.loads(properties[RUN_PROPERTY["incrementalExports"]])
     ]
     if any(e.kind == "full" for e in entries[1:]) or any(
         e.kind not in ("full", "incremental") for e in entries
     ):
-        raise RuntimeError(f"run property {EXPORTS_RUN_PROPERTY!r} is malformed: {entries}")
+        raise RuntimeError(
+            f"run property {RUN_PROPERTY['incrementalExports']!r} is malformed: {entries}"
+        )
     return entries
 
 
@@ -176,7 +178,8 @@ def evolve_schema(spark: Any, table: str, plan: ColumnPlan) -> None:
 
 
 def rows_schema(plan: ColumnPlan, with_delete_flag: bool) -> Any:
-    from pyspark.sql.types import BooleanType, LongType
+    from pyspark.sql.types import BooleanType
+    from pyspark.sql.types import LongType
 
     schema = spark_schema(plan).add(WRITE_TS, LongType(), nullable=False)
     return schema.add(IS_DELETE, BooleanType(), nullable=False) if with_delete_flag else schema
@@ -322,10 +325,10 @@ def main(
         )
         LOG.info("Watermark moved to %s", watermark.isoformat())
     items = live_rows(spark, config.table) if watermark is not None else 0
-    properties = {ITEM_COUNT_RUN_PROPERTY: str(items)}
+    properties = {RUN_PROPERTY["itemCount"]: str(items)}
     if watermark is not None:
-        properties[SNAPSHOT_RUN_PROPERTY] = format_snapshot_timestamp(watermark)
-        properties[WATERMARK_RUN_PROPERTY] = watermark.isoformat()
+        properties[RUN_PROPERTY["snapshotTimestamp"]] = format_snapshot_timestamp(watermark)
+        properties[RUN_PROPERTY["watermark"]] = watermark.isoformat()
     glue.put_workflow_run_properties(
         Name=config.workflow_name, RunId=config.workflow_run_id, RunProperties=properties
     )

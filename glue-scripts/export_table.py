@@ -58,9 +58,15 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timezone
 from typing import Any
 
 import boto3
@@ -68,32 +74,25 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from contract import CONTRACT
-from item_types import (
-    ALLOWED_TYPES_TEXT,
-    ColumnPlan,
-    ItemShaper,
-    TypeStats,
-    is_supported_type,
-    item_inventory,
-    plan_columns,
-)
-from job_arguments import (
-    ArgumentError,
-    JobEnvironment,
-    read_job_arguments,
-    require,
-    split_s3_uri,
-    start_job,
-)
+from item_types import ALLOWED_TYPES_TEXT
+from item_types import ColumnPlan
+from item_types import ItemShaper
+from item_types import TypeStats
+from item_types import is_supported_type
+from item_types import item_inventory
+from item_types import plan_columns
+from job_arguments import ArgumentError
+from job_arguments import JobEnvironment
+from job_arguments import read_job_arguments
+from job_arguments import require
+from job_arguments import split_s3_uri
+from job_arguments import start_job
 
 LOG = logging.getLogger("export_table")
 
 MODES = tuple(CONTRACT["modes"])
 SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
-SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
-ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
-EXPORT_SECONDS_RUN_PROPERTY = CONTRACT["runProperties"]["exportSeconds"]
-READ_UNITS_RUN_PROPERTY = CONTRACT["runProperties"]["readUnits"]
+RUN_PROPERTY = CONTRACT["runProperties"]
 CRAWLER_TABLE_PREFIX = CONTRACT["crawlerTablePrefix"]
 SNAPSHOT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 LAYOUT = CONTRACT["layout"]
@@ -726,19 +725,21 @@ def main(
             Name=config.workflow_name,
             RunId=config.workflow_run_id,
             RunProperties={
-                SNAPSHOT_RUN_PROPERTY: timestamp,
-                ITEM_COUNT_RUN_PROPERTY: str(written),
-                EXPORT_SECONDS_RUN_PROPERTY: f"{time.monotonic() - started:.0f}",
+                RUN_PROPERTY["snapshotTimestamp"]: timestamp,
+                RUN_PROPERTY["itemCount"]: str(written),
+                RUN_PROPERTY["exportSeconds"]: f"{time.monotonic() - started:.0f}",
                 **(
-                    {READ_UNITS_RUN_PROPERTY: f"{read_units:.0f}"} if read_units is not None else {}
+                    {RUN_PROPERTY["readUnits"]: f"{read_units:.0f}"}
+                    if read_units is not None
+                    else {}
                 ),
             },
         )
         LOG.info(
             "Set run properties %s=%s, %s=%d on workflow %s run %s",
-            SNAPSHOT_RUN_PROPERTY,
+            RUN_PROPERTY["snapshotTimestamp"],
             timestamp,
-            ITEM_COUNT_RUN_PROPERTY,
+            RUN_PROPERTY["itemCount"],
             written,
             config.workflow_name,
             config.workflow_run_id,

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 
 MIN_WINDOW = timedelta(minutes=15)
 MAX_WINDOW = timedelta(hours=24)

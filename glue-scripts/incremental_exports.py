@@ -37,7 +37,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,19 +46,20 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from contract import CONTRACT
-from export_windows import (
-    Pitr,
-    Watermark,
-    parse_watermark_document,
-    plan_exports,
-    watermark_document,
-)
-from job_arguments import JobEnvironment, read_workflow_job_arguments, split_s3_uri, start_job
+from export_windows import Pitr
+from export_windows import Watermark
+from export_windows import parse_watermark_document
+from export_windows import plan_exports
+from export_windows import watermark_document
+from job_arguments import JobEnvironment
+from job_arguments import read_workflow_job_arguments
+from job_arguments import split_s3_uri
+from job_arguments import start_job
 
 LOG = logging.getLogger("incremental_exports")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["exports"])
-EXPORTS_RUN_PROPERTY = CONTRACT["runProperties"]["incrementalExports"]
-WATERMARK_FILE = CONTRACT["iceberg"]["watermarkFile"]
+RUN_PROPERTY = CONTRACT["runProperties"]
+ICEBERG = CONTRACT["iceberg"]
 POLL_FIRST = 15.0
 POLL_MAX = 60.0
 MAX_NEW_FAILURES = 3
@@ -92,7 +94,7 @@ def read_planner_config(argv: Sequence[str]) -> PlannerConfig:
         staging_bucket=staging_bucket,
         staging_prefix=staging_prefix,
         state_bucket=state_bucket,
-        state_key=f"{state_prefix}/{WATERMARK_FILE}",
+        state_key=f"{state_prefix}/{ICEBERG['watermarkFile']}",
         workflow_name=values["WORKFLOW_NAME"],
         workflow_run_id=values["WORKFLOW_RUN_ID"],
     )
@@ -259,7 +261,9 @@ def main(
     env.client("glue").put_workflow_run_properties(
         Name=config.workflow_name,
         RunId=config.workflow_run_id,
-        RunProperties={EXPORTS_RUN_PROPERTY: json.dumps(entries, separators=(",", ":"))},
+        RunProperties={
+            RUN_PROPERTY["incrementalExports"]: json.dumps(entries, separators=(",", ":"))
+        },
     )
     LOG.info("Recorded %d export(s) for the apply job: %s", len(entries), entries)
     return entries

@@ -21,12 +21,18 @@ Pure Python: no Spark, no AWS.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from contract import CONTRACT
-from item_types import ColumnPlan, ItemShaper, TypeStats, item_inventory, plan_columns
+from item_types import ColumnPlan
+from item_types import ItemShaper
+from item_types import TypeStats
+from item_types import item_inventory
+from item_types import plan_columns
 
 WRITE_TS = CONTRACT["iceberg"]["writeTimestampColumn"]
 IS_DELETE = "_is_delete"

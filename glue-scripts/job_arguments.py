@@ -13,9 +13,13 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
-from typing import Any, TypeVar
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+from typing import TypeVar
 
 Config = TypeVar("Config")
 

@@ -54,32 +54,34 @@ import base64
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from contract import CONTRACT
-from job_arguments import (
-    WORKFLOW_ARGUMENTS,
-    WORKFLOW_HINT,
-    ArgumentError,
-    JobEnvironment,
-    read_job_arguments,
-    require,
-    split_s3_uri,
-    start_job,
-)
+from job_arguments import WORKFLOW_ARGUMENTS
+from job_arguments import WORKFLOW_HINT
+from job_arguments import ArgumentError
+from job_arguments import JobEnvironment
+from job_arguments import read_job_arguments
+from job_arguments import require
+from job_arguments import split_s3_uri
+from job_arguments import start_job
 
 LOG = logging.getLogger("refresh_view")
 
 SNAPSHOT_PARTITION_KEY = CONTRACT["snapshotPartitionKey"]
-SNAPSHOT_RUN_PROPERTY = CONTRACT["runProperties"]["snapshotTimestamp"]
-ITEM_COUNT_RUN_PROPERTY = CONTRACT["runProperties"]["itemCount"]
-EXPORT_SECONDS_RUN_PROPERTY = CONTRACT["runProperties"]["exportSeconds"]
-READ_UNITS_RUN_PROPERTY = CONTRACT["runProperties"]["readUnits"]
+RUN_PROPERTY = CONTRACT["runProperties"]
+ICEBERG = CONTRACT["iceberg"]
 METRICS_NAMESPACE = CONTRACT["metrics"]["namespace"]
 METRIC_NAMES = CONTRACT["metrics"]["names"]
 METRIC_DIMENSIONS = tuple(CONTRACT["metrics"]["dimensions"])
@@ -93,8 +95,6 @@ SNAPSHOT_TIMESTAMP = re.compile(CONTRACT["snapshotTimestampPattern"])
 
 ARGUMENTS = tuple(CONTRACT["refreshArguments"])
 INCREMENTAL_ARGUMENTS = tuple(CONTRACT["refreshIncrementalArguments"])
-WRITE_TS_COLUMN = CONTRACT["iceberg"]["writeTimestampColumn"]
-WATERMARK_FILE = CONTRACT["iceberg"]["watermarkFile"]
 
 # AWS limits per call.
 S3_DELETE_BATCH = 1000
@@ -204,7 +204,7 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
         ),
         state_uri=(
             "s3://{}/{}/{}".format(
-                *split_s3_uri(values["state_path"], "state_path"), WATERMARK_FILE
+                *split_s3_uri(values["state_path"], "state_path"), ICEBERG["watermarkFile"]
             )
             if values.get("state_path")
             else None
@@ -232,7 +232,7 @@ def build_iceberg_view_sql(
     write timestamp the merge keeps for itself. Listed, so it is rebuilt as columns are added."""
     for name in (database, table, iceberg_table, *columns):
         validate_identifier(name, "name")
-    listed = ", ".join(f'"{c}"' for c in columns if c != WRITE_TS_COLUMN)
+    listed = ", ".join(f'"{c}"' for c in columns if c != ICEBERG["writeTimestampColumn"])
     return (
         f'CREATE OR REPLACE VIEW "{database}"."{table}" AS '
         f'SELECT {listed} FROM "{database}"."{iceberg_table}"'
@@ -296,21 +296,22 @@ def read_run_properties(glue: Any, config: RefreshConfig) -> tuple[str, int | No
     properties = glue.get_workflow_run_properties(
         Name=config.workflow_name, RunId=config.workflow_run_id
     ).get("RunProperties", {})
-    value = properties.get(SNAPSHOT_RUN_PROPERTY)
+    name = RUN_PROPERTY["snapshotTimestamp"]
+    value = properties.get(name)
     if not value:
         raise RefreshError(
             f"workflow {config.workflow_name} run {config.workflow_run_id} has no run property "
-            f"{SNAPSHOT_RUN_PROPERTY!r}: the export job sets it when it succeeds, so this run's "
+            f"{name!r}: the export job sets it when it succeeds, so this run's "
             "export did not succeed (or this job was started outside the export's run)"
         )
     try:
         parse_snapshot_timestamp(value)
     except ValueError as error:
         raise RefreshError(
-            f"run property {SNAPSHOT_RUN_PROPERTY!r} of workflow {config.workflow_name} run "
+            f"run property {name!r} of workflow {config.workflow_name} run "
             f"{config.workflow_run_id} is malformed: {error}"
         ) from None
-    count = properties.get(ITEM_COUNT_RUN_PROPERTY, "")
+    count = properties.get(RUN_PROPERTY["itemCount"], "")
     return value, int(count) if count.isdigit() else None
 
 
@@ -327,7 +328,7 @@ def read_export_figures(glue: Any, config: RefreshConfig) -> tuple[float | None,
         except (KeyError, ValueError):
             return None
 
-    seconds, units = number(EXPORT_SECONDS_RUN_PROPERTY), number(READ_UNITS_RUN_PROPERTY)
+    seconds, units = number(RUN_PROPERTY["exportSeconds"]), number(RUN_PROPERTY["readUnits"])
     rate = units / seconds if units is not None and seconds else None
     return seconds, rate
 
@@ -507,7 +508,7 @@ def check_completeness(
     if item_count is None:
         raise RefreshError(
             f"the export did not say how many items it wrote (no run property "
-            f"{ITEM_COUNT_RUN_PROPERTY!r}), so the completeness check cannot run. {outcome}"
+            f"{RUN_PROPERTY['itemCount']!r}), so the completeness check cannot run. {outcome}"
         )
     if item_count < config.min_item_ratio * expected:
         raise RefreshError(
@@ -553,7 +554,7 @@ def check_snapshot_catalogued(
             f"the export wrote {item_count} items"
             if item_count is not None
             else f"the export did not say how many items it wrote (no run property "
-            f"{ITEM_COUNT_RUN_PROPERTY!r})"
+            f"{RUN_PROPERTY['itemCount']!r})"
         )
         raise RefreshError(
             f"partition {SNAPSHOT_PARTITION_KEY}={timestamp} is not in {where}, and {written}: "

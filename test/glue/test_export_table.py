@@ -7,33 +7,34 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 
 import export_table
-from conftest import SCRIPTS_DIR, client
-from export_table import (
-    ArgumentError,
-    ReadPacer,
-    S3Storage,
-    ScanPlan,
-    established_columns,
-    export_client_token,
-    export_data_folder,
-    format_snapshot_timestamp,
-    item_line,
-    parse_item_line,
-    plan_layout,
-    read_capacity,
-    read_export_config,
-    resolve_snapshot_timestamp,
-    run_export,
-    scan_page_limit,
-    scan_segment,
-    snapshot_path,
-    writer_options,
-)
+from conftest import SCRIPTS_DIR
+from conftest import client
+from export_table import ArgumentError
+from export_table import ReadPacer
+from export_table import S3Storage
+from export_table import ScanPlan
+from export_table import established_columns
+from export_table import export_client_token
+from export_table import export_data_folder
+from export_table import format_snapshot_timestamp
+from export_table import item_line
+from export_table import parse_item_line
+from export_table import plan_layout
+from export_table import read_capacity
+from export_table import read_export_config
+from export_table import resolve_snapshot_timestamp
+from export_table import run_export
+from export_table import scan_page_limit
+from export_table import scan_segment
+from export_table import snapshot_path
+from export_table import writer_options
 
 BUCKET = "ddbsnap-dev-snapshots-1234"
 OUTPUT_PATH = f"s3://{BUCKET}/parquet/reviews"

@@ -4,20 +4,21 @@ write, outages of hours to weeks, and point-in-time recovery switched off and on
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from export_windows import (
-    MAX_WINDOW,
-    MIN_WINDOW,
-    Pitr,
-    WindowError,
-    advance,
-    plan_exports,
-)
+from export_windows import MAX_WINDOW
+from export_windows import MIN_WINDOW
+from export_windows import Pitr
+from export_windows import WindowError
+from export_windows import advance
+from export_windows import plan_exports
 
 T = datetime(2026, 11, 1, tzinfo=timezone.utc)
 MARGIN = timedelta(minutes=15)

@@ -11,23 +11,26 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from incremental_merge import (
-    ChangeRecord,
-    add_column_statements,
-    change_rows,
-    create_statement,
-    key_columns,
-    latest_per_key,
-    merge_statement,
-    parse_change,
-    plan_change_columns,
-    sql_type,
-    table_columns,
-)
-from item_types import ItemShaper, TypeStats, item_inventory, plan_columns
+from incremental_merge import ChangeRecord
+from incremental_merge import add_column_statements
+from incremental_merge import change_rows
+from incremental_merge import create_statement
+from incremental_merge import key_columns
+from incremental_merge import latest_per_key
+from incremental_merge import merge_statement
+from incremental_merge import parse_change
+from incremental_merge import plan_change_columns
+from incremental_merge import sql_type
+from incremental_merge import table_columns
+from item_types import ItemShaper
+from item_types import TypeStats
+from item_types import item_inventory
+from item_types import plan_columns
 
 TABLE = "snapshot"
 

@@ -9,22 +9,21 @@ import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from contract import CONTRACT
-from item_types import (
-    ItemShaper,
-    Misfit,
-    TypeStats,
-    base_column_name,
-    column_names,
-    convert,
-    exact_text,
-    item_inventory,
-    plan_columns,
-    to_json_text,
-)
+from item_types import ItemShaper
+from item_types import Misfit
+from item_types import TypeStats
+from item_types import base_column_name
+from item_types import column_names
+from item_types import convert
+from item_types import exact_text
+from item_types import item_inventory
+from item_types import plan_columns
+from item_types import to_json_text
 
 IDENTIFIER = re.compile(CONTRACT["identifierPattern"])
 

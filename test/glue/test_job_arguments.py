@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import SCRIPTS_DIR
-from job_arguments import ArgumentError, read_job_arguments, require, split_s3_uri
+from job_arguments import ArgumentError
+from job_arguments import read_job_arguments
+from job_arguments import require
+from job_arguments import split_s3_uri
 
 
 def test_reads_both_argument_syntaxes_and_lets_glues_own_arguments_pass():

@@ -8,7 +8,9 @@ import base64
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from types import SimpleNamespace
 
 import pytest
@@ -16,23 +18,23 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
 import refresh_view
-from conftest import REGION, SCRIPTS_DIR, client
+from conftest import REGION
+from conftest import SCRIPTS_DIR
+from conftest import client
 from export_table import format_snapshot_timestamp
 from job_arguments import JobEnvironment
-from refresh_view import (
-    ArgumentError,
-    PruneError,
-    RefreshError,
-    build_read_back_sql,
-    build_view_sql,
-    next_poll_delay,
-    parse_snapshot_timestamp,
-    read_refresh_config,
-    select_expired,
-    snapshot_of_view,
-    timestamp_from_folder,
-    validate_identifier,
-)
+from refresh_view import ArgumentError
+from refresh_view import PruneError
+from refresh_view import RefreshError
+from refresh_view import build_read_back_sql
+from refresh_view import build_view_sql
+from refresh_view import next_poll_delay
+from refresh_view import parse_snapshot_timestamp
+from refresh_view import read_refresh_config
+from refresh_view import select_expired
+from refresh_view import snapshot_of_view
+from refresh_view import timestamp_from_folder
+from refresh_view import validate_identifier
 
 BUCKET = "ddbsnap-dev-snapshots-1234"
 DATABASE = "dynamodb_exports_dev"

@@ -9,8 +9,10 @@ import base64
 import gzip
 import json
 import shutil
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 

@@ -6,12 +6,16 @@ between the commit and the watermark write, and Iceberg time travel returns earl
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fakes import FakeGlue, LocalRuntime, LocalStorage
+from fakes import FakeGlue
+from fakes import LocalRuntime
+from fakes import LocalStorage
 
 import apply_changes
 import incremental_exports

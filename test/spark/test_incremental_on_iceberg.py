@@ -8,18 +8,16 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from incremental_merge import (
-    IS_DELETE,
-    add_column_statements,
-    change_rows,
-    create_statement,
-    key_columns,
-    latest_per_key,
-    merge_statement,
-    parse_change,
-    plan_change_columns,
-    table_columns,
-)
+from incremental_merge import IS_DELETE
+from incremental_merge import add_column_statements
+from incremental_merge import change_rows
+from incremental_merge import create_statement
+from incremental_merge import key_columns
+from incremental_merge import latest_per_key
+from incremental_merge import merge_statement
+from incremental_merge import parse_change
+from incremental_merge import plan_change_columns
+from incremental_merge import table_columns
 
 TABLE = "local.db.orders"
 

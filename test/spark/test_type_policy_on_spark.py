@@ -12,10 +12,15 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from fakes import CorpusScan, FakeDynamoDB, FakeGlue, LocalRuntime, LocalStorage
+from fakes import CorpusScan
+from fakes import FakeDynamoDB
+from fakes import FakeGlue
+from fakes import LocalRuntime
+from fakes import LocalStorage
 
 import export_table
-from item_types import exact_text, to_json_text
+from item_types import exact_text
+from item_types import to_json_text
 from job_arguments import JobEnvironment
 
 BUCKET = "snapshots"

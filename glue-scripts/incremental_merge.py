@@ -173,6 +173,16 @@ def create_statement(table: str, plan: ColumnPlan, dialect: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} ({columns}){suffix}"
 
 
+def schema_statements(
+    table: str, established: Sequence[tuple[str, str]], plan: ColumnPlan, dialect: str
+) -> list[str]:
+    """What brings `table` to the plan's columns: CREATE while it has none, else ADD COLUMNS.
+    (The apply job's table always exists, as the program declares it; the oracles start empty.)"""
+    if not established:
+        return [create_statement(table, plan, dialect)]
+    return add_column_statements(table, [name for name, _ in established], plan, dialect)
+
+
 def table_properties_statement(table: str) -> str:
     """Spark only: (re)sets the write modes on a table the program created (idempotent)."""
     return f"ALTER TABLE {table} SET TBLPROPERTIES ({_properties()})"

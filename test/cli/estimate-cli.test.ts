@@ -1,9 +1,6 @@
 import { expect } from "chai";
 import { describeTable } from "../../cli/commands/estimate";
-import { motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import type { MotoServer } from "./moto-server";
-import type { Clients } from "./seed";
-import { freshMoto, seedDynamoTable } from "./seed";
+import { seedDynamoTable, useMotoStack } from "./seed";
 
 /** The row of the scan/export comparison whose label is `label`, as [label, scan, export]. */
 function row(stdout: string, label: string): string[] {
@@ -12,63 +9,45 @@ function row(stdout: string, label: string): string[] {
   return line.trim().split(/ {2,}/);
 }
 
+/** Each row named in `expected` has the cells given after its label. */
+function expectRows(stdout: string, expected: Record<string, string[]>): void {
+  const labels = Object.keys(expected);
+  const actual = Object.fromEntries(labels.map((label) => [label, row(stdout, label).slice(1)]));
+  expect(actual).to.deep.equal(expected);
+}
+
 describe("estimate against moto", () => {
-  useFakeCredentials();
-  let moto: MotoServer;
-  let aws: Clients;
+  const stack = useMotoStack();
 
   before(async () => {
-    ({ moto, aws } = await freshMoto());
-    await seedDynamoTable(aws, "Reviews", { billing: "PROVISIONED", rcu: 1000 }, 3);
-    await seedDynamoTable(aws, "Click.Stream-2024", { billing: "PAY_PER_REQUEST" }, 0);
+    await seedDynamoTable(stack.aws, "Reviews", { billing: "PROVISIONED", rcu: 1000 }, 3);
+    await seedDynamoTable(stack.aws, "Click.Stream-2024", { billing: "PAY_PER_REQUEST" }, 0);
   });
 
   it("compares all three modes per run and per 30 days at the table's schedule and --change-rate", async () => {
-    const result = await runCli([
-      "estimate",
-      "Reviews",
-      "--size-gb",
-      "100",
-      "--change-rate",
-      "1",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const result = await stack.cli("estimate", "Reviews", "--size-gb", "100", "--change-rate", "1");
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.contain(
       "All three modes at 1 run(s) a day (cron(0 2 * * ? *)), 1 % of the table changing a day (--change-rate), STANDARD:",
     );
-    expect(row(result.stdout, "data per run")).to.deep.equal([
-      "data per run",
-      "100 GiB",
-      "100 GiB",
-      "1.0 GiB",
-    ]);
-    expect(row(result.stdout, "DynamoDB per run")).to.deep.equal([
-      "DynamoDB per run",
-      "$0.00",
-      "$10.00",
-      "$0.10",
-    ]);
+    expectRows(result.stdout, {
+      "data per run": ["100 GiB", "100 GiB", "1.0 GiB"],
+      "DynamoDB per run": ["$0.00", "$10.00", "$0.10"],
+    });
     expect(row(result.stdout, "history")[3]).to.equal("time travel, 30 days");
-    const bad = await runCli([
-      "estimate",
-      "Reviews",
-      "--change-rate",
-      "150",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const bad = await stack.cli("estimate", "Reviews", "--change-rate", "150");
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain("--change-rate is a percentage of 0 to 100");
   });
 
   it("reads size, item count, billing mode and provisioned RCU with DescribeTable", async () => {
-    expect(await describeTable(aws.dynamodb, "Reviews")).to.deep.equal({
+    expect(await describeTable(stack.aws.dynamodb, "Reviews")).to.deep.equal({
       sizeBytes: 0,
       itemCount: 3,
       billingMode: "PROVISIONED",
       provisionedRcu: 1000,
     });
-    expect(await describeTable(aws.dynamodb, "Click.Stream-2024")).to.deep.equal({
+    expect(await describeTable(stack.aws.dynamodb, "Click.Stream-2024")).to.deep.equal({
       sizeBytes: 0,
       itemCount: 0,
       billingMode: "PAY_PER_REQUEST",
@@ -81,43 +60,19 @@ describe("estimate against moto", () => {
   // tail (slow): 30 s + 5,761 s = 1h36m to 90 s + 10,327 s = 2h53m. Export: 1.5–6 min + 10/1024
   // TiB at 30–90 min per TiB, + 57 s of reading (9 workers × 20 MiB/s), + 30–90 s start-up.
   it("prints scan against export for the configured job as ranges, with the table's capacity", async () => {
-    const result = await runCli([
-      "estimate",
-      "Reviews",
-      "--size-gb",
-      "10",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const result = await stack.cli("estimate", "Reviews", "--size-gb", "10");
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.contain("Table: 10.0 GiB (--size-gb), 3 items, provisioned 1,000 RCU");
     expect(result.stdout).to.contain(
       "Job:   10 × G.1X = 10 DPU, readPercentage 0.25, configured mode scan, STANDARD",
     );
-    expect(row(result.stdout, "Glue job")).to.deep.equal([
-      "Glue job",
-      "1h36m–2h53m",
-      "3m14s–9m20s",
-    ]);
-    expect(row(result.stdout, "limited by")).to.deep.equal([
-      "limited by",
-      "read capacity: 1.3–1.8 MiB/s",
-      "export 1m48s–6m53s + read 57s",
-    ]);
-    expect(row(result.stdout, "DynamoDB reads")).to.deep.equal([
-      "DynamoDB reads",
-      "1,310,720 read units at 250 RCU/s",
-      "none (reads the backup)",
-    ]);
-    expect(row(result.stdout, "crawler + refresh")).to.deep.equal([
-      "crawler + refresh",
-      "$0.15",
-      "$0.15",
-    ]);
-    expect(row(result.stdout, "total STANDARD")).to.deep.equal([
-      "total STANDARD",
-      "$7.23–$12.88",
-      "$1.39–$1.83",
-    ]);
+    expectRows(result.stdout, {
+      "Glue job": ["1h36m–2h53m", "3m14s–9m20s"],
+      "limited by": ["read capacity: 1.3–1.8 MiB/s", "export 1m48s–6m53s + read 57s"],
+      "DynamoDB reads": ["1,310,720 read units at 250 RCU/s", "none (reads the backup)"],
+      "crawler + refresh": ["$0.15", "$0.15"],
+      "total STANDARD": ["$7.23–$12.88", "$1.39–$1.83"],
+    });
     expect(result.stdout).to.contain(
       "With STANDARD (as configured): export is cheaper at every point of the ranges.",
     );
@@ -125,7 +80,7 @@ describe("estimate against moto", () => {
   });
 
   it("counts an on-demand table as 40,000 RCU and notes that DynamoDB reports no size yet", async () => {
-    const result = await runCli(["estimate", "click.stream-2024", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("estimate", "click.stream-2024");
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.contain("Table: 0 B, 0 items, on-demand (DescribeTable;");
     expect(result.stdout).to.contain(
@@ -138,7 +93,7 @@ describe("estimate against moto", () => {
   });
 
   it("takes prices and assumptions from flags, and prints them", async () => {
-    const result = await runCli([
+    const result = await stack.cli(
       "estimate",
       "Reviews",
       "--size-gb",
@@ -153,8 +108,7 @@ describe("estimate against moto", () => {
       "exportSecondsPerTib=0",
       "--assume",
       "startupSeconds=0",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    );
     expect(result.code, result.stderr).to.equal(0);
     // Export with no charge, no wait and no start-up: the 57 s read, billed 60 s × 10 DPU at $0.88.
     expect(row(result.stdout, "Glue STANDARD")[2]).to.equal("$0.15");
@@ -164,17 +118,11 @@ describe("estimate against moto", () => {
   });
 
   it("rejects a price that is not a number, and a table DynamoDB does not have", async () => {
-    const bad = await runCli([
-      "estimate",
-      "Reviews",
-      "--price-rcu-hour",
-      "cheap",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const bad = await stack.cli("estimate", "Reviews", "--price-rcu-hour", "cheap");
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('--price-rcu-hour must be a number of 0 or more, got "cheap"');
-    await moto.reset();
-    const missing = await runCli(["estimate", "Reviews", ...motoStackArgs(moto.endpoint)]);
+    await stack.moto.reset();
+    const missing = await stack.cli("estimate", "Reviews");
     expect(missing.code).to.equal(3);
     expect(missing.stderr).to.contain("DynamoDB table Reviews not found in eu-west-1");
     expect(missing.stderr).to.match(

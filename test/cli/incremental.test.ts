@@ -7,10 +7,9 @@ import { CreateWorkGroupCommand } from "@aws-sdk/client-athena";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { stackNames, tableNames } from "../../lib/naming";
-import { FIXTURES, MOTO_REGION, runCli, useFakeCredentials } from "./harness";
-import type { MotoServer } from "./moto-server";
+import { FIXTURES, MOTO_REGION } from "./harness";
 import type { Clients } from "./seed";
-import { BUCKET, freshMoto } from "./seed";
+import { BUCKET, useMotoStack } from "./seed";
 
 const STACK = "moto-incremental";
 const shared = stackNames(STACK);
@@ -67,13 +66,10 @@ const column = (name: string) => ({ Name: name, Type: "varchar", Label: name });
 const cell = (v: string) => ({ VarCharValue: v });
 
 describe("the CLI on an incremental table, against moto", () => {
-  useFakeCredentials();
-  let moto: MotoServer;
-  let aws: Clients;
+  const stack = useMotoStack(args);
 
   before(async () => {
-    ({ moto, aws } = await freshMoto());
-    await seedIncremental(aws, {
+    await seedIncremental(stack.aws, {
       watermark: "2026-11-23T11:30:00+00:00",
       bootstrappedAt: "2026-11-20T02:00:00+00:00",
       pending: [],
@@ -82,7 +78,7 @@ describe("the CLI on an incremental table, against moto", () => {
 
   it("snapshots lists the Iceberg snapshots Athena reads from <table>$snapshots, and the watermark", async () => {
     const header = ["committed_at", "snapshot_id", "operation", "added", "deleted", "total"];
-    await moto.queueAthenaResults(MOTO_REGION, [
+    await stack.moto.queueAthenaResults(MOTO_REGION, [
       {
         column_info: header.map(column),
         rows: [
@@ -100,7 +96,7 @@ describe("the CLI on an incremental table, against moto", () => {
         ],
       },
     ]);
-    const result = await runCli(["snapshots", "Orders", ...args(moto.endpoint)]);
+    const result = await stack.cli("snapshots", "Orders");
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stdout.split("\n");
     expect(lines[0]).to.equal(
@@ -115,7 +111,7 @@ describe("the CLI on an incremental table, against moto", () => {
   });
 
   it("status judges freshness by the watermark", async () => {
-    const result = await runCli(["status", "Orders", "--json", ...args(moto.endpoint)]);
+    const result = await stack.cli("status", "Orders", "--json");
     expect(result.code, result.stderr).to.equal(0);
     const [report] = JSON.parse(result.stdout);
     expect(report).to.include({
@@ -124,7 +120,7 @@ describe("the CLI on an incremental table, against moto", () => {
       ageSeconds: 30 * 60,
       state: "fresh",
     });
-    const text = await runCli(["status", "Orders", ...args(moto.endpoint)]);
+    const text = await stack.cli("status", "Orders");
     expect(text.stdout).to.contain(
       "Orders: FRESH, current to 2026-11-23T11:30:00+00:00 (its watermark), 30m old; stale after 8h",
     );
@@ -132,17 +128,14 @@ describe("the CLI on an incremental table, against moto", () => {
 });
 
 describe("the CLI on an incremental table not run yet, against moto", () => {
-  useFakeCredentials();
-  let moto: MotoServer;
+  const stack = useMotoStack(args);
 
   before(async () => {
-    let aws: Clients;
-    ({ moto, aws } = await freshMoto());
-    await seedIncremental(aws);
+    await seedIncremental(stack.aws);
   });
 
   it("status says there is no watermark yet, which is stale", async () => {
-    const result = await runCli(["status", "Orders", "--check", ...args(moto.endpoint)]);
+    const result = await stack.cli("status", "Orders", "--check");
     expect(result.code).to.equal(1);
     expect(result.stdout).to.contain(
       "Orders: STALE, no watermark yet (the first run bootstraps the Iceberg table)",

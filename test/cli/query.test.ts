@@ -17,10 +17,8 @@ import {
   waitForQuery,
 } from "../../cli/athena-results";
 import { resultPages } from "../../cli/commands/query";
-import { FIXTURES, MOTO_REGION, motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import type { MotoServer } from "./moto-server";
-import type { Clients } from "./seed";
-import { freshMoto, seedWorkgroup, WORKGROUP } from "./seed";
+import { FIXTURES, MOTO_REGION, motoStackArgs, runCli } from "./harness";
+import { seedWorkgroup, WORKGROUP, useMotoStack } from "./seed";
 
 const PAGES = (
   JSON.parse(readFileSync(path.join(FIXTURES, "athena-result-pages.json"), "utf8")) as {
@@ -153,34 +151,27 @@ describe("query: waiting for Athena", () => {
 });
 
 describe("query against moto", () => {
-  useFakeCredentials();
-  let moto: MotoServer;
-  let aws: Clients;
-
-  before(async () => {
-    ({ moto, aws } = await freshMoto());
-  });
+  const stack = useMotoStack();
 
   it("says the stack looks undeployed when the workgroup does not exist, and exits 3", async () => {
-    const result = await runCli(["query", "SELECT 1", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("query", "SELECT 1");
     expect(result.code).to.equal(3);
     expect(result.stderr).to.contain("Athena workgroup ddbsnap-moto not found in eu-west-1");
     expect(result.stderr).to.contain("WorkGroup does not exist");
   });
 
   it("runs in the stack's workgroup and database, and prints the rows Athena returns as CSV", async () => {
-    await seedWorkgroup(aws);
+    await seedWorkgroup(stack.aws);
     // moto runs no SQL: it answers GetQueryResults with what is queued, here the first fixture page.
-    await moto.queueAthenaResults(MOTO_REGION, [
+    await stack.moto.queueAthenaResults(MOTO_REGION, [
       { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
     ]);
-    const result = await runCli([
+    const result = await stack.cli(
       "query",
       "SELECT id, title, rating, note FROM reviews",
       "--format",
       "csv",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    );
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout.split("\n")).to.deep.equal([
       "id,title,rating,note",
@@ -190,11 +181,11 @@ describe("query against moto", () => {
     ]);
     expect(result.stderr).to.match(/^2 rows.*\(query id [0-9a-f-]+, workgroup ddbsnap-moto\)\.$/);
 
-    const { QueryExecutionIds } = await aws.athena.send(
+    const { QueryExecutionIds } = await stack.aws.athena.send(
       new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }),
     );
     expect(QueryExecutionIds).to.have.length(1);
-    const { QueryExecution } = await aws.athena.send(
+    const { QueryExecution } = await stack.aws.athena.send(
       new GetQueryExecutionCommand({ QueryExecutionId: QueryExecutionIds![0] }),
     );
     expect(QueryExecution?.Query).to.equal("SELECT id, title, rating, note FROM reviews");
@@ -204,28 +195,27 @@ describe("query against moto", () => {
   });
 
   it("with --as-of, sends the SQL rewritten to read the snapshot taken by then, and says so", async () => {
-    await moto.queueAthenaResults(MOTO_REGION, [
+    await stack.moto.queueAthenaResults(MOTO_REGION, [
       { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
     ]);
-    const result = await runCli([
+    const result = await stack.cli(
       "query",
       "SELECT count(*) FROM reviews",
       "--as-of",
       "2026-11-20T06:30",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    );
     expect(result.code, result.stderr).to.equal(0);
     const expected =
       'SELECT count(*) FROM (SELECT * FROM "dynamodb_exports_moto"."snapshots_reviews" WHERE ' +
       'snapshot_timestamp = (SELECT max(snapshot_timestamp) FROM "dynamodb_exports_moto"."snapshots_reviews" ' +
       `WHERE snapshot_timestamp <= '20261120T063000Z')) AS "reviews"`;
     expect(result.stderr).to.contain(`As of 2026-11-20T06:30:00.000Z: ${expected}`);
-    const { QueryExecutionIds } = await aws.athena.send(
+    const { QueryExecutionIds } = await stack.aws.athena.send(
       new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }),
     );
     const queries = await Promise.all(
       (QueryExecutionIds ?? []).map(async (id) => {
-        const { QueryExecution } = await aws.athena.send(
+        const { QueryExecution } = await stack.aws.athena.send(
           new GetQueryExecutionCommand({ QueryExecutionId: id }),
         );
         return QueryExecution?.Query;
@@ -235,46 +225,24 @@ describe("query against moto", () => {
   });
 
   it("refuses --as-of for SQL that reads none of the stack's tables, and a time it cannot read", async () => {
-    const none = await runCli([
-      "query",
-      "SELECT 1",
-      "--as-of",
-      "2026-11-20",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const none = await stack.cli("query", "SELECT 1", "--as-of", "2026-11-20");
     expect(none.code).to.equal(2);
     expect(none.stderr).to.contain("--as-of: the SQL reads none of the stack's tables (reviews");
-    const bad = await runCli([
-      "query",
-      "SELECT * FROM reviews",
-      "--as-of",
-      "last tuesday",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const bad = await stack.cli("query", "SELECT * FROM reviews", "--as-of", "last tuesday");
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain("--as-of must be a date or time such as 2026-11-20");
   });
 
   it("prints JSON, and for a result without rows only the count", async () => {
-    await moto.queueAthenaResults(MOTO_REGION, [
+    await stack.moto.queueAthenaResults(MOTO_REGION, [
       { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
     ]);
-    const json = await runCli([
-      "query",
-      "SELECT * FROM reviews",
-      "--format",
-      "json",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const json = await stack.cli("query", "SELECT * FROM reviews", "--format", "json");
     expect(JSON.parse(json.stdout)).to.deep.equal([
       { id: "r-1", title: "Good, cheap", rating: "5", note: null },
       { id: "r-2", title: 'The "best" kettle', rating: "4", note: "line one\nline two" },
     ]);
-    const empty = await runCli([
-      "query",
-      "SELECT * FROM reviews WHERE false",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const empty = await stack.cli("query", "SELECT * FROM reviews WHERE false");
     expect(empty.code).to.equal(0);
     expect(empty.stdout).to.equal("");
     expect(empty.stderr).to.match(/^0 rows/);
@@ -282,17 +250,17 @@ describe("query against moto", () => {
 
   it("waits with back-off while the query runs, and exits 1 with Athena's reason when it does not succeed", async () => {
     // Hold every query in QUEUED for a few polls, and cancel ours while the CLI waits.
-    await moto.holdState("athena::execution", 3);
+    await stack.moto.holdState("athena::execution", 3);
     try {
       const result = await runCli(
-        ["query", "SELECT * FROM reviews", ...motoStackArgs(moto.endpoint)],
+        ["query", "SELECT * FROM reviews", ...motoStackArgs(stack.moto.endpoint)],
         process.env,
         async () => {
-          const { QueryExecutionIds = [] } = await aws.athena.send(
+          const { QueryExecutionIds = [] } = await stack.aws.athena.send(
             new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }),
           );
           for (const id of QueryExecutionIds)
-            await aws.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+            await stack.aws.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
         },
       );
       expect(result.code).to.equal(1);
@@ -300,23 +268,17 @@ describe("query against moto", () => {
       expect(result.stdout).to.equal("");
       expect(result.stderr).to.match(/^Query CANCELLED \(query id [0-9a-f-]+\): /);
     } finally {
-      await moto.holdState("athena::execution", undefined);
+      await stack.moto.holdState("athena::execution", undefined);
     }
   });
 
   it("rejects an unknown --format and empty SQL with exit 2, before calling Athena", async () => {
-    const format = await runCli([
-      "query",
-      "SELECT 1",
-      "--format",
-      "xml",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const format = await stack.cli("query", "SELECT 1", "--format", "xml");
     expect(format.code).to.equal(2);
     expect(format.stderr).to.contain('--format must be one of table, csv, json, got "xml"');
-    const empty = await runCli(["query", " ", ...motoStackArgs(moto.endpoint)]);
+    const empty = await stack.cli("query", " ");
     expect(empty.code).to.equal(2);
-    const unquoted = await runCli(["query", "SELECT", "1", ...motoStackArgs(moto.endpoint)]);
+    const unquoted = await stack.cli("query", "SELECT", "1");
     expect(unquoted.code).to.equal(2);
     expect(unquoted.stderr).to.contain('"<sql>", quoted as one argument');
   });

@@ -2,13 +2,11 @@ import { GetWorkflowRunsCommand } from "@aws-sdk/client-glue";
 import { expect } from "chai";
 import { followedReport } from "../../cli/commands/run";
 import { logHint, stepRole } from "../../cli/commands/shared";
-import type { FollowIo } from "../../cli/workflow-run";
+import type { Followed, FollowIo } from "../../cli/workflow-run";
 import { followRun, outcomeOf, stepsOf } from "../../cli/workflow-run";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
-import { FAKE_NOW, motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import type { MotoServer } from "./moto-server";
-import type { Clients } from "./seed";
-import { freshMoto, seedWorkflow } from "./seed";
+import { FAKE_NOW } from "./harness";
+import { seedWorkflow, useMotoStack } from "./seed";
 
 /** A fake clock and a printer: sleeps are recorded, never waited. */
 function fakeIo(): FollowIo & { printed: string[]; sleeps: number[] } {
@@ -131,6 +129,15 @@ describe("run: reading a workflow run's graph", () => {
 });
 
 describe("run --wait: following a run", () => {
+  /** What `run --wait` prints once the run ends (or the watch does), for a scan or incremental table. */
+  const reportOf = (followed: Followed, mode?: "incremental") =>
+    followedReport(
+      followed,
+      { table: { name: "Reviews", mode } as never, names: NAMES },
+      "dynamodb_exports_moto",
+      FAKE_NOW,
+    );
+
   it("prints each step's state once, when it changes, and ends with the snapshot", async () => {
     const io = fakeIo();
     const followed = await followRun(pages(SUCCEEDING), io, { intervalMs: 15_000, label });
@@ -146,12 +153,7 @@ describe("run --wait: following a run", () => {
     expect(io.sleeps).to.deep.equal([15_000, 15_000, 15_000, 15_000]);
     expect(io.printed[0]).to.match(/^12:00:00Z {2}/);
 
-    const report = followedReport(
-      followed,
-      { table: { name: "Reviews" } as never, names: NAMES },
-      "dynamodb_exports_moto",
-      FAKE_NOW,
-    );
+    const report = reportOf(followed);
     expect(report.code).to.equal(0);
     expect(report.lines).to.deep.equal([
       "Run SUCCEEDED after 15m00s: view dynamodb_exports_moto.reviews now shows snapshot 20261123T100000Z.",
@@ -164,12 +166,7 @@ describe("run --wait: following a run", () => {
     expect(io.printed.at(-2)).to.contain(
       `export job ${NAMES.exportJob}: FAILED after 3m00s: An error occurred while calling o112.getDynamicFrame.`,
     );
-    const report = followedReport(
-      followed,
-      { table: { name: "Reviews" } as never, names: NAMES },
-      "dynamodb_exports_moto",
-      FAKE_NOW,
-    );
+    const report = reportOf(followed);
     expect(report.code).to.equal(1);
     expect(report.lines[0]).to.equal(
       `Run FAILED after 3m00s at the export job ${NAMES.exportJob}: An error occurred while calling o112.getDynamicFrame. ` +
@@ -181,21 +178,16 @@ describe("run --wait: following a run", () => {
   });
 
   it("speaks of the export planner, the apply job and the watermark for an incremental table", async () => {
-    const incremental = { table: { name: "Reviews", mode: "incremental" } as never, names: NAMES };
-    const succeeded = followedReport(
+    const succeeded = reportOf(
       await followRun(pages(SUCCEEDING), fakeIo(), { intervalMs: 15_000, label }),
-      incremental,
-      "dynamodb_exports_moto",
-      FAKE_NOW,
+      "incremental",
     );
     expect(succeeded.lines).to.deep.equal([
       "Run SUCCEEDED after 15m00s: dynamodb_exports_moto.iceberg_reviews (view reviews) is current to 20261123T100000Z.",
     ]);
-    const failed = followedReport(
+    const failed = reportOf(
       await followRun(pages(FAILING), fakeIo(), { intervalMs: 15_000, label }),
-      incremental,
-      "dynamodb_exports_moto",
-      FAKE_NOW,
+      "incremental",
     );
     expect(failed.lines[0]).to.contain(`at the export planner ${NAMES.exportJob}:`);
     expect(failed.lines[1]).to.equal(
@@ -217,12 +209,7 @@ describe("run --wait: following a run", () => {
     });
     expect(followed.timedOut).to.equal(true);
     expect(io.sleeps).to.deep.equal([15_000, 15_000, 15_000, 15_000]);
-    const report = followedReport(
-      followed,
-      { table: { name: "Reviews" } as never, names: NAMES },
-      "db",
-      FAKE_NOW,
-    );
+    const report = reportOf(followed);
     expect(report.code).to.equal(1);
     expect(report.lines[0]).to.match(
       /^Still RUNNING after .*; stopped watching\. The run goes on: ddbsnap status Reviews$/,
@@ -231,34 +218,24 @@ describe("run --wait: following a run", () => {
 });
 
 describe("run against moto", function () {
-  useFakeCredentials();
-  let moto: MotoServer;
-  let aws: Clients;
+  const stack = useMotoStack();
 
   before(async () => {
-    ({ moto, aws } = await freshMoto());
-    await seedWorkflow(aws, "Reviews");
+    await seedWorkflow(stack.aws, "Reviews");
   });
 
   const runsOf = async (workflow: string) =>
-    (await aws.glue.send(new GetWorkflowRunsCommand({ Name: workflow }))).Runs ?? [];
+    (await stack.aws.glue.send(new GetWorkflowRunsCommand({ Name: workflow }))).Runs ?? [];
 
   /** `ddbsnap run Reviews --wait --timeout-minutes <minutes>`, and how many runs it started. */
   const runAndWait = async (minutes: string) => {
     const before = (await runsOf("ddbsnap-moto-reviews")).length;
-    const result = await runCli([
-      "run",
-      "Reviews",
-      "--wait",
-      "--timeout-minutes",
-      minutes,
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const result = await stack.cli("run", "Reviews", "--wait", "--timeout-minutes", minutes);
     return { result, started: (await runsOf("ddbsnap-moto-reviews")).length - before };
   };
 
   it("starts the table's workflow, found by DynamoDB or normalised name, and says how to follow it", async () => {
-    const result = await runCli(["run", "reviews", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("run", "reviews");
     expect(result.code, result.stderr).to.equal(0);
     const runs = await runsOf("ddbsnap-moto-reviews");
     expect(runs).to.have.length(1);
@@ -279,7 +256,7 @@ describe("run against moto", function () {
   });
 
   it("says the stack looks undeployed when the workflow does not exist, and exits 3", async () => {
-    const result = await runCli(["run", "Click.Stream-2024", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("run", "Click.Stream-2024");
     expect(result.code).to.equal(3);
     expect(result.stderr).to.contain(
       "Workflow ddbsnap-moto-click_stream_2024 not found in eu-west-1 (region from the stack's aws:region",
@@ -290,7 +267,7 @@ describe("run against moto", function () {
   });
 
   it("lists the known tables for an unknown one, and exits 2", async () => {
-    const result = await runCli(["run", "Revues", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("run", "Revues");
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain('No table "Revues" in stack moto');
     expect(result.stderr).to.contain("Known tables: Reviews, Click.Stream-2024.");

@@ -26,7 +26,8 @@ import {
 import type { TableNames } from "../../lib/naming";
 import { stackNames, tableNames } from "../../lib/naming";
 import { prestoViewText } from "../../cli/presto-view";
-import { MOTO_REGION } from "./harness";
+import type { CliResult } from "./harness";
+import { MOTO_REGION, motoStackArgs, runCli, useFakeCredentials } from "./harness";
 import type { MotoServer } from "./moto-server";
 import { motoServer } from "./moto-server";
 
@@ -55,6 +56,27 @@ export async function freshMoto(): Promise<{ moto: MotoServer; aws: Clients }> {
   const moto = await motoServer();
   await moto.reset();
   return { moto, aws: clients(moto.endpoint) };
+}
+
+/** What a moto suite works with, filled in by useMotoStack's `before`. */
+export interface MotoStack {
+  moto: MotoServer;
+  aws: Clients;
+  /** `ddbsnap <args>` against the stack file pointed at moto. */
+  cli(...args: string[]): Promise<CliResult>;
+}
+
+/**
+ * The start of every moto suite: fake credentials, the emptied moto server and its clients.
+ * Register it first in a describe block: the suite's own `before` hooks then seed moto.
+ */
+export function useMotoStack(stackArgs: (endpoint: string) => string[] = motoStackArgs): MotoStack {
+  useFakeCredentials();
+  const stack = {
+    cli: (...args: string[]) => runCli([...args, ...stackArgs(stack.moto.endpoint)]),
+  } as MotoStack;
+  before(async () => Object.assign(stack, await freshMoto()));
+  return stack;
 }
 
 export function names(table: string): TableNames {
@@ -101,34 +123,20 @@ export async function seedWorkflow({ glue }: Clients, table: string): Promise<Ta
       Actions: [{ JobName: n.exportJob }],
     }),
   );
-  await glue.send(
+  // The program's conditional triggers: each starts the next step once the one before succeeded.
+  const after = (name: string, condition: object, action: object) =>
     new CreateTriggerCommand({
-      Name: n.afterExportTrigger,
+      Name: name,
       WorkflowName: n.workflow,
       Type: "CONDITIONAL",
       StartOnCreation: true,
-      Predicate: {
-        Logical: "AND",
-        Conditions: [{ JobName: n.exportJob, State: "SUCCEEDED", LogicalOperator: "EQUALS" }],
-      },
-      Actions: [{ CrawlerName: n.crawler }],
-    }),
-  );
-  await glue.send(
-    new CreateTriggerCommand({
-      Name: n.afterCrawlTrigger,
-      WorkflowName: n.workflow,
-      Type: "CONDITIONAL",
-      StartOnCreation: true,
-      Predicate: {
-        Logical: "AND",
-        Conditions: [
-          { CrawlerName: n.crawler, CrawlState: "SUCCEEDED", LogicalOperator: "EQUALS" },
-        ],
-      },
-      Actions: [{ JobName: n.refreshJob }],
-    }),
-  );
+      Predicate: { Logical: "AND", Conditions: [{ ...condition, LogicalOperator: "EQUALS" }] },
+      Actions: [action],
+    });
+  const exported = { JobName: n.exportJob, State: "SUCCEEDED" };
+  await glue.send(after(n.afterExportTrigger, exported, { CrawlerName: n.crawler }));
+  const crawled = { CrawlerName: n.crawler, CrawlState: "SUCCEEDED" };
+  await glue.send(after(n.afterCrawlTrigger, crawled, { JobName: n.refreshJob }));
   return n;
 }
 

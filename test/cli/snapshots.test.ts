@@ -1,10 +1,7 @@
 import { expect } from "chai";
 import { prefixUsage } from "../../cli/commands/snapshots";
 import { parseS3Location, prestoViewText, viewSnapshot, viewSql } from "../../cli/presto-view";
-import { motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import type { MotoServer } from "./moto-server";
-import type { Clients } from "./seed";
-import { BUCKET, freshMoto, names, seedDatabase, seedSnapshots, snapshotLocation } from "./seed";
+import { BUCKET, names, seedDatabase, seedSnapshots, snapshotLocation, useMotoStack } from "./seed";
 
 describe("snapshots: reading the view Athena stored", () => {
   const sql = `SELECT * FROM "db"."snapshots_reviews" WHERE snapshot_timestamp = '20261122T020000Z'`;
@@ -40,9 +37,7 @@ describe("snapshots: reading the view Athena stored", () => {
 });
 
 describe("snapshots against moto", () => {
-  useFakeCredentials();
-  let moto: MotoServer;
-  let aws: Clients;
+  const stack = useMotoStack();
   const reviews = names("Reviews");
   const SNAPSHOTS = [
     { timestamp: "20261121T020000Z", objectSizes: [1000, 2000] },
@@ -51,12 +46,11 @@ describe("snapshots against moto", () => {
   ];
 
   before(async () => {
-    ({ moto, aws } = await freshMoto());
-    await seedDatabase(aws);
-    await seedSnapshots(aws, reviews, SNAPSHOTS, "20261122T020000Z");
+    await seedDatabase(stack.aws);
+    await seedSnapshots(stack.aws, reviews, SNAPSHOTS, "20261122T020000Z");
     // A folder whose name starts like a snapshot's: its objects must not be counted with it.
     const { PutObjectCommand } = await import("@aws-sdk/client-s3");
-    await aws.s3.send(
+    await stack.aws.s3.send(
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: "parquet/reviews/snapshot_timestamp=20261122T020000Z_old/x.parquet",
@@ -67,7 +61,7 @@ describe("snapshots against moto", () => {
 
   it("counts objects and bytes under a prefix, following ListObjectsV2 pages", async () => {
     const usage = await prefixUsage(
-      aws.s3,
+      stack.aws.s3,
       BUCKET,
       "parquet/reviews/snapshot_timestamp=20261123T020000Z/",
       2,
@@ -76,7 +70,7 @@ describe("snapshots against moto", () => {
   });
 
   it("lists the partitions newest first with their size, marking the one the view shows", async () => {
-    const result = await runCli(["snapshots", "Reviews", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("snapshots", "Reviews");
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stdout.split("\n");
     expect(lines[0]).to.equal(
@@ -102,11 +96,7 @@ describe("snapshots against moto", () => {
   });
 
   it("says there are no snapshots yet before the crawler's first run, and exits 0", async () => {
-    const result = await runCli([
-      "snapshots",
-      "Click.Stream-2024",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const result = await stack.cli("snapshots", "Click.Stream-2024");
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.equal(
       "No snapshots of Click.Stream-2024 yet: dynamodb_exports_moto.snapshots_click_stream_2024 does not exist (the crawler creates it on the first run).",
@@ -114,14 +104,10 @@ describe("snapshots against moto", () => {
   });
 
   it("says when the view does not exist yet", async () => {
-    await seedSnapshots(aws, names("Click.Stream-2024"), [
+    await seedSnapshots(stack.aws, names("Click.Stream-2024"), [
       { timestamp: "20261123T020000Z", objectSizes: [10] },
     ]);
-    const result = await runCli([
-      "snapshots",
-      "Click.Stream-2024",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const result = await stack.cli("snapshots", "Click.Stream-2024");
     expect(result.code).to.equal(0);
     expect(result.stdout).to.contain("1 snapshot, 1 object, 10 B.");
     expect(result.stdout).to.contain(
@@ -133,7 +119,7 @@ describe("snapshots against moto", () => {
     const n = names("Click.Stream-2024");
     const sql = `SELECT * FROM "dynamodb_exports_moto"."${n.crawlerTable}" WHERE snapshot_timestamp = '20261101T000000Z'`;
     const { CreateTableCommand } = await import("@aws-sdk/client-glue");
-    await aws.glue.send(
+    await stack.aws.glue.send(
       new CreateTableCommand({
         DatabaseName: "dynamodb_exports_moto",
         TableInput: {
@@ -143,11 +129,7 @@ describe("snapshots against moto", () => {
         },
       }),
     );
-    const result = await runCli([
-      "snapshots",
-      "Click.Stream-2024",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const result = await stack.cli("snapshots", "Click.Stream-2024");
     expect(result.code).to.equal(0);
     expect(result.stdout).to.contain(
       "View dynamodb_exports_moto.click_stream_2024 shows snapshot 20261101T000000Z, which has no partition in snapshots_click_stream_2024: its queries return no rows.",
@@ -156,8 +138,8 @@ describe("snapshots against moto", () => {
   });
 
   it("says the stack looks undeployed when the database is missing, and exits 3", async () => {
-    await moto.reset();
-    const result = await runCli(["snapshots", "Reviews", ...motoStackArgs(moto.endpoint)]);
+    await stack.moto.reset();
+    const result = await stack.cli("snapshots", "Reviews");
     expect(result.code).to.equal(3);
     expect(result.stderr).to.contain("Glue database dynamodb_exports_moto not found in eu-west-1");
   });

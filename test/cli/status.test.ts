@@ -1,10 +1,8 @@
 import { expect } from "chai";
 import { runRows, workflowRuns } from "../../cli/commands/status";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
-import { FAKE_NOW, motoStackArgs, runCli, useFakeCredentials } from "./harness";
-import type { MotoServer } from "./moto-server";
-import type { Clients } from "./seed";
-import { freshMoto, seedDatabase, seedRuns, seedSnapshots, seedWorkflow } from "./seed";
+import { FAKE_NOW } from "./harness";
+import { seedDatabase, seedRuns, seedSnapshots, seedWorkflow, useMotoStack } from "./seed";
 
 describe("status: one row per run", () => {
   const reviews = { table: { name: "Reviews" } as never, names: NAMES };
@@ -70,15 +68,12 @@ describe("status: reading every run", () => {
 });
 
 describe("status against moto", () => {
-  useFakeCredentials();
-  let moto: MotoServer;
-  let aws: Clients;
+  const stack = useMotoStack();
   let runIds: string[];
 
   before(async () => {
-    ({ moto, aws } = await freshMoto());
-    await seedWorkflow(aws, "Reviews");
-    runIds = await seedRuns(aws, "ddbsnap-moto-reviews", [
+    await seedWorkflow(stack.aws, "Reviews");
+    runIds = await seedRuns(stack.aws, "ddbsnap-moto-reviews", [
       "20261121T020000Z",
       "20261122T020000Z",
       "20261123T020000Z",
@@ -88,12 +83,12 @@ describe("status against moto", () => {
   // moto pages GetWorkflowRuns wrongly (HTTP 500 on the second page), so paging is covered by the
   // allPages tests; here one page holds every run.
   it("reads every run with GetWorkflowRuns (IncludeGraph)", async () => {
-    const runs = await workflowRuns(aws.glue, "ddbsnap-moto-reviews");
+    const runs = await workflowRuns(stack.aws.glue, "ddbsnap-moto-reviews");
     expect(runs.map((r) => r.WorkflowRunId).sort()).to.deep.equal([...runIds].sort());
   });
 
   it("lists each run with its snapshot run property, and says when watching is possible", async () => {
-    const result = await runCli(["status", "Reviews", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("status", "Reviews");
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stdout.split("\n");
     expect(lines[0]).to.equal("Reviews: STALE, no snapshot in the view yet; stale after 1d 7h");
@@ -106,13 +101,7 @@ describe("status against moto", () => {
   });
 
   it("keeps to --last runs", async () => {
-    const result = await runCli([
-      "status",
-      "reviews",
-      "--last",
-      "2",
-      ...motoStackArgs(moto.endpoint),
-    ]);
+    const result = await stack.cli("status", "reviews", "--last", "2");
     expect(result.code).to.equal(0);
     expect(result.stdout.split("\n")[1]).to.equal(
       "Reviews (workflow ddbsnap-moto-reviews), last 2 of 3 runs:",
@@ -121,7 +110,7 @@ describe("status against moto", () => {
   });
 
   it("shows every table, explains a missing workflow without hiding the others, and exits 3", async () => {
-    const result = await runCli(["status", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("status");
     expect(result.code).to.equal(3);
     expect(result.stdout).to.contain("Reviews (workflow ddbsnap-moto-reviews), last 3 of 3 runs:");
     expect(result.stdout).to.contain(
@@ -131,8 +120,8 @@ describe("status against moto", () => {
   });
 
   it("says so when a workflow has no runs yet", async () => {
-    await seedWorkflow(aws, "Click.Stream-2024");
-    const result = await runCli(["status", "Click.Stream-2024", ...motoStackArgs(moto.endpoint)]);
+    await seedWorkflow(stack.aws, "Click.Stream-2024");
+    const result = await stack.cli("status", "Click.Stream-2024");
     expect(result.code).to.equal(0);
     expect(result.stdout.split("\n")).to.deep.equal([
       "Click.Stream-2024: STALE, no snapshot in the view yet; stale after 1d 7h",
@@ -141,32 +130,29 @@ describe("status against moto", () => {
   });
 
   it("rejects a --last that is not a whole number from 1", async () => {
-    const result = await runCli(["status", "--last", "0", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("status", "--last", "0");
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain('--last must be a whole number from 1, got "0"');
   });
 });
 
 describe("status: freshness against the stale alarm's threshold, and --check", () => {
-  useFakeCredentials();
-  let moto: MotoServer;
-  let aws: Clients;
+  const stack = useMotoStack();
 
   // FAKE_NOW is 2026-11-23 12:00Z; both tables run daily at 02:00 with a 6-hour timeout, so a
   // snapshot is stale after 1d 7h.
   before(async () => {
-    ({ moto, aws } = await freshMoto());
-    await seedDatabase(aws);
-    const reviews = await seedWorkflow(aws, "Reviews");
-    const clicks = await seedWorkflow(aws, "Click.Stream-2024");
+    await seedDatabase(stack.aws);
+    const reviews = await seedWorkflow(stack.aws, "Reviews");
+    const clicks = await seedWorkflow(stack.aws, "Click.Stream-2024");
     await seedSnapshots(
-      aws,
+      stack.aws,
       reviews,
       [{ timestamp: "20261123T020000Z", objectSizes: [10] }],
       "20261123T020000Z",
     );
     await seedSnapshots(
-      aws,
+      stack.aws,
       clicks,
       [{ timestamp: "20261120T020000Z", objectSizes: [10] }],
       "20261120T020000Z",
@@ -174,7 +160,7 @@ describe("status: freshness against the stale alarm's threshold, and --check", (
   });
 
   it("says each table's age against its threshold", async () => {
-    const result = await runCli(["status", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("status");
     expect(result.stdout).to.contain(
       "Reviews: FRESH, view shows 20261123T020000Z, 10h old; stale after 1d 7h",
     );
@@ -184,7 +170,7 @@ describe("status: freshness against the stale alarm's threshold, and --check", (
   });
 
   it("--check prints only the stale table and exits 1", async () => {
-    const result = await runCli(["status", "--check", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("status", "--check");
     expect(result.code).to.equal(1);
     expect(result.stdout).to.equal(
       "Click.Stream-2024: STALE, view shows 20261120T020000Z, 3d 10h old; stale after 1d 7h",
@@ -192,13 +178,13 @@ describe("status: freshness against the stale alarm's threshold, and --check", (
   });
 
   it("--check on a fresh table exits 0", async () => {
-    const result = await runCli(["status", "Reviews", "--check", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("status", "Reviews", "--check");
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.equal("All 1 enabled table fresh.");
   });
 
   it("--json gives machines the same judgement", async () => {
-    const result = await runCli(["status", "--json", "--check", ...motoStackArgs(moto.endpoint)]);
+    const result = await stack.cli("status", "--json", "--check");
     expect(result.code).to.equal(1);
     const tables = JSON.parse(result.stdout);
     expect(

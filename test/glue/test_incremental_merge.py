@@ -25,6 +25,7 @@ from incremental_merge import latest_per_key
 from incremental_merge import merge_statement
 from incremental_merge import parse_change
 from incremental_merge import plan_change_columns
+from incremental_merge import schema_statements
 from incremental_merge import sql_type
 from incremental_merge import table_columns
 from item_types import ItemShaper
@@ -89,11 +90,8 @@ def apply_window(db, lines: list[str]) -> None:
         return
     established = table_schema(db)
     plan = plan_change_columns(records, established)
-    if not established:
-        db.execute(create_statement(TABLE, plan, "duckdb"))
-    else:
-        for statement in add_column_statements(TABLE, [n for n, _ in established], plan, "duckdb"):
-            db.execute(statement)
+    for statement in schema_statements(TABLE, established, plan, "duckdb"):
+        db.execute(statement)
     source_columns = [*table_columns(plan), ("_is_delete", "boolean")]
     db.execute("DROP TABLE IF EXISTS changes")
     db.execute(

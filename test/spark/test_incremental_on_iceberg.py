@@ -9,14 +9,13 @@ import json
 from decimal import Decimal
 
 from incremental_merge import IS_DELETE
-from incremental_merge import add_column_statements
 from incremental_merge import change_rows
-from incremental_merge import create_statement
 from incremental_merge import key_columns
 from incremental_merge import latest_per_key
 from incremental_merge import merge_statement
 from incremental_merge import parse_change
 from incremental_merge import plan_change_columns
+from incremental_merge import schema_statements
 from incremental_merge import table_columns
 
 TABLE = "local.db.orders"
@@ -48,14 +47,10 @@ def columns_of(spark) -> list[tuple[str, str]]:
 
 def apply_window(spark, lines: list[str]) -> None:
     records = latest_per_key(parse_change(line) for line in lines)
-    exists = spark.catalog.tableExists(TABLE)
-    established = columns_of(spark) if exists else []
+    established = columns_of(spark) if spark.catalog.tableExists(TABLE) else []
     plan = plan_change_columns(records, established)
-    if not exists:
-        spark.sql(create_statement(TABLE, plan, "spark"))
-    else:
-        for statement in add_column_statements(TABLE, [n for n, _ in established], plan, "spark"):
-            spark.sql(statement)
+    for statement in schema_statements(TABLE, established, plan, "spark"):
+        spark.sql(statement)
     schema = ", ".join(f"`{n}` {t}" for n, t in [*table_columns(plan), (IS_DELETE, "boolean")])
     spark.createDataFrame(change_rows(records, plan), schema).createOrReplaceTempView("changes")
     spark.sql(

@@ -11,7 +11,7 @@ import type { AthenaClient } from "@aws-sdk/client-athena";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { GlueClient } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { UsageError } from "./errors";
+import { awsCall, UsageError } from "./errors";
 
 export interface AwsTarget {
   region: string;
@@ -55,40 +55,46 @@ function baseConfig(target: AwsTarget) {
   return { region: target.region, ...(target.endpoint ? { endpoint: target.endpoint } : {}) };
 }
 
+/** The SDK's client modules, each loaded on first use. */
+export const sdk = {
+  glue: () => require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue"),
+  athena: () => require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena"),
+  s3: () => require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3"),
+  dynamodb: () => require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb"),
+};
+
 export function glueClient(target: AwsTarget): GlueClient {
-  const { GlueClient } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
-  return new GlueClient(baseConfig(target));
+  return new (sdk.glue().GlueClient)(baseConfig(target));
 }
 
 export function athenaClient(target: AwsTarget): AthenaClient {
-  const { AthenaClient } =
-    require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
-  return new AthenaClient(baseConfig(target));
+  return new (sdk.athena().AthenaClient)(baseConfig(target));
 }
 
 export function s3Client(target: AwsTarget): S3Client {
-  const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
   // Emulators serve buckets by path, not by virtual host.
-  return new S3Client({ ...baseConfig(target), forcePathStyle: target.endpoint !== undefined });
+  const config = { ...baseConfig(target), forcePathStyle: target.endpoint !== undefined };
+  return new (sdk.s3().S3Client)(config);
 }
 
 export function dynamodbClient(target: AwsTarget): DynamoDBClient {
-  const { DynamoDBClient } =
-    require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
-  return new DynamoDBClient(baseConfig(target));
+  return new (sdk.dynamodb().DynamoDBClient)(baseConfig(target));
 }
 
 /**
- * Follows `NextToken`-style paging to the end. `fetchPage` gets the previous page's token
- * (undefined for the first page) and returns its items and the next token.
+ * Every page of one AWS list call, following its `NextToken`-style paging to the end. `send`
+ * makes the call for a page token (undefined for the first page); `itemsOf` picks the page's items
+ * and the next token (an empty one ends it too). A failed call is described as `what`.
  */
-export async function allPages<T>(
-  fetchPage: (token: string | undefined) => Promise<{ items: T[]; next?: string }>,
+export async function allPages<Answer, T>(
+  what: string,
+  send: (token: string | undefined) => Promise<Answer>,
+  itemsOf: (answer: Answer) => { items: T[]; next?: string },
 ): Promise<T[]> {
   const items: T[] = [];
   let token: string | undefined;
   do {
-    const page = await fetchPage(token);
+    const page = itemsOf(await awsCall(what, () => send(token)));
     items.push(...page.items);
     token = page.next || undefined;
   } while (token);

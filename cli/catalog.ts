@@ -3,12 +3,12 @@
  * the workflows left there (views, the crawler's table, the Iceberg table).
  */
 import type { GlueClient } from "@aws-sdk/client-glue";
+import { sdk } from "./aws";
 import { AwsError, awsCall } from "./errors";
 
 /** The table or view, or undefined if the catalog has no such table (other errors pass). */
 export async function catalogTable(glue: GlueClient, database: string, name: string) {
-  const { GetTableCommand } =
-    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+  const { GetTableCommand } = sdk.glue();
   try {
     return (
       await awsCall("Glue GetTable", () =>

@@ -8,6 +8,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { CONTRACT } from "../lib/contract";
 import type { TableNames } from "../lib/naming";
 import { tablePrefixes } from "../lib/naming";
+import { sdk } from "./aws";
 import { AwsError, awsCall } from "./errors";
 import { parseS3Location } from "./presto-view";
 import { catalogTable } from "./catalog";
@@ -32,7 +33,7 @@ export async function readWatermark(
   if (!where) return undefined;
   // The state prefix does not depend on the format; incremental tables are Parquet anyway.
   const key = `${tablePrefixes("parquet", names.normalised).state}/${CONTRACT.iceberg.watermarkFile}`;
-  const { GetObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const { GetObjectCommand } = sdk.s3();
   try {
     const object = await awsCall("S3 GetObject", () =>
       s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: key })),

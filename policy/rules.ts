@@ -130,6 +130,28 @@ function guardsOf(
   );
 }
 
+const PUBLIC_ACCESS_FLAGS = [
+  "blockPublicAcls",
+  "blockPublicPolicy",
+  "ignorePublicAcls",
+  "restrictPublicBuckets",
+];
+
+/** A rule that every bucket has a guard resource of `type` (its encryption, …) that `holds`. */
+function bucketGuardRule(
+  name: string,
+  description: string,
+  type: string,
+  holds: (guard: CheckedResource) => boolean,
+  lacks: string,
+): GuardrailRule {
+  return rule(name, description, (resources, fail) => {
+    for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
+      if (!guardsOf(bucket, resources, type).some(holds)) fail(bucket, lacks);
+    }
+  });
+}
+
 /**
  * A rule about one resource's own inputs, typed by what it reads (as pulumi-policy-aws writes its
  * rules). The policy pack runs it per resource with `validateResourceOfType` (policies.ts); the
@@ -275,75 +297,43 @@ export const GUARDRAIL_RULES: GuardrailRule[] = [
       }
     },
   ),
-  rule(
+  bucketGuardRule(
     "bucket-encrypted",
     "Every bucket has default server-side encryption.",
-    (resources, fail) => {
-      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
-        const configs = guardsOf(
-          bucket,
-          resources,
-          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        );
-        const algorithms = configs.flatMap((c) =>
-          (c.props.rules ?? []).map((x: any) => x.applyServerSideEncryptionByDefault?.sseAlgorithm),
-        );
-        if (!algorithms.some((a) => a === "AES256" || a === "aws:kms" || a === "aws:kms:dsse"))
-          fail(bucket, "has no default encryption");
-      }
-    },
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    (config) =>
+      (config.props.rules ?? []).some((x: any) =>
+        ["AES256", "aws:kms", "aws:kms:dsse"].includes(
+          x.applyServerSideEncryptionByDefault?.sseAlgorithm,
+        ),
+      ),
+    "has no default encryption",
   ),
-  rule(
+  bucketGuardRule(
     "bucket-public-access-blocked",
     "Every bucket blocks public access with all four flags.",
-    (resources, fail) => {
-      const flags = [
-        "blockPublicAcls",
-        "blockPublicPolicy",
-        "ignorePublicAcls",
-        "restrictPublicBuckets",
-      ];
-      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
-        const blocks = guardsOf(
-          bucket,
-          resources,
-          "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-        );
-        if (!blocks.some((b) => flags.every((f) => b.props[f] === true)))
-          fail(bucket, `lacks a public access block with ${flags.join(", ")} all true`);
-      }
-    },
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    (block) => PUBLIC_ACCESS_FLAGS.every((flag) => block.props[flag] === true),
+    `lacks a public access block with ${PUBLIC_ACCESS_FLAGS.join(", ")} all true`,
   ),
-  rule(
+  bucketGuardRule(
     "bucket-tls-only",
     "Every bucket's policy denies requests without TLS.",
-    (resources, fail) => {
-      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
-        const denies = guardsOf(bucket, resources, "aws:s3/bucketPolicy:BucketPolicy").some((p) =>
-          [parseDocument(p.props.policy)?.Statement ?? []]
-            .flat()
-            .some(
-              (s: any) =>
-                s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false",
-            ),
-        );
-        if (!denies) fail(bucket, "has no policy statement denying aws:SecureTransport false");
-      }
-    },
+    "aws:s3/bucketPolicy:BucketPolicy",
+    (policy) =>
+      [parseDocument(policy.props.policy)?.Statement ?? []]
+        .flat()
+        .some(
+          (s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false",
+        ),
+    "has no policy statement denying aws:SecureTransport false",
   ),
-  rule(
+  bucketGuardRule(
     "bucket-owner-enforced",
     "Every bucket enforces bucket-owner object ownership (no ACLs).",
-    (resources, fail) => {
-      for (const bucket of ofType(resources, "aws:s3/bucket:Bucket")) {
-        const owned = guardsOf(
-          bucket,
-          resources,
-          "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-        ).some((o) => o.props.rule?.objectOwnership === "BucketOwnerEnforced");
-        if (!owned) fail(bucket, "lacks ownership controls set to BucketOwnerEnforced");
-      }
-    },
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    (ownership) => ownership.props.rule?.objectOwnership === "BucketOwnerEnforced",
+    "lacks ownership controls set to BucketOwnerEnforced",
   ),
   rule(
     "cost-tags",

@@ -18,7 +18,7 @@ import {
   EstimateInputError,
   GIB,
 } from "../../lib/estimate";
-import { dynamodbClient } from "../aws";
+import { dynamodbClient, sdk } from "../aws";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
@@ -32,8 +32,7 @@ export async function describeTable(
   dynamodb: DynamoDBClient,
   tableName: string,
 ): Promise<TableFacts> {
-  const { DescribeTableCommand } =
-    require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
+  const { DescribeTableCommand } = sdk.dynamodb();
   const { Table } = await awsCall("DynamoDB DescribeTable", () =>
     dynamodb.send(new DescribeTableCommand({ TableName: tableName })),
   );

@@ -5,7 +5,7 @@
  */
 import type { AthenaClient, QueryExecution, ResultSet } from "@aws-sdk/client-athena";
 import type { AwsTarget } from "../aws";
-import { allPages, athenaClient } from "../aws";
+import { allPages, athenaClient, sdk } from "../aws";
 import { failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../athena-results";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
@@ -25,10 +25,10 @@ export async function resultPages(
   queryId: string,
   pageSize = 1000,
 ): Promise<ResultSet[]> {
-  const { GetQueryResultsCommand } =
-    require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
-  return allPages(async (token) => {
-    const page = await awsCall("Athena GetQueryResults", () =>
+  const { GetQueryResultsCommand } = sdk.athena();
+  return allPages(
+    "Athena GetQueryResults",
+    (token) =>
       athena.send(
         new GetQueryResultsCommand({
           QueryExecutionId: queryId,
@@ -36,9 +36,8 @@ export async function resultPages(
           NextToken: token,
         }),
       ),
-    );
-    return { items: page.ResultSet ? [page.ResultSet] : [], next: page.NextToken };
-  });
+    (page) => ({ items: page.ResultSet ? [page.ResultSet] : [], next: page.NextToken }),
+  );
 }
 
 /**
@@ -52,8 +51,7 @@ export async function runStackQuery(
   target: AwsTarget,
   sleep: (ms: number) => Promise<void>,
 ): Promise<{ queryId: string; execution: QueryExecution }> {
-  const { GetQueryExecutionCommand, StartQueryExecutionCommand } =
-    require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+  const { GetQueryExecutionCommand, StartQueryExecutionCommand } = sdk.athena();
   const started = await awsCall("Athena StartQueryExecution", () =>
     athena.send(
       new StartQueryExecutionCommand({

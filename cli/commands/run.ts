@@ -3,7 +3,7 @@
  * with --wait follows it step by step to the end.
  */
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
-import { glueClient } from "../aws";
+import { glueClient, sdk } from "../aws";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
@@ -23,8 +23,7 @@ export async function getRun(
   workflow: string,
   runId: string,
 ): Promise<WorkflowRun> {
-  const { GetWorkflowRunCommand } =
-    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+  const { GetWorkflowRunCommand } = sdk.glue();
   const answer = await awsCall("Glue GetWorkflowRun", () =>
     glue.send(new GetWorkflowRunCommand({ Name: workflow, RunId: runId, IncludeGraph: true })),
   );
@@ -105,8 +104,7 @@ Options:
     const timeoutMs = timeoutOf(ctx);
     const target = targetOf(ctx, stack);
     const glue = glueClient(target);
-    const { StartWorkflowRunCommand } =
-      require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+    const { StartWorkflowRunCommand } = sdk.glue();
 
     const started = await awsCall("Glue StartWorkflowRun", () =>
       glue.send(new StartWorkflowRunCommand({ Name: names.workflow })),

@@ -9,7 +9,7 @@ import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
 import { icebergSnapshotsSql } from "../../lib/iceberg";
 import { failureReason, resultTable, toText } from "../athena-results";
 import type { AwsTarget } from "../aws";
-import { allPages, athenaClient, glueClient, s3Client } from "../aws";
+import { allPages, athenaClient, glueClient, s3Client, sdk } from "../aws";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
@@ -35,10 +35,10 @@ export async function prefixUsage(
   prefix: string,
   pageSize = 1000,
 ): Promise<PrefixUsage> {
-  const { ListObjectsV2Command } =
-    require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-  const objects = await allPages(async (token) => {
-    const page = await awsCall("S3 ListObjectsV2", () =>
+  const { ListObjectsV2Command } = sdk.s3();
+  const objects = await allPages(
+    "S3 ListObjectsV2",
+    (token) =>
       s3.send(
         new ListObjectsV2Command({
           Bucket: bucket,
@@ -47,12 +47,11 @@ export async function prefixUsage(
           ContinuationToken: token,
         }),
       ),
-    );
-    return {
+    (page) => ({
       items: page.Contents ?? [],
       next: page.IsTruncated ? page.NextContinuationToken : undefined,
-    };
-  });
+    }),
+  );
   return { objects: objects.length, bytes: objects.reduce((sum, o) => sum + (o.Size ?? 0), 0) };
 }
 
@@ -61,16 +60,15 @@ async function partitionsOf(
   database: string,
   table: string,
 ): Promise<Partition[]> {
-  const { GetPartitionsCommand } =
-    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
-  return allPages(async (token) => {
-    const page = await awsCall("Glue GetPartitions", () =>
+  const { GetPartitionsCommand } = sdk.glue();
+  return allPages(
+    "Glue GetPartitions",
+    (token) =>
       glue.send(
         new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token }),
       ),
-    );
-    return { items: page.Partitions ?? [], next: page.NextToken };
-  });
+    (page) => ({ items: page.Partitions ?? [], next: page.NextToken }),
+  );
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, keeping the order. */
@@ -153,8 +151,7 @@ each added and deleted, and the watermark the table is current to.`,
     const glue = glueClient(target);
     const database = stack.names.database;
     if (table.mode === "incremental") return icebergSnapshots(ctx, stack, { table, names }, target);
-    const { GetDatabaseCommand } =
-      require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+    const { GetDatabaseCommand } = sdk.glue();
 
     await awsCall("Glue GetDatabase", () =>
       glue.send(new GetDatabaseCommand({ Name: database })),

@@ -6,11 +6,11 @@
  * on-call runbook. `--json` for machines.
  */
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
-import { allPages, glueClient, s3Client } from "../aws";
+import { allPages, glueClient, s3Client, sdk } from "../aws";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
-import { AwsError, awsCall, EXIT, UsageError } from "../errors";
+import { AwsError, EXIT, UsageError } from "../errors";
 import { columns, duration, plural, utc } from "../format";
 import type { FreshnessReport } from "../freshness-report";
 import { checkFails, judgeFreshness } from "../freshness-report";
@@ -29,10 +29,10 @@ export async function workflowRuns(
   workflow: string,
   pageSize = 100,
 ): Promise<WorkflowRun[]> {
-  const { GetWorkflowRunsCommand } =
-    require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
-  const runs = await allPages(async (token) => {
-    const page = await awsCall("Glue GetWorkflowRuns", () =>
+  const { GetWorkflowRunsCommand } = sdk.glue();
+  const runs = await allPages(
+    "Glue GetWorkflowRuns",
+    (token) =>
       glue.send(
         new GetWorkflowRunsCommand({
           Name: workflow,
@@ -41,9 +41,8 @@ export async function workflowRuns(
           NextToken: token,
         }),
       ),
-    );
-    return { items: page.Runs ?? [], next: page.NextToken };
-  });
+    (page) => ({ items: page.Runs ?? [], next: page.NextToken }),
+  );
   // Do not rely on the API's order: sort by start time.
   return runs.sort((a, b) => (b.StartedOn?.getTime() ?? 0) - (a.StartedOn?.getTime() ?? 0));
 }

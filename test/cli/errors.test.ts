@@ -100,7 +100,8 @@ describe("where AWS calls go", () => {
       a: { items: [], next: "b" },
       b: { items: [3], next: "" },
     };
-    expect(await allPages(async (token) => pages[token ?? "start"])).to.deep.equal([1, 2, 3]);
+    const send = async (token?: string) => pages[token ?? "start"];
+    expect(await allPages("Test List", send, (page) => page)).to.deep.equal([1, 2, 3]);
   });
 });
 

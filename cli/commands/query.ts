@@ -3,7 +3,7 @@
  * encrypted result location), with the stack's database as the default, waits with back-off,
  * pages through every result and prints them as a table, CSV or JSON.
  */
-import type { AthenaClient, QueryExecution, ResultSet } from "@aws-sdk/client-athena";
+import type { AthenaClient, QueryExecution } from "@aws-sdk/client-athena";
 import type { AwsTarget } from "../aws";
 import { allPages, athenaClient, sdk } from "../aws";
 import { failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../athena-results";
@@ -20,22 +20,12 @@ import { whenMissing } from "./shared";
 const FORMATS = ["table", "csv", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
-export async function resultPages(
-  athena: AthenaClient,
-  queryId: string,
-  pageSize = 1000,
-): Promise<ResultSet[]> {
-  const { GetQueryResultsCommand } = sdk.athena();
+/** Every page of a query's results. `pageSize` is a parameter so tests can page. */
+export function resultPages(athena: AthenaClient, queryId: string, pageSize = 1000) {
+  const input = { QueryExecutionId: queryId, MaxResults: pageSize };
   return allPages(
     "Athena GetQueryResults",
-    (token) =>
-      athena.send(
-        new GetQueryResultsCommand({
-          QueryExecutionId: queryId,
-          MaxResults: pageSize,
-          NextToken: token,
-        }),
-      ),
+    (NextToken) => athena.send(new (sdk.athena().GetQueryResultsCommand)({ ...input, NextToken })),
     (page) => ({ items: page.ResultSet ? [page.ResultSet] : [], next: page.NextToken }),
   );
 }

@@ -3,7 +3,7 @@
  * of objects and bytes under each in S3, marking the one the view shows. The bucket is
  * Pulumi-named, so it is never computed: each partition's own location says where to look.
  */
-import type { GlueClient, Partition } from "@aws-sdk/client-glue";
+import type { GlueClient } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
 import { icebergSnapshotsSql } from "../../lib/iceberg";
@@ -29,44 +29,25 @@ export interface PrefixUsage {
 }
 
 /** Objects and bytes under an S3 prefix, following every page. */
-export async function prefixUsage(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  pageSize = 1000,
-): Promise<PrefixUsage> {
-  const { ListObjectsV2Command } = sdk.s3();
+export async function prefixUsage(s3: S3Client, bucket: string, prefix: string, pageSize = 1000) {
+  const input = { Bucket: bucket, Prefix: prefix, MaxKeys: pageSize };
   const objects = await allPages(
     "S3 ListObjectsV2",
-    (token) =>
-      s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          MaxKeys: pageSize,
-          ContinuationToken: token,
-        }),
-      ),
+    (token) => s3.send(new (sdk.s3().ListObjectsV2Command)({ ...input, ContinuationToken: token })),
     (page) => ({
       items: page.Contents ?? [],
       next: page.IsTruncated ? page.NextContinuationToken : undefined,
     }),
   );
-  return { objects: objects.length, bytes: objects.reduce((sum, o) => sum + (o.Size ?? 0), 0) };
+  const bytes = objects.reduce((sum, o) => sum + (o.Size ?? 0), 0);
+  return { objects: objects.length, bytes } satisfies PrefixUsage;
 }
 
-async function partitionsOf(
-  glue: GlueClient,
-  database: string,
-  table: string,
-): Promise<Partition[]> {
-  const { GetPartitionsCommand } = sdk.glue();
+function partitionsOf(glue: GlueClient, database: string, table: string) {
+  const input = { DatabaseName: database, TableName: table };
   return allPages(
     "Glue GetPartitions",
-    (token) =>
-      glue.send(
-        new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token }),
-      ),
+    (NextToken) => glue.send(new (sdk.glue().GetPartitionsCommand)({ ...input, NextToken })),
     (page) => ({ items: page.Partitions ?? [], next: page.NextToken }),
   );
 }

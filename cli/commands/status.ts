@@ -24,23 +24,11 @@ import { oneLine, outcomeOf, runSeconds, snapshotOf } from "../workflow-run";
 import { stepRole, whenMissing } from "./shared";
 
 /** Every run Glue still keeps, newest first. `pageSize` is a parameter so tests can page. */
-export async function workflowRuns(
-  glue: GlueClient,
-  workflow: string,
-  pageSize = 100,
-): Promise<WorkflowRun[]> {
-  const { GetWorkflowRunsCommand } = sdk.glue();
+export async function workflowRuns(glue: GlueClient, workflow: string, pageSize = 100) {
+  const input = { Name: workflow, IncludeGraph: true, MaxResults: pageSize };
   const runs = await allPages(
     "Glue GetWorkflowRuns",
-    (token) =>
-      glue.send(
-        new GetWorkflowRunsCommand({
-          Name: workflow,
-          IncludeGraph: true,
-          MaxResults: pageSize,
-          NextToken: token,
-        }),
-      ),
+    (NextToken) => glue.send(new (sdk.glue().GetWorkflowRunsCommand)({ ...input, NextToken })),
     (page) => ({ items: page.Runs ?? [], next: page.NextToken }),
   );
   // Do not rely on the API's order: sort by start time.

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -43,8 +42,7 @@ from datetime import datetime
 from typing import Any
 
 from contract import CONTRACT
-from export_table import GlueRuntime
-from export_table import S3Storage
+from export_table import SparkJobEnvironment
 from export_table import format_snapshot_timestamp
 from export_table import parse_item_line
 from export_table import read_column_types
@@ -69,7 +67,6 @@ from item_types import ItemShaper
 from item_types import TypeStats
 from item_types import item_inventory
 from item_types import plan_columns
-from job_arguments import JobEnvironment
 from job_arguments import read_workflow_job_arguments
 from job_arguments import split_s3_uri
 from job_arguments import start_job
@@ -272,22 +269,15 @@ class ApplyResult:
     changed_keys: int
 
 
-def main(
-    argv: Sequence[str] | None = None,
-    env: JobEnvironment | None = None,
-    *,
-    runtime_factory: Callable[[str], Any] = GlueRuntime,
-    storage: Any = None,
-) -> ApplyResult:
+def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = None) -> ApplyResult:
     """Merge the planner's exports into the Iceberg table, then move the watermark."""
     config = start_job("apply_changes", read_apply_config, argv, LOG)
-    env = env or JobEnvironment()
-    glue = env.client("glue")
-    storage = storage or S3Storage(env.client("s3"))
+    env = env or SparkJobEnvironment()
+    glue, storage = env.client("glue"), env.storage
 
     entries = read_export_entries(glue, config)
     state = read_state(storage, config.state_uri)
-    runtime = runtime_factory(config.job_name or "apply_changes")
+    runtime = env.runtime_factory(config.job_name or "apply_changes")
     spark = runtime.spark
     if not spark.catalog.tableExists(config.table):
         raise RuntimeError(

@@ -445,6 +445,21 @@ class GlueRuntime:  # pragma: no cover - needs the Glue runtime
         self.job.init(job_name, {"JOB_NAME": job_name})
 
 
+class SparkJobEnvironment(JobEnvironment):
+    """A Spark job's surroundings: JobEnvironment's, plus the Spark runtime (Glue's, or a local
+    session in tests) and the storage the job reads and writes through (S3, or a folder)."""
+
+    def __init__(
+        self,
+        runtime_factory: Callable[[str], Any] = GlueRuntime,
+        storage: Any = None,
+        **rest: Any,
+    ) -> None:
+        super().__init__(**rest)
+        self.runtime_factory = runtime_factory
+        self.storage = storage or S3Storage(self.client("s3"))
+
+
 def stage_scan(
     spark: Any,
     plan: ScanPlan,
@@ -619,25 +634,23 @@ class ExportResult:
 
 def main(
     argv: Sequence[str] | None = None,
-    env: JobEnvironment | None = None,
+    env: SparkJobEnvironment | None = None,
     *,
-    runtime_factory: Callable[[str], Any] = GlueRuntime,
-    storage: Any = None,
     scan_client_factory: Callable[[str | None], Any] = default_dynamodb_client,
 ) -> ExportResult:
     """Run the export. Bad arguments exit with a message."""
     config = start_job("export_table", read_export_config, argv, LOG)
     started = time.monotonic()
-    env = env or JobEnvironment()
+    env = env or SparkJobEnvironment()
     glue, dynamodb, now, sleep = env.client("glue"), env.client("dynamodb"), env.now, env.sleep
-    storage = storage or S3Storage(env.client("s3"))
+    storage = env.storage
 
     timestamp = resolve_snapshot_timestamp(glue, config, now)
     target = snapshot_path(config.output_path, timestamp)
     table = dynamodb.describe_table(TableName=config.table_name)["Table"]
     table_bytes, table_items = int(table.get("TableSizeBytes", 0)), int(table.get("ItemCount", 0))
     layout = plan_layout(table_bytes, config.splits or 1)
-    runtime = runtime_factory(config.job_name or "export_table")
+    runtime = env.runtime_factory(config.job_name or "export_table")
     spark = runtime.spark
 
     exported = 0

@@ -431,8 +431,9 @@ def test_bad_arguments_exit_with_a_message_before_touching_aws():
     def must_not_be_called(_name):
         raise AssertionError("Spark started despite bad arguments")
 
+    env = export_table.SparkJobEnvironment(runtime_factory=must_not_be_called, storage=object())
     with pytest.raises(SystemExit) as caught:
-        export_table.main(["--table_name", "Reviews"], runtime_factory=must_not_be_called)
+        export_table.main(["--table_name", "Reviews"], env)
     assert str(caught.value).startswith("export_table: missing required argument(s): --mode")
 
 

@@ -19,6 +19,7 @@ from fakes import LocalStorage
 
 import apply_changes
 import incremental_exports
+from export_table import SparkJobEnvironment
 from exporting_table import ExportingTable
 from job_arguments import JobEnvironment
 
@@ -68,9 +69,10 @@ class World:
         )
         incremental_exports.main(PLANNER_ARGS, env)
         before = self.storage.read_text("s3://snap-bucket/state/orders/watermark.json", True)
-        result = apply_changes.main(
-            APPLY_ARGS, env, runtime_factory=LocalRuntime(self.spark), storage=self.storage
+        spark_env = SparkJobEnvironment(
+            runtime_factory=LocalRuntime(self.spark), storage=self.storage, glue=glue
         )
+        result = apply_changes.main(APPLY_ARGS, spark_env)
         if crash_before_watermark:  # the merge committed, the watermark write never happened
             path = self.storage.local("s3://snap-bucket/state/orders/watermark.json")
             if before is None:

@@ -19,9 +19,9 @@ from fakes import LocalRuntime
 from fakes import LocalStorage
 
 import export_table
+from export_table import SparkJobEnvironment
 from item_types import exact_text
 from item_types import to_json_text
-from job_arguments import JobEnvironment
 
 BUCKET = "snapshots"
 OUTPUT = f"s3://{BUCKET}/parquet/awkward"
@@ -106,9 +106,13 @@ def run_export(spark, tmp_path, mode, items, glue=None, column_types=None, **des
         }
     result = export_table.main(
         [token for name, value in args.items() for token in (f"--{name}", value)],
-        JobEnvironment(glue=glue, dynamodb=dynamodb, sleep=lambda _: None),
-        runtime_factory=runtime,
-        storage=storage,
+        SparkJobEnvironment(
+            runtime_factory=runtime,
+            storage=storage,
+            glue=glue,
+            dynamodb=dynamodb,
+            sleep=lambda _: None,
+        ),
         scan_client_factory=CorpusScan(items),
     )
     return result, storage, glue, runtime
@@ -367,9 +371,12 @@ def test_a_scan_reads_each_item_once_although_the_job_passes_over_the_items_twic
             "--TempDir",
             f"s3://{BUCKET}/tmp/awkward/",
         ],
-        JobEnvironment(glue=FakeGlue(), dynamodb=FakeDynamoDB(storage, CORPUS)),
-        runtime_factory=LocalRuntime(spark),
-        storage=storage,
+        SparkJobEnvironment(
+            runtime_factory=LocalRuntime(spark),
+            storage=storage,
+            glue=FakeGlue(),
+            dynamodb=FakeDynamoDB(storage, CORPUS),
+        ),
         scan_client_factory=CountingScan(CORPUS, served),
     )
     assert result.items == len(CORPUS)

@@ -1,20 +1,11 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsContext } from "../lib/arns";
-import type { TableConfig } from "../lib/config";
 import { glueAssumeRolePolicy, optimizerPolicy } from "../lib/iam-policy";
 import { icebergMaintenance } from "../lib/iceberg";
-import type { TableNames } from "../lib/naming";
+import type { TableScope } from "./table-scope";
 import { autoNameOrFit, NAME_LIMITS, s3Uri, tablePrefixes } from "../lib/naming";
 
-export interface IcebergTableArgs {
-  ctx: pulumi.Input<AwsContext>;
-  table: TableConfig;
-  names: TableNames;
-  bucket: pulumi.Input<string>;
-  database: pulumi.Input<string>;
-  kmsKeyArn?: string;
-}
+export type IcebergTableArgs = TableScope;
 
 /**
  * Incremental mode: the Apache Iceberg table the apply job merges into, and its AWS-managed

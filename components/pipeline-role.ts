@@ -1,22 +1,14 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsContext } from "../lib/arns";
-import type { TableConfig } from "../lib/config";
 import { glueAssumeRolePolicy, pipelinePolicies, POLICY_PARTS } from "../lib/iam-policy";
-import type { TableNames } from "../lib/naming";
+import type { TableScope } from "./table-scope";
 import { autoNameOrFit, fitName, NAME_LIMITS } from "../lib/naming";
 
-export interface PipelineRoleArgs {
-  ctx: pulumi.Input<AwsContext>;
-  table: TableConfig;
-  names: TableNames;
-  bucket: pulumi.Input<string>;
-  database: pulumi.Input<string>;
+export interface PipelineRoleArgs extends TableScope {
   workgroup: pulumi.Input<string>;
   scriptKeys: string[];
   securityConfiguration: pulumi.Input<string>;
   dynamodbConnection?: pulumi.Input<string>;
-  kmsKeyArn?: string;
 }
 
 /**

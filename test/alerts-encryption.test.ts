@@ -7,6 +7,18 @@ const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef
 const TABLES = [{ name: "Reviews" }, { name: "Orders", format: "csv", timeoutMinutes: 120 }];
 const patternOf = (rule: RecordedResource) => JSON.parse(rule.inputs.eventPattern);
 
+/** A resource-policy statement that lets EventBridge `action` on `resource`, from this stack's rules only. */
+function expectOnlyOwnRules(run: ProgramRun, statement: any, action: string, resource: string) {
+  expect(statement).to.deep.include({
+    Effect: "Allow",
+    Principal: { Service: "events.amazonaws.com" },
+    Action: [action],
+    Resource: resource,
+  });
+  const rules = run.ofType(TYPES.eventRule).map((r) => r.state.arn);
+  expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(rules.sort());
+}
+
 describe("failure alerts", () => {
   let run: ProgramRun;
   before(async () => {
@@ -83,18 +95,7 @@ describe("failure alerts", () => {
       run.ofType(TYPES.queuePolicy)[0].inputs.policy,
     ).Statement;
     expect(more).to.deep.equal([]);
-    expect(statement).to.deep.include({
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: ["sqs:SendMessage"],
-      Resource: queueArn,
-    });
-    expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(
-      run
-        .ofType(TYPES.eventRule)
-        .map((r) => r.state.arn)
-        .sort(),
-    );
+    expectOnlyOwnRules(run, statement, "sqs:SendMessage", queueArn);
   });
 
   it("raises an alarm on the topic as soon as an alert waits in the dead-letter queue", () => {
@@ -175,18 +176,7 @@ describe("failure alerts", () => {
     for (const alarm of run.ofType(TYPES.metricAlarm)) {
       expect(alarm.state.name.startsWith("ddbsnap-dev-"), alarm.state.name).to.equal(true);
     }
-    expect(statement).to.deep.include({
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: ["sns:Publish"],
-    });
-    expect(statement.Resource).to.equal(run.ofType(TYPES.topic)[0].state.arn);
-    expect([...statement.Condition.ArnEquals["aws:SourceArn"]].sort()).to.deep.equal(
-      run
-        .ofType(TYPES.eventRule)
-        .map((r) => r.state.arn)
-        .sort(),
-    );
+    expectOnlyOwnRules(run, statement, "sns:Publish", run.ofType(TYPES.topic)[0].state.arn);
   });
 
   it("subscribes alertEmail", () => {

@@ -25,19 +25,15 @@ async function failure(mocks: RecordingMocks, tables: object[]): Promise<Error> 
 
 describe("export mode (DynamoDB point-in-time export)", () => {
   let run: ProgramRun;
-  let bucket: string;
-  before(async () => {
-    run = await runProgram({ tables: TABLES });
-    bucket = run.snapshotsBucket;
-  });
+  before(async () => (run = await runProgram({ tables: TABLES })));
 
   it("passes the table ARN and a per-table staging path, and no scan arguments", () => {
     const args = run.named(TYPES.job, "ddbsnap-dev-orders-export").inputs.defaultArguments;
     expect(args).to.include({
       "--mode": "export",
       "--table_arn": TABLE_ARN,
-      "--export_staging_path": `s3://${bucket}/export-staging/orders/`,
-      "--output_path": `s3://${bucket}/orc/orders`,
+      "--export_staging_path": `s3://${run.snapshotsBucket}/export-staging/orders/`,
+      "--output_path": `s3://${run.snapshotsBucket}/orc/orders`,
     });
     expect(args).to.not.have.any.keys("--read_percentage", "--splits");
     expect(
@@ -61,9 +57,11 @@ describe("export mode (DynamoDB point-in-time export)", () => {
 
   it("gives the role the staging prefix, and the scan table's role none", () => {
     const objects = policyOf(run, "Orders").find((s) => s.Sid === "ReadWriteScratch")!;
-    expect(objects.Resource).to.include(`arn:aws:s3:::${bucket}/export-staging/orders/*`);
+    expect(objects.Resource).to.include(
+      `arn:aws:s3:::${run.snapshotsBucket}/export-staging/orders/*`,
+    );
     const acl = policyOf(run, "Orders").find((s) => s.Action.includes("s3:PutObjectAcl"))!;
-    expect(acl.Resource).to.equal(`arn:aws:s3:::${bucket}/export-staging/orders/*`);
+    expect(acl.Resource).to.equal(`arn:aws:s3:::${run.snapshotsBucket}/export-staging/orders/*`);
     const listing = policyOf(run, "Orders").find((s) => s.Sid === "ListScratch")!;
     expect(listing.Condition.StringLike["s3:prefix"]).to.include("export-staging/orders/*");
     expect(JSON.stringify(policyOf(run, "Reviews"))).to.not.contain("export-staging");

@@ -13,11 +13,7 @@ const TABLES = [
 
 describe("incremental mode (incremental exports merged into Iceberg)", () => {
   let run: ProgramRun;
-  let bucket: string;
-  before(async () => {
-    run = await runProgram({ tables: TABLES });
-    bucket = run.snapshotsBucket;
-  });
+  before(async () => (run = await runProgram({ tables: TABLES })));
 
   it("chains schedule → export planner → apply job → refresh job, with no crawler", () => {
     // In the order a run takes them: each trigger's action is the next one's condition.
@@ -64,8 +60,8 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
     expect(planner.inputs.defaultArguments).to.include({
       "--table_name": "Orders",
       "--table_arn": TABLE_ARN,
-      "--export_staging_path": `s3://${bucket}/export-staging/orders`,
-      "--state_path": `s3://${bucket}/state/orders`,
+      "--export_staging_path": `s3://${run.snapshotsBucket}/export-staging/orders`,
+      "--state_path": `s3://${run.snapshotsBucket}/state/orders`,
     });
     expect(planner.inputs.defaultArguments["--extra-py-files"]).to.contain("export_windows.py");
     // The schedule starts the planner, so the late-run alert hangs on it; a retry is safe.
@@ -90,12 +86,12 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
       "--datalake-formats": "iceberg",
       "--database": "dynamodb_exports_dev",
       "--iceberg_table": "iceberg_orders",
-      "--state_path": `s3://${bucket}/state/orders`,
+      "--state_path": `s3://${run.snapshotsBucket}/state/orders`,
     });
     expect(args["--conf"].split(" --conf ")).to.deep.equal([
       "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
       "spark.sql.catalog.glue_catalog=org.apache.iceberg.spark.SparkCatalog",
-      `spark.sql.catalog.glue_catalog.warehouse=s3://${bucket}/iceberg/orders/`,
+      `spark.sql.catalog.glue_catalog.warehouse=s3://${run.snapshotsBucket}/iceberg/orders/`,
       "spark.sql.catalog.glue_catalog.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog",
       "spark.sql.catalog.glue_catalog.io-impl=org.apache.iceberg.aws.s3.S3FileIO",
     ]);
@@ -111,7 +107,7 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
     const refresh = run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments;
     expect(refresh).to.include({
       "--iceberg_table": "iceberg_orders",
-      "--state_path": `s3://${bucket}/state/orders`,
+      "--state_path": `s3://${run.snapshotsBucket}/state/orders`,
     });
   });
 
@@ -120,7 +116,9 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
     expect(table.inputs.openTableFormatInput).to.deep.equal({
       icebergInput: { metadataOperation: "CREATE", version: "2" },
     });
-    expect(table.inputs.storageDescriptor.location).to.equal(`s3://${bucket}/iceberg/orders`);
+    expect(table.inputs.storageDescriptor.location).to.equal(
+      `s3://${run.snapshotsBucket}/iceberg/orders`,
+    );
     expect(run.ofType(TYPES.catalogTable)).to.have.length(1);
   });
 
@@ -141,7 +139,7 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
       snapshotRetentionPeriodInDays: 14,
     });
     expect(orphans.orphanFileDeletionConfiguration.icebergConfiguration.location).to.equal(
-      `s3://${bucket}/iceberg/orders`,
+      `s3://${run.snapshotsBucket}/iceberg/orders`,
     );
     for (const o of optimizers) {
       expect(o.inputs).to.include({
@@ -162,11 +160,13 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
     const policy = run.ofType(TYPES.rolePolicy).find((p) => p.inputs.role === role.state.name)!;
     const statements = JSON.parse(policy.inputs.policy).Statement;
     const resources = statements.flatMap((s: any) => [s.Resource].flat());
-    expect(resources).to.include(`arn:aws:s3:::${bucket}/iceberg/orders/*`);
+    expect(resources).to.include(`arn:aws:s3:::${run.snapshotsBucket}/iceberg/orders/*`);
     expect(resources).to.include(mockArn("glue", "table/dynamodb_exports_dev/iceberg_orders"));
     expect(resources.filter((r: string) => r.startsWith("arn:aws:s3:::"))).to.satisfy(
       (rs: string[]) =>
-        rs.every((r) => r === `arn:aws:s3:::${bucket}` || r.includes("/iceberg/orders")),
+        rs.every(
+          (r) => r === `arn:aws:s3:::${run.snapshotsBucket}` || r.includes("/iceberg/orders"),
+        ),
     );
     expect(JSON.stringify(statements)).to.not.match(/"Action":\s*"\*"|:\*"\]?,\s*"Resource"/);
   });
@@ -188,7 +188,9 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
       [["dynamodb:DescribeExport"], `${TABLE_ARN}/export/*`],
     ]);
     const text = JSON.stringify(statements);
-    expect(text).to.contain(`${bucket}/iceberg/orders/*`).and.contain(`${bucket}/state/orders/*`);
+    expect(text)
+      .to.contain(`${run.snapshotsBucket}/iceberg/orders/*`)
+      .and.contain(`${run.snapshotsBucket}/state/orders/*`);
     expect(text).to.not.contain("snapshots_orders").and.not.contain("Partition");
     expect(text).to.not.contain("payments").and.not.contain("reviews");
   });

@@ -84,25 +84,19 @@ describe("the program, for a multi-table stack", function () {
         const scheduled = triggers.find((t) => t.inputs.type === "SCHEDULED")!;
         expect(scheduled.inputs.actions).to.deep.equal([{ jobName: `${base}-export` }]);
 
-        const afterExport = run.named(TYPES.trigger, `${base}-after-export`);
-        expect(afterExport.inputs.workflowName).to.equal(base);
-        expect(afterExport.inputs.predicate).to.deep.equal({
-          logical: "AND",
-          conditions: [
-            { jobName: `${base}-export`, state: "SUCCEEDED", logicalOperator: "EQUALS" },
-          ],
-        });
-        expect(afterExport.inputs.actions).to.deep.equal([{ crawlerName: `${base}-crawler` }]);
-
-        const afterCrawl = run.named(TYPES.trigger, `${base}-after-crawl`);
-        expect(afterCrawl.inputs.workflowName).to.equal(base);
-        expect(afterCrawl.inputs.predicate).to.deep.equal({
-          logical: "AND",
-          conditions: [
-            { crawlerName: `${base}-crawler`, crawlState: "SUCCEEDED", logicalOperator: "EQUALS" },
-          ],
-        });
-        expect(afterCrawl.inputs.actions).to.deep.equal([{ jobName: `${base}-refresh` }]);
+        const expectStep = (trigger: string, condition: object, action: object) => {
+          const { inputs } = run.named(TYPES.trigger, `${base}-${trigger}`);
+          expect(inputs.workflowName).to.equal(base);
+          expect(inputs.predicate).to.deep.equal({
+            logical: "AND",
+            conditions: [{ ...condition, logicalOperator: "EQUALS" }],
+          });
+          expect(inputs.actions).to.deep.equal([action]);
+        };
+        const exported = { jobName: `${base}-export`, state: "SUCCEEDED" };
+        expectStep("after-export", exported, { crawlerName: `${base}-crawler` });
+        const crawled = { crawlerName: `${base}-crawler`, crawlState: "SUCCEEDED" };
+        expectStep("after-crawl", crawled, { jobName: `${base}-refresh` });
       });
     }
 

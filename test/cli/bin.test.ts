@@ -3,7 +3,7 @@ import { spawn } from "child_process";
 import { mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { FIXTURES, motoStackArgs, REPO, runBin } from "./harness";
+import { FIXTURES, motoStackArgs, REPO, runBin, expectExit } from "./harness";
 import { motoServer } from "./moto-server";
 
 // The README's commands, run the way `npx ddbsnap` runs them: node on cli/ddbsnap.js.
@@ -41,8 +41,7 @@ describe("the ddbsnap bin entry", function () {
 
   it("exits 2 with the validation message, and no stack trace, for a broken config", () => {
     const result = runBin(["plan", "--dir", path.join(FIXTURES, "broken")]);
-    expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(/^ddbsnap: Invalid stack config/);
+    expectExit(result, 2, /^ddbsnap: Invalid stack config/);
     expect(result.stderr).not.to.match(/^\s+at /m);
   });
 

@@ -4,7 +4,7 @@ import * as path from "path";
 import { allPages, resolveTarget } from "../../cli/aws";
 import { AwsError, describeAwsFailure, explain, UsageError } from "../../cli/errors";
 import { ConfigError } from "../../lib/config";
-import { FIXTURES, motoStackArgs, runCli, useFakeCredentials } from "./harness";
+import { FIXTURES, motoStackArgs, runCli, useFakeCredentials, expectExit } from "./harness";
 
 describe("errors are for people", () => {
   it("gives each kind of error its exit code: usage and config 2, AWS 3, anything else 4", () => {
@@ -141,15 +141,12 @@ describe("the command line", () => {
       'ddbsnap: Unknown command "deploy". Commands: plan, run, status, snapshots, query, estimate. See: ddbsnap --help',
     );
     const option = await runCli(["status", "--wiat"]);
-    expect(option.code).to.equal(2);
-    expect(option.stderr).to.contain("Unknown option '--wiat'");
-    expect(option.stderr).to.contain("See: ddbsnap status --help");
+    expectExit(option, 2, "Unknown option '--wiat'", "See: ddbsnap status --help");
   });
 
   it("explains a stack file that is not valid YAML", async () => {
     const result = await runCli(["status", "--dir", path.join(FIXTURES, "bad-yaml")]);
-    expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(/^ddbsnap: \S+Pulumi\.dev\.yaml is not valid YAML: /);
+    expectExit(result, 2, /^ddbsnap: \S+Pulumi\.dev\.yaml is not valid YAML: /);
   });
 });
 
@@ -164,9 +161,6 @@ describe("an endpoint nobody answers on", () => {
       });
     });
     const result = await runCli(["run", "Reviews", ...motoStackArgs(`http://127.0.0.1:${port}`)]);
-    expect(result.code).to.equal(3);
-    expect(result.stderr).to.match(
-      /^ddbsnap: Glue StartWorkflowRun could not reach AWS: .*ECONNREFUSED/,
-    );
+    expectExit(result, 3, /^ddbsnap: Glue StartWorkflowRun could not reach AWS: .*ECONNREFUSED/);
   });
 });

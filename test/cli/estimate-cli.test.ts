@@ -1,3 +1,4 @@
+import { expectExit } from "./harness";
 import { expect } from "chai";
 import { describeTable } from "../../cli/commands/estimate";
 import { seedDynamoTable, useMotoStack } from "./seed";
@@ -36,8 +37,7 @@ describe("estimate against moto", () => {
     });
     expect(row(result.stdout, "history")[3]).to.equal("time travel, 30 days");
     const bad = await stack.cli("estimate", "Reviews", "--change-rate", "150");
-    expect(bad.code).to.equal(2);
-    expect(bad.stderr).to.contain("--change-rate is a percentage of 0 to 100");
+    expectExit(bad, 2, "--change-rate is a percentage of 0 to 100");
   });
 
   it("reads size, item count, billing mode and provisioned RCU with DescribeTable", async () => {
@@ -119,13 +119,13 @@ describe("estimate against moto", () => {
 
   it("rejects a price that is not a number, and a table DynamoDB does not have", async () => {
     const bad = await stack.cli("estimate", "Reviews", "--price-rcu-hour", "cheap");
-    expect(bad.code).to.equal(2);
-    expect(bad.stderr).to.contain('--price-rcu-hour must be a number of 0 or more, got "cheap"');
+    expectExit(bad, 2, '--price-rcu-hour must be a number of 0 or more, got "cheap"');
     await stack.moto.reset();
     const missing = await stack.cli("estimate", "Reviews");
-    expect(missing.code).to.equal(3);
-    expect(missing.stderr).to.contain("DynamoDB table Reviews not found in eu-west-1");
-    expect(missing.stderr).to.match(
+    expectExit(
+      missing,
+      3,
+      "DynamoDB table Reviews not found in eu-west-1",
       /DynamoDB DescribeTable failed: ResourceNotFoundException: .*request id/,
     );
   });

@@ -2,6 +2,7 @@
  * Runs `ddbsnap` in-process with captured output and a fake clock whose sleep only records the
  * wait and moves time on, so following a run or a query never really waits.
  */
+import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import type { CliIo } from "../../cli/io";
@@ -92,4 +93,31 @@ export function runBin(
     timeout: 30_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Stands in for an SDK client's list call: answers `pages[NextToken ?? "first"]`, checks that each
+ * request includes `expected`, and records the tokens asked for in `asked`.
+ */
+export function pagedClient(pages: Record<string, object>, expected: object) {
+  const asked: (string | undefined)[] = [];
+  const send = async (command: { input: { NextToken?: string } }) => {
+    asked.push(command.input.NextToken);
+    expect(command.input).to.include(expected);
+    return pages[command.input.NextToken ?? "first"];
+  };
+  return { client: { send } as never, asked };
+}
+
+/** The command exited with `code` and its stderr says each of `said` (text, or a pattern). */
+export function expectExit(
+  result: Pick<CliResult, "stderr"> & { code: number | null },
+  code: number,
+  ...said: (string | RegExp)[]
+): void {
+  expect(result.code, result.stderr).to.equal(code);
+  for (const s of said) {
+    if (typeof s === "string") expect(result.stderr).to.contain(s);
+    else expect(result.stderr).to.match(s);
+  }
 }

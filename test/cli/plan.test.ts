@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as path from "path";
-import { FIXTURES, runCli } from "./harness";
+import { FIXTURES, runCli, expectExit } from "./harness";
 
 /** The lines of the section that starts with `heading`, up to the next blank line. */
 function section(stdout: string, heading: RegExp): string[] {
@@ -180,8 +180,9 @@ describe("plan with a broken config", function () {
 
   it("names the stacks there are when the stack file is missing", async () => {
     const result = await runCli(["plan", "--stack", "prod"]);
-    expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(
+    expectExit(
+      result,
+      2,
       /No stack file Pulumi\.prod\.yaml in \S+\. Stacks there: .*dev.*; pick one with --stack <name>\./,
     );
   });
@@ -191,8 +192,7 @@ describe("plan with a broken config", function () {
       ...process.env,
       PULUMI_STACK: "staging",
     });
-    expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain("No stack file Pulumi.staging.yaml in");
+    expectExit(result, 2, "No stack file Pulumi.staging.yaml in");
   });
 });
 

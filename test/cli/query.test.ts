@@ -17,7 +17,7 @@ import {
   waitForQuery,
 } from "../../cli/athena-results";
 import { resultPages } from "../../cli/commands/query";
-import { FIXTURES, MOTO_REGION, motoStackArgs, runCli } from "./harness";
+import { FIXTURES, MOTO_REGION, motoStackArgs, runCli, pagedClient, expectExit } from "./harness";
 import { seedWorkgroup, WORKGROUP, useMotoStack } from "./seed";
 
 const PAGES = (
@@ -89,20 +89,11 @@ describe("query: formatting Athena's result pages", () => {
 
 describe("query: reading every result page", () => {
   it("asks GetQueryResults for the next page until there is no NextToken", async () => {
-    const asked: (string | undefined)[] = [];
-    // Stands in for AthenaClient, answering from the fixture pages.
-    const athena = {
-      send: async (command: {
-        input: { QueryExecutionId?: string; NextToken?: string; MaxResults?: number };
-      }) => {
-        asked.push(command.input.NextToken);
-        expect(command.input).to.include({ QueryExecutionId: "q-1", MaxResults: 1000 });
-        return command.input.NextToken === undefined
-          ? { ResultSet: PAGES[0], NextToken: "page-2" }
-          : { ResultSet: PAGES[1] };
-      },
-    };
-    const pages = await resultPages(athena as never, "q-1");
+    const { client, asked } = pagedClient(
+      { first: { ResultSet: PAGES[0], NextToken: "page-2" }, "page-2": { ResultSet: PAGES[1] } },
+      { QueryExecutionId: "q-1", MaxResults: 1000 },
+    );
+    const pages = await resultPages(client, "q-1");
     expect(asked).to.deep.equal([undefined, "page-2"]);
     expect(resultTable(pages).rows).to.have.length(4);
   });
@@ -155,9 +146,12 @@ describe("query against moto", () => {
 
   it("says the stack looks undeployed when the workgroup does not exist, and exits 3", async () => {
     const result = await stack.cli("query", "SELECT 1");
-    expect(result.code).to.equal(3);
-    expect(result.stderr).to.contain("Athena workgroup ddbsnap-moto not found in eu-west-1");
-    expect(result.stderr).to.contain("WorkGroup does not exist");
+    expectExit(
+      result,
+      3,
+      "Athena workgroup ddbsnap-moto not found in eu-west-1",
+      "WorkGroup does not exist",
+    );
   });
 
   it("runs in the stack's workgroup and database, and prints the rows Athena returns as CSV", async () => {
@@ -226,11 +220,9 @@ describe("query against moto", () => {
 
   it("refuses --as-of for SQL that reads none of the stack's tables, and a time it cannot read", async () => {
     const none = await stack.cli("query", "SELECT 1", "--as-of", "2026-11-20");
-    expect(none.code).to.equal(2);
-    expect(none.stderr).to.contain("--as-of: the SQL reads none of the stack's tables (reviews");
+    expectExit(none, 2, "--as-of: the SQL reads none of the stack's tables (reviews");
     const bad = await stack.cli("query", "SELECT * FROM reviews", "--as-of", "last tuesday");
-    expect(bad.code).to.equal(2);
-    expect(bad.stderr).to.contain("--as-of must be a date or time such as 2026-11-20");
+    expectExit(bad, 2, "--as-of must be a date or time such as 2026-11-20");
   });
 
   it("prints JSON, and for a result without rows only the count", async () => {
@@ -274,12 +266,10 @@ describe("query against moto", () => {
 
   it("rejects an unknown --format and empty SQL with exit 2, before calling Athena", async () => {
     const format = await stack.cli("query", "SELECT 1", "--format", "xml");
-    expect(format.code).to.equal(2);
-    expect(format.stderr).to.contain('--format must be one of table, csv, json, got "xml"');
+    expectExit(format, 2, '--format must be one of table, csv, json, got "xml"');
     const empty = await stack.cli("query", " ");
     expect(empty.code).to.equal(2);
     const unquoted = await stack.cli("query", "SELECT", "1");
-    expect(unquoted.code).to.equal(2);
-    expect(unquoted.stderr).to.contain('"<sql>", quoted as one argument');
+    expectExit(unquoted, 2, '"<sql>", quoted as one argument');
   });
 });

@@ -5,7 +5,7 @@ import { logHint, stepRole } from "../../cli/commands/shared";
 import type { Followed, FollowIo } from "../../cli/workflow-run";
 import { followRun, outcomeOf, stepsOf } from "../../cli/workflow-run";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
-import { FAKE_NOW } from "./harness";
+import { FAKE_NOW, expectExit } from "./harness";
 import { seedWorkflow, useMotoStack } from "./seed";
 
 /** A fake clock and a printer: sleeps are recorded, never waited. */
@@ -257,8 +257,9 @@ describe("run against moto", function () {
 
   it("says the stack looks undeployed when the workflow does not exist, and exits 3", async () => {
     const result = await stack.cli("run", "Click.Stream-2024");
-    expect(result.code).to.equal(3);
-    expect(result.stderr).to.contain(
+    expectExit(
+      result,
+      3,
       "Workflow ddbsnap-moto-click_stream_2024 not found in eu-west-1 (region from the stack's aws:region",
     );
     expect(result.stderr).to.match(
@@ -268,15 +269,17 @@ describe("run against moto", function () {
 
   it("lists the known tables for an unknown one, and exits 2", async () => {
     const result = await stack.cli("run", "Revues");
-    expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('No table "Revues" in stack moto');
-    expect(result.stderr).to.contain("Known tables: Reviews, Click.Stream-2024.");
+    expectExit(
+      result,
+      2,
+      'No table "Revues" in stack moto',
+      "Known tables: Reviews, Click.Stream-2024.",
+    );
   });
 
   it("rejects a bad --timeout-minutes before starting anything", async () => {
     const { result, started } = await runAndWait("soon");
-    expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('--timeout-minutes must be a positive number, got "soon"');
+    expectExit(result, 2, '--timeout-minutes must be a positive number, got "soon"');
     expect(started).to.equal(0);
   });
 });

@@ -1,3 +1,4 @@
+import { expectExit } from "./harness";
 import { expect } from "chai";
 import { prefixUsage } from "../../cli/commands/snapshots";
 import { parseS3Location, prestoViewText, viewSnapshot, viewSql } from "../../cli/presto-view";
@@ -140,7 +141,6 @@ describe("snapshots against moto", () => {
   it("says the stack looks undeployed when the database is missing, and exits 3", async () => {
     await stack.moto.reset();
     const result = await stack.cli("snapshots", "Reviews");
-    expect(result.code).to.equal(3);
-    expect(result.stderr).to.contain("Glue database dynamodb_exports_moto not found in eu-west-1");
+    expectExit(result, 3, "Glue database dynamodb_exports_moto not found in eu-west-1");
   });
 });

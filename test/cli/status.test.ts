@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { runRows, workflowRuns } from "../../cli/commands/status";
 import { EXPORT_ERROR, FAILING, NAMES, SUCCEEDING, workflowRun } from "./fixtures/workflow-runs";
-import { FAKE_NOW } from "./harness";
+import { FAKE_NOW, pagedClient, expectExit } from "./harness";
 import { seedDatabase, seedRuns, seedSnapshots, seedWorkflow, useMotoStack } from "./seed";
 
 describe("status: one row per run", () => {
@@ -50,18 +50,8 @@ describe("status: reading every run", () => {
       t1: { Runs: [run("c", 21)], NextToken: "t2" },
       t2: { Runs: [run("d", 22)] },
     };
-    const asked: (string | undefined)[] = [];
-    // Stands in for GlueClient: answers GetWorkflowRuns by token.
-    const glue = {
-      send: async (command: {
-        input: { NextToken?: string; IncludeGraph?: boolean; MaxResults?: number };
-      }) => {
-        asked.push(command.input.NextToken);
-        expect(command.input).to.include({ IncludeGraph: true, MaxResults: 2 });
-        return pages[command.input.NextToken ?? "first"];
-      },
-    };
-    const runs = await workflowRuns(glue as never, "ddbsnap-moto-reviews", 2);
+    const { client, asked } = pagedClient(pages, { IncludeGraph: true, MaxResults: 2 });
+    const runs = await workflowRuns(client, "ddbsnap-moto-reviews", 2);
     expect(asked).to.deep.equal([undefined, "t1", "t2"]);
     expect(runs.map((r) => r.WorkflowRunId)).to.deep.equal(["b", "d", "c", "a"]);
   });
@@ -131,8 +121,7 @@ describe("status against moto", () => {
 
   it("rejects a --last that is not a whole number from 1", async () => {
     const result = await stack.cli("status", "--last", "0");
-    expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('--last must be a whole number from 1, got "0"');
+    expectExit(result, 2, '--last must be a whole number from 1, got "0"');
   });
 });
 

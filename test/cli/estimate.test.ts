@@ -102,18 +102,22 @@ describe("estimate model: ranges grounded in published measurements", () => {
     }
   }
 
-  it("names a source for every figure, and prints each next to its range", () => {
-    const lines = renderEstimate({
-      tableName: "Reviews",
+  /** The report for an on-demand table of `gb` GB with the default settings, as --size-gb gives. */
+  const renderFor = (tableName: string, gb: number) =>
+    renderEstimate({
+      tableName,
       stack: "dev",
       region: "us-east-1",
-      facts: onDemand(100),
+      facts: onDemand(gb),
       sizeOverridden: true,
-      table: { ...TABLE_DEFAULTS, name: "Reviews" },
+      table: { ...TABLE_DEFAULTS, name: tableName },
       prices: DEFAULT_PRICES,
       assumptions: DEFAULT_ASSUMPTION_RANGE,
       changeRatePerDay: 0.01,
-    }).join("\n");
+    });
+
+  it("names a source for every figure, and prints each next to its range", () => {
+    const lines = renderFor("Reviews", 100).join("\n");
     for (const [name, source] of Object.entries(ASSUMPTION_SOURCES)) {
       expect(source, name).to.match(/\S/);
       expect(lines, name).to.contain(source);
@@ -124,17 +128,7 @@ describe("estimate model: ranges grounded in published measurements", () => {
   });
 
   it("warns when readPercentage asks for more than the table serves", () => {
-    const lines = renderEstimate({
-      tableName: "Young",
-      stack: "dev",
-      region: "us-east-1",
-      facts: onDemand(1),
-      sizeOverridden: true,
-      table: { ...TABLE_DEFAULTS, name: "Young" },
-      prices: DEFAULT_PRICES,
-      assumptions: DEFAULT_ASSUMPTION_RANGE,
-      changeRatePerDay: 0.01,
-    });
+    const lines = renderFor("Young", 1);
     expect(lines.join("\n")).to.contain(
       "Warning: readPercentage 0.5 asks for 20,000 RCU/s, more than the table serves (about 12,000)",
     );

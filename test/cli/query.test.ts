@@ -144,10 +144,27 @@ describe("query: waiting for Athena", () => {
 describe("query against moto", () => {
   const stack = useMotoStack();
 
+  // moto runs no SQL: it answers GetQueryResults with what is queued, here the first fixture page.
+  const queueFirstPage = () =>
+    stack.moto.queueAthenaResults(MOTO_REGION, [
+      { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
+    ]);
+
+  /** The queries the stack's workgroup has been sent. */
+  const sentQueries = async () => {
+    const list = new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP });
+    const { QueryExecutionIds = [] } = await stack.aws.athena.send(list);
+    return Promise.all(
+      QueryExecutionIds.map(async (id) => {
+        const get = new GetQueryExecutionCommand({ QueryExecutionId: id });
+        return (await stack.aws.athena.send(get)).QueryExecution;
+      }),
+    );
+  };
+
   it("says the stack looks undeployed when the workgroup does not exist, and exits 3", async () => {
-    const result = await stack.cli("query", "SELECT 1");
     expectExit(
-      result,
+      await stack.cli("query", "SELECT 1"),
       3,
       "Athena workgroup ddbsnap-moto not found in eu-west-1",
       "WorkGroup does not exist",
@@ -156,16 +173,9 @@ describe("query against moto", () => {
 
   it("runs in the stack's workgroup and database, and prints the rows Athena returns as CSV", async () => {
     await seedWorkgroup(stack.aws);
-    // moto runs no SQL: it answers GetQueryResults with what is queued, here the first fixture page.
-    await stack.moto.queueAthenaResults(MOTO_REGION, [
-      { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
-    ]);
-    const result = await stack.cli(
-      "query",
-      "SELECT id, title, rating, note FROM reviews",
-      "--format",
-      "csv",
-    );
+    await queueFirstPage();
+    const sql = "SELECT id, title, rating, note FROM reviews";
+    const result = await stack.cli("query", sql, "--format", "csv");
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout.split("\n")).to.deep.equal([
       "id,title,rating,note",
@@ -175,46 +185,26 @@ describe("query against moto", () => {
     ]);
     expect(result.stderr).to.match(/^2 rows.*\(query id [0-9a-f-]+, workgroup ddbsnap-moto\)\.$/);
 
-    const { QueryExecutionIds } = await stack.aws.athena.send(
-      new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }),
-    );
-    expect(QueryExecutionIds).to.have.length(1);
-    const { QueryExecution } = await stack.aws.athena.send(
-      new GetQueryExecutionCommand({ QueryExecutionId: QueryExecutionIds![0] }),
-    );
-    expect(QueryExecution?.Query).to.equal("SELECT id, title, rating, note FROM reviews");
+    const sent = await sentQueries();
+    expect(sent).to.have.length(1);
+    const [QueryExecution] = sent;
+    expect(QueryExecution?.Query).to.equal(sql);
     expect(QueryExecution?.QueryExecutionContext?.Database).to.equal("dynamodb_exports_moto");
     // The workgroup enforces its own result location: the CLI must not send one.
     expect(QueryExecution?.ResultConfiguration?.OutputLocation).to.equal(undefined);
   });
 
   it("with --as-of, sends the SQL rewritten to read the snapshot taken by then, and says so", async () => {
-    await stack.moto.queueAthenaResults(MOTO_REGION, [
-      { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
-    ]);
-    const result = await stack.cli(
-      "query",
-      "SELECT count(*) FROM reviews",
-      "--as-of",
-      "2026-11-20T06:30",
-    );
+    await queueFirstPage();
+    const asOf = ["--as-of", "2026-11-20T06:30"];
+    const result = await stack.cli("query", "SELECT count(*) FROM reviews", ...asOf);
     expect(result.code, result.stderr).to.equal(0);
     const expected =
       'SELECT count(*) FROM (SELECT * FROM "dynamodb_exports_moto"."snapshots_reviews" WHERE ' +
       'snapshot_timestamp = (SELECT max(snapshot_timestamp) FROM "dynamodb_exports_moto"."snapshots_reviews" ' +
       `WHERE snapshot_timestamp <= '20261120T063000Z')) AS "reviews"`;
     expect(result.stderr).to.contain(`As of 2026-11-20T06:30:00.000Z: ${expected}`);
-    const { QueryExecutionIds } = await stack.aws.athena.send(
-      new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }),
-    );
-    const queries = await Promise.all(
-      (QueryExecutionIds ?? []).map(async (id) => {
-        const { QueryExecution } = await stack.aws.athena.send(
-          new GetQueryExecutionCommand({ QueryExecutionId: id }),
-        );
-        return QueryExecution?.Query;
-      }),
-    );
+    const queries = (await sentQueries()).map((q) => q?.Query);
     expect(queries).to.include(expected);
   });
 
@@ -226,9 +216,7 @@ describe("query against moto", () => {
   });
 
   it("prints JSON, and for a result without rows only the count", async () => {
-    await stack.moto.queueAthenaResults(MOTO_REGION, [
-      { rows: PAGES[0].Rows ?? [], column_info: PAGES[0].ResultSetMetadata?.ColumnInfo ?? [] },
-    ]);
+    await queueFirstPage();
     const json = await stack.cli("query", "SELECT * FROM reviews", "--format", "json");
     expect(JSON.parse(json.stdout)).to.deep.equal([
       { id: "r-1", title: "Good, cheap", rating: "5", note: null },

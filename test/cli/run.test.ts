@@ -268,9 +268,8 @@ describe("run against moto", function () {
   });
 
   it("lists the known tables for an unknown one, and exits 2", async () => {
-    const result = await stack.cli("run", "Revues");
     expectExit(
-      result,
+      await stack.cli("run", "Revues"),
       2,
       'No table "Revues" in stack moto',
       "Known tables: Reviews, Click.Stream-2024.",

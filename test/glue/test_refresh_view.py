@@ -446,23 +446,16 @@ def everything(world) -> tuple[list[str], list[str]]:
     return world.partitions(), world.object_keys()
 
 
-def test_without_the_run_property_it_fails_and_changes_nothing(world):
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("", "has no run property 'snapshot_timestamp'"), ("yesterday", "is malformed")],
+)
+def test_without_a_valid_run_property_it_fails_and_changes_nothing(world, value, message):
     world.glue.put_workflow_run_properties(
-        Name=WORKFLOW, RunId=world.run_id, RunProperties={"snapshot_timestamp": ""}
+        Name=WORKFLOW, RunId=world.run_id, RunProperties={"snapshot_timestamp": value}
     )
     before = everything(world)
-    with pytest.raises(RefreshError, match="has no run property 'snapshot_timestamp'"):
-        world.run()
-    assert world.queries() == []
-    assert everything(world) == before
-
-
-def test_a_malformed_run_property_fails_and_changes_nothing(world):
-    world.glue.put_workflow_run_properties(
-        Name=WORKFLOW, RunId=world.run_id, RunProperties={"snapshot_timestamp": "yesterday"}
-    )
-    before = everything(world)
-    with pytest.raises(RefreshError, match="is malformed"):
+    with pytest.raises(RefreshError, match=message):
         world.run()
     assert world.queries() == []
     assert everything(world) == before

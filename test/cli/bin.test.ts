@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { spawn } from "child_process";
-import { mkdtempSync } from "fs";
+import { spawn, spawnSync } from "child_process";
+import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { FIXTURES, motoStackArgs, REPO, runBin, expectExit } from "./harness";
@@ -37,6 +37,23 @@ describe("the ddbsnap bin entry", function () {
     expect(first).to.match(/^Plan for stack dev /);
     expect(stderr).to.equal("");
     expect(code).to.equal(0);
+  });
+
+  it("transpiles each TypeScript file once, and again when it changes (the bin's SWC cache)", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "ddbsnap-swc-")), "answer.ts");
+    // Prints the module's value, and whether the compiler had to be loaded for it.
+    const script = `const { answer } = require(${JSON.stringify(file)});
+      const loaded = Object.keys(require.cache);
+      console.log(answer, loaded.some((k) => k.includes("@swc") && !k.endsWith(".json")));`;
+    const load = () =>
+      spawnSync(process.execPath, ["-r", path.join(REPO, "cli", "register.js"), "-e", script], {
+        encoding: "utf8",
+      }).stdout;
+    writeFileSync(file, "export const answer: number = 41;\n");
+    expect(load()).to.equal("41 true\n");
+    expect(load(), "from the cache, without the compiler").to.equal("41 false\n");
+    writeFileSync(file, "export const answer: number = 42;\n");
+    expect(load(), "a changed file is transpiled again").to.equal("42 true\n");
   });
 
   it("exits 2 with the validation message, and no stack trace, for a broken config", () => {

@@ -28,7 +28,12 @@ export default tseslint.config(
     files: ["cli/*.js"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "readonly", process: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "readonly",
+        process: "readonly",
+        __dirname: "readonly",
+      },
     },
   },
   {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawn, spawnSync } from "child_process";
-import { mkdtempSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { FIXTURES, motoStackArgs, REPO, runBin, expectExit } from "./harness";
@@ -37,6 +37,15 @@ describe("the ddbsnap bin entry", function () {
     expect(first).to.match(/^Plan for stack dev /);
     expect(stderr).to.equal("");
     expect(code).to.equal(0);
+  });
+
+  it("is linked into node_modules/.bin by npm ci, where npx finds it without reading the installed tree", () => {
+    const linked = path.join(REPO, "node_modules", ".bin", "ddbsnap");
+    expect(realpathSync(linked)).to.equal(path.join(REPO, "cli", "ddbsnap.js"));
+    // With a "bin" of its own, the root package would send npx through its slow path (libnpmexec
+    // checks the local package's bins first, then loads the whole tree).
+    const root = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8"));
+    expect(root).not.to.have.property("bin");
   });
 
   it("transpiles each TypeScript file once, and again when it changes (the bin's SWC cache)", () => {

@@ -1,18 +1,34 @@
 /**
- * `npm run docs`: rewrites the regions of the docs that the estimate model computes
- * (docs/modes-and-cost.md's `estimate` and `modes`, the README's `modes-summary`).
+ * `npm run docs`: rewrites the regions of the docs that the code computes: the estimate model's
+ * (docs/modes-and-cost.md's `estimate` and `modes`, the README's `modes-summary`) and the sample
+ * output of `ddbsnap plan` (docs/cli.md's `plan`).
  * test/cli/readme.test.ts fails when they are out of date.
  */
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
+import { planSample } from "../cli/doc-samples";
 import { modesSummary, scanOrExportSection, threeModesSection } from "../cli/estimate-view";
 
 const root = path.join(__dirname, "..");
-for (const [page, name, lines] of [
-  ["docs/modes-and-cost.md", "estimate", scanOrExportSection()],
-  ["docs/modes-and-cost.md", "modes", threeModesSection()],
-  ["README.md", "modes-summary", modesSummary()],
-] as const) {
+
+async function regions(): Promise<[string, string, string[]][]> {
+  return [
+    ["docs/modes-and-cost.md", "estimate", scanOrExportSection()],
+    ["docs/modes-and-cost.md", "modes", threeModesSection()],
+    ["README.md", "modes-summary", modesSummary()],
+    ["docs/cli.md", "plan", await planSample()],
+  ];
+}
+
+regions().then(
+  (generated) => generated.forEach(([page, name, lines]) => write(page, name, lines)),
+  (error) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
+
+function write(page: string, name: string, lines: string[]): void {
   const file = path.join(root, page);
   let text = readFileSync(file, "utf8");
   const start = `<!-- ${name}:start -->`;

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
+import { planSample } from "../../cli/doc-samples";
 import { modesSummary, scanOrExportSection, threeModesSection } from "../../cli/estimate-view";
 import { COMMAND_NAMES } from "../../cli/main";
 import { REPO } from "./harness";
@@ -39,6 +40,13 @@ describe("the docs sections generated from the code", () => {
       region(doc("README.md"), "modes-summary"),
       "README.md's modes-summary region is out of date: run npm run docs",
     ).to.equal(modesSummary().join("\n"));
+  });
+
+  it("shows `plan` on the example stack as it prints today", async () => {
+    expect(
+      region(doc("docs/cli.md"), "plan"),
+      "docs/cli.md's plan region is out of date: run npm run docs",
+    ).to.equal((await planSample()).join("\n"));
   });
 
   it("documents every command", () => {

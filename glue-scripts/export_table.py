@@ -632,135 +632,168 @@ class ExportResult:
     bytes: int
 
 
+@dataclass(frozen=True)
+class Staged:
+    """The table's items staged as DynamoDB JSON lines, and what staging them cost."""
+
+    path: str
+    exported_items: int = 0  # export mode: DynamoDB's count
+    read_units: float | None = None  # scan mode: what the scan consumed
+
+
+def stage_by_scan(
+    spark: Any,
+    storage: Any,
+    config: ExportConfig,
+    table: dict[str, Any],
+    layout: Layout,
+    *,
+    staging: str,
+    region: str,
+    client_factory: Callable[[str | None], Any],
+) -> Staged:
+    """Scan mode: the paced parallel scan, staged as DynamoDB JSON lines in `staging`."""
+    table_bytes, table_items = int(table.get("TableSizeBytes", 0)), int(table.get("ItemCount", 0))
+    capacity = read_capacity(table)
+    units = capacity * config.read_percentage / layout.concurrent_segments
+    scan_plan = ScanPlan(
+        region=region,
+        table_name=config.table_name,
+        segments=layout.segments,
+        units_per_segment=units,
+        page_limit=scan_page_limit(units, table_bytes / max(1, table_items)),
+    )
+    LOG.info(
+        "Scanning %s (about %d items, %d bytes) in %d segments, %d at a time, each at up "
+        "to %.1f of the table's %d read units per second, into %s",
+        config.table_name,
+        table_items,
+        table_bytes,
+        layout.segments,
+        layout.concurrent_segments,
+        units,
+        capacity,
+        staging,
+    )
+    storage.purge(staging)
+    started = time.monotonic()
+    read_units = stage_scan(spark, scan_plan, storage.spark_path(staging), client_factory)
+    LOG.info("The scan consumed %.0f read units in %.0f s", read_units, time.monotonic() - started)
+    return Staged(staging, read_units=read_units)
+
+
+def read_staged(spark: Any, storage: Any, staged: Staged) -> Any:
+    """The staged items as an RDD of JSON lines (empty for an empty table)."""
+    staged_files, _ = storage.summarise(staged.path)
+    if staged_files == 0 and staged.exported_items > 0:
+        # A retry whose ClientToken found the export an earlier attempt staged, then deleted.
+        raise RuntimeError(
+            f"DynamoDB exported {staged.exported_items} items, but {staged.path} holds none: the "
+            "staged files are gone. Start a new workflow run (a new run gets a new export)."
+        )
+    # An empty table's export may stage no file at all, and Spark refuses a missing folder.
+    if not staged_files:
+        return spark.sparkContext.emptyRDD()
+    return read_items(spark, storage.spark_path(staged.path))
+
+
+def write_snapshot(
+    spark: Any, storage: Any, items: Any, plan: ColumnPlan, files: int, target: str, fmt: str
+) -> tuple[int, int, int, int]:
+    """Replaces the snapshot folder with the shaped items: (items, misfits, files, bytes)."""
+    LOG.info("Purging %s so that a retry replaces, never adds to, an earlier attempt", target)
+    storage.purge(target)
+    written = misfits = 0
+    if plan.schema:
+        frame, counts = shape_frame(spark, items, plan, files)
+        write_frame(frame, storage.spark_path(target), fmt)
+        written, misfits = counts()
+    file_count, size = storage.summarise(target)
+    if written == 0:
+        LOG.info("The table is empty: the snapshot %s is empty", target)
+    else:
+        LOG.info(
+            "Wrote %d items in %d files (%d bytes) to %s; %d values went to sidecar columns",
+            written,
+            file_count,
+            size,
+            target,
+            misfits,
+        )
+    return written, misfits, file_count, size
+
+
+def publish_run_properties(glue: Any, config: ExportConfig, properties: dict[str, str]) -> None:
+    """Tells the refresh job which snapshot this run wrote (the workflow's run properties)."""
+    if not (config.workflow_name and config.workflow_run_id):
+        LOG.info("Not started by a workflow: no run property to set")
+        return
+    glue.put_workflow_run_properties(
+        Name=config.workflow_name, RunId=config.workflow_run_id, RunProperties=properties
+    )
+    LOG.info(
+        "Set run properties %s on workflow %s run %s",
+        properties,
+        config.workflow_name,
+        config.workflow_run_id,
+    )
+
+
 def main(
     argv: Sequence[str] | None = None,
     env: SparkJobEnvironment | None = None,
     *,
     scan_client_factory: Callable[[str | None], Any] = default_dynamodb_client,
 ) -> ExportResult:
-    """Run the export. Bad arguments exit with a message."""
+    """Stage the table (scan or export), shape and write the snapshot, then tell the workflow."""
     config = start_job("export_table", read_export_config, argv, LOG)
     started = time.monotonic()
     env = env or SparkJobEnvironment()
-    glue, dynamodb, now, sleep = env.client("glue"), env.client("dynamodb"), env.now, env.sleep
-    storage = env.storage
+    glue, dynamodb, storage = env.client("glue"), env.client("dynamodb"), env.storage
 
-    timestamp = resolve_snapshot_timestamp(glue, config, now)
+    timestamp = resolve_snapshot_timestamp(glue, config, env.now)
     target = snapshot_path(config.output_path, timestamp)
     table = dynamodb.describe_table(TableName=config.table_name)["Table"]
-    table_bytes, table_items = int(table.get("TableSizeBytes", 0)), int(table.get("ItemCount", 0))
-    layout = plan_layout(table_bytes, config.splits or 1)
+    layout = plan_layout(int(table.get("TableSizeBytes", 0)), config.splits or 1)
     runtime = env.runtime_factory(config.job_name or "export_table")
     spark = runtime.spark
 
-    exported = 0
-    read_units: float | None = None
     if config.mode == "scan":
-        staging = f"{config.temp_dir.rstrip('/')}/scan/{timestamp}/"
-        capacity = read_capacity(table)
-        units = capacity * config.read_percentage / layout.concurrent_segments
-        scan_plan = ScanPlan(
+        staged = stage_by_scan(
+            spark,
+            storage,
+            config,
+            table,
+            layout,
+            staging=f"{config.temp_dir.rstrip('/')}/scan/{timestamp}/",
             region=dynamodb.meta.region_name,
-            table_name=config.table_name,
-            segments=layout.segments,
-            units_per_segment=units,
-            page_limit=scan_page_limit(units, table_bytes / max(1, table_items)),
+            client_factory=scan_client_factory,
         )
-        LOG.info(
-            "Scanning %s (about %d items, %d bytes) in %d segments, %d at a time, each at up "
-            "to %.1f of the table's %d read units per second, into %s",
-            config.table_name,
-            table_items,
-            table_bytes,
-            layout.segments,
-            layout.concurrent_segments,
-            units,
-            capacity,
-            staging,
-        )
-        storage.purge(staging)
-        scan_started = time.monotonic()
-        read_units = stage_scan(spark, scan_plan, storage.spark_path(staging), scan_client_factory)
-        LOG.info(
-            "The scan consumed %.0f read units in %.0f s",
-            read_units,
-            time.monotonic() - scan_started,
-        )
-        data_path = staging
     else:
-        LOG.info(
-            "Exporting %s via s3://%s/%s",
-            config.table_arn,
-            config.staging_bucket,
-            config.staging_prefix,
-        )
-        data_path, exported = run_export(dynamodb, config, timestamp, sleep)
-        LOG.info("Export wrote %d items to %s", exported, data_path)
+        staging = f"s3://{config.staging_bucket}/{config.staging_prefix}"
+        LOG.info("Exporting %s via %s", config.table_arn, staging)
+        path, exported = run_export(dynamodb, config, timestamp, env.sleep)
+        LOG.info("Export wrote %d items to %s", exported, path)
+        staged = Staged(path, exported_items=exported)
 
-    staged_files, _ = storage.summarise(data_path)
-    if staged_files == 0 and exported > 0:
-        # A retry whose ClientToken found the export an earlier attempt staged, then deleted.
-        raise RuntimeError(
-            f"DynamoDB exported {exported} items, but {data_path} holds none: the staged files "
-            "are gone. Start a new workflow run (a new run gets a new export)."
-        )
-    # An empty table's export may stage no file at all, and Spark refuses a missing folder.
-    items = (
-        read_items(spark, storage.spark_path(data_path))
-        if staged_files
-        else spark.sparkContext.emptyRDD()
+    items = read_staged(spark, storage, staged)
+    plan = plan_columns(
+        take_inventory(items), established_columns(glue, config), config.column_types
     )
-    inventory = take_inventory(items)
-    plan = plan_columns(inventory, established_columns(glue, config), config.column_types)
     _log_plan(plan)
-
-    LOG.info("Purging %s so that a retry replaces, never adds to, an earlier attempt", target)
-    storage.purge(target)
-    written = misfits = 0
-    if plan.schema:
-        frame, counts = shape_frame(spark, items, plan, layout.files)
-        write_frame(frame, storage.spark_path(target), config.output_format)
-        written, misfits = counts()
-    files, size = storage.summarise(target)
-    if written == 0:
-        LOG.info("Table %s is empty: the snapshot %s is empty", config.table_name, target)
-    else:
-        LOG.info(
-            "Wrote %d items in %d files (%d bytes) to %s; %d values went to sidecar columns",
-            written,
-            files,
-            size,
-            target,
-            misfits,
-        )
-    if config.workflow_name and config.workflow_run_id:
-        glue.put_workflow_run_properties(
-            Name=config.workflow_name,
-            RunId=config.workflow_run_id,
-            RunProperties={
-                RUN_PROPERTY["snapshotTimestamp"]: timestamp,
-                RUN_PROPERTY["itemCount"]: str(written),
-                RUN_PROPERTY["exportSeconds"]: f"{time.monotonic() - started:.0f}",
-                **(
-                    {RUN_PROPERTY["readUnits"]: f"{read_units:.0f}"}
-                    if read_units is not None
-                    else {}
-                ),
-            },
-        )
-        LOG.info(
-            "Set run properties %s=%s, %s=%d on workflow %s run %s",
-            RUN_PROPERTY["snapshotTimestamp"],
-            timestamp,
-            RUN_PROPERTY["itemCount"],
-            written,
-            config.workflow_name,
-            config.workflow_run_id,
-        )
-    else:
-        LOG.info("Not started by a workflow: no run property to set")
+    written, misfits, files, size = write_snapshot(
+        spark, storage, items, plan, layout.files, target, config.output_format
+    )
+    properties = {
+        RUN_PROPERTY["snapshotTimestamp"]: timestamp,
+        RUN_PROPERTY["itemCount"]: str(written),
+        RUN_PROPERTY["exportSeconds"]: f"{time.monotonic() - started:.0f}",
+    }
+    if staged.read_units is not None:
+        properties[RUN_PROPERTY["readUnits"]] = f"{staged.read_units:.0f}"
+    publish_run_properties(glue, config, properties)
     # Only now: a retry after any earlier failure still finds what was staged.
-    storage.purge(data_path)
+    storage.purge(staged.path)
     runtime.job.commit()
     return ExportResult(target, written, misfits, files, size)
 

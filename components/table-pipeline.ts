@@ -35,6 +35,18 @@ export interface TablePipelineArgs {
   kmsKeyArn?: string;
 }
 
+/** Options for what must wait for the role's policies and the log groups. */
+type AfterRole = pulumi.CustomResourceOptions & { dependsOn: pulumi.Resource[] };
+
+/** What a mode's chain of steps declared: the job the schedule starts, and the steps after it. */
+interface Chain {
+  firstJob: aws.glue.Job;
+  steps: WorkflowStep[];
+  description: string;
+  crawler?: aws.glue.Crawler;
+  applyJob?: aws.glue.Job;
+}
+
 /**
  * Logical-name suffixes of the log groups ownLogGroups() returns, in its order: the job's own
  * groups, then (with a KMS key) the encrypted groups Glue names after the security configuration
@@ -93,8 +105,49 @@ export class TablePipeline extends pulumi.ComponentResource {
     );
     this.names = tableNames(args.stack, args.table.name);
 
-    const role = new PipelineRole(
-      `${logicalName}-access`,
+    const role = this.declareRole();
+    // Jobs and crawler must not start before their permissions and log groups exist.
+    const afterRole = {
+      parent: this,
+      dependsOn: [...role.attachments, ...this.declareLogGroups(role)],
+    };
+    const refreshJob = this.declareJob("refresh", role, afterRole);
+    const chain =
+      args.table.mode === "incremental"
+        ? this.declareMergeChain(role, afterRole, refreshJob)
+        : this.declareSnapshotChain(role, afterRole, refreshJob);
+    const workflow = new SnapshotWorkflow(
+      `${logicalName}-flow`,
+      {
+        table: args.table,
+        names: this.names,
+        firstJobName: chain.firstJob.name,
+        steps: chain.steps,
+        description: chain.description,
+      },
+      { parent: this },
+    );
+
+    this.workflowName = workflow.workflowName;
+    this.exportJobName = chain.firstJob.name;
+    this.refreshJobName = refreshJob.name;
+    this.crawlerName = chain.crawler?.name;
+    this.applyJobName = chain.applyJob?.name;
+    this.roleArn = role.roleArn;
+    this.registerOutputs({
+      workflowName: this.workflowName,
+      exportJobName: this.exportJobName,
+      refreshJobName: this.refreshJobName,
+      crawlerName: this.crawlerName,
+      applyJobName: this.applyJobName,
+    });
+  }
+
+  /** The role every job and the crawler of this table run as, scoped to this table. */
+  private declareRole(): PipelineRole {
+    const { args } = this;
+    return new PipelineRole(
+      `${this.logicalName}-access`,
       {
         ctx: args.ctx,
         table: args.table,
@@ -108,36 +161,69 @@ export class TablePipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const logGroups = this.declareLogGroups(role);
-    // Jobs and crawler must not start before their permissions and log groups exist.
-    const afterRole = { parent: this, dependsOn: [...role.attachments, ...logGroups] };
+  }
 
+  /** Scan and export mode: export job → crawler → refresh job. */
+  private declareSnapshotChain(
+    role: PipelineRole,
+    afterRole: AfterRole,
+    refreshJob: aws.glue.Job,
+  ): Chain {
+    const { table } = this.args;
     const names = this.names;
-    const refreshJob = this.declareJob("refresh", role, afterRole);
-    let exportJob: aws.glue.Job;
-    let steps: WorkflowStep[];
-    let description: string;
-    if (args.table.mode === "incremental") {
-      const iceberg = new IcebergTable(
-        `${logicalName}-iceberg`,
+    const firstJob = this.declareJob("export", role, afterRole);
+    const crawler = this.declareCrawler(role, afterRole);
+    return {
+      firstJob,
+      crawler,
+      description: `Snapshot of DynamoDB table ${table.name} to Athena: export, crawl, refresh view ${names.view}`,
+      steps: [
         {
-          ctx: args.ctx,
-          table: args.table,
-          names,
-          bucket: args.bucket,
-          database: args.database,
-          kmsKeyArn: args.kmsKeyArn,
+          key: "after-export",
+          triggerName: names.afterExportTrigger,
+          description: `Crawls the new ${table.name} snapshot once the export job succeeds`,
+          crawler: crawler.name,
         },
-        { parent: this },
-      );
-      exportJob = this.declareJob("planner", role, afterRole);
-      const applyJob = this.declareJob("apply", role, {
-        ...afterRole,
-        dependsOn: [...afterRole.dependsOn, iceberg],
-      });
-      this.applyJobName = applyJob.name;
-      description = `Incremental copy of DynamoDB table ${args.table.name}: export changes, merge them into ${names.icebergTable}, refresh view ${names.view}`;
-      steps = [
+        {
+          key: "after-crawl",
+          triggerName: names.afterCrawlTrigger,
+          description: `Points view ${names.view} at the new snapshot once the crawler succeeds`,
+          job: refreshJob.name,
+        },
+      ],
+    };
+  }
+
+  /** Incremental mode: export planner → apply job (into the Iceberg table) → refresh job. */
+  private declareMergeChain(
+    role: PipelineRole,
+    afterRole: AfterRole,
+    refreshJob: aws.glue.Job,
+  ): Chain {
+    const { args } = this;
+    const names = this.names;
+    const iceberg = new IcebergTable(
+      `${this.logicalName}-iceberg`,
+      {
+        ctx: args.ctx,
+        table: args.table,
+        names,
+        bucket: args.bucket,
+        database: args.database,
+        kmsKeyArn: args.kmsKeyArn,
+      },
+      { parent: this },
+    );
+    const firstJob = this.declareJob("planner", role, afterRole);
+    const applyJob = this.declareJob("apply", role, {
+      ...afterRole,
+      dependsOn: [...afterRole.dependsOn, iceberg],
+    });
+    return {
+      firstJob,
+      applyJob,
+      description: `Incremental copy of DynamoDB table ${args.table.name}: export changes, merge them into ${names.icebergTable}, refresh view ${names.view}`,
+      steps: [
         {
           key: "after-export",
           triggerName: names.afterExportTrigger,
@@ -150,44 +236,8 @@ export class TablePipeline extends pulumi.ComponentResource {
           description: `Reads ${names.icebergTable} back through view ${names.view} once the merge succeeds`,
           job: refreshJob.name,
         },
-      ];
-    } else {
-      exportJob = this.declareJob("export", role, afterRole);
-      const crawler = this.declareCrawler(role, afterRole);
-      this.crawlerName = crawler.name;
-      description = `Snapshot of DynamoDB table ${args.table.name} to Athena: export, crawl, refresh view ${names.view}`;
-      steps = [
-        {
-          key: "after-export",
-          triggerName: names.afterExportTrigger,
-          description: `Crawls the new ${args.table.name} snapshot once the export job succeeds`,
-          crawler: crawler.name,
-        },
-        {
-          key: "after-crawl",
-          triggerName: names.afterCrawlTrigger,
-          description: `Points view ${names.view} at the new snapshot once the crawler succeeds`,
-          job: refreshJob.name,
-        },
-      ];
-    }
-    const workflow = new SnapshotWorkflow(
-      `${logicalName}-flow`,
-      { table: args.table, names, firstJobName: exportJob.name, steps, description },
-      { parent: this },
-    );
-
-    this.workflowName = workflow.workflowName;
-    this.exportJobName = exportJob.name;
-    this.refreshJobName = refreshJob.name;
-    this.roleArn = role.roleArn;
-    this.registerOutputs({
-      workflowName: this.workflowName,
-      exportJobName: this.exportJobName,
-      refreshJobName: this.refreshJobName,
-      crawlerName: this.crawlerName,
-      applyJobName: this.applyJobName,
-    });
+      ],
+    };
   }
 
   /** The groups only this table writes to, declared so they get a retention (and the key). */

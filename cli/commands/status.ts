@@ -6,6 +6,7 @@
  * on-call runbook. `--json` for machines.
  */
 import type { GlueClient, WorkflowRun } from "@aws-sdk/client-glue";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { allPages, glueClient, s3Client, sdk } from "../aws";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
@@ -93,123 +94,124 @@ Options:
       throw new UsageError(`--last must be a whole number from 1, got "${ctx.options.last}"`);
     const target = targetOf(ctx, stack);
     const glue = glueClient(target);
+    const now = ctx.io.now();
 
-    const database = stack.names.database;
     const results = await Promise.all(
-      tables.map(async (t) => {
+      tables.map(async (t): Promise<TableStatus> => {
         try {
-          const runs = await workflowRuns(glue, t.names.workflow);
-          const view = await catalogTable(glue, database, t.names.view);
-          const sql = viewSql(view?.ViewOriginalText);
-          const stored =
-            t.table.mode === "incremental"
-              ? await readWatermark(glue, s3Client(target), database, t.names)
-              : undefined;
-          const finished = runs.find((r) => outcomeOf(r).result !== "running");
-          const outcome = finished ? outcomeOf(finished) : undefined;
-          const freshness = judgeFreshness(
-            {
-              table: t.table,
-              viewSnapshot:
-                sql === undefined ? undefined : viewSnapshot(sql, SNAPSHOT_PARTITION_KEY),
-              watermark: stored?.watermark,
-              lastRun:
-                outcome && outcome.result !== "running"
-                  ? {
-                      result: outcome.result,
-                      started: finished?.StartedOn ? utc(finished.StartedOn) : undefined,
-                      reason:
-                        outcome.result === "failed" ? oneLine(outcome.reason, 200) : undefined,
-                    }
-                  : undefined,
-            },
-            ctx.io.now(),
-          );
-          return { t, runs, freshness };
+          return await tableStatus(glue, () => s3Client(target), stack.names.database, t, now);
         } catch (error) {
           // One table's missing workflow should not hide the others' runs; anything else
           // (no credentials, no network) stops the command once.
-          const explained = whenMissing(
-            error,
-            `Workflow ${t.names.workflow}`,
-            target,
-            stack.config.stack,
-          );
+          const what = `Workflow ${t.names.workflow}`;
+          const explained = whenMissing(error, what, target, stack.config.stack);
           if (explained !== error && explained instanceof AwsError) return { t, error: explained };
           throw explained;
         }
       }),
     );
-
-    const reports = results
-      .map((r) => ("freshness" in r ? r.freshness : undefined))
-      .filter((r): r is FreshnessReport => r !== undefined);
-    const missing = results.filter((r) => "error" in r && r.error);
-    if (ctx.options.json) {
-      ctx.io.out(
-        JSON.stringify(
-          results.map((r) =>
-            "error" in r && r.error
-              ? { table: r.t.table.name, error: r.error.message }
-              : {
-                  ...("freshness" in r ? r.freshness : {}),
-                  runs: runRows((r.runs ?? []).slice(0, last), r.t, ctx.io.now()).map(
-                    ([started, took, state, snapshot, failedStep]) => ({
-                      started,
-                      took,
-                      state,
-                      snapshot,
-                      failedStep,
-                    }),
-                  ),
-                },
-          ),
-          null,
-          2,
-        ),
-      );
-    }
+    const missing = results.some((r) => r.error);
+    if (ctx.options.json) ctx.io.out(JSON.stringify(asJson(results, last, now), null, 2));
     if (ctx.options.check) {
-      if (!ctx.options.json) {
-        for (const r of reports.filter((f) => f.state === "stale" || f.state === "failing"))
-          ctx.io.out(r.summary);
-        for (const r of missing) ctx.io.out(`${r.t.table.name}: ${r.error!.message}`);
-        if (!checkFails(reports) && missing.length === 0)
-          ctx.io.out(
-            `All ${plural(reports.filter((r) => r.enabled).length, "enabled table")} fresh.`,
-          );
-      }
-      if (missing.length > 0) return EXIT.AWS;
+      const reports = results.flatMap((r) => (r.freshness ? [r.freshness] : []));
+      if (!ctx.options.json) printCheck(ctx, results, reports);
+      if (missing) return EXIT.AWS;
       return checkFails(reports) ? EXIT.FAILED : EXIT.OK;
     }
-    if (ctx.options.json) return missing.length > 0 ? EXIT.AWS : EXIT.OK;
-
-    let failed = false;
-    results.forEach((result, i) => {
-      if (i > 0) ctx.io.out("");
-      const { table, names } = result.t;
-      if ("error" in result && result.error) {
-        failed = true;
-        ctx.io.out(`${table.name} (workflow ${names.workflow}): ${result.error.message}`);
-        return;
-      }
-      if ("freshness" in result && result.freshness) ctx.io.out(result.freshness.summary);
-      const runs = result.runs ?? [];
-      if (runs.length === 0) {
-        ctx.io.out(
-          `${table.name} (workflow ${names.workflow}): no runs yet. Start one with: ddbsnap run ${table.name} --wait`,
-        );
-        return;
-      }
-      const shown = runs.slice(0, last);
-      ctx.io.out(
-        `${table.name} (workflow ${names.workflow}), last ${shown.length} of ${plural(runs.length, "run")}:`,
-      );
-      columns(
-        ["started", "took", "state", "snapshot", "failed step"],
-        runRows(shown, result.t, ctx.io.now()),
-      ).forEach((l) => ctx.io.out(`  ${l}`));
-    });
-    return failed ? EXIT.AWS : EXIT.OK;
+    if (!ctx.options.json) printRuns(ctx, results, last, now);
+    return missing ? EXIT.AWS : EXIT.OK;
   },
 };
+
+/** One table's runs and freshness, or why they could not be read. */
+interface TableStatus {
+  t: StackTable;
+  runs?: WorkflowRun[];
+  freshness?: FreshnessReport;
+  error?: AwsError;
+}
+
+async function tableStatus(
+  glue: GlueClient,
+  s3: () => S3Client,
+  database: string,
+  t: StackTable,
+  now: number,
+): Promise<TableStatus> {
+  const runs = await workflowRuns(glue, t.names.workflow);
+  const sql = viewSql((await catalogTable(glue, database, t.names.view))?.ViewOriginalText);
+  const stored =
+    t.table.mode === "incremental" ? await readWatermark(glue, s3(), database, t.names) : undefined;
+  const finished = runs.find((r) => outcomeOf(r).result !== "running");
+  const outcome = finished ? outcomeOf(finished) : undefined;
+  const lastRun =
+    outcome && outcome.result !== "running"
+      ? {
+          result: outcome.result,
+          started: finished?.StartedOn ? utc(finished.StartedOn) : undefined,
+          reason: outcome.result === "failed" ? oneLine(outcome.reason, 200) : undefined,
+        }
+      : undefined;
+  const viewSnapshotNow = sql === undefined ? undefined : viewSnapshot(sql, SNAPSHOT_PARTITION_KEY);
+  const freshness = judgeFreshness(
+    { table: t.table, viewSnapshot: viewSnapshotNow, watermark: stored?.watermark, lastRun },
+    now,
+  );
+  return { t, runs, freshness };
+}
+
+function asJson(results: TableStatus[], last: number, now: number): object[] {
+  return results.map((r) => {
+    if (r.error) return { table: r.t.table.name, error: r.error.message };
+    const runs = runRows((r.runs ?? []).slice(0, last), r.t, now).map(
+      ([started, took, state, snapshot, failedStep]) => ({
+        started,
+        took,
+        state,
+        snapshot,
+        failedStep,
+      }),
+    );
+    return { ...r.freshness, runs };
+  });
+}
+
+/** `--check`: only what is wrong, or one line saying all is well. */
+function printCheck(ctx: CommandContext, results: TableStatus[], reports: FreshnessReport[]) {
+  for (const r of reports.filter((f) => f.state === "stale" || f.state === "failing"))
+    ctx.io.out(r.summary);
+  const missing = results.filter((r) => r.error);
+  for (const r of missing) ctx.io.out(`${r.t.table.name}: ${r.error!.message}`);
+  if (!checkFails(reports) && missing.length === 0) {
+    const enabled = reports.filter((r) => r.enabled).length;
+    ctx.io.out(`All ${plural(enabled, "enabled table")} fresh.`);
+  }
+}
+
+/** Each table's freshness line and its last runs as a table. */
+function printRuns(ctx: CommandContext, results: TableStatus[], last: number, now: number) {
+  results.forEach((result, i) => {
+    if (i > 0) ctx.io.out("");
+    const { table, names } = result.t;
+    if (result.error) {
+      ctx.io.out(`${table.name} (workflow ${names.workflow}): ${result.error.message}`);
+      return;
+    }
+    if (result.freshness) ctx.io.out(result.freshness.summary);
+    const runs = result.runs ?? [];
+    if (runs.length === 0) {
+      ctx.io.out(
+        `${table.name} (workflow ${names.workflow}): no runs yet. Start one with: ddbsnap run ${table.name} --wait`,
+      );
+      return;
+    }
+    const shown = runs.slice(0, last);
+    ctx.io.out(
+      `${table.name} (workflow ${names.workflow}), last ${shown.length} of ${plural(runs.length, "run")}:`,
+    );
+    columns(
+      ["started", "took", "state", "snapshot", "failed step"],
+      runRows(shown, result.t, now),
+    ).forEach((l) => ctx.io.out(`  ${l}`));
+  });
+}

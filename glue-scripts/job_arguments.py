@@ -21,7 +21,7 @@ from datetime import timezone
 from typing import Any
 from typing import TypeVar
 
-Config = TypeVar("Config")
+JobConfig = TypeVar("JobConfig")
 
 S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<key>.*))?")
 
@@ -119,10 +119,10 @@ class JobEnvironment:
 
 def start_job(
     script: str,
-    read_config: Callable[[Sequence[str]], Config],
+    read_config: Callable[[Sequence[str]], JobConfig],
     argv: Sequence[str] | None,
     log: logging.Logger,
-) -> Config:
+) -> JobConfig:
     """The job's config from `argv` (the process's when None), then logging. A bad argument
     exits with one line, `<script>: <what is wrong>`, which Glue shows as the run's error."""
     try:

@@ -51,13 +51,6 @@ export function clients(endpoint: string) {
 }
 export type Clients = ReturnType<typeof clients>;
 
-/** The shared moto server, emptied, and clients pointed at it: the start of every moto suite. */
-export async function freshMoto(): Promise<{ moto: MotoServer; aws: Clients }> {
-  const moto = await motoServer();
-  await moto.reset();
-  return { moto, aws: clients(moto.endpoint) };
-}
-
 /** What a moto suite works with, filled in by useMotoStack's `before`. */
 export interface MotoStack {
   moto: MotoServer;
@@ -75,7 +68,11 @@ export function useMotoStack(stackArgs: (endpoint: string) => string[] = motoSta
   const stack = {
     cli: (...args: string[]) => runCli([...args, ...stackArgs(stack.moto.endpoint)]),
   } as MotoStack;
-  before(async () => Object.assign(stack, await freshMoto()));
+  before(async () => {
+    const moto = await motoServer();
+    await moto.reset();
+    Object.assign(stack, { moto, aws: clients(moto.endpoint) });
+  });
   return stack;
 }
 

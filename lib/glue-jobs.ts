@@ -11,13 +11,16 @@ import {
   plannerJobArguments,
   refreshJobArguments,
 } from "./job-arguments";
-import type { TableNames } from "./naming";
+import type { GlueScriptName, TableNames } from "./naming";
 
 /** export (scan/export mode), planner and apply (incremental mode), refresh (every mode). */
 export type GlueJobRole = "export" | "planner" | "apply" | "refresh";
 
-/** The uploaded scripts a job can run (keys of TablePipeline's script locations). */
-export type JobScript = "export" | "incrementalExports" | "applyChanges" | "refresh";
+/** The uploaded scripts a job runs as its entry point (the others are modules they import). */
+export type JobScript = Extract<
+  GlueScriptName,
+  "export" | "incrementalExports" | "applyChanges" | "refresh"
+>;
 
 export interface GlueJobSpec {
   /** Logical-name suffix, and the TableNames job the physical name comes from. */
@@ -36,7 +39,7 @@ export interface GlueJobSpec {
 }
 
 /** The refresh script gives Athena 15 minutes, then prunes; past 30 minutes the job is stuck. */
-export const REFRESH_TIMEOUT_MINUTES = 30;
+const REFRESH_TIMEOUT_MINUTES = 30;
 
 type JobBase = Pick<GlueJobSpec, "suffix" | "kind" | "script" | "buildArguments">;
 

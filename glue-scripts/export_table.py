@@ -87,6 +87,12 @@ from job_arguments import read_job_arguments
 from job_arguments import require
 from job_arguments import split_s3_uri
 from job_arguments import start_job
+from snapshot_formats import CSV_ESCAPES
+from snapshot_formats import CSV_NULL
+from snapshot_formats import CSV_TIMESTAMP_FORMAT
+from snapshot_formats import avro_schema
+from snapshot_formats import logical_columns
+from snapshot_formats import table_input
 
 LOG = logging.getLogger("export_table")
 
@@ -520,23 +526,68 @@ def shape_frame(spark: Any, items: Any, plan: ColumnPlan, files: int) -> tuple[A
     return observed, lambda: (int(observation.get["items"]), int(observation.get["misfits"]))
 
 
-def writer_options(output_format: str) -> dict[str, str]:
-    """Options for Spark's DataFrameWriter per output format: snappy Parquet, gzip for the text
-    formats (Athena and the crawler read .gz transparently), a header row for CSV (so the crawler
-    can name the columns); ORC and Avro compress inside with Spark's defaults."""
+def writer_options(output_format: str, schema: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Options for Spark's DataFrameWriter per output format (snapshot_formats.py says why):
+    snappy Parquet; Avro with the declared schema (decimals as `bytes`); gzip text formats (Athena
+    and the crawler read .gz transparently), JSON timestamps in Athena's text form, and CSV with a
+    header row, doubled quotes and nothing trimmed; ORC with Spark's defaults."""
     if output_format == "parquet":
         return {"compression": "snappy"}
+    if output_format == "avro":
+        return {"avroSchema": json.dumps(avro_schema(schema))}
     if output_format == "csv":
-        return {"header": "true", "compression": "gzip", "sep": ",", "quote": '"'}
+        return {
+            "header": "true",
+            "compression": "gzip",
+            "sep": ",",
+            "quote": '"',
+            "escape": '"',
+            "ignoreLeadingWhiteSpace": "false",
+            "ignoreTrailingWhiteSpace": "false",
+        }
     if output_format == "json":
-        return {"compression": "gzip"}
+        return {"compression": "gzip", "timestampFormat": CSV_TIMESTAMP_FORMAT}
     return {}
 
 
-def write_frame(frame: Any, path: str, output_format: str) -> None:
-    frame.write.mode("append").format(output_format).options(**writer_options(output_format)).save(
-        path
+def csv_cell(column: Any, logical_type: str) -> Any:
+    """One column as the documented text of a CSV cell (snapshot_formats.py): NULL as \\N, text
+    with its backslashes and line breaks escaped, binary as base64, collections as JSON."""
+    from pyspark.sql import functions as F
+
+    if logical_type == "string":
+        text = column
+        for raw, escaped in CSV_ESCAPES:  # the backslash first, so no escape is escaped twice
+            text = F.replace(text, F.lit(raw), F.lit(escaped))
+    elif logical_type == "binary":
+        text = F.base64(column)
+    elif logical_type == "timestamp":
+        text = F.date_format(column, CSV_TIMESTAMP_FORMAT)
+    elif logical_type in ("array<string>", "map<string,string>"):
+        text = F.to_json(column)
+    else:
+        text = column.cast("string")
+    return F.when(column.isNull(), F.lit(CSV_NULL)).otherwise(text)
+
+
+def encode_frame(frame: Any, output_format: str, schema: Sequence[tuple[str, str]]) -> Any:
+    """The shaped rows as the format stores them: as they are, but for CSV (every cell text)."""
+    if output_format != "csv":
+        return frame
+    from pyspark.sql import functions as F
+
+    return frame.select(
+        [csv_cell(F.col(f"`{name}`"), logical).alias(name) for name, logical in schema]
     )
+
+
+def write_frame(
+    frame: Any, path: str, output_format: str, schema: Sequence[tuple[str, str]]
+) -> None:
+    encoded = encode_frame(frame, output_format, schema)
+    encoded.write.mode("append").format(output_format).options(
+        **writer_options(output_format, schema)
+    ).save(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -557,15 +608,50 @@ def resolve_snapshot_timestamp(glue: Any, config: ExportConfig, now: Callable[[]
     return format_snapshot_timestamp(now())
 
 
-def established_columns(glue: Any, config: ExportConfig) -> list[tuple[str, str]]:
-    """The crawler's table's columns (name, type) in order; none before the first crawl."""
+def catalog_table(glue: Any, config: ExportConfig) -> dict[str, Any] | None:
+    """The table snapshots_<table> as the Glue catalog has it; None before the first snapshot."""
     try:
-        table = glue.get_table(DatabaseName=config.database, Name=config.catalog_table)["Table"]
+        return glue.get_table(DatabaseName=config.database, Name=config.catalog_table)["Table"]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "EntityNotFoundException":
-            return []
+            return None
         raise
-    return [(c["Name"], c["Type"]) for c in table.get("StorageDescriptor", {}).get("Columns", [])]
+
+
+def established_columns(glue: Any, config: ExportConfig) -> list[tuple[str, str | None]]:
+    """The table's columns (name, logical type) in order; none before the first snapshot."""
+    table = catalog_table(glue, config)
+    return logical_columns(table, config.output_format) if table else []
+
+
+def declare_snapshot_table(glue: Any, config: ExportConfig, plan: ColumnPlan) -> None:
+    """Declares snapshots_<table> with this snapshot's columns, their types and the format's SerDe
+    (snapshot_formats.table_input), before the crawler adds the snapshot as a partition: the schema
+    is the job's, never the crawler's guess. Columns are only ever added, so every older snapshot
+    still reads through the table."""
+    table = table_input(
+        config.catalog_table,
+        f"{config.output_path}/",
+        config.output_format,
+        plan.schema,
+        SNAPSHOT_PARTITION_KEY,
+    )
+    try:
+        glue.update_table(DatabaseName=config.database, TableInput=table)
+        action = "Updated"
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "EntityNotFoundException":
+            raise
+        glue.create_table(DatabaseName=config.database, TableInput=table)
+        action = "Created"
+    LOG.info(
+        "%s %s.%s: %d columns, %s",
+        action,
+        config.database,
+        config.catalog_table,
+        len(plan.schema),
+        table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"],
+    )
 
 
 def run_export(
@@ -706,7 +792,7 @@ def write_snapshot(
     written = misfits = 0
     if plan.schema:
         frame, counts = shape_frame(spark, items, plan, files)
-        write_frame(frame, storage.spark_path(target), fmt)
+        write_frame(frame, storage.spark_path(target), fmt, plan.schema)
         written, misfits = counts()
     file_count, size = storage.summarise(target)
     if written == 0:
@@ -784,6 +870,8 @@ def main(
     written, misfits, files, size = write_snapshot(
         spark, storage, items, plan, layout.files, target, config.output_format
     )
+    if plan.schema:
+        declare_snapshot_table(glue, config, plan)
     properties = {
         RUN_PROPERTY["snapshotTimestamp"]: timestamp,
         RUN_PROPERTY["itemCount"]: str(written),

@@ -380,22 +380,26 @@ def policy_type(type_counts: Mapping[str, TypeStats]) -> str:
 
 def plan_columns(
     inventory: Mapping[tuple[str, str], TypeStats],
-    established: Iterable[tuple[str, str]] = (),
+    established: Iterable[tuple[str, str | None]] = (),
     overrides: Mapping[str, str] | None = None,
 ) -> ColumnPlan:
     """The snapshot's columns from what its items hold (`inventory`), the Glue table's columns
-    (`established`, in table order, without partition keys) and the table's overrides."""
+    (`established`, in table order, without partition keys) and the table's overrides. An
+    established column whose type is None keeps its place but not its type (a type the crawler
+    guessed from JSON or CSV text): the policy types it again, and it is dropped while absent."""
     overrides = {a: normalise_type(t) for a, t in (overrides or {}).items()}
-    established = [(name, normalise_type(t)) for name, t in established]
+    established = list(established)
+    order = [name for name, _ in established]
+    established = [(name, normalise_type(t)) for name, t in established if t is not None]
     established_types = dict(established)
     by_attribute: dict[str, dict[str, TypeStats]] = {}
     for (attribute, ddb_type), stats in inventory.items():
         by_attribute.setdefault(attribute, {})[ddb_type] = stats
 
     # Sidecar names of established columns are reserved, so an attribute cannot take them.
-    reserved = {n for n in established_types if SIDECAR_SEPARATOR in n}
+    reserved = {n for n in order if SIDECAR_SEPARATOR in n}
     names = column_names(by_attribute, taken=reserved)
-    used = set(names.values()) | set(established_types)
+    used = set(names.values()) | set(order)
     columns: list[Column] = []
     ignored: dict[str, str] = {}
     for attribute in sorted(by_attribute, key=lambda a: names[a]):
@@ -413,7 +417,7 @@ def plan_columns(
             stats = type_counts.get(ddb_type)
             if stats and _may_misfit(ddb_type, stats, column_type):
                 sidecar = sidecar_name(name, ddb_type)
-                if sidecar not in established_types:
+                if sidecar not in order:
                     sidecar = _first_free(sidecar, used)
                 sidecars[ddb_type] = sidecar
         columns.append(Column(name, column_type, attribute, sidecars))
@@ -424,8 +428,9 @@ def plan_columns(
             written[column.name] = column.type
         for sidecar in column.sidecars.values():
             written[sidecar] = established_types.get(sidecar, "string")
-    schema = [(n, t) for n, t in established if is_supported_type(t)]
-    schema += sorted((n, t) for n, t in written.items() if n not in established_types)
+    kept = {**written, **{n: t for n, t in established if is_supported_type(t)}}
+    schema = [(n, kept[n]) for n in order if n in kept]
+    schema += sorted((n, t) for n, t in written.items() if n not in order)
     return ColumnPlan(
         columns=tuple(columns),
         schema=tuple(schema),

@@ -76,6 +76,8 @@ from job_arguments import read_job_arguments
 from job_arguments import require
 from job_arguments import split_s3_uri
 from job_arguments import start_job
+from snapshot_formats import view_columns
+from snapshot_formats import view_select_list
 
 LOG = logging.getLogger("refresh_view")
 
@@ -212,15 +214,25 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
     )
 
 
-def build_view_sql(database: str, table: str, timestamp: str) -> str:
+def build_view_sql(
+    database: str, table: str, timestamp: str, snapshot_table: dict[str, Any] | None = None
+) -> str:
     """The statement that points the view at one snapshot. Every part is validated here, at the
-    point of use, so that nothing but [a-z0-9_] names and a fixed-shape literal reach Athena."""
+    point of use, so that nothing but [a-z0-9_] names and a fixed-shape literal reach Athena. The
+    select list decodes the columns a format stores as documented text (snapshot_formats.py), from
+    the Glue table the export job declared; `*` when there is no table to read it from."""
     validate_identifier(database, "database")
     validate_identifier(table, "table")
     parse_snapshot_timestamp(timestamp)
+    select = "*"
+    if snapshot_table is not None:
+        output_format, columns = view_columns(snapshot_table)
+        for name, _ in columns:
+            validate_identifier(name, "column")
+        select = view_select_list(output_format, columns, SNAPSHOT_PARTITION_KEY)
     return (
         f'CREATE OR REPLACE VIEW "{database}"."{table}" AS '
-        f'SELECT * FROM "{database}"."{CRAWLER_TABLE_PREFIX}{table}" '
+        f'SELECT {select} FROM "{database}"."{CRAWLER_TABLE_PREFIX}{table}" '
         f"WHERE {SNAPSHOT_PARTITION_KEY} = '{timestamp}'"
     )
 
@@ -527,14 +539,18 @@ def check_completeness(
     )
 
 
-def table_exists(glue: Any, config: RefreshConfig) -> bool:
+def snapshot_table(glue: Any, config: RefreshConfig) -> dict[str, Any] | None:
+    """The Glue table snapshots_<table>, as the export job declared it; None if it is missing."""
     try:
-        glue.get_table(DatabaseName=config.database, Name=config.crawler_table)
+        return glue.get_table(DatabaseName=config.database, Name=config.crawler_table)["Table"]
     except ClientError as error:
         if _error_code(error) == "EntityNotFoundException":
-            return False
+            return None
         raise
-    return True
+
+
+def table_exists(glue: Any, config: RefreshConfig) -> bool:
+    return snapshot_table(glue, config) is not None
 
 
 def check_snapshot_catalogued(
@@ -753,11 +769,13 @@ def restore_view(
     existed: bool,
     previous: str | None,
     sleep: Callable[[float], None],
+    table: dict[str, Any] | None = None,
 ) -> str:
-    """Put the view back as it was before this run; returns what was done, for the message."""
+    """Put the view back as it was before this run; returns what was done, for the message. The
+    table's columns only grow, so its current select list reads the previous snapshot too."""
     if previous is not None:
         sql, done = (
-            build_view_sql(config.database, config.table, previous),
+            build_view_sql(config.database, config.table, previous, table),
             f"view restored to snapshot `{previous}`",
         )
     elif not existed:
@@ -875,12 +893,13 @@ def main(argv: Sequence[str] | None = None, env: JobEnvironment | None = None) -
     check_completeness(dynamodb, config, item_count)
 
     existed, previous = current_view(glue, config)
-    sql = build_view_sql(config.database, config.table, timestamp)
+    table = snapshot_table(glue, config)
+    sql = build_view_sql(config.database, config.table, timestamp, table)
     result.query_execution_id, failed = replace_view(athena, config, sql, sleep)
     if failed:
         raise RefreshError(
             f"the view could not read snapshot {timestamp}: {failed}; "
-            + restore_view(athena, config, existed, previous, sleep)
+            + restore_view(athena, config, existed, previous, sleep, table)
         )
     LOG.info("View %s.%s now shows snapshot %s", config.database, config.table, timestamp)
     result.metrics = publish_snapshot_metrics(

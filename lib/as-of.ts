@@ -6,7 +6,9 @@
  *   engine 3, "Query Iceberg table data"): the state after the last merge committed at or before
  *   that time, as far back as the retention optimizer keeps snapshots.
  * - Scan and export mode: the newest snapshot partition taken at or before that time, chosen in
- *   SQL (snapshot timestamps sort as text in time order), as far back as retentionDays.
+ *   SQL (snapshot timestamps sort as text in time order), as far back as retentionDays. Read
+ *   through the view's own select list (given as `viewSql`, from the catalog), so the columns a
+ *   format stores as text (CSV, binary in JSON) come back decoded, exactly as the view shows them.
  *
  * Each `FROM <view>` / `JOIN <view>` (bare, quoted or database-qualified) becomes a subquery
  * under the view's own name, so `orders.id` and aliases keep working.
@@ -18,6 +20,8 @@ import { CONTRACT } from "./contract";
 export interface AsOfTable {
   table: TableConfig;
   names: TableNames;
+  /** Scan and export mode: the SQL of the table's view as the catalog keeps it (one snapshot). */
+  viewSql?: string;
 }
 
 /** `YYYYMMDDTHHMMSSZ`, the snapshot partitions' format. */
@@ -33,6 +37,12 @@ export function athenaTimestamp(at: Date): string {
   return `${at.toISOString().replace("T", " ").replace("Z", "")} UTC`;
 }
 
+/** `snapshot_timestamp = '<ts>'`, quoted or not, as the refresh job writes it in a view. */
+const SNAPSHOT_PREDICATE = new RegExp(
+  `"?${CONTRACT.snapshotPartitionKey}"?\\s*=\\s*'${CONTRACT.snapshotTimestampPattern}'`,
+  "g",
+);
+
 export function asOfRelation(database: string, t: AsOfTable, at: Date): string {
   const { names } = t;
   if (t.table.mode === "incremental") {
@@ -43,10 +53,13 @@ export function asOfRelation(database: string, t: AsOfTable, at: Date): string {
   }
   const key = CONTRACT.snapshotPartitionKey;
   const snapshots = `"${database}"."${names.crawlerTable}"`;
-  return (
-    `(SELECT * FROM ${snapshots} WHERE ${key} = (SELECT max(${key}) FROM ${snapshots} ` +
-    `WHERE ${key} <= '${snapshotTimestamp(at)}'))`
-  );
+  const newest =
+    `${key} = (SELECT max(${key}) FROM ${snapshots} ` +
+    `WHERE ${key} <= '${snapshotTimestamp(at)}')`;
+  const predicates = t.viewSql?.match(SNAPSHOT_PREDICATE) ?? [];
+  if (t.viewSql !== undefined && predicates.length === 1)
+    return `(${t.viewSql.trim().replace(SNAPSHOT_PREDICATE, newest)})`;
+  return `(SELECT * FROM ${snapshots} WHERE ${newest})`;
 }
 
 /** Words that may follow a table reference and are not an alias. */

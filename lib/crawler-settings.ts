@@ -1,6 +1,7 @@
 /**
- * Crawler settings that make one partitioned table per DynamoDB table, not one table per snapshot
- * folder, and keep picking up new attributes. Pure.
+ * Crawler settings: the export job declares the table snapshots_<table> (its columns, their types
+ * and the format's SerDe, glue-scripts/snapshot_formats.py); the crawler only adds each new
+ * snapshot folder as a partition of it and never changes the declared schema. Pure.
  */
 
 /** The crawler's `configuration` JSON. */
@@ -13,10 +14,9 @@ export function crawlerConfiguration(): string {
     // the role may create it on snapshots_<table> only.
     CreatePartitionIndex: true,
     CrawlerOutput: {
-      // New snapshot partitions take the table's schema instead of diverging per partition.
+      // A new snapshot partition takes the declared table's schema and SerDe instead of the
+      // crawler's guess from the files.
       Partitions: { AddOrUpdateBehavior: "InheritFromTable" },
-      // A new DynamoDB attribute becomes a new column; columns are never dropped.
-      Tables: { AddOrUpdateBehavior: "MergeNewColumns" },
     },
   });
 }
@@ -25,12 +25,17 @@ export function crawlerConfiguration(): string {
 export const CRAWLER_EXCLUSIONS = ["**/_SUCCESS", "**/_temporary/**", "**_$folder$"];
 
 /**
- * CRAWL_NEW_FOLDERS_ONLY would force the LOG schema policy and ignore new attributes, so the
- * crawler re-crawls everything; pruning old snapshots keeps that bounded.
+ * Only new snapshot folders are crawled (Glue guide, "Scheduling incremental crawls for adding
+ * new partitions"), so a crawl stays as short as one snapshot however many retention keeps; the
+ * schema is the export job's, so there is nothing else for the crawler to find.
  */
-export const CRAWLER_RECRAWL_BEHAVIOR = "CRAWL_EVERYTHING";
+export const CRAWLER_RECRAWL_BEHAVIOR = "CRAWL_NEW_FOLDERS_ONLY";
 export const CRAWLER_SCHEMA_CHANGE_POLICY = {
-  updateBehavior: "UPDATE_IN_DATABASE",
+  // The crawler must not retype the declared columns (a JSON number as double, base64 as text).
+  // LOG still adds new partitions: "New tables and partitions are always created regardless of
+  // the SchemaChangePolicy" (CloudFormation, AWS::Glue::Crawler SchemaChangePolicy), and
+  // incremental crawls require LOG.
+  updateBehavior: "LOG",
   // Pruning removes partitions itself; the crawler must never drop the table.
   deleteBehavior: "LOG",
 } as const;

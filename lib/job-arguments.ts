@@ -9,9 +9,14 @@ import { dynamodbSplits } from "./glue-facts";
 import type { TableNames } from "./naming";
 import { s3Uri, scriptKey, tablePrefixes } from "./naming";
 
-/** The modules both scripts import, for `--extra-py-files` (a comma-separated list). */
+/**
+ * The modules every job imports, for `--extra-py-files` (a comma-separated list): argument
+ * reading, the contract, and how each snapshot format stores and Athena reads the columns.
+ */
 export function sharedModules(bucket: string): string {
-  return [scriptKey("shared"), scriptKey("contract")].map((key) => s3Uri(bucket, key)).join(",");
+  return [scriptKey("shared"), scriptKey("contract"), scriptKey("snapshotFormats")]
+    .map((key) => s3Uri(bucket, key))
+    .join(",");
 }
 
 export interface ExportJobInputs {

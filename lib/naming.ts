@@ -212,6 +212,7 @@ export const GLUE_SCRIPT_FILES = {
   shared: "job_arguments.py",
   contract: "contract.py",
   itemTypes: "item_types.py",
+  snapshotFormats: "snapshot_formats.py",
   incrementalExports: "incremental_exports.py",
   applyChanges: "apply_changes.py",
   exportWindows: "export_windows.py",
@@ -221,7 +222,14 @@ export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
 
 /** The scripts and modules a table's jobs load: its role may read these and no others. */
 export function scriptsOfMode(mode: string): GlueScriptName[] {
-  const always: GlueScriptName[] = ["refresh", "shared", "contract", "itemTypes", "export"];
+  const always: GlueScriptName[] = [
+    "refresh",
+    "shared",
+    "contract",
+    "snapshotFormats",
+    "itemTypes",
+    "export",
+  ];
   return mode === "incremental"
     ? [...always, "incrementalExports", "applyChanges", "exportWindows", "incrementalMerge"]
     : always;

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 lanes=(
   "fast:npm test"
   "spark:npm run test:spark"
+  "athena:npm run test:athena"
 )
 
 status=0

@@ -28,6 +28,21 @@ describe("query --as-of", () => {
     );
   });
 
+  it("reads an older snapshot through the view's own select list, so decoded columns stay decoded", () => {
+    // What Athena keeps for a view over CSV snapshots (formatted, as ViewOriginalText holds it).
+    const viewSql =
+      `SELECT\n  CASE WHEN ("pk" = '\\N') THEN null ELSE "pk" END "pk"\n, "snapshot_timestamp"\n` +
+      `FROM\n  ${DB}.snapshots_reviews\nWHERE ("snapshot_timestamp" = '20261201T030000Z')\n`;
+    expect(asOfRelation(DB, { ...TABLES[1], viewSql }, AT)).to.equal(
+      `(SELECT\n  CASE WHEN ("pk" = '\\N') THEN null ELSE "pk" END "pk"\n, "snapshot_timestamp"\n` +
+        `FROM\n  ${DB}.snapshots_reviews\nWHERE (snapshot_timestamp = (SELECT max(snapshot_timestamp) ` +
+        `FROM "${DB}"."snapshots_reviews" WHERE snapshot_timestamp <= '20261120T063000Z')))`,
+    );
+    // A view that is not one snapshot of ours: read the table itself, as before.
+    const other = `SELECT * FROM ${DB}.snapshots_reviews`;
+    expect(asOfRelation(DB, { ...TABLES[1], viewSql: other }, AT)).to.equal(REVIEWS);
+  });
+
   it("rewrites bare, quoted and qualified references under the view's name, keeping aliases", () => {
     const { sql, tables } = rewriteAsOf(
       `SELECT o.id, r.stars FROM orders o JOIN "${DB}"."reviews" AS r ON o.id = r.order_id WHERE o.total > 10`,

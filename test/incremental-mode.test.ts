@@ -102,6 +102,7 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
       "incremental_merge.py",
       "job_arguments.py",
       "contract.py",
+      "snapshot_formats.py",
     ])
       expect(args["--extra-py-files"]).to.contain(`glue-scripts/${module}`);
     const refresh = run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments;

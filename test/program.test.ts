@@ -216,7 +216,9 @@ describe("the program, for a multi-table stack", function () {
       expect(
         run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments,
       ).to.deep.equal({
-        "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
+        "--extra-py-files": ["job_arguments.py", "contract.py", "snapshot_formats.py"]
+          .map((module) => `s3://${bucket}/glue-scripts/${module}`)
+          .join(","),
         "--database": "dynamodb_exports_dev",
         "--table": "orders",
         "--workgroup": "ddbsnap-dev",
@@ -242,9 +244,12 @@ describe("the program, for a multi-table stack", function () {
           exclusions: ["**/_SUCCESS", "**/_temporary/**", "**_$folder$"],
         },
       ]);
-      expect(crawler.inputs.recrawlPolicy).to.deep.equal({ recrawlBehavior: "CRAWL_EVERYTHING" });
+      // Incremental crawls: only the new snapshot folder, never a change to the declared schema.
+      expect(crawler.inputs.recrawlPolicy).to.deep.equal({
+        recrawlBehavior: "CRAWL_NEW_FOLDERS_ONLY",
+      });
       expect(crawler.inputs.schemaChangePolicy).to.deep.equal({
-        updateBehavior: "UPDATE_IN_DATABASE",
+        updateBehavior: "LOG",
         deleteBehavior: "LOG",
       });
       const configuration = JSON.parse(crawler.inputs.configuration);
@@ -252,8 +257,8 @@ describe("the program, for a multi-table stack", function () {
       expect(configuration.Grouping).to.deep.equal({
         TableGroupingPolicy: "CombineCompatibleSchemas",
       });
-      expect(configuration.CrawlerOutput.Partitions).to.deep.equal({
-        AddOrUpdateBehavior: "InheritFromTable",
+      expect(configuration.CrawlerOutput).to.deep.equal({
+        Partitions: { AddOrUpdateBehavior: "InheritFromTable" },
       });
     });
 
@@ -358,6 +363,7 @@ describe("the program, for a multi-table stack", function () {
           "glue-scripts/item_types.py",
           "glue-scripts/job_arguments.py",
           "glue-scripts/refresh_view.py",
+          "glue-scripts/snapshot_formats.py",
         ].sort(),
       );
       const listed = doc.Statement.filter((s) => s.Action.includes("s3:ListBucket"));
@@ -504,9 +510,12 @@ describe("the program, for a multi-table stack", function () {
         "glue-scripts/item_types.py",
         "glue-scripts/job_arguments.py",
         "glue-scripts/refresh_view.py",
+        "glue-scripts/snapshot_formats.py",
       ]);
-      // Both jobs put the shared modules on their Python path; the export job its type policy too.
-      const shared = `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`;
+      // Every job puts the shared modules on its Python path; the export job its type policy too.
+      const shared = ["job_arguments.py", "contract.py", "snapshot_formats.py"]
+        .map((module) => `s3://${bucket}/glue-scripts/${module}`)
+        .join(",");
       for (const job of run.ofType(TYPES.job)) {
         const expected = job.inputs.name.endsWith("-export")
           ? `${shared},s3://${bucket}/glue-scripts/item_types.py`

@@ -5,13 +5,16 @@
  */
 import type { AthenaClient, QueryExecution } from "@aws-sdk/client-athena";
 import type { AwsTarget } from "../aws";
-import { allPages, athenaClient, sdk } from "../aws";
+import { allPages, athenaClient, glueClient, sdk } from "../aws";
+import { catalogTable } from "../catalog";
+import { viewSql } from "../presto-view";
 import { failureReason, resultTable, toCsv, toJson, toText, waitForQuery } from "../athena-results";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { awsCall, EXIT, UsageError } from "../errors";
 import { bytes, duration, plural } from "../format";
+import type { AsOfTable } from "../../lib/as-of";
 import { parseAsOf, rewriteAsOf } from "../../lib/as-of";
 import type { Stack } from "../stack";
 import { allTables } from "../stack";
@@ -63,6 +66,26 @@ export async function runStackQuery(
   return { queryId, execution };
 }
 
+/**
+ * The named scan and export tables with their views' SQL from the catalog, so that `--as-of`
+ * reads an older snapshot through the same select list (decoding what a format keeps as text).
+ */
+async function withViewSql(
+  tables: AsOfTable[],
+  named: string[],
+  stack: Stack,
+  target: AwsTarget,
+): Promise<AsOfTable[]> {
+  const glue = glueClient(target);
+  return Promise.all(
+    tables.map(async (t) => {
+      if (t.table.mode === "incremental" || !named.includes(t.table.name)) return t;
+      const view = await catalogTable(glue, stack.names.database, t.names.view);
+      return { ...t, viewSql: viewSql(view?.ViewOriginalText) };
+    }),
+  );
+}
+
 export const query: Command = {
   ...COMMAND_MANIFEST.query,
   help: `Runs <sql> in the workgroup ddbsnap-<stack>, with the stack's Glue database as the default (so
@@ -91,7 +114,14 @@ Options:
         throw new UsageError(
           `--as-of must be a date or time such as 2026-11-20 or 2026-11-20T06:00:00Z, got "${ctx.options["as-of"]}"`,
         );
-      const rewritten = rewriteAsOf(sql, stack.names.database, allTables(stack), at);
+      const tables = allTables(stack);
+      const named = rewriteAsOf(sql, stack.names.database, tables, at).tables;
+      const rewritten = rewriteAsOf(
+        sql,
+        stack.names.database,
+        await withViewSql(tables, named, stack, targetOf(ctx, stack)),
+        at,
+      );
       if (rewritten.tables.length === 0)
         throw new UsageError(
           `--as-of: the SQL reads none of the stack's tables (${allTables(stack)

@@ -4,6 +4,7 @@ local Spark session, is test/spark/test_type_policy_on_spark.py's."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -175,16 +176,30 @@ def test_snapshot_path_is_one_folder_per_timestamp_with_a_trailing_slash():
 
 
 def test_write_options_per_format():
-    assert writer_options("parquet") == {"compression": "snappy"}
-    assert writer_options("csv") == {
+    schema = [("pk", "string"), ("price", "decimal(38,10)")]
+    assert writer_options("parquet", schema) == {"compression": "snappy"}
+    # CSV: RFC 4180 quotes (doubled, not backslash-escaped) and no whitespace trimmed away,
+    # which Spark's CSV writer does by default.
+    assert writer_options("csv", schema) == {
         "header": "true",
         "compression": "gzip",
         "sep": ",",
         "quote": '"',
+        "escape": '"',
+        "ignoreLeadingWhiteSpace": "false",
+        "ignoreTrailingWhiteSpace": "false",
     }
-    assert writer_options("json") == {"compression": "gzip"}
-    for output_format in ("orc", "avro"):
-        assert writer_options(output_format) == {}
+    assert writer_options("json", schema) == {
+        "compression": "gzip",
+        "timestampFormat": "yyyy-MM-dd HH:mm:ss.SSSSSS",
+    }
+    assert writer_options("orc", schema) == {}
+    # Avro: the declared schema, so decimals are written as bytes (what Athena's reader expects).
+    avro = json.loads(writer_options("avro", schema)["avroSchema"])
+    assert avro["fields"][1]["type"] == [
+        "null",
+        {"type": "bytes", "logicalType": "decimal", "precision": 38, "scale": 10},
+    ]
 
 
 # --- layout, read rate, scan -----------------------------------------------------------------

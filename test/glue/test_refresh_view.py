@@ -35,6 +35,7 @@ from refresh_view import select_expired
 from refresh_view import snapshot_of_view
 from refresh_view import timestamp_from_folder
 from refresh_view import validate_identifier
+from snapshot_formats import table_input
 
 BUCKET = "ddbsnap-dev-snapshots-1234"
 DATABASE = "dynamodb_exports_dev"
@@ -125,6 +126,34 @@ def test_view_sql():
         'SELECT * FROM "dynamodb_exports_dev"."snapshots_reviews" '
         "WHERE snapshot_timestamp = '20261123T100000Z'"
     )
+
+
+def test_view_sql_decodes_what_the_declared_format_stores_as_text():
+    table = table_input(
+        "snapshots_reviews",
+        f"s3://{BUCKET}/json/reviews/",
+        "json",
+        [("id", "string"), ("photo", "binary")],
+        "snapshot_timestamp",
+    )
+    assert build_view_sql(DATABASE, "reviews", CURRENT, table) == (
+        'CREATE OR REPLACE VIEW "dynamodb_exports_dev"."reviews" AS '
+        'SELECT "id", from_base64("photo") AS "photo", "snapshot_timestamp" '
+        'FROM "dynamodb_exports_dev"."snapshots_reviews" '
+        "WHERE snapshot_timestamp = '20261123T100000Z'"
+    )
+
+
+def test_view_sql_refuses_a_column_name_that_could_inject():
+    table = table_input(
+        "snapshots_reviews",
+        f"s3://{BUCKET}/parquet/reviews/",
+        "parquet",
+        [('x" FROM t; --', "string")],
+        "snapshot_timestamp",
+    )
+    with pytest.raises(ValueError, match="normalised name"):
+        build_view_sql(DATABASE, "reviews", CURRENT, table)
 
 
 @pytest.mark.parametrize(
@@ -242,9 +271,14 @@ class World(SimpleNamespace):
         for item in ("r1", "r2"):
             self.dynamodb.delete_item(TableName="Reviews", Key={"id": {"S": item}})
 
+    def view_sql(self, timestamp: str) -> str:
+        """The job's view statement over the snapshot table the export job declared."""
+        table = self.glue.get_table(DatabaseName=DATABASE, Name="snapshots_reviews")["Table"]
+        return build_view_sql(DATABASE, "reviews", timestamp, table)
+
     def make_view(self, timestamp: str):
         """The view as Athena leaves it in the Glue catalog after CREATE VIEW."""
-        sql = build_view_sql(DATABASE, "reviews", timestamp).split(" AS ", 1)[1]
+        sql = self.view_sql(timestamp).split(" AS ", 1)[1]
         body = base64.b64encode(json.dumps({"originalSql": sql}).encode()).decode()
         self.glue.create_table(
             DatabaseName=DATABASE,
@@ -314,16 +348,15 @@ def world(aws):
     athena = client("athena")
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     glue.create_database(DatabaseInput={"Name": DATABASE})
-    glue.create_table(
+    glue.create_table(  # as the export job declares it
         DatabaseName=DATABASE,
-        TableInput={
-            "Name": "snapshots_reviews",
-            "PartitionKeys": [{"Name": "snapshot_timestamp", "Type": "string"}],
-            "StorageDescriptor": {
-                "Columns": [{"Name": "id", "Type": "string"}],
-                "Location": f"s3://{BUCKET}/parquet/reviews/",
-            },
-        },
+        TableInput=table_input(
+            "snapshots_reviews",
+            f"s3://{BUCKET}/parquet/reviews/",
+            "parquet",
+            [("id", "string")],
+            "snapshot_timestamp",
+        ),
     )
     athena.create_work_group(
         Name=WORKGROUP,
@@ -390,7 +423,7 @@ def test_moves_the_view_then_prunes_exactly_the_expired_snapshots(world, recordi
 
     result = world.run(s3=s3, glue=glue)
 
-    assert world.queries() == [build_view_sql(DATABASE, "reviews", CURRENT), READ_BACK]
+    assert world.queries() == [world.view_sql(CURRENT), READ_BACK]
     assert result.snapshot_timestamp == CURRENT
     assert result.pruned == [old, ORPHAN, EXPIRED]
     assert world.partitions() == sorted([AT_CUTOFF, CURRENT, RECENT, "manual_backup"])
@@ -491,7 +524,7 @@ def test_an_empty_snapshot_still_moves_the_view(world):
     )
     world.empty_the_table()
     result = world.run()
-    assert world.queries() == [build_view_sql(DATABASE, "reviews", empty), READ_BACK]
+    assert world.queries() == [world.view_sql(empty), READ_BACK]
     assert result.pruned == [ORPHAN, EXPIRED]
 
 
@@ -539,7 +572,7 @@ def test_an_athena_failure_fails_with_its_reason_and_prunes_nothing(world):
     before = everything(world)
     with pytest.raises(RefreshError, match="FAILED: TABLE_NOT_FOUND: snapshots_reviews"):
         world.run(athena=athena)
-    assert world.queries() == [build_view_sql(DATABASE, "reviews", CURRENT)]
+    assert world.queries() == [world.view_sql(CURRENT)]
     assert everything(world) == before
 
 
@@ -585,7 +618,7 @@ def test_failed_deletions_fail_the_job_after_the_view_moved(world, recording):
     s3 = recording(world.s3, delete_objects=delete_objects)
     with pytest.raises(PruneError, match=r"the view shows snapshot 20261123T100000Z.*AccessDenied"):
         world.run(s3=s3)
-    assert world.queries() == [build_view_sql(DATABASE, "reviews", CURRENT), READ_BACK]
+    assert world.queries() == [world.view_sql(CURRENT), READ_BACK]
     # the partitions went; the S3 objects remain for the next run, which finds them by listing
     assert EXPIRED not in world.partitions()
     assert snapshot_key(EXPIRED, "part-00000.parquet") in world.object_keys()
@@ -640,7 +673,7 @@ def test_a_min_item_ratio_of_zero_turns_the_gate_off(world):
         RunProperties={"snapshot_timestamp": CURRENT, "snapshot_item_count": "0"},
     )
     world.run(refresh_args(WORKFLOW_RUN_ID=world.run_id, min_item_ratio="0"))
-    assert world.queries()[0] == build_view_sql(DATABASE, "reviews", CURRENT)
+    assert world.queries()[0] == world.view_sql(CURRENT)
 
 
 @pytest.mark.parametrize("ratio", ["-0.1", "1.5", "half"])
@@ -676,9 +709,9 @@ def test_a_view_that_cannot_be_read_back_is_restored_and_nothing_is_pruned(world
     assert "HIVE_BAD_DATA" in message
     assert f"view restored to snapshot `{RECENT}`" in message
     assert world.queries() == [
-        build_view_sql(DATABASE, "reviews", CURRENT),
+        world.view_sql(CURRENT),
         READ_BACK,
-        build_view_sql(DATABASE, "reviews", RECENT),
+        world.view_sql(RECENT),
     ]
     assert everything(world) == before
 

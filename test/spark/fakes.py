@@ -152,16 +152,20 @@ class FakeDynamoDB:
 
 @dataclass
 class FakeGlue:
-    """The crawler's table (what the catalog already says) and the workflow run's properties."""
+    """The catalog's table snapshots_<table> (as the crawler made it from `columns`, until the
+    export job declares it) and the workflow run's properties."""
 
     columns: list[tuple[str, str]] = field(default_factory=list)
     started: datetime = datetime(2026, 11, 24, 3, 0, 0, tzinfo=timezone.utc)
     run_properties: dict[str, str] = field(default_factory=dict)
+    declared: dict | None = None  # the TableInput the export job declared last
 
     def get_workflow_run(self, **_):
         return {"Run": {"StartedOn": self.started}}
 
     def get_table(self, DatabaseName, Name):
+        if self.declared is not None:
+            return {"Table": self.declared}
         if not self.columns:
             from botocore.exceptions import ClientError
 
@@ -171,6 +175,16 @@ class FakeGlue:
                 "StorageDescriptor": {"Columns": [{"Name": n, "Type": t} for n, t in self.columns]}
             }
         }
+
+    def update_table(self, DatabaseName, TableInput):
+        if self.declared is None and not self.columns:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "EntityNotFoundException"}}, "UpdateTable")
+        self.declared = TableInput
+
+    def create_table(self, DatabaseName, TableInput):
+        self.declared = TableInput
 
     def put_workflow_run_properties(self, Name, RunId, RunProperties):
         self.run_properties.update(RunProperties)

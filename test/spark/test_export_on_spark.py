@@ -14,6 +14,7 @@ import pytest
 from export_table import write_frame
 
 ROWS = [{"id": f"r{i}", "stars": i % 5, "title": f"Review {i}"} for i in range(50)]
+SCHEMA = [("id", "string"), ("stars", "bigint"), ("title", "string")]
 
 
 def counted_source(spark, rows):
@@ -35,7 +36,7 @@ def files(folder: Path, suffix: str) -> list[Path]:
 
 def test_parquet_snapshots_are_snappy_and_read_back_by_duckdb(spark, tmp_path):
     frame, _ = counted_source(spark, ROWS)
-    write_frame(frame, f"file://{tmp_path}/parquet/", "parquet")
+    write_frame(frame, f"file://{tmp_path}/parquet/", "parquet", SCHEMA)
     parts = files(tmp_path / "parquet", ".parquet")
     assert parts
     assert all(".snappy." in p.name for p in parts)
@@ -52,7 +53,7 @@ def test_parquet_snapshots_are_snappy_and_read_back_by_duckdb(spark, tmp_path):
 @pytest.mark.parametrize("output_format", ["json", "csv"])
 def test_text_snapshots_are_gzip_files_and_csv_has_a_header(spark, tmp_path, output_format):
     frame, _ = counted_source(spark, ROWS)
-    write_frame(frame, f"file://{tmp_path}/{output_format}/", output_format)
+    write_frame(frame, f"file://{tmp_path}/{output_format}/", output_format, SCHEMA)
     parts = files(tmp_path / output_format, ".gz")
     assert parts, "gzip-compressed parts"
     lines = [line for p in parts for line in gzip.decompress(p.read_bytes()).decode().splitlines()]
@@ -66,10 +67,10 @@ def test_text_snapshots_are_gzip_files_and_csv_has_a_header(spark, tmp_path, out
 
 def test_orc_and_avro_snapshots_hold_every_row(spark, tmp_path):
     frame, _ = counted_source(spark, ROWS)
-    write_frame(frame, f"file://{tmp_path}/orc/", "orc")
+    write_frame(frame, f"file://{tmp_path}/orc/", "orc", SCHEMA)
     table = [orc.read_table(p) for p in files(tmp_path / "orc", ".orc")]
     assert sum(t.num_rows for t in table) == len(ROWS)
-    write_frame(frame, f"file://{tmp_path}/avro/", "avro")
+    write_frame(frame, f"file://{tmp_path}/avro/", "avro", SCHEMA)
     parts = files(tmp_path / "avro", ".avro")
     assert parts
     assert all(p.read_bytes()[:4] == b"Obj\x01" for p in parts)  # Avro container files
@@ -79,10 +80,10 @@ def test_orc_and_avro_snapshots_hold_every_row(spark, tmp_path):
 def test_a_retry_appends_nothing_when_the_folder_was_purged(spark, tmp_path):
     target = tmp_path / "retry"
     frame, _ = counted_source(spark, ROWS)
-    write_frame(frame, f"file://{target}/", "parquet")
+    write_frame(frame, f"file://{target}/", "parquet", SCHEMA)
     for part in target.iterdir():  # what purge_s3_path does before a retry writes again
         part.unlink()
-    write_frame(frame, f"file://{target}/", "parquet")
+    write_frame(frame, f"file://{target}/", "parquet", SCHEMA)
     assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{target}/*.parquet')").fetchone() == (
         len(ROWS),
     )

@@ -1,0 +1,85 @@
+"""The Athena lane: what the export and apply jobs write, read back by Trino (the engine of Athena
+engine version 3) through the Glue catalog the jobs themselves declare, and the refresh job's own
+SQL run on it. One moto_server, one Trino and one local Spark session for the whole lane.
+`scripts/test-athena.sh` provides the Spark jars (SPARK_JARS) and the Trino server (TRINO_HOME,
+TRINO_JAVA_HOME)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SEARCH_PATH = [
+    str(REPO_ROOT / "glue-scripts"),
+    str(Path(__file__).resolve().parent),
+    str(REPO_ROOT / "test" / "spark"),  # the Spark test bed's fakes (local storage, runtime)
+    str(REPO_ROOT / "test" / "glue"),  # the DynamoDB export model the incremental jobs read
+]
+sys.path[:0] = SEARCH_PATH
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [*SEARCH_PATH, *filter(None, [os.environ.get("PYTHONPATH")])]
+)
+
+from engines import Moto  # noqa: E402
+from engines import Trino  # noqa: E402
+from engines import stop  # noqa: E402
+from lake import Lake  # noqa: E402
+
+REPORT: dict[str, str] = {}
+
+
+def required(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        pytest.fail(f"{name} is not set: run the Athena lane with scripts/test-athena.sh")
+    return value
+
+
+@pytest.fixture(scope="session")
+def lake(tmp_path_factory):
+    from pyspark.sql import SparkSession
+
+    folder = tmp_path_factory.mktemp("athena-lane")
+    moto = Moto.start(folder)
+    (folder / "trino").mkdir()
+    trino = Trino.launch(
+        folder / "trino", required("TRINO_HOME"), required("TRINO_JAVA_HOME"), moto.endpoint
+    )
+    spark = None
+    try:
+        warehouse = folder / "iceberg-warehouse"
+        spark = (  # started while Trino starts
+            SparkSession.builder.master("local[2]")
+            .appName("ddbsnap-athena-lane")
+            .config("spark.jars", required("SPARK_JARS"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.memory", "1g")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config(
+                "spark.sql.extensions",
+                "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+            )
+            .config("spark.sql.catalog.glue_catalog", "org.apache.iceberg.spark.SparkCatalog")
+            .config("spark.sql.catalog.glue_catalog.type", "hadoop")
+            .config("spark.sql.catalog.glue_catalog.warehouse", str(warehouse))
+            .getOrCreate()
+        )
+        spark.sparkContext.setLogLevel("ERROR")
+        yield Lake(folder, moto, trino.ready(), spark, REPORT)
+    finally:
+        if spark is not None:
+            spark.stop()
+        stop(trino.process)
+        stop(moto.process)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORT:
+        terminalreporter.section("what Trino read back, per snapshot format")
+        for line in REPORT.values():
+            terminalreporter.write_line(line)

@@ -22,8 +22,10 @@ How a run goes:
 2. Take an inventory of the staged items (attribute x DynamoDB type), read the Glue table's
    established column types, and plan the columns (item_types.plan_columns).
 3. Purge the snapshot folder (so a retry replaces, never adds to, an earlier attempt), shape every
-   item into its row, and write about one file per GiB of table data (plan_layout). Items and
-   misfits are counted while writing (a Spark observation), not by another pass.
+   item into its row, and write about one file per GiB of table data (plan_layout), in the form
+   Athena reads back exactly (snapshot_formats.py). Items and misfits are counted while writing
+   (a Spark observation), not by another pass. Then declare the Glue table snapshots_<table>
+   (columns, types, the format's SerDe) for the crawler to add the snapshot's partition to.
 4. Delete the staged copy (the bucket's lifecycle rule removes what a failed run leaves behind),
    publish the run properties, commit the Glue job.
 

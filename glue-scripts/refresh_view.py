@@ -13,9 +13,11 @@ The workflow starts this job once the crawler has catalogued the export. Steps:
    (DescribeTable; DynamoDB refreshes it about every six hours). Fewer than
    `min_item_ratio` x ItemCount items fails the run before the view moves. 0 turns it off.
 4. Keep the view's current definition (from the Glue catalog), then run `CREATE OR REPLACE VIEW
-   "<database>"."<table>" AS SELECT * FROM "<database>"."snapshots_<table>" WHERE
+   "<database>"."<table>" AS SELECT <columns> FROM "<database>"."snapshots_<table>" WHERE
    snapshot_timestamp = '<ts>'` in the workgroup, wait for it with capped exponential back-off,
-   and fail with Athena's reason if it fails.
+   and fail with Athena's reason if it fails. The select list comes from the table the export
+   job declared: each column, decoded where the format stores it as documented text (CSV, and
+   binary in JSON; snapshot_formats.py), then snapshot_timestamp.
 5. Read the view back with a query that opens the data files (`SELECT * ... LIMIT 10`:
    `CREATE VIEW` itself reads no data, so a snapshot Athena cannot read would otherwise pass).
    If that fails, put the previous definition back (or drop a first-ever view), prune nothing,

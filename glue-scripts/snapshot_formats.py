@@ -11,9 +11,9 @@ differ, the view decodes, so `SELECT * FROM <table>` returns the policy's types 
 - parquet, orc: the files carry the types; storage type = logical type.
 - avro: Spark writes decimals as Avro `fixed` by default, which Athena/Trino's Avro reader cannot
   resolve against the `bytes` decimal that Hive derives from a `decimal(p,s)` column; the job writes
-  with an explicit schema (decimals as `bytes` + logicalType decimal, every field a nullable union
-  with a null default, so older files read under a newer schema) and declares the same schema as
-  `avro.schema.literal`.
+  with an explicit schema (decimals as `bytes` + logicalType decimal, timestamps in milliseconds,
+  every field a nullable union with a null default, so older files read under a newer schema) and
+  declares the same schema as `avro.schema.literal`.
 - json: the Hive JSON SerDe (`org.apache.hive.hcatalog.data.JsonSerDe`), which Athena recommends
   over OpenX, whose results "can be non-deterministic" (Athena guide, "OpenX JSON SerDe"). It reads
   a JSON string into a binary column as the string's bytes, not base64-decoded, so binary columns
@@ -199,7 +199,9 @@ def avro_field_type(logical_type: str) -> Any:
         "double": "double",
         "boolean": "boolean",
         "binary": "bytes",
-        "timestamp": {"type": "long", "logicalType": "timestamp-micros"},
+        # Hive's Avro timestamps are milliseconds: Trino reads timestamp-micros as if they were
+        # milliseconds (2026 becomes year 58856), and Athena's timestamps are milliseconds anyway.
+        "timestamp": {"type": "long", "logicalType": "timestamp-millis"},
         "array<string>": {"type": "array", "items": ["null", "string"]},
         "map<string,string>": {"type": "map", "values": ["null", "string"]},
     }

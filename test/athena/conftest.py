@@ -6,6 +6,7 @@ TRINO_JAVA_HOME)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -24,10 +25,19 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     [*SEARCH_PATH, *filter(None, [os.environ.get("PYTHONPATH")])]
 )
 
+from datetime import timedelta  # noqa: E402
+
+from corpus import COLUMN_TYPES  # noqa: E402
+from corpus import ITEMS  # noqa: E402
 from engines import Moto  # noqa: E402
 from engines import Trino  # noqa: E402
 from engines import stop  # noqa: E402
+from incremental import IncrementalTable  # noqa: E402
+from incremental import item  # noqa: E402
+from lake import FORMATS  # noqa: E402
+from lake import NOW  # noqa: E402
 from lake import Lake  # noqa: E402
+from lake import view_of  # noqa: E402
 
 REPORT: dict[str, str] = {}
 
@@ -76,6 +86,38 @@ def lake(tmp_path_factory):
             spark.stop()
         stop(trino.process)
         stop(moto.process)
+
+
+@pytest.fixture(scope="session")
+def snapshots(lake):
+    """The table Reviews (the type corpus), one scheduled run per snapshot format."""
+    lake.put_table("Reviews", ITEMS)
+    return {
+        output_format: lake.snapshot_run(
+            "Reviews",
+            view_of(output_format),
+            output_format,
+            NOW - timedelta(hours=6),
+            column_types=json.dumps(COLUMN_TYPES),
+        )
+        for output_format in FORMATS
+    }
+
+
+@pytest.fixture(scope="session")
+def orders(lake):
+    """The incremental table Orders after two runs: the bootstrap, then a window of changes."""
+    start = IncrementalTable.START
+    table = IncrementalTable(lake, start)
+    table.model.put(start - timedelta(hours=5), item("a", price="10.50", note="first"))
+    table.model.put(start - timedelta(hours=4), item("b", price=3))
+    first = table.run()  # bootstrap: a full export
+    table.model.put(start + timedelta(minutes=10), item("a", price=11, note="repriced"))
+    table.model.delete(start + timedelta(minutes=20), "b")
+    table.model.put(start + timedelta(minutes=50), item("c", price=7, colour="red"))
+    table.now = start + timedelta(hours=2)
+    second = table.run()
+    return table, first, second
 
 
 def pytest_terminal_summary(terminalreporter):

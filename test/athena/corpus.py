@@ -7,12 +7,17 @@ from __future__ import annotations
 import base64
 import json
 import random
+from datetime import datetime
+from datetime import timezone
 from decimal import Decimal
 from typing import Any
 
 N28 = "1234567890123456789012345678"  # the most integer digits decimal(38,10) holds
 N38 = "12345678901234567890123456789012345678"  # more: its exact text goes to a sidecar
 AWKWARD_TEXT = 'quote " comma , line\nfeed cr\r tab\t backslash \\ \\N bell\x07 日本語 é 😀 '
+
+# The table's `columns` overrides (docs: "Overrides").
+COLUMN_TYPES = {"when": "timestamp", "labels": "array<string>"}
 
 # Attributes whose column name is not the attribute itself (docs: "Column names").
 COLUMN_OF = {"Größe": "grosse", "user.id": "user_id", "first name": "first_name"}
@@ -43,6 +48,8 @@ FIXED_ITEMS: list[dict[str, Any]] = [
         "code": {"N": "7"},
         "Größe": {"S": "non-ascii name"},
         "user.id": {"S": "dotted name"},
+        "when": {"S": "2026-11-20T06:00:00.123456Z"},
+        "labels": {"SS": ["b", "a,\n"]},
     },
     {
         "pk": {"S": "item-02"},
@@ -57,6 +64,8 @@ FIXED_ITEMS: list[dict[str, Any]] = [
         "emptymap": {"M": {}},
         "code": {"S": "A-7"},  # a string among numbers: code__s
         "first name": {"S": "  spaces kept  "},
+        "when": {"N": "1700000000.5"},  # epoch seconds
+        "labels": {"L": [{"S": "only"}, {"S": ""}]},
     },
     {
         "pk": {"S": "item-03"},
@@ -130,6 +139,15 @@ def expected_row(item: dict[str, Any]) -> dict[str, Any]:
         ((ddb_type, inner),) = value.items()
         if attribute == "code" and ddb_type == "S":
             row["code__s"] = inner
+        elif attribute == "when":  # a timestamp column: Athena reads milliseconds
+            moment = (
+                datetime.fromisoformat(inner.replace("Z", "+00:00"))
+                if ddb_type == "S"
+                else datetime.fromtimestamp(float(inner), timezone.utc)
+            )
+            row[name] = moment.replace(tzinfo=None, microsecond=moment.microsecond // 1000 * 1000)
+        elif attribute == "labels":  # an array<string> column
+            row[name] = sorted(inner) if ddb_type == "SS" else [v["S"] for v in inner]
         elif ddb_type == "S":
             row[name] = inner
         elif ddb_type == "N" and fits_decimal_38_10(inner):

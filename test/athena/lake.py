@@ -36,6 +36,13 @@ DATABASE = "dynamodb_exports_dev"  # the names the docs' SQL uses
 BUCKET = "ddbsnap-dev-snapshots"
 WORKGROUP = "ddbsnap-dev"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+FORMATS = ["parquet", "orc", "avro", "json", "csv"]
+
+
+def view_of(output_format: str) -> str:
+    """The table `Reviews` exported in each format: `reviews` (Parquet, the docs' examples) and
+    `reviews_<format>`."""
+    return "reviews" if output_format == "parquet" else f"reviews_{output_format}"
 
 
 @dataclass
@@ -209,11 +216,13 @@ class Lake:
         )
 
     def snapshot_run(
-        self, table_name: str, view: str, output_format: str, started: datetime
+        self, table_name: str, view: str, output_format: str, started: datetime, **arguments
     ) -> tuple[Any, str]:
         """One scheduled run: export, crawl, refresh. Returns the export's result and the
         snapshot's timestamp."""
-        result, workflow, run_id = self.export(table_name, view, output_format, started)
+        result, workflow, run_id = self.export(
+            table_name, view, output_format, started, **arguments
+        )
         self.crawl(view, result.snapshot)
         self.refresh(view, output_format, table_name, workflow, run_id)
         return result, snapshot_timestamp(result.snapshot)

@@ -5,31 +5,11 @@ effect adds the partition, the refresh job points the view at it with its own SQ
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from corpus import ITEMS
 from corpus import differences
-from lake import NOW
-
-FORMATS = ["parquet", "orc", "avro", "json", "csv"]
-TABLE = "Reviews"
-
-
-def view_of(output_format: str) -> str:
-    return "reviews" if output_format == "parquet" else f"reviews_{output_format}"
-
-
-@pytest.fixture(scope="session")
-def snapshots(lake):
-    """One scheduled run per format, from the same DynamoDB table."""
-    lake.put_table(TABLE, ITEMS)
-    return {
-        output_format: lake.snapshot_run(
-            TABLE, view_of(output_format), output_format, NOW - timedelta(hours=6)
-        )
-        for output_format in FORMATS
-    }
+from lake import FORMATS
+from lake import view_of
 
 
 def by_pk(rows):

@@ -7,7 +7,7 @@ import type { TableConfig } from "./config";
 import { CONTRACT } from "./contract";
 import { dynamodbSplits } from "./glue-facts";
 import type { TableNames } from "./naming";
-import { s3Uri, scriptKey, tablePrefixes } from "./naming";
+import { EXPORT_JOB_MODULES, s3Uri, scriptKey, tablePrefixes } from "./naming";
 
 /**
  * The modules every job imports, for `--extra-py-files` (a comma-separated list): argument
@@ -70,7 +70,10 @@ export function exportRuntimeArguments({
     "--TempDir": `${s3Uri(bucket, tablePrefixes(table.format, names.normalised).temp)}/`,
     "--enable-metrics": "true",
     "--enable-auto-scaling": "true",
-    "--extra-py-files": [sharedModules(bucket), s3Uri(bucket, scriptKey("itemTypes"))].join(","),
+    "--extra-py-files": [
+      sharedModules(bucket),
+      ...EXPORT_JOB_MODULES.map((m) => s3Uri(bucket, scriptKey(m))),
+    ].join(","),
   };
   if (table.glueVersion === "4.0") {
     args["--enable-continuous-cloudwatch-log"] = "true";
@@ -128,7 +131,7 @@ export function icebergSparkConf(warehouseUri: string): string {
 export function applyJobArguments(inputs: ExportJobInputs): Record<string, string> {
   const { table, names, bucket, database } = inputs;
   const prefixes = tablePrefixes(table.format, names.normalised);
-  const modules = ["itemTypes", "export", "exportWindows", "incrementalMerge"] as const;
+  const modules = [...EXPORT_JOB_MODULES, "export", "exportWindows", "incrementalMerge"] as const;
   return {
     ...exportRuntimeArguments(inputs),
     "--extra-py-files": [

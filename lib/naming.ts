@@ -212,6 +212,11 @@ export const GLUE_SCRIPT_FILES = {
   shared: "job_arguments.py",
   contract: "contract.py",
   itemTypes: "item_types.py",
+  itemShaping: "item_shaping.py",
+  jsonTextJvm: "json_text_jvm.py",
+  snapshotStaging: "snapshot_staging.py",
+  snapshotWriting: "snapshot_writing.py",
+  sparkRuntime: "spark_runtime.py",
   snapshotFormats: "snapshot_formats.py",
   incrementalExports: "incremental_exports.py",
   applyChanges: "apply_changes.py",
@@ -220,6 +225,19 @@ export const GLUE_SCRIPT_FILES = {
 } as const;
 export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
 
+/**
+ * The modules the export job's script imports besides the shared ones: the type policy, its
+ * shaping in Spark, staging, writing and the Spark runtime. The apply job imports them too.
+ */
+export const EXPORT_JOB_MODULES = [
+  "itemTypes",
+  "itemShaping",
+  "jsonTextJvm",
+  "snapshotStaging",
+  "snapshotWriting",
+  "sparkRuntime",
+] as const satisfies readonly GlueScriptName[];
+
 /** The scripts and modules a table's jobs load: its role may read these and no others. */
 export function scriptsOfMode(mode: string): GlueScriptName[] {
   const always: GlueScriptName[] = [
@@ -227,7 +245,7 @@ export function scriptsOfMode(mode: string): GlueScriptName[] {
     "shared",
     "contract",
     "snapshotFormats",
-    "itemTypes",
+    ...EXPORT_JOB_MODULES,
     "export",
   ];
   return mode === "incremental"

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.orc as orc
 import pytest
 
-from export_table import write_frame
+from snapshot_writing import write_frame
 
 ROWS = [{"id": f"r{i}", "stars": i % 5, "title": f"Review {i}"} for i in range(50)]
 SCHEMA = [("id", "string"), ("stars", "bigint"), ("title", "string")]

@@ -1,0 +1,222 @@
+"""item_types.to_json_text in the JVM: a small Java UDF that the Spark jobs compile when they
+start, with the Janino compiler Spark itself ships (Spark generates and compiles its own code
+with it), and add to the session as a jar. Nothing is built or uploaded beside the job's Python
+modules, and the text is exactly the Python function's: the Spark suite compares the two on
+generated values (test/spark/test_shaping_parity.py).
+
+Why not Spark expressions: a map's keys must be sorted at every level, which needs recursion;
+unrolled into SQL it measured slower than even a Python UDF (docs/performance.md). Why not the
+Python UDF: each value crosses to a Python worker and back, pickled; the JVM function costs a
+fraction of that. `register` falls back to the Python UDF, with a warning, if the compiler is
+not there.
+
+The Java below is the subset Janino compiles (no generics, no lambdas)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+LOG = logging.getLogger("json_text_jvm")
+
+FUNCTION = "ddbsnap_json_text"
+CLASS = "ddbsnap.JsonText"
+
+JAVA_SOURCE = r"""
+package ddbsnap;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+
+/** The canonical JSON text of a DynamoDB value from its type and raw JSON text. */
+public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    public Object call(Object type, Object raw) throws Exception {
+        if (type == null || raw == null) return null;
+        JsonParser parser = JSON.createParser((String) raw);
+        try {
+            parser.nextToken();
+            StringBuilder out = new StringBuilder(((String) raw).length());
+            value((String) type, parser, out);
+            return out.toString();
+        } finally {
+            parser.close();
+        }
+    }
+
+    /** One value of DynamoDB type t; the parser is on its first token. */
+    static void value(String t, JsonParser p, StringBuilder out) throws Exception {
+        if (t.equals("S") || t.equals("B")) {
+            quote(p.getText(), out);
+        } else if (t.equals("N")) {
+            out.append(number(p.getText()));
+        } else if (t.equals("BOOL")) {
+            out.append(p.getCurrentToken() == JsonToken.VALUE_TRUE ? "true" : "false");
+        } else if (t.equals("NULL")) {
+            out.append("null");
+        } else if (t.equals("L")) {
+            out.append('[');
+            boolean first = true;
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                if (!first) out.append(',');
+                first = false;
+                typed(p, out);
+            }
+            out.append(']');
+        } else if (t.equals("M")) {
+            ArrayList entries = new ArrayList();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.getCurrentName();
+                p.nextToken();
+                StringBuilder text = new StringBuilder();
+                typed(p, text);
+                entries.add(new String[] {key, text.toString()});
+            }
+            Object[] sorted = entries.toArray();
+            Arrays.sort(sorted, new Comparator() {
+                public int compare(Object a, Object b) {
+                    return codePoints(((String[]) a)[0], ((String[]) b)[0]);
+                }
+            });
+            out.append('{');
+            for (int i = 0; i < sorted.length; i++) {
+                if (i > 0) out.append(',');
+                String[] entry = (String[]) sorted[i];
+                quote(entry[0], out);
+                out.append(':').append(entry[1]);
+            }
+            out.append('}');
+        } else if (t.equals("SS") || t.equals("BS") || t.equals("NS")) {
+            ArrayList members = new ArrayList();
+            while (p.nextToken() != JsonToken.END_ARRAY) members.add(p.getText());
+            Object[] sorted = members.toArray();
+            final boolean numbers = t.equals("NS");
+            Arrays.sort(sorted, new Comparator() {
+                public int compare(Object a, Object b) {
+                    if (!numbers) return codePoints((String) a, (String) b);
+                    return new BigDecimal((String) a).compareTo(new BigDecimal((String) b));
+                }
+            });
+            out.append('[');
+            for (int i = 0; i < sorted.length; i++) {
+                if (i > 0) out.append(',');
+                if (numbers) out.append(number((String) sorted[i]));
+                else quote((String) sorted[i], out);
+            }
+            out.append(']');
+        } else {
+            throw new IllegalArgumentException("not a DynamoDB type: " + t);
+        }
+    }
+
+    /** A value in DynamoDB JSON, {"<type>": <value>}; the parser is on its START_OBJECT. */
+    static void typed(JsonParser p, StringBuilder out) throws Exception {
+        if (p.getCurrentToken() != JsonToken.START_OBJECT
+                || p.nextToken() != JsonToken.FIELD_NAME) {
+            throw new IllegalArgumentException("not a DynamoDB value: " + p.getCurrentToken());
+        }
+        String t = p.getCurrentName();
+        p.nextToken();
+        value(t, p, out);
+        if (p.nextToken() != JsonToken.END_OBJECT) {
+            throw new IllegalArgumentException("a DynamoDB value with more than one type");
+        }
+    }
+
+    /** Python's str(Decimal(text)): BigDecimal writes the same scientific string, but has no
+     * negative zero. */
+    static String number(String text) {
+        BigDecimal d = new BigDecimal(text);
+        String s = d.toString();
+        return d.signum() == 0 && text.startsWith("-") ? "-" + s : s;
+    }
+
+    /** json.dumps(s, ensure_ascii=False). */
+    static void quote(String s, StringBuilder out) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"': out.append("\\\""); break;
+                case '\\': out.append("\\\\"); break;
+                case '\n': out.append("\\n"); break;
+                case '\r': out.append("\\r"); break;
+                case '\t': out.append("\\t"); break;
+                case '\b': out.append("\\b"); break;
+                case '\f': out.append("\\f"); break;
+                default:
+                    if (c < 0x20) {
+                        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
+                    } else {
+                        out.append(c);
+                    }
+            }
+        }
+        out.append('"');
+    }
+
+    /** Python's order of strings: by code point (String.compareTo compares UTF-16 units). */
+    static int codePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) return x < y ? -1 : 1;
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        if (i < a.length()) return 1;
+        return j < b.length() ? -1 : 0;
+    }
+}
+"""
+
+_registered: set[str] = set()
+
+
+def compile_jar(spark: Any, folder: str) -> str:
+    """JAVA_SOURCE compiled by Janino in the driver's JVM, as a jar in `folder`."""
+    jvm = spark.sparkContext._jvm
+    compiler = jvm.org.codehaus.janino.SimpleCompiler()
+    compiler.setParentClassLoader(jvm.java.lang.Thread.currentThread().getContextClassLoader())
+    compiler.cook(JAVA_SOURCE)
+    classes = compiler.getBytecodes()
+    path = os.path.join(folder, "ddbsnap-json-text.jar")
+    with zipfile.ZipFile(path, "w") as jar:
+        for name in classes.keySet():
+            jar.writestr(name.replace(".", "/") + ".class", bytes(classes.get(name)))
+    return path
+
+
+def register(spark: Any) -> bool:
+    """Registers FUNCTION(type, raw) in the session (once per Spark application); False, with a
+    warning, where it could not be compiled (the caller then uses the Python UDF)."""
+    application = spark.sparkContext.applicationId
+    if application in _registered:
+        return True
+    try:
+        jar = compile_jar(spark, tempfile.mkdtemp(prefix="ddbsnap-jvm-"))
+        spark.sql(f"ADD JAR '{jar}'")
+        jvm = spark.sparkContext._jvm
+        loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+        function = jvm.java.lang.Class.forName(CLASS, True, loader).newInstance()
+        # UDFRegistration.register(name, UDF2, DataType): registerJavaFunction would want the
+        # generic signature, which Janino does not write.
+        text = jvm.org.apache.spark.sql.types.DataTypes.StringType
+        spark._jsparkSession.udf().register(FUNCTION, function, text)
+    except Exception as error:
+        LOG.warning("JSON text in Python: the JVM function could not be compiled (%s)", error)
+        return False
+    _registered.add(application)
+    return True

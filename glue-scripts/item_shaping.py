@@ -61,6 +61,7 @@ MISFITS = "__misfits"
 # Decimal() reads that way: DynamoDB writes numbers so (at least one digit before the exponent).
 NUMBER = r"^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]{1,9}))?$"
 VALID_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,9})?$"
+ZERO = r"^[+-]?(0+\.?0*|\.0+)([eE][+-]?[0-9]+)?$"
 
 
 # ------------------------------------------------------------------------------------------
@@ -258,13 +259,10 @@ def conversion(ddb_type: str, column_type: str, raw: str, text: str) -> Conversi
     its JSON text (`text`)."""
     precision = decimal_precision(column_type)
     if ddb_type == "N" and precision is not None:
-        return Conversion(
-            fits_decimal(raw, *precision),
-            f"try_cast({raw} AS DECIMAL({precision[0]},{precision[1]}))",
-        )
+        return Conversion(fits_decimal(raw, *precision), exact_decimal(raw, *precision))
     if ddb_type == "N" and column_type in INT_RANGES:
         limit = INT_RANGES[column_type]
-        whole = f"try_cast({raw} AS DECIMAL(20,0))"
+        whole = exact_decimal(raw, 20, 0)
         digits = number_digits(raw)
         fits = (
             f"({is_number(raw)} AND {digits}.f = 0 AND {digits}.i <= 19 "
@@ -295,6 +293,16 @@ def conversion(ddb_type: str, column_type: str, raw: str, text: str) -> Conversi
             f"transform_values({entries}, (k, x) -> x['S'])",
         )
     return Conversion(None)  # another type, or a column type this job cannot write
+
+
+def exact_decimal(x: str, precision: int, scale: int) -> str:
+    """A number text that fits decimal(p,s) as that decimal. Spark's cast gives up (NULL) on a
+    zero with a large exponent (0E+38: more than 38 integer digits by its precision and scale),
+    which is zero all the same."""
+    return (
+        f"coalesce(try_cast({x} AS DECIMAL({precision},{scale})), "
+        f"IF({x} RLIKE {sql_string(ZERO)}, CAST(0 AS DECIMAL({precision},{scale})), NULL))"
+    )
 
 
 def is_number(x: str) -> str:

@@ -41,13 +41,26 @@ public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
     private static final JsonFactory JSON = new JsonFactory();
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
+    /** The type and the raw text as Spark's JSON reader gives them: JSON text for SS, NS, BS,
+     * M and L, the value itself for the scalar types. */
     public Object call(Object type, Object raw) throws Exception {
         if (type == null || raw == null) return null;
-        JsonParser parser = JSON.createParser((String) raw);
+        String t = (String) type;
+        String text = (String) raw;
+        if (t.equals("S") || t.equals("B") || t.equals("N") || t.equals("BOOL")
+                || t.equals("NULL")) {
+            StringBuilder out = new StringBuilder();
+            if (t.equals("N")) out.append(number(text));
+            else if (t.equals("BOOL")) out.append(text);
+            else if (t.equals("NULL")) out.append("null");
+            else quote(text, out);
+            return out.toString();
+        }
+        JsonParser parser = JSON.createParser(text);
         try {
             parser.nextToken();
-            StringBuilder out = new StringBuilder(((String) raw).length());
-            value((String) type, parser, out);
+            StringBuilder out = new StringBuilder(text.length());
+            value(t, parser, out);
             return out.toString();
         } finally {
             parser.close();

@@ -386,6 +386,8 @@ def main(
     written, misfits, files, size = write_snapshot(
         storage, items, plan, inventory, layout.files, target, config.output_format
     )
+    if items is not None:
+        items.unpersist()
     if plan.schema:
         declare_snapshot_table(glue, config, plan)
     properties = {

@@ -37,6 +37,9 @@ while writing (a Spark observation).
 from __future__ import annotations
 
 import json
+import logging
+import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +55,8 @@ from item_types import convert
 from item_types import decimal_precision
 from item_types import exact_text
 from item_types import to_json_text
+
+LOG = logging.getLogger("item_shaping")
 
 STAGED_ITEM_SCHEMA = "Item map<string, map<string, string>>"
 ITEM = "item"  # the column holding each item's map of attribute -> {type: raw text}
@@ -209,6 +214,7 @@ def take_inventory(items: Any) -> Inventory:
     aggregation in Spark."""
     from pyspark.sql import functions as F
 
+    started = time.monotonic()
     values = items.select(F.explode(ITEM).alias("a", "v")).select(
         "a",
         F.expr("get(map_keys(v), 0)").alias("t"),
@@ -234,6 +240,13 @@ def take_inventory(items: Any) -> Inventory:
         )
         for r in rows
     }
+    attributes = Counter(a for a, _ in stats)
+    LOG.info(
+        "Took the inventory of the staged items in %.1f s: %d attributes, %d of several types",
+        time.monotonic() - started,
+        len(attributes),
+        sum(1 for types in attributes.values() if types > 1),
+    )
     return Inventory(stats)
 
 
@@ -331,6 +344,7 @@ class Shaper:
         self.lookups: list[tuple[str, str, str]] = []
         self.nested: list[tuple[str, str, str, str]] = []  # (text name, attribute, type, raw)
         self.exact: dict[str, tuple[str, str, str]] = {}  # name -> (column type, kind, raw)
+        self.fits: dict[str, str] = {}  # name -> SQL: whether a value fits its column
         self.columns: dict[str, str] = {}  # schema column -> SQL
         self.misfits: list[str] = []
         for index, column in enumerate(plan.columns):
@@ -365,10 +379,13 @@ class Shaper:
                     value = f"IF({rule.fits}, {value}, raise_error({sql_string(message)}))"
                 cases.append(f"WHEN {raw} IS NOT NULL THEN {value}")
                 continue
-            fits = rule.fits or "false"
+            fits = "false"
             if rule.fits is not None:
+                # Evaluated once per row, for the column, the sidecar and the count alike.
+                fits = f"__f{index}_{ddb_type.lower()}"
+                self.fits[fits] = f"coalesce({rule.fits}, false)"
                 cases.append(f"WHEN {raw} IS NOT NULL AND {fits} THEN {rule.value}")
-            misfit = f"({raw} IS NOT NULL AND NOT coalesce({fits}, false))"
+            misfit = f"({raw} IS NOT NULL AND NOT {fits})"
             self.columns[sidecar] = f"IF({misfit}, {text}, NULL)"
             self.misfits.append(f"IF({misfit}, 1, 0)")
         if column_type is not None:
@@ -404,6 +421,8 @@ class Shaper:
             lookups.append(value.alias(name))
         frame = items.select(*keep, *lookups)
         frame = self.json_texts(frame)
+        if self.fits:
+            frame = frame.select("*", *(F.expr(sql).alias(n) for n, sql in self.fits.items()))
         for name, (column_type, kind, raw) in self.exact.items():
             returned = f"struct<value: {column_type}, text: string>"
             udf = F.udf(exact_conversion(column_type), returned)

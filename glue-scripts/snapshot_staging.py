@@ -303,7 +303,9 @@ def stage_by_export(
 
 
 def read_staged(spark: Any, storage: Any, staged: Staged) -> Any:
-    """The staged items (column `item`), or None when nothing was staged (an empty table)."""
+    """The staged items (column `item`), or None when nothing was staged (an empty table). Kept
+    in memory where they fit (MEMORY_ONLY), so that the inventory and the shaping parse the JSON
+    once; a partition that does not fit is read again, never spilled. Unpersist after writing."""
     staged_files, _ = storage.summarise(staged.path)
     if staged_files == 0 and staged.exported_items > 0:
         # A retry whose ClientToken found the export an earlier attempt staged, then deleted.
@@ -314,4 +316,7 @@ def read_staged(spark: Any, storage: Any, staged: Staged) -> Any:
     # An empty table's export may stage no file at all, and Spark refuses a missing folder.
     if not staged_files:
         return None
-    return read_staged_items(spark, [storage.spark_path(staged.path)])
+    from pyspark import StorageLevel
+
+    items = read_staged_items(spark, [storage.spark_path(staged.path)])
+    return items.persist(StorageLevel.MEMORY_ONLY)

@@ -17,12 +17,44 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu", "größe", "café", "日本", "naïve", "smörgåsbord"]
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliett",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "uniform",
+    "victor",
+    "whiskey",
+    "xray",
+    "yankee",
+    "zulu",
+    "größe",
+    "café",
+    "日本",
+    "naïve",
+    "smörgåsbord",
+]
 CITIES = ("Oslo", "Lisboa", "Kraków", "São Paulo", "Tōkyō", "Zürich", "Reykjavík", "Quito")
 
 
 def _words(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+    return " ".join(rng.choices(WORDS, k=n))
 
 
 def _decimal(rng: random.Random, integer_digits: int, fraction_digits: int) -> str:
@@ -34,7 +66,7 @@ def _decimal(rng: random.Random, integer_digits: int, fraction_digits: int) -> s
 
 def item(rng: random.Random, n: int) -> dict[str, Any]:
     """One item, as DynamoDB JSON."""
-    blob = bytes(rng.randrange(256) for _ in range(48))
+    blob = rng.randbytes(48)
     value: dict[str, Any] = {
         "pk": {"S": f"item-{n:08d}"},
         "sk": {"N": str(rng.randrange(10**12))},
@@ -48,7 +80,7 @@ def item(rng: random.Random, n: int) -> dict[str, Any]:
         "thumbnail": {"B": base64.b64encode(blob).decode("ascii")},
         "tags": {"SS": sorted({_words(rng, 1) for _ in range(rng.randrange(1, 5))})},
         "scores": {
-            "NS": sorted({_decimal(rng, 3, rng.randrange(0, 4)) for _ in range(rng.randrange(1, 5))})
+            "NS": sorted({_decimal(rng, 3, rng.randrange(4)) for _ in range(rng.randrange(1, 5))})
         },
         "address": {
             "M": {

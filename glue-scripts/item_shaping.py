@@ -216,14 +216,10 @@ def take_inventory(items: Any) -> Inventory:
 
     started = time.monotonic()
     values = items.select(F.explode(ITEM).alias("a", "v")).select(
-        "a",
-        F.expr("get(map_keys(v), 0)").alias("t"),
-        F.expr("get(map_values(v), 0)").alias("r"),
+        "a", F.expr("get(map_keys(v), 0)").alias("t"), F.expr("v['N']").alias("n")
     )
     measured = values.select(
-        "a",
-        "t",
-        F.expr(f"IF(t = 'N', {number_digits('r')}, NULL)").alias("digits"),
+        "a", "t", F.expr(f"IF(n IS NULL, NULL, {number_digits('n')})").alias("digits")
     )
     rows = (
         measured.groupBy("a", "t")

@@ -22,8 +22,9 @@ Shaping (`shape_items`). Every column is SQL over the raw texts of its attribute
   is cast, so nothing is ever rounded or nulled; the rest goes, as its exact text, to the
   sidecar `<column>__n`. `int`/`bigint` likewise, the range checked on an exact decimal first.
 - SS, NS, BS, M, L: the canonical JSON text of item_types.to_json_text, by a small JVM function
-  (json_text_jvm.py) that the job compiles when it starts; the Spark suite holds it to the Python
-  function. (Spark has no expression that sorts a map's keys at every level of nesting.)
+  (jvm_functions.py) that the job compiles when it starts; the Spark suite holds it to the Python
+  function. (Spark has no expression that sorts a map's keys at every level of nesting.) Where
+  it cannot be compiled, item_types.to_json_text runs in a Python UDF.
 - `timestamp` overrides: item_types.convert itself, in a Python UDF given only that column's type
   and raw text (datetime.fromisoformat's ISO 8601 has no Spark equivalent).
 
@@ -44,7 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import json_text_jvm
+import jvm_functions
 from item_types import INT_RANGES
 from item_types import NESTED_TYPES
 from item_types import Column
@@ -105,33 +106,47 @@ def number_parts(x: str, name: str, body: str) -> str:
     return let(raw, g, let(parts, name, body))
 
 
-def number_digits(x: str) -> str:
-    """SQL for named_struct(i, f): the integer and fraction digits of a number text once its
-    zeros are stripped (item_types.number_digits). Texts without an exponent take a short way."""
+def number_digits(x: str, jvm: bool) -> tuple[str, str]:
+    """SQL for the integer and the fraction digits of a number text once its zeros are stripped
+    (item_types.number_digits). Texts without an exponent are counted by string functions; the
+    rest by the JVM functions (jvm_functions), or else by SQL that binds the text's parts with a
+    higher-order function, which Spark does not compile (slower for every row)."""
     dot = f"instr({x}, '.')"
-    plain = (
-        f"named_struct('i', CAST(length(trim(LEADING '+-0' FROM "
-        f"IF({dot} = 0, {x}, substr({x}, 1, {dot} - 1)))) AS BIGINT), "
-        f"'f', CAST(IF({dot} = 0, 0, length(trim(TRAILING '0' FROM substr({x}, {dot} + 1)))) "
-        "AS BIGINT))"
+    plain = f"(instr({x}, 'e') = 0 AND instr({x}, 'E') = 0)"
+    integer = f"length(trim(LEADING '+-0' FROM IF({dot} = 0, {x}, substr({x}, 1, {dot} - 1))))"
+    fraction = f"IF({dot} = 0, 0, length(trim(TRAILING '0' FROM substr({x}, {dot} + 1))))"
+    if jvm:
+        general_integer = f"{jvm_functions.INTEGER_DIGITS}({x})"
+        general_fraction = f"{jvm_functions.FRACTION_DIGITS}({x})"
+    else:
+        general_integer = number_parts(
+            x, "p", "IF(p.d = '', CAST(0 AS BIGINT), greatest(0, length(p.d) + p.x))"
+        )
+        general_fraction = number_parts(
+            x, "p", "IF(p.d = '', CAST(0 AS BIGINT), greatest(0, -p.x))"
+        )
+    return (
+        f"CAST(IF({plain}, {integer}, {general_integer}) AS BIGINT)",
+        f"CAST(IF({plain}, {fraction}, {general_fraction}) AS BIGINT)",
     )
-    general = number_parts(
-        x,
-        "p",
-        "named_struct('i', IF(p.d = '', CAST(0 AS BIGINT), greatest(0, length(p.d) + p.x)), "
-        "'f', IF(p.d = '', CAST(0 AS BIGINT), greatest(0, -p.x)))",
-    )
-    return f"IF(instr({x}, 'e') = 0 AND instr({x}, 'E') = 0, {plain}, {general})"
 
 
-def fits_decimal(x: str, precision: int, scale: int) -> str:
+def fits_decimal(x: str, precision: int, scale: int, jvm: bool) -> str:
     """Whether the number text `x` fits decimal(p,s) exactly. Short way: at most p-s integer and
     s fraction digits as written; otherwise count the significant digits."""
-    exact = number_parts(
-        x,
-        "p",
-        f"p.ok AND (p.d = '' OR (length(p.d) + p.x <= {precision - scale} AND -p.x <= {scale}))",
-    )
+    if jvm:
+        integer, fraction = number_digits(x, jvm)
+        exact = (
+            f"({is_number(x)} AND coalesce({integer} <= {precision - scale} "
+            f"AND {fraction} <= {scale}, false))"
+        )
+    else:
+        exact = number_parts(
+            x,
+            "p",
+            f"p.ok AND (p.d = '' OR (length(p.d) + p.x <= {precision - scale} "
+            f"AND -p.x <= {scale}))",
+        )
     if precision - scale < 1:
         return f"({exact})"
     fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale else ""
@@ -215,18 +230,23 @@ def take_inventory(items: Any) -> Inventory:
     from pyspark.sql import functions as F
 
     started = time.monotonic()
+    jvm = jvm_functions.register(items.sparkSession)
     values = items.select(F.explode(ITEM).alias("a", "v")).select(
         "a", F.expr("get(map_keys(v), 0)").alias("t"), F.expr("v['N']").alias("n")
     )
+    integer, fraction = number_digits("n", jvm)
     measured = values.select(
-        "a", "t", F.expr(f"IF(n IS NULL, NULL, {number_digits('n')})").alias("digits")
+        "a",
+        "t",
+        F.expr(f"IF(n IS NULL, NULL, {integer})").alias("i"),
+        F.expr(f"IF(n IS NULL, NULL, {fraction})").alias("f"),
     )
     rows = (
         measured.groupBy("a", "t")
         .agg(
             F.count(F.lit(1)).alias("items"),
-            F.coalesce(F.max("digits.i"), F.lit(0)).alias("integer_digits"),
-            F.coalesce(F.max("digits.f"), F.lit(0)).alias("fraction_digits"),
+            F.coalesce(F.max("i"), F.lit(0)).alias("integer_digits"),
+            F.coalesce(F.max("f"), F.lit(0)).alias("fraction_digits"),
         )
         .collect()
     )
@@ -263,18 +283,18 @@ class Conversion:
 ALWAYS = "true"
 
 
-def conversion(ddb_type: str, column_type: str, raw: str, text: str) -> Conversion:
+def conversion(ddb_type: str, column_type: str, raw: str, text: str, jvm: bool) -> Conversion:
     """item_types.convert as SQL over a value's raw text (`raw`) and, for SS, NS, BS, M and L,
-    its JSON text (`text`)."""
+    its JSON text (`text`); `jvm`: whether the JVM functions are there."""
     precision = decimal_precision(column_type)
     if ddb_type == "N" and precision is not None:
-        return Conversion(fits_decimal(raw, *precision), exact_decimal(raw, *precision))
+        return Conversion(fits_decimal(raw, *precision, jvm), exact_decimal(raw, *precision))
     if ddb_type == "N" and column_type in INT_RANGES:
         limit = INT_RANGES[column_type]
         whole = exact_decimal(raw, 20, 0)
-        digits = number_digits(raw)
+        integer, fraction = number_digits(raw, jvm)
         fits = (
-            f"({is_number(raw)} AND {digits}.f = 0 AND {digits}.i <= 19 "
+            f"({is_number(raw)} AND {fraction} = 0 AND {integer} <= 19 "
             f"AND {whole} >= -{limit} AND {whole} < {limit})"
         )
         return Conversion(fits, f"CAST({whole} AS {column_type.upper()})")
@@ -327,14 +347,14 @@ class Shaper:
     """The projections that turn `item` maps into rows in the plan's schema:
 
     1. the raw text of each (attribute, DynamoDB type) the inventory found, by map lookups;
-    2. the JSON text of each SS, NS, BS, M and L value, once (json_text_jvm);
+    2. the JSON text of each SS, NS, BS, M and L value, once (jvm_functions);
     3. timestamp columns through item_types.convert (exact_conversion);
     4. each column, its sidecars and the row's misfit count, in `plan.schema` order. A value of
        a type for which the plan made no sidecar must fit: if one does not, the job fails
        rather than drop it (plan_columns and these expressions would disagree)."""
 
-    def __init__(self, plan: ColumnPlan, inventory: Inventory):
-        self.plan, self.inventory = plan, inventory
+    def __init__(self, plan: ColumnPlan, inventory: Inventory, jvm: bool):
+        self.plan, self.inventory, self.jvm = plan, inventory, jvm
         self.schema = dict(plan.schema)
         # (name, attribute, what): what is a DynamoDB type (that type's raw text), or TYPE / RAW
         self.lookups: list[tuple[str, str, str]] = []
@@ -364,7 +384,11 @@ class Shaper:
             if ddb_type in NESTED_TYPES:
                 text = f"__j{index}_{ddb_type.lower()}"
                 self.nested.append((text, attribute, ddb_type, raw))
-            rule = conversion(ddb_type, column_type, raw, text) if column_type else Conversion(None)
+            rule = (
+                conversion(ddb_type, column_type, raw, text, self.jvm)
+                if column_type
+                else Conversion(None)
+            )
             sidecar = column.sidecars.get(ddb_type)
             if sidecar is None:  # plan_columns found that every value fits: hold it to that
                 if rule.fits is None:
@@ -431,15 +455,15 @@ class Shaper:
         return frame.select(*shaped, misfits, *keep)
 
     def json_texts(self, frame: Any) -> Any:
-        """The JSON text of every nested value, by the JVM function (json_text_jvm), or where it
+        """The JSON text of every nested value, by the JVM function (jvm_functions), or where it
         could not be compiled by item_types.to_json_text in a Python UDF."""
         from pyspark.sql import functions as F
 
         if not self.nested:
             return frame
-        if json_text_jvm.register(frame.sparkSession):
+        if self.jvm:
             text = lambda ddb_type, raw: F.call_function(  # noqa: E731
-                json_text_jvm.FUNCTION, F.lit(ddb_type), F.col(raw)
+                jvm_functions.JSON_TEXT, F.lit(ddb_type), F.col(raw)
             )
         else:
             text = lambda ddb_type, raw: F.udf(json_text_of, "string")(  # noqa: E731
@@ -453,4 +477,4 @@ class Shaper:
 def shape_items(items: Any, plan: ColumnPlan, inventory: Inventory, keep: Sequence[str] = ()):
     """The items (column `item`) as rows in `plan.schema` order, then `__misfits` (values of the
     row that went to a sidecar), then the `keep` columns as they are."""
-    return Shaper(plan, inventory).apply(items, keep)
+    return Shaper(plan, inventory, jvm_functions.register(items.sparkSession)).apply(items, keep)

@@ -134,7 +134,7 @@ def start_job(
 
 
 # Modules both Spark jobs use, whose lines belong in either job's log.
-SHARED_LOGGERS = ("item_shaping", "json_text_jvm")
+SHARED_LOGGERS = ("item_shaping", "jvm_functions")
 
 
 def configure_logging(log: logging.Logger) -> None:

@@ -213,7 +213,7 @@ export const GLUE_SCRIPT_FILES = {
   contract: "contract.py",
   itemTypes: "item_types.py",
   itemShaping: "item_shaping.py",
-  jsonTextJvm: "json_text_jvm.py",
+  jvmFunctions: "jvm_functions.py",
   snapshotStaging: "snapshot_staging.py",
   snapshotWriting: "snapshot_writing.py",
   sparkRuntime: "spark_runtime.py",
@@ -232,7 +232,7 @@ export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
 export const EXPORT_JOB_MODULES = [
   "itemTypes",
   "itemShaping",
-  "jsonTextJvm",
+  "jvmFunctions",
   "snapshotStaging",
   "snapshotWriting",
   "sparkRuntime",

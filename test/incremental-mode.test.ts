@@ -98,7 +98,7 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
     for (const module of [
       "item_types.py",
       "item_shaping.py",
-      "json_text_jvm.py",
+      "jvm_functions.py",
       "snapshot_staging.py",
       "snapshot_writing.py",
       "spark_runtime.py",

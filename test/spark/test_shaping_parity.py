@@ -1,4 +1,4 @@
-"""The shaping in Spark (item_shaping.py, json_text_jvm.py) against the type policy in Python
+"""The shaping in Spark (item_shaping.py, jvm_functions.py) against the type policy in Python
 (item_types: item_inventory, ItemShaper, convert, exact_text, to_json_text) on generated DynamoDB
 items, on a real Spark session, with spark.sql.ansi.enabled false (Spark 3.5's default) and true
 (Spark 4's): the same inventory, the same plan, the same value in every cell, the same misfits.
@@ -24,10 +24,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import item_shaping
-import json_text_jvm
+import jvm_functions
 from item_types import ItemShaper
 from item_types import TypeStats
 from item_types import item_inventory
+from item_types import number_digits
 from item_types import plan_columns
 from item_types import to_json_text
 
@@ -190,15 +191,19 @@ def staged(tmp_path_factory):
     return write
 
 
-@pytest.mark.parametrize("ansi", ["false", "true"])
+@pytest.mark.parametrize(
+    ("ansi", "jvm"),
+    [("false", True), ("true", True), ("true", False)],
+    ids=["ansi-off", "ansi-on", "without-jvm-functions"],
+)
 @settings(
-    max_examples=20,
+    max_examples=15,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(batch=items)
-def test_spark_shapes_every_item_as_the_python_policy_does(spark, staged, ansi, batch):
+def test_spark_shapes_every_item_as_the_python_policy_does(spark, staged, ansi, jvm, batch):
     batch = [{"pk": {"S": f"item-{n}"}, **item} for n, item in enumerate(batch)]
     python_inventory: dict = {}
     for item in batch:
@@ -209,6 +214,10 @@ def test_spark_shapes_every_item_as_the_python_policy_does(spark, staged, ansi, 
     expected = {item["pk"]["S"]: shaper(item) for item in batch}
 
     spark.conf.set("spark.sql.ansi.enabled", ansi)
+    # Without the JVM functions: the fallbacks (Python UDF for JSON text, SQL for digits).
+    register = jvm_functions.register
+    if not jvm:
+        jvm_functions.register = lambda _spark: False
     try:
         items_frame = item_shaping.read_staged_items(spark, [staged(batch)])
         inventory = item_shaping.take_inventory(items_frame)
@@ -217,6 +226,7 @@ def test_spark_shapes_every_item_as_the_python_policy_does(spark, staged, ansi, 
         rows = item_shaping.shape_items(items_frame, plan, inventory).collect()
     finally:
         spark.conf.unset("spark.sql.ansi.enabled")
+        jvm_functions.register = register
 
     names = [name for name, _ in plan.schema]
     assert len(rows) == len(batch)
@@ -237,14 +247,28 @@ def test_the_jvm_function_writes_to_json_text_exactly(spark, staged, nested_valu
 
     batch = [{"v": value} for value in nested_values]
     frame = item_shaping.read_staged_items(spark, [staged(batch)])
-    assert json_text_jvm.register(spark)
+    assert jvm_functions.register(spark)
     entry = F.col(item_shaping.ITEM).getItem("v")
     texts = frame.select(
         F.call_function(
-            json_text_jvm.FUNCTION, F.get(F.map_keys(entry), 0), F.get(F.map_values(entry), 0)
+            jvm_functions.JSON_TEXT, F.get(F.map_keys(entry), 0), F.get(F.map_values(entry), 0)
         )
     ).collect()
     assert [text for (text,) in texts] == [to_json_text(value) for value in nested_values]
+
+
+@settings(max_examples=5, derandomize=True, deadline=None)
+@given(st.lists(numbers, min_size=1, max_size=200))
+def test_the_jvm_functions_count_digits_as_python_does(spark, texts_of_numbers):
+    from pyspark.sql import functions as F
+
+    assert jvm_functions.register(spark)
+    frame = spark.createDataFrame([(t,) for t in texts_of_numbers], "n string")
+    counted = frame.select(
+        F.call_function(jvm_functions.INTEGER_DIGITS, F.col("n")),
+        F.call_function(jvm_functions.FRACTION_DIGITS, F.col("n")),
+    ).collect()
+    assert [tuple(row) for row in counted] == [number_digits(t) for t in texts_of_numbers]
 
 
 def test_the_python_fallback_is_to_json_text():

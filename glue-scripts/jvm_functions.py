@@ -1,16 +1,20 @@
-"""item_types.to_json_text in the JVM: a small Java UDF that the Spark jobs compile when they
-start, with the Janino compiler Spark itself ships (Spark generates and compiles its own code
-with it), and add to the session as a jar. Nothing is built or uploaded beside the job's Python
-modules, and the text is exactly the Python function's: the Spark suite compares the two on
-generated values (test/spark/test_shaping_parity.py).
+"""Small Java UDFs the Spark jobs compile when they start, with the Janino compiler Spark itself
+ships (Spark generates and compiles its own code with it), and add to the session as a jar.
+Nothing is built or uploaded beside the job's Python modules.
 
-Why not Spark expressions: a map's keys must be sorted at every level, which needs recursion;
-unrolled into SQL it measured slower than even a Python UDF (docs/performance.md). Why not the
-Python UDF: each value crosses to a Python worker and back, pickled; the JVM function costs a
-fraction of that. `register` falls back to the Python UDF, with a warning, if the compiler is
-not there.
+- ddbsnap_json_text(type, raw): item_types.to_json_text of a value from its DynamoDB type and the
+  raw text Spark's JSON reader gives (JSON text for SS, NS, BS, M and L). Spark has no expression
+  that sorts a map's keys at every level of nesting; unrolled into SQL it measured slower than
+  even a Python UDF (docs/performance.md), and a Python UDF sends every value to a Python worker.
+- ddbsnap_integer_digits(text), ddbsnap_fraction_digits(text): item_types.number_digits of a
+  number text with an exponent (BigDecimal.stripTrailingZeros: exact), NULL for a text that is
+  not a number. Written plainly, a number's digits are counted by Spark expressions.
 
-The Java below is the subset Janino compiles (no generics, no lambdas)."""
+The Spark suite holds each to its Python counterpart on generated values
+(test/spark/test_shaping_parity.py). `register` returns False, with a warning, if the compiler is
+not there; item_shaping then uses the Python function in a UDF for JSON text and Spark
+expressions for the digits. The Java below is the subset Janino compiles (no generics, no
+lambdas)."""
 
 from __future__ import annotations
 
@@ -22,8 +26,9 @@ from typing import Any
 
 LOG = logging.getLogger("json_text_jvm")
 
-FUNCTION = "ddbsnap_json_text"
-CLASS = "ddbsnap.JsonText"
+JSON_TEXT = "ddbsnap_json_text"
+INTEGER_DIGITS = "ddbsnap_integer_digits"
+FRACTION_DIGITS = "ddbsnap_fraction_digits"
 
 JAVA_SOURCE = r"""
 package ddbsnap;
@@ -178,6 +183,30 @@ public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
         out.append('"');
     }
 
+    /** item_types.number_digits: integer digits (or fraction digits) of a number text once its
+     * leading and trailing zeros are stripped; NULL for a text that is not a number. */
+    public static class Digits implements org.apache.spark.sql.api.java.UDF1 {
+        private final boolean integer;
+
+        public Digits(boolean integer) {
+            this.integer = integer;
+        }
+
+        public Object call(Object text) {
+            if (text == null) return null;
+            BigDecimal d;
+            try {
+                d = new BigDecimal((String) text);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (d.signum() == 0) return Long.valueOf(0);
+            d = d.stripTrailingZeros();
+            long digits = integer ? (long) d.precision() - d.scale() : (long) d.scale();
+            return Long.valueOf(Math.max(0, digits));
+        }
+    }
+
     /** Python's order of strings: by code point (String.compareTo compares UTF-16 units). */
     static int codePoints(String a, String b) {
         int i = 0;
@@ -198,6 +227,15 @@ public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
 _registered: set[str] = set()
 
 
+def _java_array(spark: Any, values: list[Any]) -> Any:
+    """A java.lang.Object[] for reflective calls."""
+    gateway = spark.sparkContext._gateway
+    array = gateway.new_array(gateway.jvm.java.lang.Object, len(values))
+    for index, value in enumerate(values):
+        array[index] = value
+    return array
+
+
 def compile_jar(spark: Any, folder: str) -> str:
     """JAVA_SOURCE compiled by Janino in the driver's JVM, as a jar in `folder`."""
     jvm = spark.sparkContext._jvm
@@ -213,8 +251,8 @@ def compile_jar(spark: Any, folder: str) -> str:
 
 
 def register(spark: Any) -> bool:
-    """Registers FUNCTION(type, raw) in the session (once per Spark application); False, with a
-    warning, where it could not be compiled (the caller then uses the Python UDF)."""
+    """Registers the functions in the session (once per Spark application); False, with a
+    warning, where they could not be compiled."""
     application = spark.sparkContext.applicationId
     if application in _registered:
         return True
@@ -223,11 +261,17 @@ def register(spark: Any) -> bool:
         spark.sql(f"ADD JAR '{jar}'")
         jvm = spark.sparkContext._jvm
         loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
-        function = jvm.java.lang.Class.forName(CLASS, True, loader).newInstance()
-        # UDFRegistration.register(name, UDF2, DataType): registerJavaFunction would want the
+        json_text = jvm.java.lang.Class.forName("ddbsnap.JsonText", True, loader).newInstance()
+        digits = jvm.java.lang.Class.forName("ddbsnap.JsonText$Digits", True, loader)
+        types = jvm.org.apache.spark.sql.types.DataTypes
+        # UDFRegistration.register(name, UDFn, DataType): registerJavaFunction would want the
         # generic signature, which Janino does not write.
-        text = jvm.org.apache.spark.sql.types.DataTypes.StringType
-        spark._jsparkSession.udf().register(FUNCTION, function, text)
+        udf = spark._jsparkSession.udf()
+        udf.register(JSON_TEXT, json_text, types.StringType)
+        for name, integer in ((INTEGER_DIGITS, True), (FRACTION_DIGITS, False)):
+            constructor = digits.getConstructors()[0]
+            function = constructor.newInstance(_java_array(spark, [integer]))
+            udf.register(name, function, types.LongType)
     except Exception as error:
         LOG.warning("JSON text in Python: the JVM function could not be compiled (%s)", error)
         return False

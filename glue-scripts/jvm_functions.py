@@ -116,19 +116,25 @@ public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
             out.append('}');
         } else if (t.equals("SS") || t.equals("BS") || t.equals("NS")) {
             ArrayList members = new ArrayList();
-            while (p.nextToken() != JsonToken.END_ARRAY) members.add(p.getText());
-            Object[] sorted = members.toArray();
             final boolean numbers = t.equals("NS");
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                String member = p.getText();
+                // A number is read once, not at every comparison; the sort is stable, as
+                // Python's sorted(key=Decimal) is, so equal numbers keep their order.
+                members.add(numbers ? new Object[] {new BigDecimal(member), member} : member);
+            }
+            Object[] sorted = members.toArray();
             Arrays.sort(sorted, new Comparator() {
                 public int compare(Object a, Object b) {
                     if (!numbers) return codePoints((String) a, (String) b);
-                    return new BigDecimal((String) a).compareTo(new BigDecimal((String) b));
+                    return ((BigDecimal) ((Object[]) a)[0]).compareTo(
+                        (BigDecimal) ((Object[]) b)[0]);
                 }
             });
             out.append('[');
             for (int i = 0; i < sorted.length; i++) {
                 if (i > 0) out.append(',');
-                if (numbers) out.append(number((String) sorted[i]));
+                if (numbers) out.append(number((String) ((Object[]) sorted[i])[1]));
                 else quote((String) sorted[i], out);
             }
             out.append(']');
@@ -154,9 +160,33 @@ public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
     /** Python's str(Decimal(text)): BigDecimal writes the same scientific string, but has no
      * negative zero. */
     static String number(String text) {
+        if (canonical(text)) return text;
         BigDecimal d = new BigDecimal(text);
         String s = d.toString();
         return d.signum() == 0 && text.startsWith("-") ? "-" + s : s;
+    }
+
+    /** Whether str(Decimal(text)) is the text itself: no exponent, no sign but '-', no leading
+     * zero, and not so small that Decimal writes an exponent (adjusted exponent below -6). Most
+     * numbers are so, and skip BigDecimal. */
+    static boolean canonical(String text) {
+        int n = text.length();
+        int i = n > 0 && text.charAt(0) == '-' ? 1 : 0;
+        if (i >= n) return false;
+        int start = i;
+        while (i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9') i++;
+        int integerDigits = i - start;
+        if (integerDigits == 0 || (integerDigits > 1 && text.charAt(start) == '0')) return false;
+        if (i == n) return true;
+        if (text.charAt(i) != '.' || i == n - 1) return false;
+        int point = i++;
+        while (i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9') i++;
+        if (i != n) return false;
+        if (text.charAt(start) != '0') return true;
+        // 0.<f>: Decimal's adjusted exponent is -(zeros after the point) - 1, or -len(f) for 0
+        int zeros = 0;
+        while (point + 1 + zeros < n && text.charAt(point + 1 + zeros) == '0') zeros++;
+        return point + 1 + zeros == n ? n - point - 1 <= 6 : zeros + 1 <= 6;
     }
 
     /** json.dumps(s, ensure_ascii=False). */

@@ -302,6 +302,12 @@ def stage_by_export(
 # --------------------------------------------------------------------------------------------
 
 
+# Rows per batch of Spark's in-memory cache. An item is a map of about a kilobyte, so Spark's
+# default of 10,000 rows builds 10 MB buffers by doubling and copying; batches of 200 rows
+# made the run about 0.3 s (6 %) faster at 240,000 items (npm run bench:spark).
+CACHE_BATCH_ROWS = ("spark.sql.inMemoryColumnarStorage.batchSize", "200")
+
+
 def read_staged(spark: Any, storage: Any, staged: Staged) -> Any:
     """The staged items (column `item`), or None when nothing was staged (an empty table). Kept
     in memory where they fit (MEMORY_ONLY), so that the inventory and the shaping parse the JSON
@@ -319,4 +325,5 @@ def read_staged(spark: Any, storage: Any, staged: Staged) -> Any:
     from pyspark import StorageLevel
 
     items = read_staged_items(spark, [storage.spark_path(staged.path)])
+    spark.conf.set(*CACHE_BATCH_ROWS)
     return items.persist(StorageLevel.MEMORY_ONLY)

@@ -38,6 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from contract import CONTRACT
+
 FORMATS = ("parquet", "orc", "avro", "json", "csv")
 
 # Glue column and table parameters this project writes on the tables it owns.
@@ -93,18 +95,9 @@ STORAGE_FORMATS: dict[str, StorageFormat] = {
     ),
 }
 
-DECIMAL = re.compile(r"decimal\((\d{1,2}),(\d{1,2})\)")
-LOGICAL_TYPES = (
-    "string",
-    "bigint",
-    "int",
-    "double",
-    "boolean",
-    "binary",
-    "timestamp",
-    "array<string>",
-    "map<string,string>",
-)
+# The types a column can have: the contract's (the same list `columns` overrides are checked with).
+DECIMAL = re.compile(CONTRACT["columnTypes"]["decimalPattern"])
+LOGICAL_TYPES = (*CONTRACT["columnTypes"]["simple"], *CONTRACT["columnTypes"]["collections"])
 
 
 def check_logical_type(logical_type: str) -> str:

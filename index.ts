@@ -36,7 +36,11 @@ function awsProviderArgs(
 export = async () => {
   // Validate everything before declaring anything: a bad value fails the preview, not half a deploy.
   const allConfig = pulumi.runtime.allConfig();
-  const config = parseStackConfig(rawConfigFromPulumi(allConfig), pulumi.getStack());
+  const config = parseStackConfig(
+    rawConfigFromPulumi(allConfig),
+    pulumi.getStack(),
+    allConfig["aws:region"],
+  );
 
   // One provider for every resource and every deploy-time check: the stack's own `aws:` settings
   // (profile, assumed roles, allowed accounts, default tags...) plus the project and stack tags;

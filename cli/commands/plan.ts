@@ -42,7 +42,7 @@ Options:
       require("../../harness/mock-program") as typeof import("../../harness/mock-program");
     const run: ProgramRun = await runProgram(file.values, { stack });
     // The program has accepted the config, so this cannot throw; it gives the tables in order.
-    const config = parseStackConfig(namespaceValues(file), stack);
+    const config = parseStackConfig(namespaceValues(file), stack, file.values["aws:region"]);
     const database = stackNames(config.stack, config.databaseName).database;
     const mermaid = workflowMermaid(run.resources, config, database);
     if (ctx.options.mermaid) {

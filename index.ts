@@ -91,7 +91,6 @@ export = async () => {
         ctx,
         bucket: storage.bucketName,
         database: catalog.databaseName,
-        workgroup: catalog.workgroupName,
         scriptLocations: scripts.locations,
         scriptKeys: scriptsOfMode(table.mode).map(scriptKey),
         logRetentionDays: config.logRetentionDays,
@@ -180,6 +179,7 @@ export = async () => {
           workflow: pipeline.workflowName,
           exportJob: pipeline.exportJobName,
           refreshJob: pipeline.refreshJobName,
+          workgroup: pipeline.workgroupName,
           view: names.view,
           ...(table.mode === "incremental"
             ? { applyJob: pipeline.applyJobName, icebergTable: names.icebergTable }

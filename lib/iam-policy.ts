@@ -24,7 +24,7 @@ import {
 } from "./arns";
 import type { TableConfig } from "./config";
 import type { TableNames } from "./naming";
-import { ATHENA_RESULTS_PREFIX, SCRIPTS_PREFIX, tablePrefixes } from "./naming";
+import { SCRIPTS_PREFIX, tablePrefixes } from "./naming";
 import { CONTRACT } from "./contract";
 
 export interface PolicyStatement {
@@ -57,6 +57,7 @@ export interface PipelinePolicyInputs {
   names: TableNames;
   bucket: string;
   database: string;
+  /** The table's own workgroup (TableNames.workgroup), where the refresh job's queries run. */
   workgroup: string;
   /** Script object keys the jobs load. */
   scriptKeys: string[];
@@ -230,6 +231,7 @@ function s3PrefixStatements(
 /** What every table's role needs of the bucket beyond its own prefixes. */
 function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicyStatement[] {
   const objectKey = (key: string) => `${bucketArn}/${key}`;
+  const results = tablePrefixes(inputs.table.format, inputs.names.normalised).athenaResults;
   const ancestorMarkers = [...new Set(ownPrefixes.flatMap(ancestors))].flatMap((a) => [
     a,
     `${a}/`,
@@ -245,16 +247,15 @@ function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicySt
       Resource: bucketArn,
     },
     {
+      // Only the table's own results: another table's read-back leaves rows of that table there.
       Sid: "ListAthenaResults",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: bucketArn,
-      Condition: {
-        StringLike: { "s3:prefix": [ATHENA_RESULTS_PREFIX, `${ATHENA_RESULTS_PREFIX}*`] },
-      },
+      Condition: { StringLike: { "s3:prefix": [results, `${results}/*`] } },
     },
     {
-      // Athena writes the refresh job's query results here.
+      // The table's workgroup writes the refresh job's query results here.
       Sid: "WriteAthenaResults",
       Effect: "Allow",
       Action: [
@@ -263,7 +264,7 @@ function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicySt
         "s3:AbortMultipartUpload",
         "s3:ListMultipartUploadParts",
       ],
-      Resource: objectKey(`${ATHENA_RESULTS_PREFIX}*`),
+      Resource: objectKey(`${results}/*`),
     },
     {
       // Creating a folder checks (HEAD) and may mark the folders above it. Only those exact marker
@@ -424,7 +425,7 @@ function glueRunStatements({ inputs }: Scope): PolicyStatement[] {
 function athenaStatements({ inputs }: Scope): PolicyStatement[] {
   return [
     {
-      // The view DDL and its read-back run in the stack's workgroup only.
+      // The view DDL and its read-back run in the table's own workgroup only.
       Sid: "RunViewQueries",
       Effect: "Allow",
       Action: [

@@ -118,7 +118,7 @@ describe("the contract between the program and the Glue scripts", () => {
     expect(config).to.deep.include({
       database: "dynamodb_exports_dev",
       table: "orders",
-      workgroup: "ddbsnap-dev",
+      workgroup: "ddbsnap-dev-orders",
       snapshots_prefix: "csv/orders",
       retention_days: 7,
     });

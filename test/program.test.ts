@@ -219,13 +219,25 @@ describe("the program, for a multi-table stack", function () {
         "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
         "--database": "dynamodb_exports_dev",
         "--table": "orders",
-        "--workgroup": "ddbsnap-dev",
+        "--workgroup": "ddbsnap-dev-orders",
         "--output_path": `s3://${bucket}/csv/orders`,
         "--retention_days": "7",
         "--table_name": "Orders",
         "--min_item_ratio": "0.5",
         "--stack": "dev",
       });
+    });
+
+    it("runs its queries in the table's own workgroup, which writes results under the table's own prefix", () => {
+      const workgroup = run.named(TYPES.workgroup, "ddbsnap-dev-orders");
+      expect(workgroup.inputs.configuration).to.deep.include({
+        enforceWorkgroupConfiguration: true,
+        resultConfiguration: {
+          outputLocation: `s3://${bucket}/athena-results/tables/orders/`,
+          encryptionConfiguration: { encryptionOption: "SSE_S3" },
+        },
+      });
+      expect(run.outputs.tables).to.have.nested.property("Orders.workgroup", "ddbsnap-dev-orders");
     });
   });
 
@@ -338,7 +350,8 @@ describe("the program, for a multi-table stack", function () {
       const keys = objects.map((r) => r.slice(`arn:aws:s3:::${bucket}/`.length));
       expect([...new Set(keys)].sort()).to.deep.equal(
         [
-          "athena-results/*",
+          // the table's own query results, not the shared prefix: other tables' rows are there
+          "athena-results/tables/orders/*",
           // the folders themselves and their Hadoop-style markers, for the HEAD a writer sends
           "csv/orders/*",
           "csv/orders",
@@ -364,8 +377,8 @@ describe("the program, for a multi-table stack", function () {
       for (const listing of listed) expect(listing.Resource).to.equal(`arn:aws:s3:::${bucket}`);
       expect(listed.flatMap((l) => l.Condition!.StringLike["s3:prefix"]).sort()).to.deep.equal(
         [
-          "athena-results/",
-          "athena-results/*",
+          "athena-results/tables/orders",
+          "athena-results/tables/orders/*",
           "csv/orders",
           "csv/orders/*",
           "tmp/orders",
@@ -392,7 +405,7 @@ describe("the program, for a multi-table stack", function () {
       const athena = resourcesOf(policyOf("Reviews")).filter((r) =>
         r.startsWith("arn:aws:athena:"),
       );
-      expect(athena).to.deep.equal([mockArn("athena", "workgroup/ddbsnap-dev")]);
+      expect(athena).to.deep.equal([mockArn("athena", "workgroup/ddbsnap-dev-reviews")]);
       const logs = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:logs:"));
       expect(logs).to.include(mockArn("logs", "log-group:/aws-glue/ddbsnap/dev/reviews/*"));
       for (const arn of logs)
@@ -481,8 +494,7 @@ describe("the program, for a multi-table stack", function () {
       expect(run.ofType(TYPES.catalogDatabase).map((d) => d.inputs.name)).to.deep.equal([
         "dynamodb_exports_dev",
       ]);
-      const workgroup = run.ofType(TYPES.workgroup)[0];
-      expect(workgroup.inputs.name).to.equal("ddbsnap-dev");
+      const workgroup = run.named(TYPES.workgroup, "ddbsnap-dev");
       expect(workgroup.inputs.configuration.enforceWorkgroupConfiguration).to.equal(true);
       expect(workgroup.inputs.configuration.resultConfiguration).to.deep.equal({
         outputLocation: `s3://${bucket}/athena-results/`,
@@ -535,6 +547,7 @@ describe("the program, for a multi-table stack", function () {
         exportJob: "ddbsnap-dev-reviews-export",
         crawler: "ddbsnap-dev-reviews-crawler",
         refreshJob: "ddbsnap-dev-reviews-refresh",
+        workgroup: "ddbsnap-dev-reviews",
         view: "reviews",
         snapshotTable: "snapshots_reviews",
         athenaQuery: 'SELECT * FROM "dynamodb_exports_dev"."reviews" LIMIT 10;',

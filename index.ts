@@ -12,12 +12,15 @@ import { AnalyticsCatalog } from "./components/catalog";
 import { FailureAlerts } from "./components/failure-alerts";
 import { GlueSecurity } from "./components/glue-security";
 import { GlueScriptObjects } from "./components/glue-scripts";
-import { checkExportTables, warnAboutScanCapacity } from "./components/preflight";
+import { checkExportTables, tableAccess, warnAboutScanCapacity } from "./components/preflight";
 import { ExportStorage } from "./components/storage";
 import { tagTable, TablePipeline } from "./components/table-pipeline";
 import { lateAfterMinutes } from "./lib/alerts";
 import type { AwsContext } from "./lib/arns";
 import { awsProviderSettings, SECRET_AWS_SETTINGS } from "./lib/aws-provider";
+import { tableBucketStatements } from "./lib/bucket-policy";
+import { sourceRolePolicies } from "./lib/source";
+import type { TableConfig } from "./lib/config";
 import { parseStackConfig, rawConfigFromPulumi } from "./lib/config";
 import { scriptKey, scriptsOfMode, stackNames, tableNames } from "./lib/naming";
 import { stackTags } from "./lib/tags";
@@ -47,8 +50,23 @@ export = async () => {
   // table components add `table`.
   const provider = new aws.Provider("aws", awsProviderArgs(allConfig, stackTags(config.stack)));
   const opts = { providers: [provider] };
-  await checkExportTables(config.tables, provider);
-  await warnAboutScanCapacity(config.tables, provider);
+  // Tables in another region are described there, with the same credentials; tables in another
+  // account are not described at deploy (components/preflight.ts says why).
+  const regional = new Map<string, aws.Provider>();
+  const regionalProvider = (region: string) =>
+    regional.get(region) ??
+    regional
+      .set(
+        region,
+        new aws.Provider(`aws-${region}`, {
+          ...awsProviderArgs(allConfig, stackTags(config.stack)),
+          region: region as aws.ProviderArgs["region"],
+        }),
+      )
+      .get(region)!;
+  const accessOf = (table: TableConfig) => tableAccess(table, provider, regionalProvider);
+  await checkExportTables(config.tables, accessOf);
+  await warnAboutScanCapacity(config.tables, accessOf);
   const shared = stackNames(config.stack, config.databaseName);
 
   const ctx: pulumi.Output<AwsContext> = pulumi
@@ -96,11 +114,26 @@ export = async () => {
         logRetentionDays: config.logRetentionDays,
         securityConfiguration: security.securityConfigurationName,
         kmsKeyArn: config.kmsKeyArn,
+        hashKey: config.hashKey,
       },
       opts,
     );
     return { table, names, pipeline };
   });
+
+  // The snapshot bucket's policy, once the tables' roles exist: exports from other accounts, and
+  // staged clear values that only a table's own pipeline may read.
+  storage.declarePolicy(
+    pulumi
+      .all([ctx, storage.bucketArn, pulumi.all(pipelines.map(({ pipeline }) => pipeline.roleArn))])
+      .apply(([context, bucketArn, roleArns]) =>
+        tableBucketStatements(
+          context,
+          bucketArn,
+          pipelines.map(({ table, names }, i) => ({ table, names, pipelineRoleArn: roleArns[i] })),
+        ),
+      ),
+  );
 
   const alerts = new FailureAlerts(
     "alerts",
@@ -164,8 +197,25 @@ export = async () => {
     opts,
   );
 
+  // What the owners of tables in other accounts create there (`ddbsnap plan` prints the same).
+  const sourceAccess = pulumi.all([ctx, storage.bucketName]).apply(([context, bucket]) =>
+    Object.fromEntries(
+      pipelines.flatMap(({ table, names }) => {
+        const policies = sourceRolePolicies({
+          ctx: context,
+          table,
+          names,
+          bucket,
+          kmsKeyArn: config.kmsKeyArn,
+        });
+        return policies ? [[table.name, policies]] : [];
+      }),
+    ),
+  );
+
   return {
     dashboardUrl: dashboard.url,
+    sourceAccess,
     bucketName: storage.bucketName,
     databaseName: catalog.databaseName,
     workgroupName: catalog.workgroupName,

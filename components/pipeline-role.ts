@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { glueAssumeRolePolicy, pipelinePolicies, POLICY_PARTS } from "../lib/iam-policy";
 import type { TableScope } from "./table-scope";
 import { autoNameOrFit, fitName, NAME_LIMITS } from "../lib/naming";
+import { sourcePipelineRoleName } from "../lib/source";
 
 export interface PipelineRoleArgs extends TableScope {
   workgroup: pulumi.Input<string>;
@@ -31,8 +32,11 @@ export class PipelineRole extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        // Pulumi's auto-name while it fits IAM's 64 characters, so deployed roles keep theirs.
-        name: autoNameOrFit(`${name}-role`, args.names.stem, "", NAME_LIMITS.iamRole),
+        // Pulumi's auto-name while it fits IAM's 64 characters, so deployed roles keep theirs; a
+        // fixed name for a table read through a source role, whose owner's trust policy names it.
+        name: args.table.sourceRoleArn
+          ? sourcePipelineRoleName(args.names)
+          : autoNameOrFit(`${name}-role`, args.names.stem, "", NAME_LIMITS.iamRole),
         assumeRolePolicy: JSON.stringify(glueAssumeRolePolicy()),
         description: `Glue export, crawl and view refresh for DynamoDB table ${args.table.name}`,
       },

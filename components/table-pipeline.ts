@@ -1,7 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../lib/arns";
-import { dynamodbTableArn } from "../lib/arns";
+import { sourceOf } from "../lib/source";
 import type { TableConfig } from "../lib/config";
 import {
   CRAWLER_EXCLUSIONS,
@@ -33,6 +33,8 @@ export interface TablePipelineArgs {
   logRetentionDays: number;
   securityConfiguration: pulumi.Input<string>;
   kmsKeyArn?: string;
+  /** The stack's HMAC key (Secrets Manager or SSM ARN), for tables that hash a column. */
+  hashKey?: string;
 }
 
 /** Options for what must wait for the role's policies and the log groups. */
@@ -340,8 +342,17 @@ export class TablePipeline extends pulumi.ComponentResource {
         defaultArguments: pulumi
           .output({ ctx, bucket, database, workgroup })
           .apply(({ ctx, ...resolved }) => {
-            const tableArn = dynamodbTableArn(ctx, table.name);
-            return spec.buildArguments({ stack, table, names, ...resolved, tableArn });
+            const source = sourceOf(table, ctx);
+            return spec.buildArguments({
+              stack,
+              table,
+              names,
+              ...resolved,
+              tableArn: source.tableArn,
+              source,
+              bucketOwner: ctx.accountId,
+              hashKey: this.args.hashKey,
+            });
           }),
       },
       opts,

@@ -46,6 +46,8 @@ Arguments (`--name value` or `--name=value`):
   --column_types   JSON object: attribute -> column type (the table's `columns` setting)
   scan mode:       --read_percentage (0.1..1.5), --splits (>= 1)
   export mode:     --table_arn, --export_staging_path (s3://<bucket>/<prefix>)
+  a table elsewhere: --source_region, --source_role_arn, --bucket_owner (source_access.py): every
+                   DynamoDB call, the scan's segments included, goes to that region with that role
   set by Glue:     --JOB_NAME, --JOB_RUN_ID, --TempDir, and from a workflow --WORKFLOW_NAME,
                    --WORKFLOW_RUN_ID
 """
@@ -87,6 +89,10 @@ from job_arguments import read_job_arguments
 from job_arguments import require
 from job_arguments import split_s3_uri
 from job_arguments import start_job
+from source_access import SOURCE_ARGUMENTS
+from source_access import SourceTable
+from source_access import read_source
+from source_access import source_client
 
 LOG = logging.getLogger("export_table")
 
@@ -133,6 +139,8 @@ class ExportConfig:
     job_run_id: str | None = None
     workflow_name: str | None = None
     workflow_run_id: str | None = None
+    # The table's region and role, when not the stack's (source_access.py).
+    source: SourceTable = field(default_factory=SourceTable)
 
     @property
     def catalog_table(self) -> str:
@@ -159,7 +167,11 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
     """The job's arguments. The program guarantees their values (lib/job-arguments.ts); only
     what steers this script's own branches is checked here, with a message naming what is wrong."""
     names = (
-        COMMON_ARGUMENTS + MODE_ARGUMENTS["scan"] + MODE_ARGUMENTS["export"] + GLUE_RUN_ARGUMENTS
+        COMMON_ARGUMENTS
+        + MODE_ARGUMENTS["scan"]
+        + MODE_ARGUMENTS["export"]
+        + GLUE_RUN_ARGUMENTS
+        + SOURCE_ARGUMENTS
     )
     values = read_job_arguments(argv, names)
     mode = values.get("mode", "")
@@ -189,6 +201,7 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
         "job_run_id": values.get("JOB_RUN_ID"),
         "workflow_name": values.get("WORKFLOW_NAME"),
         "workflow_run_id": values.get("WORKFLOW_RUN_ID"),
+        "source": read_source(values),
     }
     if mode == "scan":
         require(values, ["TempDir"], " (Glue sets it from the job's --TempDir)")
@@ -311,23 +324,27 @@ class ScanPlan:
     units_per_segment: float
     page_limit: int
     region: str | None = None
+    # A table in another account: every segment's client assumes this role (source_access.py).
+    role_arn: str | None = None
 
 
-def default_dynamodb_client(region: str | None) -> Any:  # pragma: no cover - fakes in tests
+def default_dynamodb_client(region: str | None, role_arn: str | None = None) -> Any:
     # The region comes from the driver: executors need not have one configured.
+    if role_arn:
+        return source_client("dynamodb", SourceTable(region, role_arn), SCAN_CLIENT_CONFIG)
     return boto3.client("dynamodb", region_name=region, config=SCAN_CLIENT_CONFIG)
 
 
 def scan_segment(
     segment: int,
     plan: ScanPlan,
-    client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
     pacer_factory: Callable[[float], ReadPacer] = ReadPacer,
     consumed: Any = None,
 ) -> Iterator[str]:
     """Every item of one segment, as DynamoDB JSON lines, paced to the segment's share. The read
     units each page consumed are added to `consumed` (a Spark accumulator) when given."""
-    client = client_factory(plan.region)
+    client = client_factory(plan.region, plan.role_arn)
     pacer = pacer_factory(plan.units_per_segment)
     request: dict[str, Any] = {
         "TableName": plan.table_name,
@@ -464,7 +481,7 @@ def stage_scan(
     spark: Any,
     plan: ScanPlan,
     staging_path: str,
-    client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
 ) -> float:
     """Scan the table once, one Spark task per segment, into gzip DynamoDB JSON lines; returns
     the read units the scan consumed, as DynamoDB reported them page by page."""
@@ -584,6 +601,7 @@ def run_export(
         S3Prefix=config.staging_prefix,
         ExportFormat="DYNAMODB_JSON",
         ExportType="FULL_EXPORT",
+        **config.source.export_destination(),
     )["ExportDescription"]
     arn, delay = export["ExportArn"], EXPORT_POLL_FIRST
     LOG.info("Started export %s of %s at %s", arn, config.table_arn, timestamp)
@@ -650,7 +668,7 @@ def stage_by_scan(
     *,
     staging: str,
     region: str,
-    client_factory: Callable[[str | None], Any],
+    client_factory: Callable[[str | None, str | None], Any],
 ) -> Staged:
     """Scan mode: the paced parallel scan, staged as DynamoDB JSON lines in `staging`."""
     table_bytes, table_items = int(table.get("TableSizeBytes", 0)), int(table.get("ItemCount", 0))
@@ -658,6 +676,7 @@ def stage_by_scan(
     units = capacity * config.read_percentage / layout.concurrent_segments
     scan_plan = ScanPlan(
         region=region,
+        role_arn=config.source.role_arn,
         table_name=config.table_name,
         segments=layout.segments,
         units_per_segment=units,
@@ -743,13 +762,15 @@ def main(
     argv: Sequence[str] | None = None,
     env: SparkJobEnvironment | None = None,
     *,
-    scan_client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    scan_client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
 ) -> ExportResult:
     """Stage the table (scan or export), shape and write the snapshot, then tell the workflow."""
     config = start_job("export_table", read_export_config, argv, LOG)
     started = time.monotonic()
     env = env or SparkJobEnvironment()
-    glue, dynamodb, storage = env.client("glue"), env.client("dynamodb"), env.storage
+    # DynamoDB in the table's own account and region (its source role's, for another account).
+    dynamodb = env.source_client("dynamodb", config.source)
+    glue, storage = env.client("glue"), env.storage
 
     timestamp = resolve_snapshot_timestamp(glue, config, env.now)
     target = snapshot_path(config.output_path, timestamp)

@@ -29,6 +29,7 @@ Arguments (`--name value` or `--name=value`):
   --table_arn            its ARN
   --export_staging_path  s3://<bucket>/export-staging/<table>: where DynamoDB writes the exports
   --state_path           s3://<bucket>/state/<table>: where the watermark is kept
+  a table elsewhere:     --source_region, --source_role_arn, --bucket_owner (source_access.py)
   set by Glue:           --WORKFLOW_NAME, --WORKFLOW_RUN_ID
 """
 
@@ -40,6 +41,7 @@ import logging
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +57,9 @@ from job_arguments import JobEnvironment
 from job_arguments import read_workflow_job_arguments
 from job_arguments import split_s3_uri
 from job_arguments import start_job
+from source_access import SOURCE_ARGUMENTS
+from source_access import SourceTable
+from source_access import read_source
 
 LOG = logging.getLogger("incremental_exports")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["exports"])
@@ -80,10 +85,11 @@ class PlannerConfig:
     state_key: str
     workflow_name: str
     workflow_run_id: str
+    source: SourceTable = field(default_factory=SourceTable)
 
 
 def read_planner_config(argv: Sequence[str]) -> PlannerConfig:
-    values = read_workflow_job_arguments(argv, ARGUMENTS)
+    values = read_workflow_job_arguments(argv, ARGUMENTS, optional=SOURCE_ARGUMENTS)
     staging_bucket, staging_prefix = split_s3_uri(
         values["export_staging_path"], "export_staging_path"
     )
@@ -97,6 +103,7 @@ def read_planner_config(argv: Sequence[str]) -> PlannerConfig:
         state_key=f"{state_prefix}/{ICEBERG['watermarkFile']}",
         workflow_name=values["WORKFLOW_NAME"],
         workflow_run_id=values["WORKFLOW_RUN_ID"],
+        source=read_source(values),
     )
 
 
@@ -146,6 +153,7 @@ def export_request(
         "S3Bucket": config.staging_bucket,
         "S3Prefix": f"{config.staging_prefix}/{kind}",
         "ExportFormat": "DYNAMODB_JSON",
+        **config.source.export_destination(),
     }
     if kind == "full":
         request.update(ExportType="FULL_EXPORT", ExportTime=end)
@@ -227,7 +235,9 @@ def main(
     """Plan, export, record. Exits with a message on bad arguments."""
     config = start_job("incremental_exports", read_planner_config, argv, LOG)
     env = env or JobEnvironment()
-    dynamodb, s3, now, sleep = env.client("dynamodb"), env.client("s3"), env.now, env.sleep
+    # DynamoDB in the table's own account and region (its source role's, for another account).
+    dynamodb = env.source_client("dynamodb", config.source)
+    s3, now, sleep = env.client("s3"), env.now, env.sleep
 
     stored = read_watermark(s3, config.state_bucket, config.state_key)
     pitr = describe_pitr(dynamodb, config.table_name)

@@ -14,7 +14,6 @@
 import type { AwsContext } from "./arns";
 import {
   athenaWorkgroupArn,
-  dynamodbTableArn,
   glueArn,
   glueCatalogArn,
   glueDatabaseArn,
@@ -26,6 +25,8 @@ import type { TableConfig } from "./config";
 import type { TableNames } from "./naming";
 import { SCRIPTS_PREFIX, tablePrefixes } from "./naming";
 import { CONTRACT } from "./contract";
+import type { SourceTable } from "./source";
+import { sourceOf } from "./source";
 
 export interface PolicyStatement {
   Sid: string;
@@ -118,7 +119,8 @@ export function sharedLogGroups(table: TableConfig): string[] {
 /** ARNs and names every statement builder works from. */
 interface Scope {
   inputs: PipelinePolicyInputs;
-  tableArn: string;
+  /** The DynamoDB table, possibly in another region, or account (then read through its role). */
+  source: SourceTable;
   bucketArn: string;
   /** This table's own S3 prefixes (no trailing slash). */
   ownPrefixes: string[];
@@ -136,7 +138,7 @@ function scopeOf(inputs: PipelinePolicyInputs): Scope {
   const prefixes = tablePrefixes(table.format, names.normalised);
   return {
     inputs,
-    tableArn: dynamodbTableArn(ctx, table.name),
+    source: sourceOf(table, ctx),
     bucketArn: s3BucketArn(ctx, inputs.bucket),
     ownPrefixes: [
       dataPrefix(inputs),
@@ -150,8 +152,21 @@ function scopeOf(inputs: PipelinePolicyInputs): Scope {
   };
 }
 
-function dynamodbStatements({ inputs, tableArn }: Scope): PolicyStatement[] {
+function dynamodbStatements({ inputs, source }: Scope): PolicyStatement[] {
   const { table } = inputs;
+  const { tableArn } = source;
+  if (source.roleArn) {
+    return [
+      {
+        // A table in another account: every DynamoDB call is made with its source role, so this
+        // role may assume that one role and touch no DynamoDB table itself (lib/source.ts).
+        Sid: "AssumeSourceRole",
+        Effect: "Allow",
+        Action: ["sts:AssumeRole"],
+        Resource: source.roleArn,
+      },
+    ];
+  }
   // DescribeTable: the scan connector sizes its read rate from it, and the refresh job compares
   // the items written with ItemCount.
   if (table.mode === "scan") {
@@ -294,7 +309,7 @@ function s3ScratchStatements(scope: Scope): PolicyStatement[] {
     scope.ownPrefixes.filter((p) => p !== dataPrefix(inputs)),
     "Scratch",
   );
-  if (inputs.table.mode !== "scan") {
+  if (inputs.table.mode !== "scan" && !scope.source.roleArn) {
     statements.push({
       // DynamoDB writes the export with the caller's permissions and sets each object's ACL
       // (DynamoDB guide, "Requesting a table export": s3:PutObjectAcl; a no-op under

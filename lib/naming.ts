@@ -237,6 +237,7 @@ export const GLUE_SCRIPT_FILES = {
   refresh: "refresh_view.py",
   shared: "job_arguments.py",
   contract: "contract.py",
+  sourceAccess: "source_access.py",
   itemTypes: "item_types.py",
   incrementalExports: "incremental_exports.py",
   applyChanges: "apply_changes.py",
@@ -247,7 +248,14 @@ export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
 
 /** The scripts and modules a table's jobs load: its role may read these and no others. */
 export function scriptsOfMode(mode: string): GlueScriptName[] {
-  const always: GlueScriptName[] = ["refresh", "shared", "contract", "itemTypes", "export"];
+  const always: GlueScriptName[] = [
+    "refresh",
+    "shared",
+    "contract",
+    "sourceAccess",
+    "itemTypes",
+    "export",
+  ];
   return mode === "incremental"
     ? [...always, "incrementalExports", "applyChanges", "exportWindows", "incrementalMerge"]
     : always;

@@ -216,7 +216,9 @@ describe("the program, for a multi-table stack", function () {
       expect(
         run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments,
       ).to.deep.equal({
-        "--extra-py-files": `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`,
+        "--extra-py-files": ["job_arguments.py", "contract.py", "source_access.py"]
+          .map((f) => `s3://${bucket}/glue-scripts/${f}`)
+          .join(","),
         "--database": "dynamodb_exports_dev",
         "--table": "orders",
         "--workgroup": "ddbsnap-dev-orders",
@@ -371,6 +373,7 @@ describe("the program, for a multi-table stack", function () {
           "glue-scripts/item_types.py",
           "glue-scripts/job_arguments.py",
           "glue-scripts/refresh_view.py",
+          "glue-scripts/source_access.py",
         ].sort(),
       );
       const listed = doc.Statement.filter((s) => s.Action.includes("s3:ListBucket"));
@@ -516,9 +519,12 @@ describe("the program, for a multi-table stack", function () {
         "glue-scripts/item_types.py",
         "glue-scripts/job_arguments.py",
         "glue-scripts/refresh_view.py",
+        "glue-scripts/source_access.py",
       ]);
       // Both jobs put the shared modules on their Python path; the export job its type policy too.
-      const shared = `s3://${bucket}/glue-scripts/job_arguments.py,s3://${bucket}/glue-scripts/contract.py`;
+      const shared = ["job_arguments.py", "contract.py", "source_access.py"]
+        .map((f) => `s3://${bucket}/glue-scripts/${f}`)
+        .join(",");
       for (const job of run.ofType(TYPES.job)) {
         const expected = job.inputs.name.endsWith("-export")
           ? `${shared},s3://${bucket}/glue-scripts/item_types.py`

@@ -12,13 +12,21 @@ import { AnalyticsCatalog } from "./components/catalog";
 import { FailureAlerts } from "./components/failure-alerts";
 import { GlueSecurity } from "./components/glue-security";
 import { GlueScriptObjects } from "./components/glue-scripts";
-import { checkExportTables, tableAccess, warnAboutScanCapacity } from "./components/preflight";
+import {
+  checkExportTables,
+  checkReaders,
+  lakeFormationTables,
+  tableAccess,
+  warnAboutScanCapacity,
+} from "./components/preflight";
+import { ReaderAccess } from "./components/readers";
 import { ExportStorage } from "./components/storage";
 import { tagTable, TablePipeline } from "./components/table-pipeline";
 import { lateAfterMinutes } from "./lib/alerts";
 import type { AwsContext } from "./lib/arns";
 import { awsProviderSettings, SECRET_AWS_SETTINGS } from "./lib/aws-provider";
 import { tableBucketStatements } from "./lib/bucket-policy";
+import { readerSets } from "./lib/readers";
 import { sourceRolePolicies } from "./lib/source";
 import type { TableConfig } from "./lib/config";
 import { parseStackConfig, rawConfigFromPulumi } from "./lib/config";
@@ -67,7 +75,9 @@ export = async () => {
   const accessOf = (table: TableConfig) => tableAccess(table, provider, regionalProvider);
   await checkExportTables(config.tables, accessOf);
   await warnAboutScanCapacity(config.tables, accessOf);
+  await checkReaders(config, provider);
   const shared = stackNames(config.stack, config.databaseName);
+  const governed = await lakeFormationTables(config, shared.database, provider);
 
   const ctx: pulumi.Output<AwsContext> = pulumi
     .all([
@@ -134,6 +144,30 @@ export = async () => {
         ),
       ),
   );
+
+  // Who may read which views: a workgroup and policies per reader set (lib/readers.ts).
+  const sets = readerSets(config);
+  const readers =
+    sets.length > 0
+      ? new ReaderAccess(
+          "readers",
+          {
+            stack: config.stack,
+            ctx,
+            sets,
+            bucket: storage.bucketName,
+            bucketArn: storage.bucketArn,
+            databaseName: shared.database,
+            kmsKeyArn: config.kmsKeyArn,
+            lakeFormation: config.lakeFormation,
+            governed,
+            pipelineRoles: Object.fromEntries(
+              pipelines.map(({ table, pipeline }) => [table.name, pipeline.roleArn]),
+            ),
+          },
+          { ...opts, dependsOn: [catalog] },
+        )
+      : undefined;
 
   const alerts = new FailureAlerts(
     "alerts",
@@ -216,6 +250,16 @@ export = async () => {
   return {
     dashboardUrl: dashboard.url,
     sourceAccess,
+    readers: Object.fromEntries(
+      sets.map((set) => [
+        set.id,
+        {
+          roles: set.roles,
+          views: set.tables.map((t) => tableNames(config.stack, t.name).view),
+          workgroup: readers!.workgroupNames[set.id],
+        },
+      ]),
+    ),
     bucketName: storage.bucketName,
     databaseName: catalog.databaseName,
     workgroupName: catalog.workgroupName,

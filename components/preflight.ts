@@ -1,8 +1,10 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { scanCapacityWarning } from "../lib/capacity";
-import type { TableConfig } from "../lib/config";
+import type { StackConfig, TableConfig } from "../lib/config";
 import { ConfigError } from "../lib/config";
+import { tableNames } from "../lib/naming";
+import { readableTables, readerProblems, readerSets } from "../lib/readers";
 
 /**
  * Through what the deploy-time checks describe a table: the stack's provider, one for the table's
@@ -122,4 +124,53 @@ export async function warnAboutScanCapacity(
         if (warning) warn(warning);
       }),
   );
+}
+
+/**
+ * Checks what config validation cannot: that every reader is a role of the stack's account, to
+ * which the stack can attach its read policies (lib/readers.ts). Asks AWS who is deploying, with
+ * the stack's provider, only when the stack has readers.
+ */
+export async function checkReaders(config: StackConfig, provider: aws.Provider): Promise<void> {
+  if (readerSets(config).length === 0) return;
+  const { accountId } = await aws.getCallerIdentity({}, { provider });
+  const problems = readerProblems(config, accountId);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
+ * With `lakeFormation: true`: the reader tables whose view and underlying table exist in the
+ * catalog. Lake Formation grants only on what exists, and the first workflow run creates the view
+ * (and the crawler the snapshot table): the tables that do not exist yet are named in a warning,
+ * and read through S3 until the next `pulumi up`.
+ */
+export async function lakeFormationTables(
+  config: StackConfig,
+  database: string,
+  provider: aws.Provider,
+  warn: (message: string) => void = (m) => void pulumi.log.warn(m),
+): Promise<Set<string>> {
+  const governed = new Set<string>();
+  if (!config.lakeFormation) return governed;
+  const tables = [...new Set(readerSets(config).flatMap((set) => set.tables))];
+  await Promise.all(
+    tables.map(async (table) => {
+      const names = tableNames(config.stack, table.name);
+      const missing: string[] = [];
+      for (const name of readableTables(table, names)) {
+        try {
+          await aws.glue.getCatalogTable({ databaseName: database, name }, { provider });
+        } catch {
+          missing.push(name);
+        }
+      }
+      if (missing.length === 0) governed.add(table.name);
+      else
+        warn(
+          `tables (${table.name}): Lake Formation grants to its readers wait for ${missing.join(" and ")} in ${database}, ` +
+            "which its first workflow run creates: run `pulumi up` again after it; until then its readers read its data through S3 (IAM)",
+        );
+    }),
+  );
+  return governed;
 }

@@ -687,9 +687,12 @@ function crossTableProblems(
   }
 }
 
+/** Stack keys whose values are lists or maps: Pulumi hands them over as JSON text. */
+const STRUCTURED_KEYS = ["tables", "readers"];
+
 /**
  * Turns Pulumi's flat config map (`namespace:key` → string) into raw values for parseStackConfig.
- * Structured values (tables) arrive as JSON text.
+ * Structured values (tables, readers) arrive as JSON text.
  */
 export function rawConfigFromPulumi(all: Record<string, string>): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
@@ -697,7 +700,7 @@ export function rawConfigFromPulumi(all: Record<string, string>): Record<string,
   for (const [fullKey, text] of Object.entries(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (key === "tables") {
+    if (STRUCTURED_KEYS.includes(key)) {
       try {
         raw[key] = JSON.parse(text);
       } catch {

@@ -16,6 +16,8 @@ import type { PipelineFacts, SimulatedRequest } from "./fixtures/iam-requests";
 import { pipelineRequests } from "./fixtures/iam-requests";
 import type { IncrementalFacts, IncrementalRequest } from "./fixtures/iam-requests-incremental";
 import { incrementalRequests, optimizerRequests } from "./fixtures/iam-requests-incremental";
+import type { ReaderFacts } from "./fixtures/iam-requests-readers";
+import { readerRequests } from "./fixtures/iam-requests-readers";
 import type { SourceFacts, SourceRequest } from "./fixtures/iam-requests-source";
 import { sourceRequests } from "./fixtures/iam-requests-source";
 import type { SourceRolePolicies } from "../lib/source";
@@ -436,5 +438,96 @@ describe("IAM simulation: a table in another account, read through its owner's r
       action: "s3:GetObject",
     };
     expect(await decideSource(read, careless)).to.not.equal("Allowed");
+  });
+});
+
+describe("IAM simulation: readers, per reader set", () => {
+  const ANALYST = `arn:aws:iam::${MOCK_ACCOUNT}:role/analyst`;
+  const FINANCE = `arn:aws:iam::${MOCK_ACCOUNT}:role/team/finance`;
+  let run: ProgramRun;
+  let sets: Record<string, { roles: string[]; views: string[] }>;
+  const config = {
+    readers: [ANALYST],
+    tables: [
+      { name: "Orders", readers: [FINANCE], format: "json" },
+      { name: "Reviews" },
+      { name: "Carts", mode: "incremental", readers: [FINANCE] },
+    ],
+  };
+  before(async () => {
+    run = await runProgram(config, { stack: "prod" });
+    sets = run.outputs.readers as typeof sets;
+  });
+
+  const setOf = (role: string) => Object.entries(sets).find(([, s]) => s.roles.includes(role))!;
+  /** The managed policies attached to a reader role (by its name, the last part of its ARN). */
+  const policiesOf = (role: string) =>
+    run
+      .ofType(TYPES.rolePolicyAttachment)
+      .filter((a) => a.inputs.role === role.slice(role.lastIndexOf("/") + 1))
+      .map((a) => {
+        const policy = run.ofType(TYPES.policy).find((p) => p.state.arn === a.inputs.policyArn)!;
+        return { name: policy.inputs.name, policy: JSON.parse(policy.inputs.policy) };
+      });
+
+  const check = async (role: string, table: ReaderFacts["table"], other: ReaderFacts["other"]) => {
+    const [set] = setOf(role);
+    const otherSet = Object.keys(sets).find((id) => id !== set)!;
+    const facts: ReaderFacts = {
+      region: MOCK_REGION,
+      account: MOCK_ACCOUNT,
+      bucket: run.snapshotsBucket,
+      database: "dynamodb_exports_prod",
+      stack: "prod",
+      set,
+      otherSet,
+      table,
+      other,
+    };
+    const { allowed, denied } = readerRequests(facts);
+    const policies = policiesOf(role);
+    expect(policies.length, role).to.be.greaterThan(0);
+    const results: string[] = [];
+    for (const request of [...allowed, ...denied]) {
+      const result = await decide(run, role, policies, request as SimulatedRequest);
+      const wanted = request.who === "reader" ? "Allowed" : "denied";
+      if ((result === "Allowed") !== (wanted === "Allowed"))
+        results.push(
+          `${result} (want ${wanted}): ${request.why}: ${request.action} ${request.resource}`,
+        );
+    }
+    return results;
+  };
+
+  it("lets a table's reader SELECT its views through its workgroup, and nothing of another table or reader set", async () => {
+    const orders = { key: "orders", format: "json", mode: "scan" as const };
+    const carts = { key: "carts", format: "parquet", mode: "incremental" as const };
+    const reviews = { key: "reviews", format: "parquet", mode: "scan" as const };
+    expect(await check(FINANCE, orders, reviews)).to.deep.equal([]);
+    expect(await check(FINANCE, carts, reviews)).to.deep.equal([]);
+  });
+
+  it("lets a stack reader SELECT every view, and still no other set's results or workgroup", async () => {
+    const reviews = { key: "reviews", format: "parquet", mode: "scan" as const };
+    const none = { key: "payments", format: "parquet", mode: "scan" as const };
+    expect(await check(ANALYST, reviews, none)).to.deep.equal([]);
+  });
+
+  it("keeps a reader's writes and plain-HTTP reads out, through the bucket policy", async () => {
+    const [set] = setOf(FINANCE);
+    const result = `athena-results/readers/${set}/0a1b.csv`;
+    const write = {
+      who: "reader" as const,
+      why: "writes results",
+      action: "s3:PutObject",
+      resource: `arn:aws:s3:::${run.snapshotsBucket}/${result}`,
+    };
+    expect(await decide(run, FINANCE, policiesOf(FINANCE), write as SimulatedRequest)).to.equal(
+      "Allowed",
+    );
+    const insecure = { ...write, context: { "aws:SecureTransport": "false" } };
+    expect(await decide(run, FINANCE, policiesOf(FINANCE), insecure as SimulatedRequest)).to.equal(
+      "ExplicitlyDenied",
+    );
   });
 });

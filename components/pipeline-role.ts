@@ -10,6 +10,8 @@ export interface PipelineRoleArgs extends TableScope {
   scriptKeys: string[];
   securityConfiguration: pulumi.Input<string>;
   dynamodbConnection?: pulumi.Input<string>;
+  /** The stack's HMAC key, which a table that hashes a column reads. */
+  hashKey?: string;
 }
 
 /**
@@ -64,6 +66,7 @@ export class PipelineRole extends pulumi.ComponentResource {
           roleName,
           securityConfiguration,
           kmsKeyArn: args.kmsKeyArn,
+          hashKey: args.hashKey,
         }),
       );
 

@@ -184,6 +184,7 @@ export class TablePipeline extends pulumi.ComponentResource {
         scriptKeys: args.scriptKeys,
         securityConfiguration: args.securityConfiguration,
         kmsKeyArn: args.kmsKeyArn,
+        hashKey: args.hashKey,
       },
       { parent: this },
     );

@@ -291,7 +291,9 @@ const ACCOUNT_ID = /^\d{12}$/;
 /** IAM role ARNs: a path and a name of up to 64 characters (IAM API reference, CreateRole). */
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 /** Where the HMAC key of `hash` columns may live: a Secrets Manager secret or an SSM parameter. */
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+/** A secret's full ARN ends with the 6 characters Secrets Manager adds, which IAM grants need. */
+const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
 const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[\w/.-]+$/;
 
 /** Why `value` is not an IAM role ARN in `partition` (undefined: it is one). */
@@ -602,11 +604,17 @@ export function parseStackConfig(
       stackCheck.fail(
         "hashKey",
         value,
-        "the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>) or an SSM " +
-          "parameter (arn:aws:ssm:<region>:<account>:parameter/<name>) holding the HMAC key of hash columns",
+        "the full ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>) " +
+          "or of an SSM parameter (arn:aws:ssm:<region>:<account>:parameter/<name>) holding the HMAC key of hash columns",
       );
     } else if (partition !== undefined && parts?.partition !== partition) {
       stackCheck.fail("hashKey", value, `an ARN in the stack's partition (${partition})`);
+    } else if (typeof awsRegion === "string" && parts?.region !== awsRegion.trim()) {
+      stackCheck.fail(
+        "hashKey",
+        value,
+        `a secret or parameter in the stack's region (${awsRegion.trim()}), where the jobs read it`,
+      );
     } else {
       hashKey = value;
     }

@@ -67,6 +67,8 @@ export interface PipelinePolicyInputs {
   securityConfiguration: string;
   /** The stack's customer managed key, when it has one. */
   kmsKeyArn?: string;
+  /** The stack's HMAC key (a Secrets Manager or SSM ARN), read by a table that hashes a column. */
+  hashKey?: string;
 }
 
 /**
@@ -412,6 +414,23 @@ function icebergCatalogStatements(inputs: PipelinePolicyInputs): PolicyStatement
   ];
 }
 
+/**
+ * A table that hashes a column: the export and apply jobs read the HMAC key (column_rules.py).
+ * Its encryption key, if it is not AWS's managed one, is the key owner's to grant (docs/security.md).
+ */
+function hashKeyStatements({ inputs }: Scope): PolicyStatement[] {
+  const { table, hashKey } = inputs;
+  if (!hashKey || !Object.values(table.columnRules).includes("hash")) return [];
+  return [
+    {
+      Sid: "ReadTheHashKey",
+      Effect: "Allow",
+      Action: [hashKey.includes(":ssm:") ? "ssm:GetParameter" : "secretsmanager:GetSecretValue"],
+      Resource: hashKey,
+    },
+  ];
+}
+
 function glueRunStatements({ inputs }: Scope): PolicyStatement[] {
   const { ctx, names } = inputs;
   return [
@@ -550,7 +569,12 @@ export function pipelinePolicies(inputs: PipelinePolicyInputs): Record<PolicyPar
       s3SharedStatements(scope),
     ),
     scratch: doc(s3ScratchStatements(scope)),
-    source: doc(dynamodbStatements(scope), glueRunStatements(scope), athenaStatements(scope)),
+    source: doc(
+      dynamodbStatements(scope),
+      glueRunStatements(scope),
+      athenaStatements(scope),
+      hashKeyStatements(scope),
+    ),
     catalog: doc(glueCatalogStatements(scope)),
     logs: doc(logsStatements(scope), kmsStatements(scope), metricsStatements()),
   };

@@ -109,7 +109,11 @@ export function exportRuntimeArguments({
     "--TempDir": `${s3Uri(bucket, tablePrefixes(table.format, names.normalised).temp)}/`,
     "--enable-metrics": "true",
     "--enable-auto-scaling": "true",
-    "--extra-py-files": [sharedModules(bucket), s3Uri(bucket, scriptKey("itemTypes"))].join(","),
+    "--extra-py-files": [
+      sharedModules(bucket),
+      s3Uri(bucket, scriptKey("itemTypes")),
+      s3Uri(bucket, scriptKey("columnRules")),
+    ].join(","),
   };
   if (table.glueVersion === "4.0") {
     args["--enable-continuous-cloudwatch-log"] = "true";
@@ -140,9 +144,13 @@ export function plannerJobArguments(inputs: ExportJobInputs): Record<string, str
     // A change of the rules (or of the key) makes the planner rebuild the table from a full
     // export, so that no row keeps a value the new rules drop or hash.
     ...columnRuleArguments(inputs),
-    "--extra-py-files": [sharedModules(bucket), s3Uri(bucket, scriptKey("exportWindows"))].join(
-      ",",
-    ),
+    // The column rules' digest needs column_rules.py, which reads item_types.py.
+    "--extra-py-files": [
+      sharedModules(bucket),
+      ...(["exportWindows", "itemTypes", "columnRules"] as const).map((m) =>
+        s3Uri(bucket, scriptKey(m)),
+      ),
+    ].join(","),
     "--table_name": table.name,
     "--table_arn": tableArn,
     "--export_staging_path": s3Uri(bucket, prefixes.exportStaging),
@@ -172,7 +180,13 @@ export function icebergSparkConf(warehouseUri: string): string {
 export function applyJobArguments(inputs: ExportJobInputs): Record<string, string> {
   const { table, names, bucket, database } = inputs;
   const prefixes = tablePrefixes(table.format, names.normalised);
-  const modules = ["itemTypes", "export", "exportWindows", "incrementalMerge"] as const;
+  const modules = [
+    "itemTypes",
+    "columnRules",
+    "export",
+    "exportWindows",
+    "incrementalMerge",
+  ] as const;
   return {
     ...exportRuntimeArguments(inputs),
     "--extra-py-files": [

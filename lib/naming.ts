@@ -238,6 +238,7 @@ export const GLUE_SCRIPT_FILES = {
   shared: "job_arguments.py",
   contract: "contract.py",
   sourceAccess: "source_access.py",
+  columnRules: "column_rules.py",
   itemTypes: "item_types.py",
   incrementalExports: "incremental_exports.py",
   applyChanges: "apply_changes.py",
@@ -254,6 +255,7 @@ export function scriptsOfMode(mode: string): GlueScriptName[] {
     "contract",
     "sourceAccess",
     "itemTypes",
+    "columnRules",
     "export",
   ];
   return mode === "incremental"

@@ -421,8 +421,21 @@ describe("config: tables in other accounts and regions, readers, sensitive attri
     expect(
       problemsIn({ hashKey: "alias/hmac", tables: [{ name: "Users" }] }).join("\n"),
     ).to.contain(
-      'stack config: hashKey is "alias/hmac"; allowed: the ARN of a Secrets Manager secret',
+      'stack config: hashKey is "alias/hmac"; allowed: the full ARN of a Secrets Manager secret',
     );
+    const elsewhere = problemsIn({
+      hashKey: "arn:aws:ssm:us-east-1:123456789012:parameter/hmac",
+      tables: [{ name: "Users" }],
+    });
+    expect(elsewhere.join("\n")).to.contain(
+      "allowed: a secret or parameter in the stack's region (ap-northeast-1), where the jobs read it",
+    );
+    expect(
+      problemsIn({
+        hashKey: "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:hmac",
+        tables: [{ name: "Users" }],
+      }).join("\n"),
+    ).to.contain("<name>-<6 characters>");
     expect(messageOf({ name: "Users", columns: { email: "mask" } }))
       .to.contain('columns.email is "mask"; allowed: string, bigint')
       .and.contain("or exclude or hash");

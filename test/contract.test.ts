@@ -128,6 +128,8 @@ describe("the contract between the program and the Glue scripts", () => {
             role_arn: "arn:aws:iam::210987654321:role/ddbsnap-payments",
             bucket_owner: "123456789012",
           },
+          column_rules: { email: "hash", ssn: "exclude" },
+          hash_key: "arn:aws:ssm:ap-northeast-1:123456789012:parameter/hmac",
         },
       ],
     ];

@@ -531,3 +531,47 @@ describe("IAM simulation: readers, per reader set", () => {
     );
   });
 });
+
+describe("IAM simulation: the HMAC key of hashed columns", () => {
+  const PARAMETER = mockArn("ssm", "parameter/ddbsnap/hmac");
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram({
+      hashKey: PARAMETER,
+      tables: [
+        { name: "Users", columns: { email: "hash", ssn: "exclude" } },
+        { name: "Events", mode: "incremental", columns: { ip: "hash" } },
+        { name: "Reviews", columns: { note: "exclude" } },
+      ],
+    });
+  });
+
+  const read = (resource: string): SimulatedRequest => ({
+    who: "export job",
+    why: "reads the HMAC key",
+    action: "ssm:GetParameter",
+    resource,
+  });
+  const decideFor = async (table: string, request: SimulatedRequest) => {
+    const { role } = run.tableRoleStatements(table);
+    const policies = run
+      .attachedPolicies(role)
+      .map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
+    return decide(run, role.state.arn, policies, request);
+  };
+
+  it("lets the roles of tables that hash a column read the key, and only that key", async () => {
+    expect(await decideFor("Users", read(PARAMETER))).to.equal("Allowed");
+    expect(await decideFor("Events", read(PARAMETER))).to.equal("Allowed");
+    expect(await decideFor("Users", read(mockArn("ssm", "parameter/other")))).to.not.equal(
+      "Allowed",
+    );
+    expect(
+      await decideFor("Users", { ...read(PARAMETER), action: "ssm:PutParameter" }),
+    ).to.not.equal("Allowed");
+  });
+
+  it("denies it to a table that hashes nothing", async () => {
+    expect(await decideFor("Reviews", read(PARAMETER))).to.not.equal("Allowed");
+  });
+});

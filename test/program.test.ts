@@ -368,6 +368,7 @@ describe("the program, for a multi-table stack", function () {
           "tmp",
           "tmp/",
           "tmp_$folder$",
+          "glue-scripts/column_rules.py",
           "glue-scripts/contract.py",
           "glue-scripts/export_table.py",
           "glue-scripts/item_types.py",
@@ -511,6 +512,7 @@ describe("the program, for a multi-table stack", function () {
       const objects = run.ofType(TYPES.bucketObjectv2);
       expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
         "glue-scripts/apply_changes.py",
+        "glue-scripts/column_rules.py",
         "glue-scripts/contract.py",
         "glue-scripts/export_table.py",
         "glue-scripts/export_windows.py",
@@ -527,7 +529,7 @@ describe("the program, for a multi-table stack", function () {
         .join(",");
       for (const job of run.ofType(TYPES.job)) {
         const expected = job.inputs.name.endsWith("-export")
-          ? `${shared},s3://${bucket}/glue-scripts/item_types.py`
+          ? `${shared},s3://${bucket}/glue-scripts/item_types.py,s3://${bucket}/glue-scripts/column_rules.py`
           : shared;
         expect(job.inputs.defaultArguments["--extra-py-files"], job.inputs.name).to.equal(expected);
       }

@@ -80,6 +80,12 @@ describe("guardrails hold on every stack the program makes", () => {
     expect(checkStack(checkedFromMocks(run.resources))).to.deep.equal([]);
   });
 
+  it("the second example stack (Pulumi.analytics.yaml: a table elsewhere, readers, hashed columns) breaks no rule", async () => {
+    const run = await runProgram(readStackFile(ROOT, "analytics").values, { stack: "analytics" });
+    expect(run.ofType(TYPES.workflow)).to.have.length(2);
+    expect(checkStack(checkedFromMocks(run.resources))).to.deep.equal([]);
+  });
+
   const configs = generatedConfigs();
   it("the generated spread covers every format, mode and worker type, with and without KMS and alerts", () => {
     const tables = configs.flatMap(

@@ -395,6 +395,14 @@ describe("config: tables in other accounts and regions, readers, sensitive attri
     expect(problems).to.contain('tables[0] (Orders): readers[0] is "analyst"');
   });
 
+  it("reads the stack's readers from Pulumi's JSON text, as it reads the tables", () => {
+    const raw = rawConfigFromPulumi({
+      "ddb-athena-snapshots:readers": JSON.stringify([READER]),
+      "ddb-athena-snapshots:tables": JSON.stringify([{ name: "Orders" }]),
+    });
+    expect(parse(raw).readers).to.deep.equal([READER]);
+  });
+
   it("refuses lakeFormation without readers", () => {
     expect(problemsIn({ lakeFormation: true, tables: [{ name: "Orders" }] })).to.deep.equal([
       "stack config: lakeFormation is true but no table has readers; allowed: lakeFormation: true together with readers (stack-wide or per table), which it grants through Lake Formation",

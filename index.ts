@@ -161,8 +161,14 @@ export = async () => {
             kmsKeyArn: config.kmsKeyArn,
             lakeFormation: config.lakeFormation,
             governed,
-            pipelineRoles: Object.fromEntries(
-              pipelines.map(({ table, pipeline }) => [table.name, pipeline.roleArn]),
+            writerRoles: Object.fromEntries(
+              pipelines.map(({ table, pipeline }) => [
+                table.name,
+                [
+                  pipeline.roleArn,
+                  ...(pipeline.optimizerRoleArn ? [pipeline.optimizerRoleArn] : []),
+                ],
+              ]),
             ),
           },
           { ...opts, dependsOn: [catalog] },

@@ -28,8 +28,11 @@ export interface ReaderAccessArgs {
    * Lake Formation can grant on (the first workflow run creates them: components/preflight.ts).
    */
   governed: ReadonlySet<string>;
-  /** Each table's pipeline role: with Lake Formation, it needs the data location permission. */
-  pipelineRoles: Record<string, pulumi.Input<string>>;
+  /**
+   * Per table, the roles that write its registered location (its pipeline role, and in
+   * incremental mode its optimizers'): with Lake Formation they need the data location permission.
+   */
+  writerRoles: Record<string, pulumi.Input<string>[]>;
 }
 
 /**
@@ -193,19 +196,19 @@ export class ReaderAccess extends pulumi.ComponentResource {
       );
       // Registered locations make Lake Formation check data location permissions when the
       // crawler adds partitions or the apply job commits (hybrid mode enforces CREATE_TABLE,
-      // CREATE_PARTITION and UPDATE_TABLE): the table's own pipeline role keeps that right.
-      const pipelineRole = args.pipelineRoles[table.name];
-      if (pipelineRole) {
+      // CREATE_PARTITION and UPDATE_TABLE): the table's own pipeline role, and its optimizers'
+      // in incremental mode, keep that right (Glue guide, "Table optimization prerequisites").
+      (args.writerRoles[table.name] ?? []).forEach((writer, i) => {
         new aws.lakeformation.Permissions(
-          `${name}-${names.normalised}-pipeline-location`,
+          `${name}-${names.normalised}-${i === 0 ? "pipeline" : "optimizer"}-location`,
           {
-            principal: pipelineRole,
+            principal: writer,
             permissions: ["DATA_LOCATION_ACCESS"],
             dataLocation: { arn: locationArn },
           },
           { parent: this, dependsOn: [location] },
         );
-      }
+      });
       // Lake Formation grants on catalog tables that exist; the next `pulumi up` after the first
       // run adds the rest (until then the readers read those tables' data through S3).
       if (!args.governed.has(table.name)) continue;

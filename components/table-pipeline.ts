@@ -47,6 +47,7 @@ interface Chain {
   description: string;
   crawler?: aws.glue.Crawler;
   applyJob?: aws.glue.Job;
+  optimizerRoleArn?: pulumi.Output<string>;
 }
 
 /**
@@ -87,6 +88,8 @@ export class TablePipeline extends pulumi.ComponentResource {
   readonly crawlerName?: pulumi.Output<string>;
   /** Incremental mode only. */
   readonly applyJobName?: pulumi.Output<string>;
+  /** Incremental mode only: the role of the Iceberg table's optimizers. */
+  readonly optimizerRoleArn?: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
   /** The table's own Athena workgroup, where its refresh job's queries run. */
   readonly workgroupName: pulumi.Output<string>;
@@ -139,6 +142,7 @@ export class TablePipeline extends pulumi.ComponentResource {
     this.refreshJobName = refreshJob.name;
     this.crawlerName = chain.crawler?.name;
     this.applyJobName = chain.applyJob?.name;
+    this.optimizerRoleArn = chain.optimizerRoleArn;
     this.roleArn = role.roleArn;
     this.workgroupName = this.workgroup.name;
     this.registerOutputs({
@@ -249,6 +253,7 @@ export class TablePipeline extends pulumi.ComponentResource {
     return {
       firstJob,
       applyJob,
+      optimizerRoleArn: iceberg.optimizerRoleArn,
       description: `Incremental copy of DynamoDB table ${args.table.name}: export changes, merge them into ${names.icebergTable}, refresh view ${names.view}`,
       steps: [
         {

@@ -206,14 +206,17 @@ describe("readers through Lake Formation", () => {
     );
     const optIns = run.ofType(TYPES.lakeFormationOptIn);
     expect(optIns).to.have.length(6);
-    // The pipelines keep the right to add partitions and commit to their registered locations.
+    // The pipelines (and the incremental table's optimizers) keep the right to add partitions
+    // and commit to their registered locations.
     const locations = run
       .ofType(TYPES.lakeFormationPermissions)
-      .filter((p) => p.inputs.dataLocation);
-    expect(locations.map((p) => p.inputs.permissions)).to.deep.equal([
-      ["DATA_LOCATION_ACCESS"],
-      ["DATA_LOCATION_ACCESS"],
-      ["DATA_LOCATION_ACCESS"],
+      .filter((p) => p.inputs.dataLocation)
+      .map((p) => `${p.name.replace(/^readers-/, "")} ${p.inputs.permissions}`);
+    expect(locations.sort()).to.deep.equal([
+      "carts-optimizer-location DATA_LOCATION_ACCESS",
+      "carts-pipeline-location DATA_LOCATION_ACCESS",
+      "orders-pipeline-location DATA_LOCATION_ACCESS",
+      "reviews-pipeline-location DATA_LOCATION_ACCESS",
     ]);
   });
 

@@ -69,6 +69,7 @@ from incremental_merge import merge_statement
 from incremental_merge import parse_change
 from incremental_merge import table_properties_statement
 from incremental_merge import without_bookkeeping
+from item_types import DDB_TYPES
 from item_types import SIDECAR_SEPARATOR
 from item_types import ColumnPlan
 from item_types import ItemShaper
@@ -199,10 +200,17 @@ def drop_excluded_columns(spark: Any, table: str, rules: ColumnRules) -> None:
     """A rebuild under rules that exclude an attribute the table has a column for (and its
     sidecars): the column goes from the table's schema. Iceberg drops it in the metadata only:
     the older snapshots' files keep their values until they expire (docs/security.md)."""
+    sidecar_suffixes = {f"{SIDECAR_SEPARATOR}{t.lower()}" for t in DDB_TYPES}
+
+    def column_of(name: str) -> str:
+        """A sidecar `<column>__<type>` belongs to its column; any other name is its own."""
+        stem, _, suffix = name.rpartition(SIDECAR_SEPARATOR)
+        return stem if stem and f"{SIDECAR_SEPARATOR}{suffix}" in sidecar_suffixes else name
+
     excluded = [
         name
         for name, _ in without_bookkeeping(established_columns(spark, table))
-        if rules.rule_for(name.split(SIDECAR_SEPARATOR)[0]) == "exclude"
+        if rules.rule_for(column_of(name)) == "exclude"
     ]
     for name in excluded:
         LOG.info("Dropping column %s: its attribute is excluded", name)

@@ -27,6 +27,8 @@ Arguments (`--name value` or `--name=value`):
   --iceberg_table  the Iceberg table's name in that database (iceberg_<table>)
   --state_path     s3://<bucket>/state/<table>: where the watermark is kept
   --column_types   JSON object: attribute -> column type (the table's `columns` setting)
+  --column_rules, --hash_key  sensitive columns (column_rules.py): excluded or hashed in every
+                   record before the inventory and the merge; the merged exports are then deleted
   set by Glue:     --JOB_NAME, --WORKFLOW_NAME, --WORKFLOW_RUN_ID
 """
 
@@ -38,9 +40,14 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from column_rules import ColumnRuleError
+from column_rules import ColumnRules
+from column_rules import column_rules
+from column_rules import read_column_rules
 from contract import CONTRACT
 from export_table import SparkJobEnvironment
 from export_table import format_snapshot_timestamp
@@ -62,17 +69,21 @@ from incremental_merge import merge_statement
 from incremental_merge import parse_change
 from incremental_merge import table_properties_statement
 from incremental_merge import without_bookkeeping
+from item_types import DDB_TYPES
+from item_types import SIDECAR_SEPARATOR
 from item_types import ColumnPlan
 from item_types import ItemShaper
 from item_types import TypeStats
 from item_types import item_inventory
 from item_types import plan_columns
+from job_arguments import ArgumentError
 from job_arguments import read_workflow_job_arguments
 from job_arguments import split_s3_uri
 from job_arguments import start_job
 
 LOG = logging.getLogger("apply_changes")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["apply"])
+COLUMN_RULE_ARGUMENTS = tuple(CONTRACT["columnRuleArguments"])
 RUN_PROPERTY = CONTRACT["runProperties"]
 ICEBERG = CONTRACT["iceberg"]
 CHANGES_VIEW = "ddbsnap_changes"
@@ -87,11 +98,20 @@ class ApplyConfig:
     job_name: str | None
     workflow_name: str
     workflow_run_id: str
+    # Attributes to exclude or hash before anything is merged, and the key (column_rules.py).
+    column_rules: dict[str, str] = field(default_factory=dict)
+    hash_key: str | None = None
 
 
 def read_apply_config(argv: Sequence[str]) -> ApplyConfig:
-    values = read_workflow_job_arguments(argv, ARGUMENTS, optional=("JOB_NAME",))
+    values = read_workflow_job_arguments(
+        argv, ARGUMENTS, optional=("JOB_NAME", *COLUMN_RULE_ARGUMENTS)
+    )
     bucket, prefix = split_s3_uri(values["state_path"], "state_path")
+    try:
+        rules = read_column_rules(values.get("column_rules"))
+    except ColumnRuleError as error:
+        raise ArgumentError(str(error)) from None
     return ApplyConfig(
         table_name=values["table_name"],
         table=f"{ICEBERG['catalog']}.{values['database']}.{values['iceberg_table']}",
@@ -100,6 +120,8 @@ def read_apply_config(argv: Sequence[str]) -> ApplyConfig:
         job_name=values.get("JOB_NAME"),
         workflow_name=values["WORKFLOW_NAME"],
         workflow_run_id=values["WORKFLOW_RUN_ID"],
+        column_rules=rules,
+        hash_key=values.get("hash_key"),
     )
 
 
@@ -174,6 +196,27 @@ def evolve_schema(spark: Any, table: str, plan: ColumnPlan) -> None:
         spark.sql(statement)
 
 
+def drop_excluded_columns(spark: Any, table: str, rules: ColumnRules) -> None:
+    """A rebuild under rules that exclude an attribute the table has a column for (and its
+    sidecars): the column goes from the table's schema. Iceberg drops it in the metadata only:
+    the older snapshots' files keep their values until they expire (docs/security.md)."""
+    sidecar_suffixes = {f"{SIDECAR_SEPARATOR}{t.lower()}" for t in DDB_TYPES}
+
+    def column_of(name: str) -> str:
+        """A sidecar `<column>__<type>` belongs to its column; any other name is its own."""
+        stem, _, suffix = name.rpartition(SIDECAR_SEPARATOR)
+        return stem if stem and f"{SIDECAR_SEPARATOR}{suffix}" in sidecar_suffixes else name
+
+    excluded = [
+        name
+        for name, _ in without_bookkeeping(established_columns(spark, table))
+        if rules.rule_for(column_of(name)) == "exclude"
+    ]
+    for name in excluded:
+        LOG.info("Dropping column %s: its attribute is excluded", name)
+        spark.sql(f"ALTER TABLE {table} DROP COLUMN `{name}`")
+
+
 def rows_schema(plan: ColumnPlan, with_delete_flag: bool) -> Any:
     from pyspark.sql.types import BooleanType
     from pyspark.sql.types import LongType
@@ -182,11 +225,16 @@ def rows_schema(plan: ColumnPlan, with_delete_flag: bool) -> Any:
     return schema.add(IS_DELETE, BooleanType(), nullable=False) if with_delete_flag else schema
 
 
-def bootstrap(spark: Any, storage: Any, config: ApplyConfig, entry: ExportEntry) -> None:
+def bootstrap(
+    spark: Any, storage: Any, config: ApplyConfig, entry: ExportEntry, rules: ColumnRules
+) -> None:
     """Replace the table's rows with the full export's items, in one commit."""
     from pyspark.sql import functions as F
 
     items = read_lines(spark, storage, [entry.manifest]).map(parse_item_line)
+    if rules:
+        items = items.map(rules.apply)
+        drop_excluded_columns(spark, config.table, rules)
     inventory = dict(items.flatMap(item_inventory).reduceByKey(lambda a, b: a.add(b)).collect())
     established = without_bookkeeping(established_columns(spark, config.table))
     plan = plan_columns(inventory, established, config.column_types)
@@ -208,16 +256,28 @@ def latest(a: ChangeRecord, b: ChangeRecord) -> ChangeRecord:
     return b if b.write_ts >= a.write_ts else a
 
 
-def merge_windows(spark: Any, storage: Any, config: ApplyConfig, entries: list[ExportEntry]):
+def sanitise(rules: ColumnRules):
+    """The change record with the column rules applied to its keys and its new image."""
+
+    def apply(record: ChangeRecord) -> ChangeRecord:
+        image = rules.apply(record.new_image) if record.new_image is not None else None
+        return ChangeRecord(rules.apply_to_keys(record.keys), image, record.write_ts)
+
+    return apply
+
+
+def merge_windows(
+    spark: Any,
+    storage: Any,
+    config: ApplyConfig,
+    entries: list[ExportEntry],
+    rules: ColumnRules,
+):
     """One MERGE for every window of the run: each key's latest record across them."""
-    records = (
-        read_lines(spark, storage, [e.manifest for e in entries])
-        .map(parse_change)
-        .keyBy(lambda r: r.key)
-        .reduceByKey(latest)
-        .values()
-        .cache()
-    )
+    changes = read_lines(spark, storage, [e.manifest for e in entries]).map(parse_change)
+    if rules:
+        changes = changes.map(sanitise(rules))
+    records = changes.keyBy(lambda r: r.key).reduceByKey(latest).values().cache()
     inventory: dict[tuple[str, str], TypeStats] = dict(
         records.flatMap(change_inventory).reduceByKey(lambda a, b: a.add(b)).collect()
     )
@@ -274,8 +334,9 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
     config = start_job("apply_changes", read_apply_config, argv, LOG)
     env = env or SparkJobEnvironment()
     glue, storage = env.client("glue"), env.storage
+    rules = column_rules(env, config.column_rules, config.hash_key)
 
-    entries = read_export_entries(glue, config)
+    entries = all_entries = read_export_entries(glue, config)
     state = read_state(storage, config.state_uri)
     runtime = env.runtime_factory(config.job_name or "apply_changes")
     spark = runtime.spark
@@ -291,7 +352,7 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
     bootstrapped_at = state.bootstrapped_at if state else None
     changed = 0
     if entries and entries[0].kind == "full":
-        bootstrap(spark, storage, config, entries[0])
+        bootstrap(spark, storage, config, entries[0], rules)
         watermark = bootstrapped_at = entries[0].end
         entries = entries[1:]
     if entries:
@@ -304,16 +365,27 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
         target = watermark
         for entry in entries:  # refuses a gap or an overlap before anything is merged
             target = advance(target, entry.window)
-        changed = merge_windows(spark, storage, config, entries)
+        changed = merge_windows(spark, storage, config, entries, rules)
         watermark = target
-    if watermark is not None and (state is None or watermark != state.watermark):
+    digest = rules.digest(config.hash_key)
+    if watermark is not None and (
+        state is None or watermark != state.watermark or digest != state.column_rules
+    ):
         # Only now, after the commit: a crash before this line re-applies the windows harmlessly.
         assert bootstrapped_at is not None
         storage.write_text(
             config.state_uri,
-            watermark_document(watermark, bootstrapped_at, config.workflow_run_id),
+            watermark_document(
+                watermark, bootstrapped_at, config.workflow_run_id, column_rules=digest
+            ),
         )
         LOG.info("Watermark moved to %s", watermark.isoformat())
+    if rules and all_entries:
+        # The exports hold the clear values (DynamoDB writes whole items): once merged and past
+        # the watermark, nothing needs them. (A failed run leaves them to the lifecycle rule.)
+        for entry in all_entries:
+            storage.purge(entry.manifest.rsplit("/", 1)[0])
+        LOG.info("Deleted the %d merged export(s)", len(all_entries))
     items = live_rows(spark, config.table) if watermark is not None else 0
     properties = {RUN_PROPERTY["itemCount"]: str(items)}
     if watermark is not None:

@@ -19,6 +19,10 @@ How a run goes:
      `--export_staging_path`. The ClientToken
      comes from the run, so a retried attempt follows the same export instead of paying again.
    Both modes keep every value's DynamoDB type, which the type policy needs (item_types.py).
+   Sensitive columns (column_rules.py): a scan drops or hashes them in each segment, before the
+   item is staged; DynamoDB's export stages whole items, so export mode applies the rules as it
+   reads the staged files, and they stay clear in the staging prefix until step 4 (which the
+   bucket policy lets only this table's role read: docs/security.md, "Sensitive attributes").
 2. Take an inventory of the staged items (attribute x DynamoDB type), read the Glue table's
    established column types, and plan the columns (item_types.plan_columns).
 3. Purge the snapshot folder (so a retry replaces, never adds to, an earlier attempt), shape every
@@ -48,6 +52,10 @@ Arguments (`--name value` or `--name=value`):
   --column_types   JSON object: attribute -> column type (the table's `columns` setting)
   scan mode:       --read_percentage (0.1..1.5), --splits (>= 1)
   export mode:     --table_arn, --export_staging_path (s3://<bucket>/<prefix>)
+  a table elsewhere: --source_region, --source_role_arn, --bucket_owner (source_access.py): every
+                   DynamoDB call, the scan's segments included, goes to that region with that role
+  sensitive:       --column_rules (JSON attribute -> exclude | hash), --hash_key (a Secrets Manager
+                   or SSM ARN): applied before the inventory, and in a scan before staging
   set by Glue:     --JOB_NAME, --JOB_RUN_ID, --TempDir, and from a workflow --WORKFLOW_NAME,
                    --WORKFLOW_RUN_ID
 """
@@ -75,6 +83,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from column_rules import ColumnRuleError
+from column_rules import ColumnRules
+from column_rules import column_rules
+from column_rules import read_column_rules
 from contract import CONTRACT
 from item_types import ALLOWED_TYPES_TEXT
 from item_types import ColumnPlan
@@ -95,6 +107,10 @@ from snapshot_formats import CSV_TIMESTAMP_FORMAT
 from snapshot_formats import avro_schema
 from snapshot_formats import logical_columns
 from snapshot_formats import table_input
+from source_access import SOURCE_ARGUMENTS
+from source_access import SourceTable
+from source_access import read_source
+from source_access import source_client
 
 LOG = logging.getLogger("export_table")
 
@@ -108,6 +124,7 @@ LAYOUT = CONTRACT["layout"]
 COMMON_ARGUMENTS = tuple(CONTRACT["exportArguments"]["common"])
 MODE_ARGUMENTS = {mode: tuple(CONTRACT["exportArguments"][mode]) for mode in MODES}
 GLUE_RUN_ARGUMENTS = tuple(CONTRACT["glueRunArguments"])
+COLUMN_RULE_ARGUMENTS = tuple(CONTRACT["columnRuleArguments"])
 
 GZIP_CODEC = "org.apache.hadoop.io.compress.GzipCodec"
 S3_DELETE_BATCH = 1000
@@ -141,6 +158,11 @@ class ExportConfig:
     job_run_id: str | None = None
     workflow_name: str | None = None
     workflow_run_id: str | None = None
+    # The table's region and role, when not the stack's (source_access.py).
+    source: SourceTable = field(default_factory=SourceTable)
+    # Attributes to exclude or hash before anything is written, and the key (column_rules.py).
+    column_rules: dict[str, str] = field(default_factory=dict)
+    hash_key: str | None = None
 
     @property
     def catalog_table(self) -> str:
@@ -167,7 +189,12 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
     """The job's arguments. The program guarantees their values (lib/job-arguments.ts); only
     what steers this script's own branches is checked here, with a message naming what is wrong."""
     names = (
-        COMMON_ARGUMENTS + MODE_ARGUMENTS["scan"] + MODE_ARGUMENTS["export"] + GLUE_RUN_ARGUMENTS
+        COMMON_ARGUMENTS
+        + MODE_ARGUMENTS["scan"]
+        + MODE_ARGUMENTS["export"]
+        + GLUE_RUN_ARGUMENTS
+        + SOURCE_ARGUMENTS
+        + COLUMN_RULE_ARGUMENTS
     )
     values = read_job_arguments(argv, names)
     mode = values.get("mode", "")
@@ -197,7 +224,13 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
         "job_run_id": values.get("JOB_RUN_ID"),
         "workflow_name": values.get("WORKFLOW_NAME"),
         "workflow_run_id": values.get("WORKFLOW_RUN_ID"),
+        "source": read_source(values),
+        "hash_key": values.get("hash_key"),
     }
+    try:
+        common["column_rules"] = read_column_rules(values.get("column_rules"))
+    except ColumnRuleError as error:
+        raise ArgumentError(str(error)) from None
     if mode == "scan":
         require(values, ["TempDir"], " (Glue sets it from the job's --TempDir)")
         split_s3_uri(values["TempDir"], "TempDir")
@@ -282,8 +315,13 @@ def ddb_json(value: Mapping[str, Any]) -> dict[str, Any]:
     return {ddb_type: inner}
 
 
-def item_line(item: Mapping[str, Any]) -> str:
-    return json.dumps({"Item": {k: ddb_json(v) for k, v in item.items()}}, ensure_ascii=False)
+def item_line(item: Mapping[str, Any], rules: ColumnRules | None = None) -> str:
+    """One staged line; with `rules`, the item without its excluded attributes and with its
+    hashed ones' HMAC, so that no clear value reaches the staged file (column_rules.py)."""
+    converted = {k: ddb_json(v) for k, v in item.items()}
+    if rules:
+        converted = rules.apply(converted)
+    return json.dumps({"Item": converted}, ensure_ascii=False)
 
 
 def parse_item_line(line: str) -> dict[str, Any]:
@@ -319,23 +357,30 @@ class ScanPlan:
     units_per_segment: float
     page_limit: int
     region: str | None = None
+    # A table in another account: every segment's client assumes this role (source_access.py).
+    role_arn: str | None = None
+    # Applied in the executors before an item is staged; it carries the HMAC key to them, in
+    # the task's memory only (column_rules.py).
+    rules: ColumnRules = field(default_factory=ColumnRules)
 
 
-def default_dynamodb_client(region: str | None) -> Any:  # pragma: no cover - fakes in tests
+def default_dynamodb_client(region: str | None, role_arn: str | None = None) -> Any:
     # The region comes from the driver: executors need not have one configured.
+    if role_arn:
+        return source_client("dynamodb", SourceTable(region, role_arn), SCAN_CLIENT_CONFIG)
     return boto3.client("dynamodb", region_name=region, config=SCAN_CLIENT_CONFIG)
 
 
 def scan_segment(
     segment: int,
     plan: ScanPlan,
-    client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
     pacer_factory: Callable[[float], ReadPacer] = ReadPacer,
     consumed: Any = None,
 ) -> Iterator[str]:
     """Every item of one segment, as DynamoDB JSON lines, paced to the segment's share. The read
     units each page consumed are added to `consumed` (a Spark accumulator) when given."""
-    client = client_factory(plan.region)
+    client = client_factory(plan.region, plan.role_arn)
     pacer = pacer_factory(plan.units_per_segment)
     request: dict[str, Any] = {
         "TableName": plan.table_name,
@@ -347,7 +392,7 @@ def scan_segment(
     while True:
         page = client.scan(**request)
         for item in page.get("Items", []):
-            yield item_line(item)
+            yield item_line(item, plan.rules)
         units = page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0)
         pacer.spend(units)
         if consumed is not None:
@@ -472,7 +517,7 @@ def stage_scan(
     spark: Any,
     plan: ScanPlan,
     staging_path: str,
-    client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
 ) -> float:
     """Scan the table once, one Spark task per segment, into gzip DynamoDB JSON lines; returns
     the read units the scan consumed, as DynamoDB reported them page by page."""
@@ -672,6 +717,7 @@ def run_export(
         S3Prefix=config.staging_prefix,
         ExportFormat="DYNAMODB_JSON",
         ExportType="FULL_EXPORT",
+        **config.source.export_destination(),
     )["ExportDescription"]
     arn, delay = export["ExportArn"], EXPORT_POLL_FIRST
     LOG.info("Started export %s of %s at %s", arn, config.table_arn, timestamp)
@@ -727,6 +773,8 @@ class Staged:
     path: str
     exported_items: int = 0  # export mode: DynamoDB's count
     read_units: float | None = None  # scan mode: what the scan consumed
+    # Scan mode stages items with the column rules already applied; DynamoDB's export cannot.
+    rules_applied: bool = False
 
 
 def stage_by_scan(
@@ -738,7 +786,8 @@ def stage_by_scan(
     *,
     staging: str,
     region: str,
-    client_factory: Callable[[str | None], Any],
+    client_factory: Callable[[str | None, str | None], Any],
+    rules: ColumnRules,
 ) -> Staged:
     """Scan mode: the paced parallel scan, staged as DynamoDB JSON lines in `staging`."""
     table_bytes, table_items = int(table.get("TableSizeBytes", 0)), int(table.get("ItemCount", 0))
@@ -746,6 +795,8 @@ def stage_by_scan(
     units = capacity * config.read_percentage / layout.concurrent_segments
     scan_plan = ScanPlan(
         region=region,
+        role_arn=config.source.role_arn,
+        rules=rules,
         table_name=config.table_name,
         segments=layout.segments,
         units_per_segment=units,
@@ -767,11 +818,12 @@ def stage_by_scan(
     started = time.monotonic()
     read_units = stage_scan(spark, scan_plan, storage.spark_path(staging), client_factory)
     LOG.info("The scan consumed %.0f read units in %.0f s", read_units, time.monotonic() - started)
-    return Staged(staging, read_units=read_units)
+    return Staged(staging, read_units=read_units, rules_applied=True)
 
 
-def read_staged(spark: Any, storage: Any, staged: Staged) -> Any:
-    """The staged items as an RDD of JSON lines (empty for an empty table)."""
+def read_staged(spark: Any, storage: Any, staged: Staged, rules: ColumnRules) -> Any:
+    """The staged items as an RDD of DynamoDB JSON dicts (empty for an empty table), with the
+    column rules applied to what DynamoDB's export staged."""
     staged_files, _ = storage.summarise(staged.path)
     if staged_files == 0 and staged.exported_items > 0:
         # A retry whose ClientToken found the export an earlier attempt staged, then deleted.
@@ -782,7 +834,8 @@ def read_staged(spark: Any, storage: Any, staged: Staged) -> Any:
     # An empty table's export may stage no file at all, and Spark refuses a missing folder.
     if not staged_files:
         return spark.sparkContext.emptyRDD()
-    return read_items(spark, storage.spark_path(staged.path))
+    items = read_items(spark, storage.spark_path(staged.path))
+    return items if staged.rules_applied or not rules else items.map(rules.apply)
 
 
 def write_snapshot(
@@ -831,13 +884,16 @@ def main(
     argv: Sequence[str] | None = None,
     env: SparkJobEnvironment | None = None,
     *,
-    scan_client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    scan_client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
 ) -> ExportResult:
     """Stage the table (scan or export), shape and write the snapshot, then tell the workflow."""
     config = start_job("export_table", read_export_config, argv, LOG)
     started = time.monotonic()
     env = env or SparkJobEnvironment()
-    glue, dynamodb, storage = env.client("glue"), env.client("dynamodb"), env.storage
+    rules = column_rules(env, config.column_rules, config.hash_key)
+    # DynamoDB in the table's own account and region (its source role's, for another account).
+    dynamodb = env.source_client("dynamodb", config.source)
+    glue, storage = env.client("glue"), env.storage
 
     timestamp = resolve_snapshot_timestamp(glue, config, env.now)
     target = snapshot_path(config.output_path, timestamp)
@@ -856,6 +912,7 @@ def main(
             staging=f"{config.temp_dir.rstrip('/')}/scan/{timestamp}/",
             region=dynamodb.meta.region_name,
             client_factory=scan_client_factory,
+            rules=rules,
         )
     else:
         staging = f"s3://{config.staging_bucket}/{config.staging_prefix}"
@@ -864,7 +921,7 @@ def main(
         LOG.info("Export wrote %d items to %s", exported, path)
         staged = Staged(path, exported_items=exported)
 
-    items = read_staged(spark, storage, staged)
+    items = read_staged(spark, storage, staged, rules)
     plan = plan_columns(
         take_inventory(items), established_columns(glue, config), config.column_types
     )

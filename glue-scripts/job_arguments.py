@@ -105,16 +105,36 @@ class JobEnvironment:
         self,
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
+        source_clients: Callable[[str, Any], Any] | None = None,
         **clients: Any,
     ) -> None:
         self.now = now
         self.sleep = sleep
         self._clients = clients
+        self._source_clients = source_clients
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = aws_client(service)
         return self._clients[service]
+
+    def source_client(self, service: str, source: Any) -> Any:
+        """A client for the source table (source_access.SourceTable): in its region, with its
+        role's credentials; this job's own client for a table in the stack's account and region.
+        Tests pass `source_clients(service, source)` to see which source each call was for."""
+        if source is None or source.is_local:
+            return self.client(service)
+        if self._source_clients is not None:
+            return self._source_clients(service, source)
+        key = f"{service} {source.region} {source.role_arn}"
+        if key not in self._clients:
+            from botocore.config import Config
+
+            from source_access import source_client
+
+            retries = Config(retries={"mode": "standard", "max_attempts": 10})
+            self._clients[key] = source_client(service, source, retries)
+        return self._clients[key]
 
 
 def start_job(

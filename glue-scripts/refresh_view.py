@@ -45,6 +45,8 @@ Arguments (`--name value` or `--name=value`):
   --table_name      the DynamoDB table's name, for DescribeTable
   --min_item_ratio  0..1: the completeness gate (0: off)
   --stack           the stack's name, a metric dimension
+  --source_region, --source_role_arn
+                    a table elsewhere (source_access.py): DescribeTable goes there, with that role
   --heartbeat true  heartbeat mode (the table's freshness trigger, every 6 hours): only publish
                     ViewAgeSeconds, the age of the snapshot the view shows; no workflow needed
   set by Glue:      --WORKFLOW_NAME, --WORKFLOW_RUN_ID
@@ -80,6 +82,9 @@ from job_arguments import split_s3_uri
 from job_arguments import start_job
 from snapshot_formats import view_columns
 from snapshot_formats import view_select_list
+from source_access import SOURCE_ARGUMENTS
+from source_access import SourceTable
+from source_access import read_source
 
 LOG = logging.getLogger("refresh_view")
 
@@ -157,6 +162,8 @@ class RefreshConfig:
     # Incremental mode: the Iceberg table the view shows, and where its watermark is kept.
     iceberg_table: str | None = None
     state_uri: str | None = None
+    # The DynamoDB table's region and role, when not the stack's (source_access.py).
+    source: SourceTable = field(default_factory=SourceTable)
 
     @property
     def crawler_table(self) -> str:
@@ -167,7 +174,8 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
     """The job's arguments. The program guarantees their values (lib/job-arguments.ts); the
     names that reach SQL are checked again where they are used (build_view_sql)."""
     values = read_job_arguments(
-        argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS, *INCREMENTAL_ARGUMENTS, "heartbeat")
+        argv,
+        (*ARGUMENTS, *WORKFLOW_ARGUMENTS, *INCREMENTAL_ARGUMENTS, *SOURCE_ARGUMENTS, "heartbeat"),
     )
     heartbeat = values.get("heartbeat") == "true"
     if heartbeat:
@@ -213,6 +221,7 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
             if values.get("state_path")
             else None
         ),
+        source=read_source(values),
     )
 
 
@@ -870,7 +879,7 @@ def main(argv: Sequence[str] | None = None, env: JobEnvironment | None = None) -
     config = start_job("refresh_view", read_refresh_config, argv, LOG)
     env = env or JobEnvironment()
     glue, athena, s3 = env.client("glue"), env.client("athena"), env.client("s3")
-    dynamodb, cloudwatch = env.client("dynamodb"), env.client("cloudwatch")
+    cloudwatch = env.client("cloudwatch")
     now, sleep = env.now, env.sleep
 
     if config.heartbeat and config.iceberg_table:
@@ -879,6 +888,8 @@ def main(argv: Sequence[str] | None = None, env: JobEnvironment | None = None) -
     if config.heartbeat:
         age = heartbeat(glue, cloudwatch, config, now())
         return RefreshResult(snapshot_timestamp="", view_age_seconds=age)
+    # DescribeTable in the table's own account and region (its source role's, for another one).
+    dynamodb = env.source_client("dynamodb", config.source)
     if config.iceberg_table:
         return refresh_iceberg_view(glue, athena, dynamodb, cloudwatch, config, now, sleep)
 

@@ -60,6 +60,8 @@ export interface Prices {
   rruPerMillion: number;
   rcuHour: number;
   pitrPerGbMonth: number;
+  /** Data moved between two regions, per GB: a table in another region than the stack's. */
+  transferPerGb: number;
 }
 
 /**
@@ -74,9 +76,39 @@ export const DEFAULT_PRICES: Prices = {
   rruPerMillion: 0.125,
   rcuHour: 0.00013,
   pitrPerGbMonth: 0.2,
+  // An assumption, not a checked price: AWS's usual rate between two regions, which differs by
+  // region pair; this project found no DynamoDB page to cite for a scan's or export's transfer.
+  transferPerGb: 0.02,
 };
 export const PRICES_SOURCE =
   "us-east-1 list prices, aws.amazon.com/glue/pricing and aws.amazon.com/dynamodb/pricing, checked November 2026";
+
+/**
+ * A table in another region: what one run moves across regions, by mode. A scan reads every
+ * item across regions, an export writes its files into the stack's bucket across regions (its
+ * gzip files are smaller than the table: the table's size is an upper bound), incremental mode
+ * moves what changed. Billed as data transfer between regions (inferred: AWS bills data leaving a
+ * region; this project has not found DynamoDB's own page saying so for a scan or an export).
+ */
+export interface CrossRegionTransfer {
+  fullCopyBytes: number;
+  fullCopyCost: number;
+  changesBytes: number;
+  changesCost: number;
+}
+
+export function crossRegionTransfer(
+  table: TableFacts,
+  changedBytesPerRun: number,
+  prices: Prices,
+): CrossRegionTransfer {
+  return {
+    fullCopyBytes: table.sizeBytes,
+    fullCopyCost: (table.sizeBytes / GIB) * prices.transferPerGb,
+    changesBytes: changedBytesPerRun,
+    changesCost: (changedBytesPerRun / GIB) * prices.transferPerGb,
+  };
+}
 
 export interface Assumptions {
   /** Read capacity Glue's connector assumes for an on-demand table (AWS's documented figure). */

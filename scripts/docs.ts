@@ -1,12 +1,13 @@
 /**
  * `npm run docs`: rewrites the regions of the docs that the code computes: the estimate model's
  * (docs/modes-and-cost.md's `estimate` and `modes`, the README's `modes-summary`) and the sample
- * output of `ddbsnap plan` (docs/cli.md's `plan`).
+ * output of `ddbsnap plan` (docs/cli.md's `plan`) and the example owner policies
+ * (docs/security.md's `source-policies`).
  * test/cli/readme.test.ts fails when they are out of date.
  */
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { planSample } from "../cli/doc-samples";
+import { planSample, sourcePoliciesSample } from "../cli/doc-samples";
 import { modesSummary, scanOrExportSection, threeModesSection } from "../cli/estimate-view";
 
 const root = path.join(__dirname, "..");
@@ -17,6 +18,7 @@ async function regions(): Promise<[string, string, string[]][]> {
     ["docs/modes-and-cost.md", "modes", threeModesSection()],
     ["README.md", "modes-summary", modesSummary()],
     ["docs/cli.md", "plan", await planSample()],
+    ["docs/security.md", "source-policies", sourcePoliciesSample()],
   ];
 }
 

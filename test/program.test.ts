@@ -216,18 +216,35 @@ describe("the program, for a multi-table stack", function () {
       expect(
         run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments,
       ).to.deep.equal({
-        "--extra-py-files": ["job_arguments.py", "contract.py", "snapshot_formats.py"]
+        "--extra-py-files": [
+          "job_arguments.py",
+          "contract.py",
+          "source_access.py",
+          "snapshot_formats.py",
+        ]
           .map((module) => `s3://${bucket}/glue-scripts/${module}`)
           .join(","),
         "--database": "dynamodb_exports_dev",
         "--table": "orders",
-        "--workgroup": "ddbsnap-dev",
+        "--workgroup": "ddbsnap-dev-orders",
         "--output_path": `s3://${bucket}/csv/orders`,
         "--retention_days": "7",
         "--table_name": "Orders",
         "--min_item_ratio": "0.5",
         "--stack": "dev",
       });
+    });
+
+    it("runs its queries in the table's own workgroup, which writes results under the table's own prefix", () => {
+      const workgroup = run.named(TYPES.workgroup, "ddbsnap-dev-orders");
+      expect(workgroup.inputs.configuration).to.deep.include({
+        enforceWorkgroupConfiguration: true,
+        resultConfiguration: {
+          outputLocation: `s3://${bucket}/athena-results/tables/orders/`,
+          encryptionConfiguration: { encryptionOption: "SSE_S3" },
+        },
+      });
+      expect(run.outputs.tables).to.have.nested.property("Orders.workgroup", "ddbsnap-dev-orders");
     });
   });
 
@@ -343,7 +360,8 @@ describe("the program, for a multi-table stack", function () {
       const keys = objects.map((r) => r.slice(`arn:aws:s3:::${bucket}/`.length));
       expect([...new Set(keys)].sort()).to.deep.equal(
         [
-          "athena-results/*",
+          // the table's own query results, not the shared prefix: other tables' rows are there
+          "athena-results/tables/orders/*",
           // the folders themselves and their Hadoop-style markers, for the HEAD a writer sends
           "csv/orders/*",
           "csv/orders",
@@ -358,20 +376,22 @@ describe("the program, for a multi-table stack", function () {
           "tmp",
           "tmp/",
           "tmp_$folder$",
+          "glue-scripts/column_rules.py",
           "glue-scripts/contract.py",
           "glue-scripts/export_table.py",
           "glue-scripts/item_types.py",
           "glue-scripts/job_arguments.py",
           "glue-scripts/refresh_view.py",
           "glue-scripts/snapshot_formats.py",
+          "glue-scripts/source_access.py",
         ].sort(),
       );
       const listed = doc.Statement.filter((s) => s.Action.includes("s3:ListBucket"));
       for (const listing of listed) expect(listing.Resource).to.equal(`arn:aws:s3:::${bucket}`);
       expect(listed.flatMap((l) => l.Condition!.StringLike["s3:prefix"]).sort()).to.deep.equal(
         [
-          "athena-results/",
-          "athena-results/*",
+          "athena-results/tables/orders",
+          "athena-results/tables/orders/*",
           "csv/orders",
           "csv/orders/*",
           "tmp/orders",
@@ -398,7 +418,7 @@ describe("the program, for a multi-table stack", function () {
       const athena = resourcesOf(policyOf("Reviews")).filter((r) =>
         r.startsWith("arn:aws:athena:"),
       );
-      expect(athena).to.deep.equal([mockArn("athena", "workgroup/ddbsnap-dev")]);
+      expect(athena).to.deep.equal([mockArn("athena", "workgroup/ddbsnap-dev-reviews")]);
       const logs = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:logs:"));
       expect(logs).to.include(mockArn("logs", "log-group:/aws-glue/ddbsnap/dev/reviews/*"));
       for (const arn of logs)
@@ -487,8 +507,7 @@ describe("the program, for a multi-table stack", function () {
       expect(run.ofType(TYPES.catalogDatabase).map((d) => d.inputs.name)).to.deep.equal([
         "dynamodb_exports_dev",
       ]);
-      const workgroup = run.ofType(TYPES.workgroup)[0];
-      expect(workgroup.inputs.name).to.equal("ddbsnap-dev");
+      const workgroup = run.named(TYPES.workgroup, "ddbsnap-dev");
       expect(workgroup.inputs.configuration.enforceWorkgroupConfiguration).to.equal(true);
       expect(workgroup.inputs.configuration.resultConfiguration).to.deep.equal({
         outputLocation: `s3://${bucket}/athena-results/`,
@@ -502,6 +521,7 @@ describe("the program, for a multi-table stack", function () {
       const objects = run.ofType(TYPES.bucketObjectv2);
       expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
         "glue-scripts/apply_changes.py",
+        "glue-scripts/column_rules.py",
         "glue-scripts/contract.py",
         "glue-scripts/export_table.py",
         "glue-scripts/export_windows.py",
@@ -511,14 +531,15 @@ describe("the program, for a multi-table stack", function () {
         "glue-scripts/job_arguments.py",
         "glue-scripts/refresh_view.py",
         "glue-scripts/snapshot_formats.py",
+        "glue-scripts/source_access.py",
       ]);
       // Every job puts the shared modules on its Python path; the export job its type policy too.
-      const shared = ["job_arguments.py", "contract.py", "snapshot_formats.py"]
+      const shared = ["job_arguments.py", "contract.py", "source_access.py", "snapshot_formats.py"]
         .map((module) => `s3://${bucket}/glue-scripts/${module}`)
         .join(",");
       for (const job of run.ofType(TYPES.job)) {
         const expected = job.inputs.name.endsWith("-export")
-          ? `${shared},s3://${bucket}/glue-scripts/item_types.py`
+          ? `${shared},s3://${bucket}/glue-scripts/item_types.py,s3://${bucket}/glue-scripts/column_rules.py`
           : shared;
         expect(job.inputs.defaultArguments["--extra-py-files"], job.inputs.name).to.equal(expected);
       }
@@ -544,6 +565,7 @@ describe("the program, for a multi-table stack", function () {
         exportJob: "ddbsnap-dev-reviews-export",
         crawler: "ddbsnap-dev-reviews-crawler",
         refreshJob: "ddbsnap-dev-reviews-refresh",
+        workgroup: "ddbsnap-dev-reviews",
         view: "reviews",
         snapshotTable: "snapshots_reviews",
         athenaQuery: 'SELECT * FROM "dynamodb_exports_dev"."reviews" LIMIT 10;',

@@ -18,6 +18,7 @@ import {
   EstimateInputError,
   GIB,
 } from "../../lib/estimate";
+import { arnParts } from "../../lib/arns";
 import { dynamodbClient, sdk } from "../aws";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
@@ -124,8 +125,27 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
       throw new UsageError(`--change-rate is a percentage of 0 to 100, got "${changeRate}"`);
 
     const target = targetOf(ctx, stack);
-    const facts = await describeTable(dynamodbClient(target), table.name).catch((e) => {
-      throw whenMissing(e, `DynamoDB table ${table.name}`, target, stack.config.stack);
+    // DescribeTable where the table is: its own region; for a table in another account, by ARN,
+    // which DynamoDB answers when the table's resource policy lets this identity describe it.
+    const tableTarget = table.region ? { ...target, region: table.region } : target;
+    const tableId = table.sourceRoleArn
+      ? `arn:${arnParts(table.sourceRoleArn)?.partition}:dynamodb:${tableTarget.region}:${table.account}:table/${table.name}`
+      : table.name;
+    let factsAssumed: string | undefined;
+    const facts = await describeTable(dynamodbClient(tableTarget), tableId).catch((e) => {
+      if (table.sourceRoleArn && sizeGb !== undefined) {
+        // The operator is not the pipeline role the owner's role trusts: go on from --size-gb.
+        factsAssumed = `DescribeTable of account ${table.account} refused; size from --size-gb, on-demand assumed`;
+        return { sizeBytes: 0, itemCount: 0, billingMode: "PAY_PER_REQUEST" as const };
+      }
+      if (table.sourceRoleArn) {
+        throw new UsageError(
+          `cannot describe ${table.name} in account ${table.account} from here (${(e as Error).message.split("\n")[0]}): ` +
+            "its role trusts only the table's pipeline role. Pass --size-gb <n>; the table's owner can read its size with " +
+            `aws dynamodb describe-table --table-name ${table.name} --region ${tableTarget.region}`,
+        );
+      }
+      throw whenMissing(e, `DynamoDB table ${table.name}`, tableTarget, stack.config.stack);
     });
     if (sizeGb !== undefined) facts.sizeBytes = Math.round(sizeGb * GIB);
     try {
@@ -133,6 +153,8 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
         tableName: table.name,
         stack: stack.config.stack,
         region: target.region,
+        tableRegion: table.region,
+        factsAssumed,
         facts,
         sizeOverridden: sizeGb !== undefined,
         table,

@@ -52,7 +52,7 @@ class MotoScanClients:
 
     endpoint: str
 
-    def __call__(self, _region: str | None) -> Any:
+    def __call__(self, _region: str | None, _role_arn: str | None = None) -> Any:
         return boto3.client(
             "dynamodb",
             endpoint_url=self.endpoint,

@@ -231,3 +231,68 @@ describe("plan, for a stack with one table in each mode", function () {
     expect(types).to.not.include("aws.glue.Crawler");
   });
 });
+
+describe("plan, for the second example stack (Pulumi.analytics.yaml: a table elsewhere, readers, hashed columns)", function () {
+  this.timeout(30_000);
+  let stdout: string;
+
+  before(async () => {
+    const result = await runCli(["plan", "--stack", "analytics"]);
+    expect(result.code, result.stderr).to.equal(0);
+    stdout = result.stdout;
+  });
+
+  it("draws the cross-account table's source, its hashed and excluded columns, and its readers", () => {
+    const orders = section(stdout, /^Orders → dynamodb_exports_analytics\.orders/);
+    expect(orders).to.include(
+      "  source: account 444455556666, region us-east-1 (another region: every run moves its data across regions; `ddbsnap estimate Orders` prices it); every DynamoDB call made with role arn:aws:iam::444455556666:role/ddbsnap-orders-export, which its owner creates (below)",
+    );
+    expect(orders.find((l) => l.startsWith("  columns: "))).to.equal(
+      "  columns: email hashed, cardNumber excluded (hashes: HMAC-SHA-256 keyed with arn:aws:secretsmanager:eu-west-1:111122223333:secret:ddbsnap-hmac-Xy12Ab); DynamoDB's export stages whole items: clear in export-staging/orders/ until the job has read them, readable by this table's role alone",
+    );
+    expect(orders).to.include(
+      "  readers: arn:aws:iam::111122223333:role/analytics-team (every table), arn:aws:iam::111122223333:role/finance",
+    );
+    // The pipeline role the owner's trust policy names, with its fixed name.
+    expect(resources(orders)).to.deep.include([
+      "aws.iam.Role",
+      "ddbsnap-analytics-orders-pipeline",
+    ]);
+  });
+
+  it("lists each reader set with its views, workgroup and results", () => {
+    const readers = section(stdout, /^Readers \(2 reader sets\)/);
+    expect(readers[0]).to.contain("granted through IAM");
+    expect(readers.join("\n"))
+      .to.match(
+        /views dynamodb_exports_analytics\.orders; workgroup ddbsnap-analytics-readers-[0-9a-f]{8}, results/,
+      )
+      .and.contain("arn:aws:iam::111122223333:role/finance");
+  });
+
+  it("prints the exact trust and permissions policies the table's owner creates, in the pinned account", () => {
+    const start = stdout.indexOf(
+      "  Orders: role arn:aws:iam::444455556666:role/ddbsnap-orders-export",
+    );
+    expect(start).to.be.greaterThan(0);
+    const block = stdout.slice(start, stdout.indexOf("\n\n", start)).split("\n");
+    const documentAfter = (heading: string) => {
+      const from = block.indexOf(heading) + 1;
+      const to = block.findIndex((l, i) => i > from && l === "    }");
+      return JSON.parse(block.slice(from, to + 1).join("\n"));
+    };
+    const trust = documentAfter("   trust policy:");
+    expect(trust.Statement[0].Principal).to.deep.equal({ AWS: "arn:aws:iam::111122223333:root" });
+    expect(trust.Statement[0].Condition).to.deep.equal({
+      ArnEquals: {
+        "aws:PrincipalArn": "arn:aws:iam::111122223333:role/ddbsnap-analytics-orders-pipeline",
+      },
+    });
+    const permissions = documentAfter("   permissions policy:");
+    expect(permissions.Statement.map((s: any) => s.Resource)).to.deep.equal([
+      "arn:aws:dynamodb:us-east-1:444455556666:table/Orders",
+      "arn:aws:dynamodb:us-east-1:444455556666:table/Orders/export/*",
+      "arn:aws:s3:::snapshots-bucket-<random>/export-staging/orders/*",
+    ]);
+  });
+});

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { planSample } from "../../cli/doc-samples";
+import { planSample, sourcePoliciesSample } from "../../cli/doc-samples";
 import { modesSummary, scanOrExportSection, threeModesSection } from "../../cli/estimate-view";
 import { COMMAND_NAMES } from "../../cli/main";
 import { REPO } from "./harness";
@@ -47,6 +47,13 @@ describe("the docs sections generated from the code", () => {
       region(doc("docs/cli.md"), "plan"),
       "docs/cli.md's plan region is out of date: run npm run docs",
     ).to.equal((await planSample()).join("\n"));
+  });
+
+  it("shows in docs/security.md the policies plan prints for the example's cross-account table", () => {
+    expect(
+      region(doc("docs/security.md"), "source-policies"),
+      "docs/security.md's source-policies region is out of date: run npm run docs",
+    ).to.equal(sourcePoliciesSample().join("\n"));
   });
 
   it("documents every command", () => {

@@ -291,7 +291,7 @@ def test_the_segments_of_a_scan_return_every_item_exactly_once(aws):
     lines = [
         line
         for segment in range(4)
-        for line in scan_segment(segment, plan, lambda region: dynamodb, RecordingPacer)
+        for line in scan_segment(segment, plan, lambda region, role: dynamodb, RecordingPacer)
     ]
     ids = sorted(parse_item_line(line)["id"]["S"] for line in lines)
     assert ids == [f"r{i:03}" for i in range(57)]

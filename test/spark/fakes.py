@@ -36,9 +36,13 @@ class CorpusScan:
     """A client factory (picklable) whose Scan serves `items` split into segments and pages."""
 
     items: list[dict]
+    # A table in another account: the role every segment's client must assume.
+    role_arn: str | None = None
+    region: str = "ap-northeast-1"
 
-    def __call__(self, region: str | None) -> CorpusScan:
-        assert region == "ap-northeast-1", "the driver's region reaches the executors"
+    def __call__(self, region: str | None, role_arn: str | None = None) -> CorpusScan:
+        assert region == self.region, "the table's region reaches the executors"
+        assert role_arn == self.role_arn, "every segment's client assumes the table's source role"
         return self
 
     def scan(self, TableName, Segment, TotalSegments, Limit, ExclusiveStartKey=None, **_):

@@ -106,7 +106,7 @@ Options:
 ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
   .map(
     (key) =>
-      `  --${`${PRICE_FLAGS[key].flag} <usd>`.padEnd(26)}${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key]})`,
+      `  --${`${PRICE_FLAGS[key].flag} <usd>`.padEnd(26)}${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key] ?? "none: not published, see docs/performance.md"})`,
   )
   .join("\n")}`,
 
@@ -115,7 +115,8 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
     const { table } = findTable(stack, ctx.positionals[0]);
     const prices: Prices = { ...DEFAULT_PRICES };
     for (const key of Object.keys(PRICE_FLAGS) as (keyof Prices)[]) {
-      prices[key] = positiveNumber(ctx, PRICE_FLAGS[key].flag, true) ?? prices[key];
+      const given = positiveNumber(ctx, PRICE_FLAGS[key].flag, true);
+      if (given !== undefined) prices[key] = given;
     }
     const assumptions = assumptionsFrom(ctx.options.assume);
     const sizeGb = positiveNumber(ctx, "size-gb", true);

@@ -1,6 +1,9 @@
-"""One local Spark 3.5 session for the whole Spark suite, set up like Glue 5.0's engine where it
-matters here: Spark 3.5.4, Python 3.11, Java 17, Iceberg 1.7.1 with a local Hadoop catalog, and
-spark-avro. `scripts/test-spark.sh` fetches the jars and passes their paths in SPARK_JARS."""
+"""One local Spark session for the whole Spark suite, set up like Glue's engine where it matters
+here, on the line `scripts/test-spark.sh` chose (SPARK_LINE): 3.5 is Glue 5.0's Spark 3.5.4 with
+Iceberg 1.7.1, 4.1 is Glue 6.1's Spark 4.1.3 with Iceberg 1.11.0; both with Java 17, a local Hadoop
+catalog and spark-avro. The script fetches the line's jars and passes their paths in SPARK_JARS and
+the versions it expects; the session fails the suite if it runs others, and the run's summary
+prints what it ran on."""
 
 from __future__ import annotations
 
@@ -21,6 +24,27 @@ sys.path[:0] = SEARCH_PATH
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [*SEARCH_PATH, *filter(None, [os.environ.get("PYTHONPATH")])]
 )
+
+
+RUNTIME: dict[str, str] = {}
+
+
+def runtime_versions(session) -> dict[str, str]:
+    jvm = session.sparkContext._jvm
+    return {
+        "Spark": session.version,
+        "Scala": jvm.scala.util.Properties.versionNumberString(),
+        "Iceberg": jvm.org.apache.iceberg.IcebergBuild.version(),
+        "Java": jvm.java.lang.System.getProperty("java.version"),
+        "Python": sys.version.split()[0],
+    }
+
+
+def pytest_terminal_summary(terminalreporter):
+    if RUNTIME:
+        line = os.environ.get("SPARK_LINE", "?")
+        versions = ", ".join(f"{name} {version}" for name, version in RUNTIME.items())
+        terminalreporter.write_line(f"Spark line {line}: {versions}")
 
 
 @pytest.fixture(scope="session")
@@ -53,5 +77,13 @@ def spark(tmp_path_factory):
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
+    RUNTIME.update(runtime_versions(session))
+    expected = {
+        "Spark": os.environ.get("EXPECTED_SPARK_VERSION"),
+        "Iceberg": os.environ.get("EXPECTED_ICEBERG_VERSION"),
+    }
+    wrong = {k: RUNTIME[k] for k, v in expected.items() if v and RUNTIME[k] != v}
+    if wrong:
+        pytest.fail(f"the session runs {wrong}, but scripts/test-spark.sh expects {expected}")
     yield session
     session.stop()

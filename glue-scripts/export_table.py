@@ -521,10 +521,11 @@ def shape_frame(spark: Any, items: Any, plan: ColumnPlan, files: int) -> tuple[A
 
 
 def writer_options(output_format: str) -> dict[str, str]:
-    """Options for Spark's DataFrameWriter per output format: snappy Parquet, gzip for the text
-    formats (Athena and the crawler read .gz transparently), a header row for CSV (so the crawler
-    can name the columns); ORC and Avro compress inside with Spark's defaults."""
-    if output_format == "parquet":
+    """Options for Spark's DataFrameWriter per output format: snappy Parquet, ORC and Avro, gzip
+    for the text formats (Athena and the crawler read .gz transparently), a header row for CSV (so
+    the crawler can name the columns). Every codec is named: Spark 4 changed ORC's default from
+    snappy to zstd, and a table's snapshots keep one codec across a Glue upgrade."""
+    if output_format in ("parquet", "orc", "avro"):
         return {"compression": "snappy"}
     if output_format == "csv":
         return {"header": "true", "compression": "gzip", "sep": ",", "quote": '"'}

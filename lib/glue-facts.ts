@@ -195,3 +195,23 @@ export const PYTHON_SHELL = {
   pythonVersion: "3.9",
   maxCapacity: 0.0625,
 } as const;
+
+/** docs/configuration.md's table of Glue versions, from GLUE_RUNTIMES (`npm run docs`). */
+export function glueVersionsTable(): string[] {
+  const workers = (v: GlueVersion) =>
+    GLUE_RUNTIMES[v].workerTypes.length === WORKER_TYPES.length
+      ? "G.1X–G.8X; Graviton G.1X–G.16X.GRAVITON, R.1X–R.8X.GRAVITON"
+      : "G.1X, G.2X, G.4X, G.8X";
+  return [
+    "| `glueVersion` | Spark | Scala | Python (Spark jobs) | Iceberg | S3 connector | worker types | incremental mode | proven here on | AWS page |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...SUPPORTED_GLUE_VERSIONS.map((v) => {
+      const r = GLUE_RUNTIMES[v];
+      return (
+        `| \`"${v}"\`${v === DEFAULT_GLUE_VERSION ? " (default)" : ""} | ${r.spark} | ${r.scala} | ${r.python} | ` +
+        `${r.iceberg} | ${r.s3Connector} | ${workers(v)} | ${r.incremental ? "yes" : "no"} | ` +
+        `${r.provenOn ? `Spark ${r.provenOn} line of test/spark` : "not tested here"} | ${r.source} |`
+      );
+    }),
+  ];
+}

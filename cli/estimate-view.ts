@@ -2,7 +2,7 @@
  * The text `ddbsnap estimate` prints for one table, and the README's "Scan or export?" section,
  * both from lib/estimate.ts. Pure.
  */
-import { dynamodbSplits } from "../lib/glue-facts";
+import { dynamodbSplits, WORKERS } from "../lib/glue-facts";
 import { describeLayout, planLayout } from "../lib/layout";
 import type { TableConfig } from "../lib/config";
 import type {
@@ -35,6 +35,14 @@ import { crossRegionTransfer } from "../lib/estimate";
 export const PRICE_FLAGS: Record<keyof Prices, { flag: string; what: string }> = {
   dpuHour: { flag: "price-dpu-hour", what: "Glue STANDARD, per DPU-hour" },
   flexDpuHour: { flag: "price-flex-dpu-hour", what: "Glue FLEX, per DPU-hour" },
+  gravitonDpuHour: {
+    flag: "price-graviton-dpu-hour",
+    what: "Glue STANDARD on Graviton G workers, per DPU-hour",
+  },
+  gravitonMemoryDpuHour: {
+    flag: "price-graviton-memory-dpu-hour",
+    what: "Glue STANDARD on Graviton R workers, per M-DPU-hour",
+  },
   exportPerGb: { flag: "price-export-gb", what: "DynamoDB export to S3, per GB" },
   rruPerMillion: {
     flag: "price-rru-million",
@@ -78,7 +86,8 @@ function costRow(
 }
 
 /** A unit price as published: at least cents, and every digit it has ($0.125, $0.00013). */
-function price(amount: number): string {
+export function price(amount: number | undefined): string {
+  if (amount === undefined) return "not published";
   return `$${amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 8 })}`;
 }
 
@@ -134,8 +143,11 @@ export function renderEstimate(report: EstimateReport): string[] {
           ? ""
           : " (DescribeTable; DynamoDB refreshes size and count about every six hours)"),
   );
+  const worker = WORKERS[table.workerType];
   lines.push(
-    `Job:   ${table.workers} × ${table.workerType} = ${e.dpus} DPU, readPercentage ${table.readPercentage}` +
+    `Job:   ${table.workers} × ${table.workerType} = ${e.dpus} ${worker.priceClass === "gravitonMemory" ? "M-DPU" : "DPU"} ` +
+      `(${worker.slots} task slots a worker: ${dynamodbSplits(table.workerType, table.workers)} scan segments), ` +
+      `Glue ${table.glueVersion}, readPercentage ${table.readPercentage}` +
       `${table.mode === "export" ? " (the default, for the scan column)" : ""}, ` +
       `configured mode ${table.mode}, ${cls}`,
   );

@@ -59,6 +59,7 @@ from export_windows import advance
 from export_windows import parse_watermark_document
 from export_windows import watermark_document
 from incremental_merge import IS_DELETE
+from incremental_merge import TABLE_PROPERTIES
 from incremental_merge import WRITE_TS
 from incremental_merge import ChangeRecord
 from incremental_merge import add_column_statements
@@ -183,6 +184,23 @@ def read_lines(spark: Any, storage: Any, manifests: Iterable[str]) -> Any:
     if not paths:
         return spark.sparkContext.emptyRDD()
     return spark.sparkContext.textFile(",".join(paths)).filter(bool)
+
+
+def keep_format_version_2(spark: Any, table: str) -> None:
+    """Athena reads Iceberg format v1 and v2 only (AWS Prescriptive Guidance, "Iceberg table
+    spec v3"); Glue 6.x's Iceberg can write v3, and an upgrade cannot be undone. So every run
+    sets the table's properties, `format-version` 2 among them, and a table someone upgraded to
+    v3 stops the run with the reason instead of Iceberg's "Cannot downgrade v3 table to v2"."""
+    rows = spark.sql(f"SHOW TBLPROPERTIES {table}").collect()
+    version = int({row[0]: row[1] for row in rows}.get("format-version", "2"))
+    if version > int(TABLE_PROPERTIES["format-version"]):
+        raise RuntimeError(
+            f"{table} is at Iceberg format-version {version}, which Athena cannot read (it "
+            "reads v1 and v2), and Iceberg cannot downgrade a table. Recreate it: delete the "
+            "table (pulumi up declares it again at v2) and the watermark, and the next run "
+            "rebuilds it from a full export."
+        )
+    spark.sql(table_properties_statement(table))
 
 
 def established_columns(spark: Any, table: str) -> list[tuple[str, str]]:
@@ -346,7 +364,7 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
             "only merges into it. If it was deleted, run pulumi up, then delete "
             f"{config.state_uri} so that the next run rebuilds it from a full export."
         )
-    spark.sql(table_properties_statement(config.table))
+    keep_format_version_2(spark, config.table)
 
     watermark = state.watermark if state else None
     bootstrapped_at = state.bootstrapped_at if state else None

@@ -10,13 +10,17 @@ import { cronProblem } from "./cron";
 import type { ExecutionClass, GlueVersion, WorkerType } from "./glue-facts";
 import {
   DEFAULT_GLUE_VERSION,
+  DEFAULT_WORKER_TYPE,
   EXECUTION_CLASSES,
   FLEX_WORKER_TYPES,
-  MAX_WORKERS,
+  GLUE_RUNTIMES,
+  INCREMENTAL_GLUE_VERSIONS,
   MIN_WORKERS,
   RETIRED_GLUE_VERSIONS,
   SUPPORTED_GLUE_VERSIONS,
+  versionsAllowing,
   WORKER_TYPES,
+  WORKERS,
 } from "./glue-facts";
 import { defaultDatabaseName, tableKey } from "./naming";
 
@@ -106,7 +110,7 @@ export const TABLE_DEFAULTS: Omit<TableConfig, "name"> = {
   schedule: "cron(0 2 * * ? *)",
   mode: "scan",
   readPercentage: 0.5,
-  workerType: "G.1X",
+  workerType: DEFAULT_WORKER_TYPE,
   workers: 10,
   glueVersion: DEFAULT_GLUE_VERSION,
   executionClass: "STANDARD",
@@ -305,6 +309,8 @@ function roleArnProblem(value: unknown, partition: string | undefined): string |
   return undefined;
 }
 
+const quoted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(", ");
+
 function glueVersionOf(check: Checker, value: unknown): GlueVersion {
   if (value === undefined) return DEFAULT_GLUE_VERSION;
   // YAML turns `glueVersion: 5.0` into the number 5: accept it as "5.0".
@@ -312,7 +318,9 @@ function glueVersionOf(check: Checker, value: unknown): GlueVersion {
   if (typeof text === "string" && (SUPPORTED_GLUE_VERSIONS as readonly string[]).includes(text)) {
     return text as GlueVersion;
   }
-  const allowed = `one of ${SUPPORTED_GLUE_VERSIONS.map((v) => `"${v}"`).join(", ")}`;
+  const allowed =
+    `one of ${quoted(SUPPORTED_GLUE_VERSIONS)} (the versions AWS supports, newest first; ` +
+    `"${DEFAULT_GLUE_VERSION}" is the default, and docs/configuration.md lists each one's Spark, Python and Iceberg)`;
   if (typeof text === "string" && (RETIRED_GLUE_VERSIONS as readonly string[]).includes(text)) {
     check.fail(
       "glueVersion",
@@ -468,7 +476,7 @@ function parseTable(
       "workers",
       entry.workers,
       MIN_WORKERS,
-      MAX_WORKERS[workerType],
+      WORKERS[workerType].maxWorkers,
       d.workers,
       true,
     ),
@@ -511,18 +519,28 @@ function parseTable(
       "nothing in scan mode (only export and incremental mode need point-in-time recovery); remove it",
     );
   }
-  if (mode === "incremental" && table.glueVersion === "4.0") {
+  const runtime = GLUE_RUNTIMES[table.glueVersion];
+  if (mode === "incremental" && !runtime.incremental) {
     check.fail(
       "glueVersion",
       entry.glueVersion,
-      '"5.0" or newer in incremental mode (the merge needs Spark 3.5 with Iceberg 1.7, which Glue 5.0 ships)',
+      `one of ${quoted(INCREMENTAL_GLUE_VERSIONS)} in incremental mode (the MERGE needs Spark 3.5 with Iceberg 1.7 ` +
+        `or newer; Glue ${table.glueVersion} ships Spark ${runtime.spark} with Iceberg ${runtime.iceberg})`,
+    );
+  }
+  if (!runtime.workerTypes.includes(workerType)) {
+    check.fail(
+      "workerType",
+      workerType,
+      `on Glue ${table.glueVersion}, one of ${runtime.workerTypes.join(", ")}; ${workerType} runs on Glue ` +
+        `${versionsAllowing(workerType).join(", ")} only (AWS documents the Graviton workers for Glue 6.1)`,
     );
   }
   if (executionClass === "FLEX" && !FLEX_WORKER_TYPES.includes(workerType)) {
     check.fail(
       "executionClass",
       "FLEX",
-      `STANDARD with workerType ${workerType}; FLEX runs only on ${FLEX_WORKER_TYPES.join(" or ")}`,
+      `STANDARD with workerType ${workerType}; FLEX runs only on ${FLEX_WORKER_TYPES.join(" or ")} (AWS's Flex documentation names no other type, Graviton ones included)`,
     );
   }
   return table;

@@ -24,10 +24,44 @@ describe("config: defaults", () => {
     expect(TABLE_DEFAULTS).to.include({
       format: "parquet",
       mode: "scan",
-      glueVersion: "5.0",
+      glueVersion: "6.1",
       workerType: "G.1X",
       enabled: true,
     });
+  });
+
+  it("accepts every Glue version AWS supports, newest first, and YAML's numbers for them", () => {
+    for (const version of ["6.1", "6.0", "5.1", "5.0", "4.0"]) {
+      const [table] = parseStackConfig(
+        { tables: [{ name: "Reviews", glueVersion: version }] },
+        "dev",
+      ).tables;
+      expect(table.glueVersion).to.equal(version);
+    }
+    const [yaml61, yaml6] = parseStackConfig(
+      {
+        tables: [
+          { name: "Reviews", glueVersion: 6.1 },
+          { name: "Orders", glueVersion: 6 },
+        ],
+      },
+      "dev",
+    ).tables;
+    expect([yaml61.glueVersion, yaml6.glueVersion]).to.deep.equal(["6.1", "6.0"]);
+  });
+
+  it("accepts the Graviton workers on Glue 6.1, the default version", () => {
+    const [g, r] = parseStackConfig(
+      {
+        tables: [
+          { name: "Reviews", workerType: "G.1X.GRAVITON", workers: 299 },
+          { name: "Orders", workerType: "R.2X.GRAVITON", glueVersion: "6.1" },
+        ],
+      },
+      "dev",
+    ).tables;
+    expect(g).to.include({ workerType: "G.1X.GRAVITON", glueVersion: "6.1", workers: 299 });
+    expect(r.workerType).to.equal("R.2X.GRAVITON");
   });
 
   it("defaults the database to dynamodb_exports_<stack>, normalised", () => {
@@ -95,12 +129,39 @@ describe("config: each invalid value is one clear error naming table, key, value
     expect(message)
       .to.contain('glueVersion is "2.0"')
       .and.contain("end of life on 2026-04-01")
-      .and.contain('"5.0"');
+      .and.contain('Use "6.1"');
     expect(messageOf({ name: "Reviews", glueVersion: 1 })).to.contain(
       "Glue 1.0 reached end of life",
     );
-    expect(messageOf({ name: "Reviews", glueVersion: "3.0" })).to.contain(
-      'one of "4.0", "5.0", "5.1"',
+    expect(messageOf({ name: "Reviews", glueVersion: "3.0" }))
+      .to.contain('glueVersion is "3.0"; allowed: one of "6.1", "6.0", "5.1", "5.0", "4.0"')
+      .and.contain("the versions AWS supports");
+  });
+
+  it("a Graviton worker on a Glue version AWS does not document it for", () => {
+    expect(
+      messageOf({ name: "Reviews", glueVersion: "5.0", workerType: "G.2X.GRAVITON" }),
+    ).to.equal(
+      'tables[0] (Reviews): workerType is "G.2X.GRAVITON"; allowed: on Glue 5.0, one of G.1X, G.2X, G.4X, G.8X; ' +
+        "G.2X.GRAVITON runs on Glue 6.1 only (AWS documents the Graviton workers for Glue 6.1)",
+    );
+    expect(
+      messageOf({ name: "Reviews", glueVersion: "6.0", workerType: "R.1X.GRAVITON" }),
+    ).to.contain('workerType is "R.1X.GRAVITON"; allowed: on Glue 6.0, one of G.1X');
+    expect(messageOf({ name: "Reviews", workerType: "G.3X.GRAVITON" })).to.contain(
+      'workerType is "G.3X.GRAVITON"; allowed: one of G.1X, G.2X, G.4X, G.8X, G.1X.GRAVITON',
+    );
+  });
+
+  it("FLEX on a Graviton worker", () => {
+    expect(
+      messageOf({ name: "Reviews", executionClass: "FLEX", workerType: "G.1X.GRAVITON" }),
+    ).to.contain("FLEX runs only on G.1X or G.2X");
+  });
+
+  it("more Graviton workers than the type allows", () => {
+    expect(messageOf({ name: "Reviews", workerType: "G.16X.GRAVITON", workers: 150 })).to.contain(
+      "workers is 150; allowed: a whole number from 2 to 149",
     );
   });
 

@@ -27,7 +27,7 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
     { alertEmail: "ops@example.com" },
     { alertTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:ops-alerts" },
   ];
-  const glueVersions = ["4.0", "5.0", "5.1"];
+  const glueVersions = ["4.0", "5.0", "5.1", "6.0", "6.1"];
   return [0, 1, 2, 3, 4, 5].map((i) => {
     const tables = [0, 1, 2].map((j) => {
       const workerType = WORKER_TYPES[(i * 3 + j) % WORKER_TYPES.length];
@@ -39,7 +39,12 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
         mode,
         workerType,
         workers: 2 + i + j,
-        glueVersion: mode === "incremental" ? "5.1" : glueVersions[(i + j) % glueVersions.length],
+        // Graviton workers run on Glue 6.1 only.
+        glueVersion: workerType.endsWith(".GRAVITON")
+          ? "6.1"
+          : mode === "incremental"
+            ? "5.1"
+            : glueVersions[(i + j) % glueVersions.length],
         ...(j === 0 && (workerType === "G.1X" || workerType === "G.2X")
           ? { executionClass: "FLEX" }
           : {}),

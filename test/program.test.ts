@@ -118,7 +118,7 @@ describe("the program, for a multi-table stack", function () {
   });
 
   describe("export job", () => {
-    it("is a Glue 5.0 Spark job by default, sized and classed from config, one run at a time", () => {
+    it("is a Glue 6.1 Spark job by default, sized and classed from config, one run at a time", () => {
       const job = run.named(TYPES.job, "ddbsnap-dev-reviews-export");
       expect(job.inputs.command).to.deep.equal({
         name: "glueetl",
@@ -126,7 +126,7 @@ describe("the program, for a multi-table stack", function () {
         scriptLocation: `s3://${bucket}/glue-scripts/export_table.py`,
       });
       expect(job.inputs).to.include({
-        glueVersion: "5.0",
+        glueVersion: "6.1",
         workerType: "G.1X",
         numberOfWorkers: 10,
         executionClass: "STANDARD",
@@ -608,5 +608,58 @@ describe("the program, per stack", () => {
     }
     expect(error?.message).to.contain("glueVersion").and.contain("end of life");
     expect(mocks.resources).to.deep.equal([]);
+  });
+});
+
+describe("the program, on Glue 6.1 with Graviton workers", function () {
+  it("declares the jobs with the Graviton worker type, and scan segments from its task slots", async () => {
+    const run = await runProgram({
+      tables: [
+        { name: "Reviews", workerType: "G.2X.GRAVITON", workers: 5 },
+        { name: "Orders", mode: "incremental", workerType: "R.1X.GRAVITON", workers: 3 },
+      ],
+    });
+    const scan = run.named(TYPES.job, "ddbsnap-dev-reviews-export");
+    expect(scan.inputs).to.include({
+      glueVersion: "6.1",
+      workerType: "G.2X.GRAVITON",
+      numberOfWorkers: 5,
+      executionClass: "STANDARD",
+    });
+    // 8 task slots on each of the 4 workers that are not the driver.
+    expect(scan.inputs.defaultArguments["--splits"]).to.equal("32");
+    expect(run.named(TYPES.job, "ddbsnap-dev-orders-apply").inputs).to.include({
+      glueVersion: "6.1",
+      workerType: "R.1X.GRAVITON",
+      numberOfWorkers: 3,
+    });
+  });
+});
+
+describe("the program, moving a stack from Glue 5.0 to 6.1", function () {
+  it("changes nothing but the Spark jobs' glueVersion: every resource keeps its name and inputs", async () => {
+    const tables = (glueVersion: string) => [
+      { name: "Reviews", glueVersion },
+      { name: "Orders", mode: "incremental", glueVersion },
+    ];
+    const before = await runProgram({ tables: tables("5.0") });
+    const after = await runProgram({ tables: tables("6.1") });
+    const byName = (run: ProgramRun) =>
+      new Map(run.resources.map((r) => [`${r.type} ${r.name}`, r.inputs]));
+    const [old, updated] = [byName(before), byName(after)];
+    expect([...updated.keys()]).to.deep.equal([...old.keys()]);
+    const changed = [...old.keys()].filter(
+      (key) => JSON.stringify(old.get(key)) !== JSON.stringify(updated.get(key)),
+    );
+    expect(changed.map((key) => `${key.split(" ")[0]} ${old.get(key)?.name}`)).to.have.members([
+      "aws:glue/job:Job ddbsnap-dev-reviews-export",
+      "aws:glue/job:Job ddbsnap-dev-orders-apply",
+    ]);
+    for (const key of changed) {
+      const { glueVersion: was, ...rest } = old.get(key) as Record<string, unknown>;
+      const { glueVersion: is, ...restAfter } = updated.get(key) as Record<string, unknown>;
+      expect([was, is]).to.deep.equal(["5.0", "6.1"]);
+      expect(restAfter).to.deep.equal(rest);
+    }
   });
 });

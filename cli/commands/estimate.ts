@@ -105,10 +105,14 @@ Options:
                               or --assume exportSecondsPerTib=1800-7200; the names, their defaults and
                               sources are printed under "Assumptions"
 ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
-  .map(
-    (key) =>
-      `  --${`${PRICE_FLAGS[key].flag} <usd>`.padEnd(26)}${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key]})`,
-  )
+  .map((key) => {
+    const flag = `${PRICE_FLAGS[key].flag} <usd>`;
+    const what = `${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key] ?? "none: not published, see docs/performance.md"})`;
+    // A flag too long for the column takes its own line, as --assume does.
+    return flag.length < 26
+      ? `  --${flag.padEnd(26)}${what}`
+      : `  --${flag}\n${" ".repeat(30)}${what}`;
+  })
   .join("\n")}`,
 
   async run(ctx: CommandContext): Promise<number> {
@@ -116,7 +120,8 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
     const { table } = findTable(stack, ctx.positionals[0]);
     const prices: Prices = { ...DEFAULT_PRICES };
     for (const key of Object.keys(PRICE_FLAGS) as (keyof Prices)[]) {
-      prices[key] = positiveNumber(ctx, PRICE_FLAGS[key].flag, true) ?? prices[key];
+      const given = positiveNumber(ctx, PRICE_FLAGS[key].flag, true);
+      if (given !== undefined) prices[key] = given;
     }
     const assumptions = assumptionsFrom(ctx.options.assume);
     const sizeGb = positiveNumber(ctx, "size-gb", true);

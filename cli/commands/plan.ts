@@ -6,7 +6,7 @@
 import { TABLE_BYTES_PER_FILE } from "../../lib/layout";
 import * as path from "path";
 import { parseStackConfig } from "../../lib/config";
-import { dynamodbSplits } from "../../lib/glue-facts";
+import { dynamodbSplits, GLUE_RUNTIMES, WORKERS } from "../../lib/glue-facts";
 import { stackNames } from "../../lib/naming";
 import type { Command, CommandContext } from "../command";
 import { stackDir, stackName } from "../command";
@@ -86,9 +86,12 @@ Options:
             ? "export (point-in-time export, no read capacity)"
             : `incremental (changes merged into Iceberg table ${database}.${names.icebergTable}, no read capacity)`;
       out(`${table.name} → ${database}.${names.view} (${resources.length}): ${shape};`);
+      const runtime = GLUE_RUNTIMES[table.glueVersion];
+      const arch = WORKERS[table.workerType].priceClass === "x86" ? "x86" : "Graviton arm64";
       out(
         `  ${table.format}, ${table.schedule} UTC${table.enabled ? "" : " (schedule not started)"}, ` +
-          `${table.workers} × ${table.workerType} ${table.executionClass}, Glue ${table.glueVersion}, ` +
+          `${table.workers} × ${table.workerType} (${arch}) ${table.executionClass}, ` +
+          `Glue ${table.glueVersion} (Spark ${runtime.spark}, Python ${runtime.python}), ` +
           (table.mode === "incremental"
             ? `time travel reaches ${table.retentionDays} days back`
             : `keeps ${table.retentionDays} days`),

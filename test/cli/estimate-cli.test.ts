@@ -66,7 +66,7 @@ describe("estimate against moto", () => {
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.contain("Table: 10.0 GiB (--size-gb), 3 items, provisioned 1,000 RCU");
     expect(result.stdout).to.contain(
-      "Job:   10 × G.1X = 10 DPU, readPercentage 0.25, configured mode scan, STANDARD",
+      "Job:   10 × G.1X = 10 DPU (4 task slots a worker: 36 scan segments), Glue 6.1, readPercentage 0.25, configured mode scan, STANDARD",
     );
     expectRows(result.stdout, {
       "Glue job": ["1h36m–2h53m", "3m14s–9m20s"],
@@ -86,7 +86,7 @@ describe("estimate against moto", () => {
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.contain("Table: 0 B, 0 items, on-demand (DescribeTable;");
     expect(result.stdout).to.contain(
-      "Job:   4 × G.2X = 8 DPU, readPercentage 0.5 (the default, for the scan column), configured mode export, FLEX",
+      "Job:   4 × G.2X = 8 DPU (8 task slots a worker: 24 scan segments), Glue 6.1, readPercentage 0.5 (the default, for the scan column), configured mode export, FLEX",
     );
     expect(row(result.stdout, "DynamoDB reads")[1]).to.equal(
       "0 read units at 12,000 RCU/s (asks for 20,000; the table serves 12,000) (of 40,000 assumed)",

@@ -71,10 +71,10 @@ describe("plan, for the example stack (Pulumi.dev.yaml: Reviews and Orders)", fu
   it("describes each table's config: mode, format, schedule, workers, parallel segments", () => {
     expect(section(stdout, /^Reviews → /).slice(0, 2)).to.deep.equal([
       `Reviews → dynamodb_exports_dev.reviews (${resources(section(stdout, /^Reviews → /)).length}): scan at readPercentage 0.25, 36 parallel segments;`,
-      "  parquet, cron(0 10 * * ? *) UTC, 10 × G.1X STANDARD, Glue 5.0, keeps 30 days",
+      "  parquet, cron(0 10 * * ? *) UTC, 10 × G.1X (x86) STANDARD, Glue 6.1 (Spark 4.1.3, Python 3.14), keeps 30 days",
     ]);
     expect(section(stdout, /^Orders → /)[1]).to.equal(
-      "  csv, cron(15 */6 * * ? *) UTC, 4 × G.2X FLEX, Glue 5.0, keeps 7 days",
+      "  csv, cron(15 */6 * * ? *) UTC, 4 × G.2X (x86) FLEX, Glue 6.1 (Spark 4.1.3, Python 3.14), keeps 7 days",
     );
   });
 
@@ -170,7 +170,7 @@ describe("plan with a broken config", function () {
       "ddbsnap: Invalid stack config (namespace ddb-athena-snapshots):",
     );
     expect(result.stderr).to.contain(
-      'tables[0] (Reviews): glueVersion is "2.0"; allowed: one of "4.0", "5.0", "5.1". Glue 2.0 reached end of life on 2026-04-01',
+      'tables[0] (Reviews): glueVersion is "2.0"; allowed: one of "6.1", "6.0", "5.1", "5.0", "4.0" (the versions AWS supports',
     );
     expect(result.stderr).to.contain(
       "tables[1] (Orders): readPercentage is 2; allowed: a number from 0.1 to 1.5",
@@ -214,7 +214,7 @@ describe("plan, for a stack with one table in each mode", function () {
       'orders_apply -- "SUCCEEDED" --> orders_refresh',
     ]);
     expect(result.stdout).to.contain("Python shell job, 0.0625 DPU");
-    expect(result.stdout).to.contain("Spark job (Glue 5.0), 10 × G.1X STANDARD");
+    expect(result.stdout).to.contain("Spark job (Glue 6.1), 10 × G.1X STANDARD");
     expect(result.stdout).not.to.contain("orders_crawler");
   });
 

@@ -4,6 +4,7 @@ import * as path from "path";
 import { planSample, sourcePoliciesSample } from "../../cli/doc-samples";
 import { modesSummary, scanOrExportSection, threeModesSection } from "../../cli/estimate-view";
 import { COMMAND_NAMES } from "../../cli/main";
+import { glueVersionsTable } from "../../lib/glue-facts";
 import { REPO } from "./harness";
 
 function region(markdown: string, name: string): string {
@@ -54,6 +55,13 @@ describe("the docs sections generated from the code", () => {
       region(doc("docs/security.md"), "source-policies"),
       "docs/security.md's source-policies region is out of date: run npm run docs",
     ).to.equal(sourcePoliciesSample().join("\n"));
+  });
+
+  it("gives the table of Glue versions as lib/glue-facts.ts has it", () => {
+    expect(
+      region(doc("docs/configuration.md"), "glue-versions"),
+      "docs/configuration.md's glue-versions region is out of date: run npm run docs",
+    ).to.equal(glueVersionsTable().join("\n"));
   });
 
   it("documents every command", () => {

@@ -177,7 +177,9 @@ def test_snapshot_path_is_one_folder_per_timestamp_with_a_trailing_slash():
 
 def test_write_options_per_format():
     schema = [("pk", "string"), ("price", "decimal(38,10)")]
-    assert writer_options("parquet", schema) == {"compression": "snappy"}
+    # Every codec named: Spark 4 (Glue 6.x) writes zstd ORC by default, Spark 3.5 snappy.
+    for output_format in ("parquet", "orc"):
+        assert writer_options(output_format, schema) == {"compression": "snappy"}
     # CSV: RFC 4180 quotes (doubled, not backslash-escaped) and no whitespace trimmed away,
     # which Spark's CSV writer does by default.
     assert writer_options("csv", schema) == {
@@ -193,9 +195,10 @@ def test_write_options_per_format():
         "compression": "gzip",
         "timestampFormat": "yyyy-MM-dd HH:mm:ss.SSSSSS",
     }
-    assert writer_options("orc", schema) == {}
     # Avro: the declared schema, so decimals are written as bytes (what Athena's reader expects).
-    avro = json.loads(writer_options("avro", schema)["avroSchema"])
+    avro_options = writer_options("avro", schema)
+    assert avro_options["compression"] == "snappy"
+    avro = json.loads(avro_options["avroSchema"])
     assert avro["fields"][1]["type"] == [
         "null",
         {"type": "bytes", "logicalType": "decimal", "precision": 38, "scale": 10},

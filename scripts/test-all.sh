@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 lanes=(
   "fast:npm test"
   "spark:npm run test:spark"
+  "faults:npm run test:faults"
 )
 
 status=0

@@ -3,8 +3,10 @@
 A request is named by its service (from the SigV4 credential scope), its operation (from the
 JSON target, the RPC v2 CBOR path or S3's REST shape) and the attempt that sent it (the access key
 id the job attempt signs with). Whether it meets a fault is decided from the seed, the attempt, the
-request's identity (operation and body) and how often that identity was sent before, so a replay
-with the same seed injects the same faults however Spark's tasks interleave.
+call's identity and how often it was sent before (botocore's retries of one call share its
+`amz-sdk-invocation-id`). A call's identity is its operation and how many calls of that operation
+the attempt made before it; a Scan's is its segment and start key, as Spark's tasks interleave
+their pages. So a replay with the same seed injects the same faults.
 
 Fault kinds:
 - throttle: the service's own throttling error, code and HTTP status as AWS documents them:
@@ -45,7 +47,8 @@ class Call:
     service: str  # the SigV4 signing name: dynamodb, s3, glue, athena, monitoring
     operation: str
     access_key: str
-    identity: str  # operation and what makes this request this request
+    identity: str  # a Scan's segment and start key; "" for the proxy to number the call
+    invocation: str = ""  # botocore's id for one call, the same in each of its retries
     protocol: str = "json"  # json | cbor | rest-xml: how the service answers this request
     content_type: str = "application/x-amz-json-1.1"
 
@@ -67,8 +70,16 @@ def identify(method: str, path: str, headers: dict[str, str], body: bytes) -> Ca
         operation, protocol = s3_operation(method, path), "rest-xml"
     else:
         operation = f"{method} {urlsplit(path).path}"
-    digest = hashlib.sha256(f"{method} {path}".encode() + b"\0" + body).hexdigest()[:16]
-    return Call(service, operation, access_key, f"{operation}:{digest}", protocol, content_type)
+    invocation = (
+        headers.get("amz-sdk-invocation-id")
+        or hashlib.sha256(f"{method} {path}".encode() + b"\0" + body).hexdigest()
+    )
+    identity = ""
+    if service == "dynamodb" and operation == "Scan":
+        request = json.loads(body or b"{}")
+        start = json.dumps(request.get("ExclusiveStartKey"), sort_keys=True)
+        identity = f"Scan:{request.get('Segment', 0)}:{start}"
+    return Call(service, operation, access_key, identity, invocation, protocol, content_type)
 
 
 def s3_operation(method: str, path: str) -> str:
@@ -133,10 +144,12 @@ class Decision:
     code: str = ""  # throttle/error500: the error code sent
 
 
-def decide(plan: FaultPlan, call: Call, occurrence: int, operation_count: int, faults: int):
-    """The fault for the `occurrence`-th sending of this request (0-based), which is the
+def decide(
+    plan: FaultPlan, call: Call, identity: str, occurrence: int, operation_count: int, faults: int
+) -> Decision:
+    """The fault for the `occurrence`-th sending of the call `identity` (0-based), which is the
     `operation_count`-th request of its operation in the attempt, after `faults` random faults."""
-    rng = random.Random(f"{plan.seed}|{call.identity}|{occurrence}")
+    rng = random.Random(f"{plan.seed}|{identity}|{occurrence}")
     storm_from = plan.storms.get(call.operation)
     if storm_from is not None and operation_count >= storm_from:
         return Decision(plan.storm_kind, code=error_code(call, plan.storm_kind, rng))

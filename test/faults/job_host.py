@@ -9,7 +9,7 @@ proxy tells attempts apart by.
 - Spark jobs (the export job, the apply job): each attempt runs in a long-lived runner process
   (spark_runner.py) holding a local Spark 3.5 session, as the Spark suite does; a kill ends the
   runner's whole process group (driver, JVM, Python workers), like Glue's timeout, and the next
-  attempt runs in a fresh runner. A spare runner is kept warm so a retry does not wait for a JVM.
+  attempt runs in a fresh runner.
 
 What Glue would show as a failed run's error is the exit message a job ends with (SystemExit),
 or else `<exception type>: <message>`.
@@ -284,8 +284,8 @@ class SparkRunner:
 
 
 class SparkJobs:
-    """The active runner and a warm spare; a killed runner is replaced by the spare, and a new
-    spare starts once the new active runner is up (two JVMs starting at once only slow both)."""
+    """The runner the attempts run in; a killed runner is replaced by a new one, which the
+    Glue-style retry waits for (a warm spare cost more CPU in JVM starts than it saved)."""
 
     def __init__(self, proxy_url: str, work: Path, logs: Path, python: str, name: str = "spark"):
         self.name = name
@@ -293,7 +293,6 @@ class SparkJobs:
         self.started = 0
         self.restarts = 0
         self.active = self._start()
-        self.spare: SparkRunner | None = None  # started once the active one is up: not both
 
     def _start(self) -> SparkRunner:
         self.started += 1
@@ -302,7 +301,6 @@ class SparkJobs:
     def run(self, command: dict, register, timeout: float) -> Outcome:
         runner = self.active
         runner.wait_ready()
-        self.spare = self.spare or self._start()
         self.last_key = runner.key
         register(runner.key, runner.process.pid)
         started = time.monotonic()
@@ -329,9 +327,7 @@ class SparkJobs:
             self.active.kill()
         self.active.stop()
         self.restarts += 1
-        self.active, self.spare = self.spare or self._start(), None
+        self.active = self._start()
 
     def stop(self) -> None:
-        for runner in (self.active, self.spare):
-            if runner is not None:
-                runner.stop()
+        self.active.stop()

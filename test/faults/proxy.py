@@ -72,6 +72,7 @@ class Attempt:
         self.run_started = datetime.fromisoformat(spec.get("run_started") or spec["sim_now"])
         self.requests = 0
         self.sent: Counter[str] = Counter()  # identity -> times sent
+        self.invocations: dict[str, str] = {}  # botocore's invocation id -> the call's identity
         self.operations: Counter[str] = Counter()
         self.random_faults = 0
         self.faults: Counter[str] = Counter()
@@ -80,6 +81,13 @@ class Attempt:
         self.scan_pages: list[list[float]] = []  # [seconds since start, units, segment]
         self.started = time.monotonic()
         self.killed = False
+
+    def numbered(self, call: Call) -> str:
+        """`<operation>#<n>`: the attempt's n-th call of the operation, retries included in it."""
+        if call.invocation not in self.invocations:
+            made = sum(1 for i in self.invocations.values() if i.startswith(f"{call.operation}#"))
+            self.invocations[call.invocation] = f"{call.operation}#{made}"
+        return self.invocations[call.invocation]
 
     def figures(self) -> dict:
         return {
@@ -198,11 +206,14 @@ class FaultProxy:
             attempt.faults["kill"] += 1 if not attempt.killed else 0
             attempt.fault_log.append([call.operation, "kill", ""])
             return Decision("kill")
-        occurrence = attempt.sent[call.identity]
-        attempt.sent[call.identity] += 1
+        identity = call.identity or attempt.numbered(call)
+        occurrence = attempt.sent[identity]
+        attempt.sent[identity] += 1
         operation_count = attempt.operations[call.operation]
         attempt.operations[call.operation] += 1
-        decision = decide(attempt.plan, call, occurrence, operation_count, attempt.random_faults)
+        decision = decide(
+            attempt.plan, call, identity, occurrence, operation_count, attempt.random_faults
+        )
         if decision.kind:
             attempt.faults[decision.kind] += 1
             if call.operation not in attempt.plan.storms:

@@ -69,6 +69,9 @@ def spark_session(work: Path):
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.session.timeZone", "UTC")
+        # Tiny tables: compiling generated code and re-planning cost more CPU than they save.
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.adaptive.enabled", "false")
         # Scratch space in the suite's work folder: a killed runner leaves it there, not in /tmp.
         .config("spark.local.dir", str(work / "spark-local"))
         .config(

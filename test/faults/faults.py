@@ -159,7 +159,10 @@ def decide(
     for kind in ("throttle", "error500", "reset", "cut", "slow"):
         draw -= plan.rates.get(kind, 0.0)
         if draw < 0:
-            delay = rng.uniform(*plan.slow_seconds) if kind == "slow" else 0.0
+            low, high = plan.slow_seconds
+            if call.operation == "Scan":  # long enough for a pacer that banks lost time to burst
+                low, high = high, 2.5 * high
+            delay = rng.uniform(low, high) if kind == "slow" else 0.0
             return Decision(kind, delay=delay, code=error_code(call, kind, rng))
     return Decision(None)
 

@@ -78,7 +78,8 @@ class Attempt:
         self.faults: Counter[str] = Counter()
         self.fault_log: list[list[str]] = []  # [operation, kind, code]
         self.calls: Counter[str] = Counter()  # "service operation" -> requests
-        self.scan_pages: list[list[float]] = []  # [seconds since start, units, segment]
+        # [seconds since the attempt began, units, segment, 1 if the answer was lost]
+        self.scan_pages: list[list[float]] = []
         self.started = time.monotonic()
         self.killed = False
 
@@ -193,7 +194,8 @@ class FaultProxy:
         if decision.kind == "slow":
             time.sleep(decision.delay)
         if attempt and call and call.operation == "Scan" and status == 200:
-            out_body, out_headers = self.account_scan(attempt, body, out_body, out_headers)
+            lost = decision.kind in ("reset", "cut")
+            out_body, out_headers = self.account_scan(attempt, body, out_body, out_headers, lost)
         if decision.kind in ("reset", "cut"):
             handler.send(status, out_headers, out_body, cut=decision.kind)
             return
@@ -268,8 +270,9 @@ class FaultProxy:
         finally:
             connection.close()
 
-    def account_scan(self, attempt: Attempt, request: bytes, body: bytes, headers: dict):
-        """What DynamoDB would charge for the page, in the response and in the attempt's log."""
+    def account_scan(self, attempt: Attempt, request: bytes, body: bytes, headers: dict, lost):
+        """What DynamoDB would charge for the page, in the response and in the attempt's log
+        (with whether its answer is about to be lost to a dropped connection)."""
         document = json.loads(body)
         units = scan_read_units(document.get("Items", []))
         if "ConsumedCapacity" in document:
@@ -281,7 +284,9 @@ class FaultProxy:
         headers = {**headers, "x-amz-crc32": str(zlib.crc32(body))}
         segment = json.loads(request).get("Segment", 0)
         with self.lock:
-            attempt.scan_pages.append([time.monotonic() - attempt.started, units, segment])
+            attempt.scan_pages.append(
+                [time.monotonic() - attempt.started, units, segment, int(lost)]
+            )
         return body, headers
 
 

@@ -110,6 +110,7 @@ EXPORT_POLL_FIRST = 15.0
 EXPORT_POLL_MAX = 60.0
 
 # Scan pages back off and retry throttling on their own; adaptive mode also slows the sender.
+# 21 attempts in all (max_attempts counts the retries).
 SCAN_RETRIES = {"mode": "adaptive", "max_attempts": 20}
 SCAN_FAILED = re.compile(r"ScanFailed: (.+)")
 SPARK_TASK_TRIES = re.compile(r"failed (\d+) times")

@@ -92,7 +92,8 @@ def split_s3_uri(uri: str, argument: str) -> tuple[str, str]:
 
 # botocore's standard mode retries throttling errors (ThrottlingException,
 # ProvisionedThroughputExceededException, SlowDown, TooManyRequestsException, ...), HTTP 500-504
-# and dropped connections, with capped exponential back-off (boto3 guide, "Retries").
+# and dropped connections, with capped exponential back-off (boto3 guide, "Retries"). Config's
+# max_attempts counts the retries: 11 attempts in all.
 STANDARD_RETRIES = {"mode": "standard", "max_attempts": 10}
 SERVICE_NAMES = {"dynamodb": "DynamoDB", "s3": "S3", "cloudwatch": "CloudWatch"}
 BODY_READS = 4
@@ -127,7 +128,8 @@ def _cut_short_is_transient(response_dict: dict, operation_model: Any, **_: Any)
     ):
         return
     message = f"the response ended after {len(body)} of {expected} bytes: the connection dropped"
-    protocol = operation_model.service_model.resolved_protocol
+    service = operation_model.service_model
+    protocol = getattr(service, "resolved_protocol", None) or service.protocol  # older botocore
     if protocol in ("json", "rest-json"):
         document = {"__type": "RequestTimeoutException", "message": message}
         response_dict["body"] = json.dumps(document).encode()
@@ -162,14 +164,17 @@ def read_object(s3: Any, bucket: str, key: str) -> bytes:
     """An S3 object's bytes. botocore's retries end when a response's headers arrive, and
     GetObject's body is read after that: a body cut short (IncompleteReadError,
     ResponseStreamingError) is read again here, whole, as GetObject is idempotent."""
-    from botocore.exceptions import IncompleteReadError
-    from botocore.exceptions import ResponseStreamingError
+    import botocore.exceptions
 
+    names = ("IncompleteReadError", "ResponseStreamingError")  # older botocore lacks the second
+    cut_short = tuple(
+        getattr(botocore.exceptions, n) for n in names if hasattr(botocore.exceptions, n)
+    )
     for attempt in range(1, BODY_READS + 1):
         body = s3.get_object(Bucket=bucket, Key=key)["Body"]
         try:
             return body.read()
-        except (IncompleteReadError, ResponseStreamingError) as error:
+        except cut_short as error:
             if attempt == BODY_READS:
                 error.aws_call = "S3 GetObject"
                 raise

@@ -14,8 +14,8 @@ proxy tells attempts apart by.
 What Glue would show as a failed run's error is the exit message a job ends with (SystemExit),
 or else `<exception type>: <message>`.
 
-Back-off: botocore's retry waits (up to 20 s each) are divided by DILATION in every job process
-and Spark worker, so a retry storm that takes minutes on AWS takes seconds here. The retry
+Back-off: botocore's retry waits (up to 20 s each) are divided by DILATION (100) in every job
+process and Spark worker, so a retry storm that takes minutes on AWS takes seconds here. The retry
 decisions and counts are botocore's own; the scan's pacing sleeps (ReadPacer) are real time.
 """
 
@@ -38,7 +38,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SEARCH_PATH = [str(REPO / "glue-scripts"), str(REPO / "test" / "spark"), str(HERE)]
-DILATION = 50.0
+DILATION = 100.0
 
 
 def dilate_botocore_sleep(factor: float = DILATION) -> None:
@@ -272,14 +272,15 @@ class SparkRunner:
         self.process.wait()
 
     def stop(self) -> None:
-        if self.alive() and not self.ready:  # still starting: nothing to finish
-            self.kill()
-        if self.alive():
+        """Lets an idle runner stop its Spark session; one still starting or busy is killed."""
+        if self.alive() and self.ready:
             try:
                 self.process.stdin.close()
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=5)
             except (subprocess.TimeoutExpired, BrokenPipeError):
-                self.kill()
+                pass
+        if self.alive():
+            self.kill()
         os.close(self.answers)
 
 

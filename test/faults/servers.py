@@ -41,6 +41,13 @@ class Servers:
     def __init__(self, work: Path, log: Path):
         self.processes: list[subprocess.Popen] = []
         self.log = open(log, "ab")  # noqa: SIM115 - the servers write to it until stop()
+        try:
+            self._start(work)
+        except BaseException:  # a server that would not start, or a SIGTERM meanwhile
+            self.stop()
+            raise
+
+    def _start(self, work: Path) -> None:
         moto_port = free_port()
         moto = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],

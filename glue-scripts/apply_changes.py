@@ -79,6 +79,7 @@ from item_types import item_inventory
 from item_types import plan_columns
 from job_arguments import ArgumentError
 from job_arguments import read_workflow_job_arguments
+from job_arguments import run_job
 from job_arguments import split_s3_uri
 from job_arguments import start_job
 
@@ -417,4 +418,4 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
 
 
 if __name__ == "__main__":
-    main()
+    run_job("apply_changes", main)

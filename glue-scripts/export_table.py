@@ -67,6 +67,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -79,8 +80,6 @@ from datetime import datetime
 from datetime import timezone
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from column_rules import ColumnRuleError
@@ -97,8 +96,12 @@ from item_types import item_inventory
 from item_types import plan_columns
 from job_arguments import ArgumentError
 from job_arguments import JobEnvironment
+from job_arguments import aws_client
+from job_arguments import describe_failure
 from job_arguments import read_job_arguments
+from job_arguments import read_object
 from job_arguments import require
+from job_arguments import run_job
 from job_arguments import split_s3_uri
 from job_arguments import start_job
 from snapshot_formats import CSV_ESCAPES
@@ -132,7 +135,10 @@ EXPORT_POLL_FIRST = 15.0
 EXPORT_POLL_MAX = 60.0
 
 # Scan pages back off and retry throttling on their own; adaptive mode also slows the sender.
-SCAN_CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 20})
+# 21 attempts in all (max_attempts counts the retries).
+SCAN_RETRIES = {"mode": "adaptive", "max_attempts": 20}
+SCAN_FAILED = re.compile(r"ScanFailed: (.+)")
+SPARK_TASK_TRIES = re.compile(r"failed (\d+) times")
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,7 +336,9 @@ def parse_item_line(line: str) -> dict[str, Any]:
 
 class ReadPacer:
     """Keeps one scan segment at or under its share of read units per second, by the capacity
-    each page reports it consumed (ReturnConsumedCapacity=TOTAL)."""
+    each page reports it consumed (ReturnConsumedCapacity=TOTAL): after a page, the next waits
+    until the page's units fit the rate. Time lost to a slow or throttled page is not banked:
+    catching up on it would read faster than the share for as long as the page was late."""
 
     def __init__(
         self,
@@ -340,14 +348,13 @@ class ReadPacer:
     ):
         self.rate = units_per_second
         self.clock, self.sleep = clock, sleep
-        self.start = clock()
-        self.spent = 0.0
+        self.next_page = clock()
 
     def spend(self, units: float) -> None:
-        self.spent += units
-        ahead = self.spent / self.rate - (self.clock() - self.start)
-        if ahead > 0:
-            self.sleep(ahead)
+        now = self.clock()
+        self.next_page = max(self.next_page, now) + units / self.rate
+        if self.next_page > now:
+            self.sleep(self.next_page - now)
 
 
 @dataclass(frozen=True)
@@ -364,11 +371,16 @@ class ScanPlan:
     rules: ColumnRules = field(default_factory=ColumnRules)
 
 
+class ScanFailed(RuntimeError):
+    """A segment's Scan failed for good: botocore's retries and Spark's task attempts are spent."""
+
+
 def default_dynamodb_client(region: str | None, role_arn: str | None = None) -> Any:
-    # The region comes from the driver: executors need not have one configured.
+    # The region comes from the driver: executors need not have one configured. A table in
+    # another account is read with its role (source_access), with the same retries.
     if role_arn:
-        return source_client("dynamodb", SourceTable(region, role_arn), SCAN_CLIENT_CONFIG)
-    return boto3.client("dynamodb", region_name=region, config=SCAN_CLIENT_CONFIG)
+        return source_client("dynamodb", SourceTable(region, role_arn), SCAN_RETRIES)
+    return aws_client("dynamodb", region, SCAN_RETRIES)
 
 
 def scan_segment(
@@ -390,11 +402,20 @@ def scan_segment(
         "Limit": plan.page_limit,
     }
     while True:
-        page = client.scan(**request)
+        try:
+            page = client.scan(**request)
+        except Exception as error:
+            # Spark shows the driver only this exception's text, inside a Java stack trace.
+            raise ScanFailed(
+                f"segment {segment} of {plan.segments}: {describe_failure(error)}"
+            ) from None
         for item in page.get("Items", []):
             yield item_line(item, plan.rules)
         units = page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0)
-        pacer.spend(units)
+        # A page botocore had to send again may have been read before: DynamoDB charges a read
+        # whose answer a dropped connection lost. Paced as if every attempt read it, the scan
+        # keeps its share even then (and after throttling, which consumed nothing, slows down).
+        pacer.spend(units * (1 + page.get("ResponseMetadata", {}).get("RetryAttempts", 0)))
         if consumed is not None:
             consumed.add(units)
         if "LastEvaluatedKey" not in page:
@@ -456,7 +477,7 @@ class S3Storage:
         """One object's text (a manifest, the watermark); None if missing and `missing_ok`."""
         bucket, key = split_s3_uri(uri, "object")
         try:
-            return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+            return read_object(self.s3, bucket, key).decode("utf-8")
         except ClientError as error:
             if missing_ok and error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
@@ -526,8 +547,23 @@ def stage_scan(
     lines = segments.flatMap(
         lambda segment: scan_segment(segment, plan, client_factory, consumed=consumed)
     )
-    lines.saveAsTextFile(staging_path, compressionCodecClass=GZIP_CODEC)
+    try:
+        lines.saveAsTextFile(staging_path, compressionCodecClass=GZIP_CODEC)
+    except Exception as error:
+        raise scan_failure(error) from None
     return float(consumed.value)
+
+
+def scan_failure(error: Exception) -> Exception:
+    """A failed scan as one line: the segment's ScanFailed, out of the pages of Java and Python
+    traceback Spark wraps it in; any other failure of the Spark job as it is."""
+    text = str(error)
+    found = SCAN_FAILED.search(text)
+    if not found:
+        return error
+    tries = SPARK_TASK_TRIES.search(text)
+    told = f" (Spark tried the segment {tries.group(1)} times)" if tries else ""
+    return ScanFailed(f"the table's scan failed: {found.group(1).strip()}{told}")
 
 
 def read_items(spark: Any, data_path: str) -> Any:
@@ -953,4 +989,4 @@ def main(
 
 
 if __name__ == "__main__":
-    main()
+    run_job("export_table", main)

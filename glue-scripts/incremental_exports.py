@@ -61,7 +61,9 @@ from export_windows import plan_exports
 from export_windows import watermark_document
 from job_arguments import ArgumentError
 from job_arguments import JobEnvironment
+from job_arguments import read_object
 from job_arguments import read_workflow_job_arguments
+from job_arguments import run_job
 from job_arguments import split_s3_uri
 from job_arguments import start_job
 from source_access import SOURCE_ARGUMENTS
@@ -126,7 +128,7 @@ def read_planner_config(argv: Sequence[str]) -> PlannerConfig:
 
 def read_watermark(s3: Any, bucket: str, key: str) -> Watermark | None:
     try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = read_object(s3, bucket, key)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             return None
@@ -310,4 +312,4 @@ def main(
 
 
 if __name__ == "__main__":
-    main()
+    run_job("incremental_exports", main)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract import CONTRACT
+from job_arguments import STANDARD_RETRIES
+from job_arguments import aws_client
 
 SOURCE_ARGUMENTS = tuple(CONTRACT["sourceArguments"])
 ERROR_PREFIX = CONTRACT["sourceAccess"]["errorPrefix"]
@@ -82,17 +84,21 @@ def assumed_role_session(role_arn: str, session_name: str = SESSION_NAME, base: 
 
 
 def source_client(
-    service: str, source: SourceTable, config: Any = None, base_session: Any = None
+    service: str,
+    source: SourceTable,
+    retries: dict = STANDARD_RETRIES,
+    base_session: Any = None,
 ) -> Any:
-    """A client in the source table's region, with its role's credentials when it has one. The
-    role is assumed at once, so that a role the job cannot assume fails here, saying which."""
+    """A client in the source table's region, with its role's credentials when it has one, and
+    the jobs' retries and failure naming (job_arguments.aws_client). The role is assumed at once,
+    so that a role the job cannot assume fails here, saying which."""
     import boto3
     from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ClientError
 
     if source.role_arn is None:
         session = boto3.Session(botocore_session=base_session) if base_session else boto3.Session()
-        return session.client(service, region_name=source.region, config=config)
+        return aws_client(service, source.region, retries, session)
     session = assumed_role_session(source.role_arn, base=base_session)
     try:
         session.get_credentials().get_frozen_credentials()
@@ -102,4 +108,4 @@ def source_client(
             "trust and permissions policies `npx ddbsnap plan` prints (docs/security.md, "
             '"Tables in other accounts and regions")'
         ) from None
-    return session.client(service, region_name=source.region, config=config)
+    return aws_client(service, source.region, retries, session)

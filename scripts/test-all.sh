@@ -10,6 +10,7 @@ lanes=(
   "spark-3.5:npm run test:spark"
   "spark-4.1:npm run test:spark-4.1"
   "athena:npm run test:athena"
+  "faults:npm run test:faults"
 )
 
 status=0

@@ -27,7 +27,7 @@ from fakes import boto3_value
 
 import export_table
 import refresh_view
-from export_table import SCAN_CLIENT_CONFIG
+from export_table import SCAN_RETRIES
 from export_table import SparkJobEnvironment
 from job_arguments import JobEnvironment
 
@@ -53,11 +53,13 @@ class MotoScanClients:
     endpoint: str
 
     def __call__(self, _region: str | None, _role_arn: str | None = None) -> Any:
+        from botocore.config import Config
+
         return boto3.client(
             "dynamodb",
             endpoint_url=self.endpoint,
             region_name=REGION,
-            config=SCAN_CLIENT_CONFIG,
+            config=Config(retries=dict(SCAN_RETRIES)),
             **CREDENTIALS,
         )
 

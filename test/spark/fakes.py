@@ -59,6 +59,24 @@ class CorpusScan:
         return result
 
 
+@dataclass
+class RefusingScan:
+    """A client factory (picklable) whose Scan DynamoDB refuses for good, as botocore leaves it
+    once its retries run out."""
+
+    def __call__(self, region: str | None, role_arn: str | None = None) -> RefusingScan:
+        return self
+
+    def scan(self, **_):
+        from botocore.exceptions import ClientError
+
+        error = {
+            "Code": "ProvisionedThroughputExceededException",
+            "Message": "The level of configured provisioned throughput for the table was exceeded.",
+        }
+        raise ClientError({"Error": error, "ResponseMetadata": {"RetryAttempts": 20}}, "Scan")
+
+
 class LocalStorage:
     """s3://bucket/key -> <root>/bucket/key, for Spark (file://) and for the job's own calls."""
 

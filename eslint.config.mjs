@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "policy/node_modules/", ".venv/", "bin/", "dist/"],
+    ignores: ["node_modules/", "policy/node_modules/", ".venv/", ".venv-*/", "bin/", "dist/"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

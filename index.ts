@@ -12,12 +12,23 @@ import { AnalyticsCatalog } from "./components/catalog";
 import { FailureAlerts } from "./components/failure-alerts";
 import { GlueSecurity } from "./components/glue-security";
 import { GlueScriptObjects } from "./components/glue-scripts";
-import { checkExportTables, warnAboutScanCapacity } from "./components/preflight";
+import {
+  checkExportTables,
+  checkReaders,
+  lakeFormationTables,
+  tableAccess,
+  warnAboutScanCapacity,
+} from "./components/preflight";
+import { ReaderAccess } from "./components/readers";
 import { ExportStorage } from "./components/storage";
 import { tagTable, TablePipeline } from "./components/table-pipeline";
 import { lateAfterMinutes } from "./lib/alerts";
 import type { AwsContext } from "./lib/arns";
 import { awsProviderSettings, SECRET_AWS_SETTINGS } from "./lib/aws-provider";
+import { tableBucketStatements } from "./lib/bucket-policy";
+import { readerSets } from "./lib/readers";
+import { sourceRolePolicies } from "./lib/source";
+import type { TableConfig } from "./lib/config";
 import { parseStackConfig, rawConfigFromPulumi } from "./lib/config";
 import { scriptKey, scriptsOfMode, stackNames, tableNames } from "./lib/naming";
 import { stackTags } from "./lib/tags";
@@ -36,16 +47,37 @@ function awsProviderArgs(
 export = async () => {
   // Validate everything before declaring anything: a bad value fails the preview, not half a deploy.
   const allConfig = pulumi.runtime.allConfig();
-  const config = parseStackConfig(rawConfigFromPulumi(allConfig), pulumi.getStack());
+  const config = parseStackConfig(
+    rawConfigFromPulumi(allConfig),
+    pulumi.getStack(),
+    allConfig["aws:region"],
+  );
 
   // One provider for every resource and every deploy-time check: the stack's own `aws:` settings
   // (profile, assumed roles, allowed accounts, default tags...) plus the project and stack tags;
   // table components add `table`.
   const provider = new aws.Provider("aws", awsProviderArgs(allConfig, stackTags(config.stack)));
   const opts = { providers: [provider] };
-  await checkExportTables(config.tables, provider);
-  await warnAboutScanCapacity(config.tables, provider);
+  // Tables in another region are described there, with the same credentials; tables in another
+  // account are not described at deploy (components/preflight.ts says why).
+  const regional = new Map<string, aws.Provider>();
+  const regionalProvider = (region: string) =>
+    regional.get(region) ??
+    regional
+      .set(
+        region,
+        new aws.Provider(`aws-${region}`, {
+          ...awsProviderArgs(allConfig, stackTags(config.stack)),
+          region: region as aws.ProviderArgs["region"],
+        }),
+      )
+      .get(region)!;
+  const accessOf = (table: TableConfig) => tableAccess(table, provider, regionalProvider);
+  await checkExportTables(config.tables, accessOf);
+  await warnAboutScanCapacity(config.tables, accessOf);
+  await checkReaders(config, provider);
   const shared = stackNames(config.stack, config.databaseName);
+  const governed = await lakeFormationTables(config, shared.database, provider);
 
   const ctx: pulumi.Output<AwsContext> = pulumi
     .all([
@@ -87,17 +119,61 @@ export = async () => {
         ctx,
         bucket: storage.bucketName,
         database: catalog.databaseName,
-        workgroup: catalog.workgroupName,
         scriptLocations: scripts.locations,
         scriptKeys: scriptsOfMode(table.mode).map(scriptKey),
         logRetentionDays: config.logRetentionDays,
         securityConfiguration: security.securityConfigurationName,
         kmsKeyArn: config.kmsKeyArn,
+        hashKey: config.hashKey,
       },
       opts,
     );
     return { table, names, pipeline };
   });
+
+  // The snapshot bucket's policy, once the tables' roles exist: exports from other accounts, and
+  // staged clear values that only a table's own pipeline may read.
+  storage.declarePolicy(
+    pulumi
+      .all([ctx, storage.bucketArn, pulumi.all(pipelines.map(({ pipeline }) => pipeline.roleArn))])
+      .apply(([context, bucketArn, roleArns]) =>
+        tableBucketStatements(
+          context,
+          bucketArn,
+          pipelines.map(({ table, names }, i) => ({ table, names, pipelineRoleArn: roleArns[i] })),
+        ),
+      ),
+  );
+
+  // Who may read which views: a workgroup and policies per reader set (lib/readers.ts).
+  const sets = readerSets(config);
+  const readers =
+    sets.length > 0
+      ? new ReaderAccess(
+          "readers",
+          {
+            stack: config.stack,
+            ctx,
+            sets,
+            bucket: storage.bucketName,
+            bucketArn: storage.bucketArn,
+            databaseName: shared.database,
+            kmsKeyArn: config.kmsKeyArn,
+            lakeFormation: config.lakeFormation,
+            governed,
+            writerRoles: Object.fromEntries(
+              pipelines.map(({ table, pipeline }) => [
+                table.name,
+                [
+                  pipeline.roleArn,
+                  ...(pipeline.optimizerRoleArn ? [pipeline.optimizerRoleArn] : []),
+                ],
+              ]),
+            ),
+          },
+          { ...opts, dependsOn: [catalog] },
+        )
+      : undefined;
 
   const alerts = new FailureAlerts(
     "alerts",
@@ -161,8 +237,35 @@ export = async () => {
     opts,
   );
 
+  // What the owners of tables in other accounts create there (`ddbsnap plan` prints the same).
+  const sourceAccess = pulumi.all([ctx, storage.bucketName]).apply(([context, bucket]) =>
+    Object.fromEntries(
+      pipelines.flatMap(({ table, names }) => {
+        const policies = sourceRolePolicies({
+          ctx: context,
+          table,
+          names,
+          bucket,
+          kmsKeyArn: config.kmsKeyArn,
+        });
+        return policies ? [[table.name, policies]] : [];
+      }),
+    ),
+  );
+
   return {
     dashboardUrl: dashboard.url,
+    sourceAccess,
+    readers: Object.fromEntries(
+      sets.map((set) => [
+        set.id,
+        {
+          roles: set.roles,
+          views: set.tables.map((t) => tableNames(config.stack, t.name).view),
+          workgroup: readers!.workgroupNames[set.id],
+        },
+      ]),
+    ),
     bucketName: storage.bucketName,
     databaseName: catalog.databaseName,
     workgroupName: catalog.workgroupName,
@@ -176,6 +279,7 @@ export = async () => {
           workflow: pipeline.workflowName,
           exportJob: pipeline.exportJobName,
           refreshJob: pipeline.refreshJobName,
+          workgroup: pipeline.workgroupName,
           view: names.view,
           ...(table.mode === "incremental"
             ? { applyJob: pipeline.applyJobName, icebergTable: names.icebergTable }

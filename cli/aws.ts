@@ -5,7 +5,7 @@
  * Region: --region, else the stack's `aws:region` (where Pulumi deployed it; the Pulumi AWS
  * provider also prefers it to AWS_REGION), else AWS_REGION / AWS_DEFAULT_REGION.
  * Endpoint: --endpoint-url, else AWS_ENDPOINT_URL, else AWS's own.
- * Credentials: the SDK's standard chain, untouched.
+ * Credentials: the SDK's standard chain, untouched. Retries: RETRIES.
  */
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -51,8 +51,21 @@ export function resolveTarget(
   return { region: (found[0] as string).trim(), regionSource: found[1], endpoint };
 }
 
+/**
+ * How every client retries: the SDK's standard mode, which retries throttling (ThrottlingException,
+ * SlowDown, ProvisionedThroughputExceededException, ...), HTTP 500-504 and dropped connections with
+ * capped exponential back-off, with 6 attempts instead of its default 3, so that `status --check`
+ * in an on-call script rides out the throttling a busy account gives it (AWS SDKs and Tools
+ * Reference Guide, "Retry behavior").
+ */
+export const RETRIES = { retryMode: "standard", maxAttempts: 6 } as const;
+
 function baseConfig(target: AwsTarget) {
-  return { region: target.region, ...(target.endpoint ? { endpoint: target.endpoint } : {}) };
+  return {
+    region: target.region,
+    ...RETRIES,
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+  };
 }
 
 /** The SDK's client modules, each loaded on first use. */

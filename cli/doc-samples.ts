@@ -1,10 +1,16 @@
 /**
  * The sample output docs/cli.md shows for `plan` and `plan --mermaid`: the commands' real output
- * on this repository's example stack, cut to the first rows of each section. `npm run docs`
- * writes it; test/cli/readme.test.ts fails when the page is out of date.
+ * on this repository's example stack, cut to the first rows of each section; and the example
+ * owner policies docs/security.md shows. `npm run docs` writes them; test/cli/readme.test.ts
+ * fails when a page is out of date.
  */
+import { pinnedAccount } from "../harness/mock-program";
+import { parseStackConfig } from "../lib/config";
+import { tableNames } from "../lib/naming";
+import { sourceRolePolicies } from "../lib/source";
 import type { CliIo } from "./io";
 import { main } from "./main";
+import { namespaceValues, PROJECT_DIR, readStackFile } from "./stack";
 
 /** Rows kept of each blank-line-separated section of `plan`, and of the Mermaid graph. */
 const PLAN_ROWS = 8;
@@ -55,6 +61,37 @@ export async function planSample(): Promise<string[]> {
     "$ npx ddbsnap plan --mermaid",
     ...mermaid.slice(0, MERMAID_ROWS),
     "  [...]",
+    "```",
+  ];
+}
+
+/**
+ * docs/security.md's example of what a table's owner creates: the policies `plan` prints for the
+ * cross-account table of Pulumi.analytics.yaml, computed by lib/source.ts.
+ */
+export function sourcePoliciesSample(): string[] {
+  const file = readStackFile(PROJECT_DIR, "analytics");
+  const region = String(file.values["aws:region"]);
+  const config = parseStackConfig(namespaceValues(file), "analytics", region);
+  const table = config.tables.find((t) => t.sourceRoleArn)!;
+  const policies = sourceRolePolicies({
+    ctx: { partition: "aws", region, accountId: pinnedAccount(file.values)! },
+    table,
+    names: tableNames("analytics", table.name),
+    bucket: "snapshots-bucket-<random>",
+    kmsKeyArn: config.kmsKeyArn,
+  })!;
+  return [
+    `For the table \`${table.name}\` of [Pulumi.analytics.yaml](../Pulumi.analytics.yaml) (mode ${table.mode}), the role \`${policies.roleArn}\` gets this trust policy:`,
+    "",
+    "```json",
+    JSON.stringify(policies.trustPolicy, null, 2),
+    "```",
+    "",
+    "and this permissions policy:",
+    "",
+    "```json",
+    JSON.stringify(policies.permissionsPolicy, null, 2),
     "```",
   ];
 }

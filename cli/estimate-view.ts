@@ -2,7 +2,7 @@
  * The text `ddbsnap estimate` prints for one table, and the README's "Scan or export?" section,
  * both from lib/estimate.ts. Pure.
  */
-import { dynamodbSplits } from "../lib/glue-facts";
+import { dynamodbSplits, WORKERS } from "../lib/glue-facts";
 import { describeLayout, planLayout } from "../lib/layout";
 import type { TableConfig } from "../lib/config";
 import type {
@@ -29,11 +29,20 @@ import {
 } from "../lib/estimate";
 import { bytes, columns, count, duration, usd } from "./format";
 import { runsPerDay } from "../lib/schedule-gap";
+import { crossRegionTransfer } from "../lib/estimate";
 
 /** The flag that overrides each price, named once for the help text and the printout. */
 export const PRICE_FLAGS: Record<keyof Prices, { flag: string; what: string }> = {
   dpuHour: { flag: "price-dpu-hour", what: "Glue STANDARD, per DPU-hour" },
   flexDpuHour: { flag: "price-flex-dpu-hour", what: "Glue FLEX, per DPU-hour" },
+  gravitonDpuHour: {
+    flag: "price-graviton-dpu-hour",
+    what: "Glue STANDARD on Graviton G workers, per DPU-hour",
+  },
+  gravitonMemoryDpuHour: {
+    flag: "price-graviton-memory-dpu-hour",
+    what: "Glue STANDARD on Graviton R workers, per M-DPU-hour",
+  },
   exportPerGb: { flag: "price-export-gb", what: "DynamoDB export to S3, per GB" },
   rruPerMillion: {
     flag: "price-rru-million",
@@ -43,6 +52,10 @@ export const PRICE_FLAGS: Record<keyof Prices, { flag: string; what: string }> =
   pitrPerGbMonth: {
     flag: "price-pitr-gb-month",
     what: "DynamoDB point-in-time recovery, per GB-month",
+  },
+  transferPerGb: {
+    flag: "price-transfer-gb",
+    what: "data transfer between regions, per GB (a table in another region; assumed, not checked: it differs by region pair)",
   },
 };
 
@@ -73,14 +86,20 @@ function costRow(
 }
 
 /** A unit price as published: at least cents, and every digit it has ($0.125, $0.00013). */
-function price(amount: number): string {
+export function price(amount: number | undefined): string {
+  if (amount === undefined) return "not published";
   return `$${amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 8 })}`;
 }
 
 export interface EstimateReport {
   tableName: string;
   stack: string;
+  /** The stack's region, where the jobs run and the bucket is. */
   region: string;
+  /** The table's own region, when the table names one. */
+  tableRegion?: string;
+  /** The table is in another account: DescribeTable was not possible, so its facts are assumed. */
+  factsAssumed?: string;
   facts: TableFacts;
   /** True when --size-gb replaced DescribeTable's size. */
   sizeOverridden: boolean;
@@ -109,16 +128,26 @@ export function renderEstimate(report: EstimateReport): string[] {
     facts.billingMode === "PAY_PER_REQUEST"
       ? "on-demand"
       : `provisioned ${count(facts.provisionedRcu ?? 0)} RCU`;
+  const elsewhere =
+    report.tableRegion && report.tableRegion !== report.region ? report.tableRegion : undefined;
   lines.push(
-    `Estimate for one snapshot run of ${report.tableName} (stack ${report.stack}, ${report.region}): ranges run from the fast to the slow end of each assumption`,
+    `Estimate for one snapshot run of ${report.tableName} (stack ${report.stack}, ${report.region}` +
+      `${elsewhere ? `; the table in ${elsewhere}` : ""}): ranges run from the fast to the slow end of each assumption`,
   );
   lines.push("");
   lines.push(
     `Table: ${bytes(facts.sizeBytes)}${report.sizeOverridden ? " (--size-gb)" : ""}, ${count(facts.itemCount)} items, ${capacity}` +
-      `${report.sizeOverridden ? "" : " (DescribeTable; DynamoDB refreshes size and count about every six hours)"}`,
+      (report.factsAssumed
+        ? ` (${report.factsAssumed})`
+        : report.sizeOverridden
+          ? ""
+          : " (DescribeTable; DynamoDB refreshes size and count about every six hours)"),
   );
+  const worker = WORKERS[table.workerType];
   lines.push(
-    `Job:   ${table.workers} × ${table.workerType} = ${e.dpus} DPU, readPercentage ${table.readPercentage}` +
+    `Job:   ${table.workers} × ${table.workerType} = ${e.dpus} ${worker.priceClass === "gravitonMemory" ? "M-DPU" : "DPU"} ` +
+      `(${worker.slots} task slots a worker: ${dynamodbSplits(table.workerType, table.workers)} scan segments), ` +
+      `Glue ${table.glueVersion}, readPercentage ${table.readPercentage}` +
       `${table.mode === "export" ? " (the default, for the scan column)" : ""}, ` +
       `configured mode ${table.mode}, ${cls}`,
   );
@@ -268,6 +297,8 @@ interface ModeRun {
   dataBytes: number;
   dynamodb: number;
   glue: number;
+  /** Data moved between regions (a table in another region), USD. */
+  transfer: number;
   total: number;
 }
 
@@ -289,21 +320,31 @@ function threeModes(report: EstimateReport, r: SnapshotRange): string[] {
   const cls = table.executionClass;
   const total = (c: ClassCosts) => c[cls] ?? c.STANDARD;
   const month = perDay * 30;
+  const crossRegion = report.tableRegion !== undefined && report.tableRegion !== report.region;
+  const transfer = crossRegionTransfer(facts, inc.low.changedBytesPerRun, prices);
   // Each mode's run in the same terms, at the low and the high end of the ranges.
-  const fullCopy = (m: SnapshotEstimate["scan"] | SnapshotEstimate["export"]): ModeRun => ({
-    workflowSeconds: m.workflowSeconds,
-    dataBytes: facts.sizeBytes,
-    dynamodb: m.dynamodb,
-    glue: total(m.glue) + m.overheadCost,
-    total: total(m.total),
-  });
-  const changesOnly = (x: IncrementalEstimate): ModeRun => ({
-    workflowSeconds: x.workflowSeconds,
-    dataBytes: x.changedBytesPerRun,
-    dynamodb: x.exportCharge,
-    glue: total(x.glue) + x.plannerCost + x.refreshCost,
-    total: total(x.total),
-  });
+  const fullCopy = (m: SnapshotEstimate["scan"] | SnapshotEstimate["export"]): ModeRun => {
+    const moved = crossRegion ? transfer.fullCopyCost : 0;
+    return {
+      workflowSeconds: m.workflowSeconds,
+      dataBytes: facts.sizeBytes,
+      dynamodb: m.dynamodb,
+      glue: total(m.glue) + m.overheadCost,
+      transfer: moved,
+      total: total(m.total) + moved,
+    };
+  };
+  const changesOnly = (x: IncrementalEstimate): ModeRun => {
+    const moved = crossRegion ? transfer.changesCost : 0;
+    return {
+      workflowSeconds: x.workflowSeconds,
+      dataBytes: x.changedBytesPerRun,
+      dynamodb: x.exportCharge,
+      glue: total(x.glue) + x.plannerCost + x.refreshCost,
+      transfer: moved,
+      total: total(x.total) + moved,
+    };
+  };
   const modes: [ModeRun, ModeRun][] = [
     [fullCopy(r.low.scan), fullCopy(r.high.scan)],
     [fullCopy(r.low.export), fullCopy(r.high.export)],
@@ -322,6 +363,9 @@ function threeModes(report: EstimateReport, r: SnapshotRange): string[] {
     row("data per run", (m) => m.dataBytes, bytes),
     row("DynamoDB per run", (m) => m.dynamodb, usd),
     row("Glue per run", (m) => m.glue, usd),
+    ...(crossRegion
+      ? [row(`${report.tableRegion} → ${report.region}`, (m) => m.transfer, usd)]
+      : []),
     row("total per run", (m) => m.total, usd),
     row("per 30 days", (m) => m.total * month, usd),
     [
@@ -338,6 +382,13 @@ function threeModes(report: EstimateReport, r: SnapshotRange): string[] {
     ],
   ];
   columns(["", "scan", "export", "incremental"], rows).forEach((l) => lines.push(`  ${l}`));
+  if (crossRegion) {
+    lines.push(
+      `  The table is in ${report.tableRegion}, the stack in ${report.region}: every run moves its data across regions ` +
+        `(${price(prices.transferPerGb)} per GB, --price-transfer-gb), in the totals: a scan reads every item, an export writes its ` +
+        `files into the stack's bucket (at most the table's ${bytes(transfer.fullCopyBytes)}: they are gzip), incremental moves what changed.`,
+    );
+  }
   lines.push(
     "  Not in these figures: S3 storage (full copies in scan and export mode; in incremental mode the table plus the files retention keeps), " +
       "and the managed compaction optimizer's DPU-hours (its rate is not on the pricing pages this project checked).",

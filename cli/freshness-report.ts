@@ -3,6 +3,7 @@
  * Pure: `ddbsnap status` gathers the view's snapshot and the latest run, this judges them.
  */
 import type { TableConfig } from "../lib/config";
+import { CONTRACT } from "../lib/contract";
 import { freshnessOf, humanDuration } from "../lib/freshness";
 
 export interface FreshnessInput {
@@ -85,4 +86,40 @@ export function judgeFreshness(input: FreshnessInput, now: number): FreshnessRep
 /** What `--check` exits with: 1 if any enabled, watched table is stale or failing. */
 export function checkFails(reports: FreshnessReport[]): boolean {
   return reports.some((r) => r.state === "stale" || r.state === "failing");
+}
+
+/** Whether a table's jobs could assume its source role, from its latest finished run. */
+export interface SourceRoleReport {
+  table: string;
+  role: string;
+  /** false: the latest run failed because the role could not be assumed; null: no run says. */
+  assumable: boolean | null;
+  /** One line for people, when the role cannot be assumed. */
+  summary?: string;
+}
+
+/**
+ * A table in another account is read through its owner's role, which only the table's pipeline
+ * role may assume (lib/source.ts): not the operator running this CLI. So the CLI judges the role
+ * by what the jobs met: their error starts with CONTRACT.sourceAccess.errorPrefix when
+ * AssumeRole failed (glue-scripts/source_access.py).
+ */
+export function judgeSourceRole(
+  table: TableConfig,
+  lastRun: FreshnessInput["lastRun"],
+): SourceRoleReport | undefined {
+  if (!table.sourceRoleArn) return undefined;
+  const report = { table: table.name, role: table.sourceRoleArn };
+  if (!lastRun) return { ...report, assumable: null };
+  if (lastRun.result === "succeeded") return { ...report, assumable: true };
+  if (!lastRun.reason?.includes(CONTRACT.sourceAccess.errorPrefix))
+    return { ...report, assumable: null };
+  return {
+    ...report,
+    assumable: false,
+    summary:
+      `${table.name}: source role ${table.sourceRoleArn} cannot be assumed: the latest run ` +
+      `(${lastRun.started ?? "?"}) failed: ${lastRun.reason}. Its owner creates it in account ${table.account} ` +
+      "with the trust and permissions policies `npx ddbsnap plan` prints (pulumi stack output sourceAccess)",
+  };
 }

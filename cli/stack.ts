@@ -77,8 +77,8 @@ export interface Stack {
 /** Reads and validates the stack; a config problem throws the program's own ConfigError. */
 export function loadStack(dir: string, stack: string): Stack {
   const file = readStackFile(dir, stack);
-  const config = parseStackConfig(namespaceValues(file), stack);
   const region = file.values["aws:region"];
+  const config = parseStackConfig(namespaceValues(file), stack, region);
   return {
     file,
     config,

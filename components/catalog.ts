@@ -36,22 +36,12 @@ export class AnalyticsCatalog extends pulumi.ComponentResource {
 
     this.workgroup = new aws.athena.Workgroup(
       `${name}-workgroup`,
-      {
+      queryWorkgroupArgs({
         name: args.workgroupName,
         description: "Queries over DynamoDB snapshots (ddb-athena-snapshots)",
-        configuration: {
-          enforceWorkgroupConfiguration: true,
-          publishCloudwatchMetricsEnabled: true,
-          resultConfiguration: {
-            outputLocation: args.resultsLocation,
-            encryptionConfiguration: args.kmsKeyArn
-              ? { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn }
-              : { encryptionOption: "SSE_S3" },
-          },
-        },
-        // Lets `pulumi destroy` remove a workgroup that has saved queries in it.
-        forceDestroy: true,
-      },
+        resultsLocation: args.resultsLocation,
+        kmsKeyArn: args.kmsKeyArn,
+      }),
       { parent: this },
     );
 
@@ -59,4 +49,34 @@ export class AnalyticsCatalog extends pulumi.ComponentResource {
     this.workgroupName = this.workgroup.name;
     this.registerOutputs({ databaseName: this.databaseName, workgroupName: this.workgroupName });
   }
+}
+
+/**
+ * An Athena workgroup that enforces its result location and encryption, so no client setting can
+ * send query results elsewhere or unencrypted: the stack's (operators), each table's (its refresh
+ * job) and each reader set's each write under their own prefix, which IAM scopes per role.
+ */
+export function queryWorkgroupArgs(args: {
+  name: pulumi.Input<string>;
+  description: string;
+  /** `s3://<bucket>/<prefix>/` */
+  resultsLocation: pulumi.Input<string>;
+  kmsKeyArn?: string;
+}): aws.athena.WorkgroupArgs {
+  return {
+    name: args.name,
+    description: args.description.slice(0, 1024),
+    configuration: {
+      enforceWorkgroupConfiguration: true,
+      publishCloudwatchMetricsEnabled: true,
+      resultConfiguration: {
+        outputLocation: args.resultsLocation,
+        encryptionConfiguration: args.kmsKeyArn
+          ? { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn }
+          : { encryptionOption: "SSE_S3" },
+      },
+    },
+    // Lets `pulumi destroy` remove a workgroup that has saved queries in it.
+    forceDestroy: true,
+  };
 }

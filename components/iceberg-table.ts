@@ -19,6 +19,8 @@ export type IcebergTableArgs = TableScope;
 export class IcebergTable extends pulumi.ComponentResource {
   readonly tableName: pulumi.Output<string>;
   readonly optimizers: aws.glue.CatalogTableOptimizer[];
+  /** The role the table's optimizers run as. */
+  readonly optimizerRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: IcebergTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ddbsnap:iceberg:IcebergTable", name, {}, opts);
@@ -56,6 +58,7 @@ export class IcebergTable extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.optimizerRoleArn = role.arn;
     const policy = new aws.iam.RolePolicy(
       `${name}-optimizer-policy`,
       {

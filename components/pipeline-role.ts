@@ -3,12 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { glueAssumeRolePolicy, pipelinePolicies, POLICY_PARTS } from "../lib/iam-policy";
 import type { TableScope } from "./table-scope";
 import { autoNameOrFit, fitName, NAME_LIMITS } from "../lib/naming";
+import { sourcePipelineRoleName } from "../lib/source";
 
 export interface PipelineRoleArgs extends TableScope {
   workgroup: pulumi.Input<string>;
   scriptKeys: string[];
   securityConfiguration: pulumi.Input<string>;
   dynamodbConnection?: pulumi.Input<string>;
+  /** The stack's HMAC key, which a table that hashes a column reads. */
+  hashKey?: string;
 }
 
 /**
@@ -31,8 +34,11 @@ export class PipelineRole extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        // Pulumi's auto-name while it fits IAM's 64 characters, so deployed roles keep theirs.
-        name: autoNameOrFit(`${name}-role`, args.names.stem, "", NAME_LIMITS.iamRole),
+        // Pulumi's auto-name while it fits IAM's 64 characters, so deployed roles keep theirs; a
+        // fixed name for a table read through a source role, whose owner's trust policy names it.
+        name: args.table.sourceRoleArn
+          ? sourcePipelineRoleName(args.names)
+          : autoNameOrFit(`${name}-role`, args.names.stem, "", NAME_LIMITS.iamRole),
         assumeRolePolicy: JSON.stringify(glueAssumeRolePolicy()),
         description: `Glue export, crawl and view refresh for DynamoDB table ${args.table.name}`,
       },
@@ -60,6 +66,7 @@ export class PipelineRole extends pulumi.ComponentResource {
           roleName,
           securityConfiguration,
           kmsKeyArn: args.kmsKeyArn,
+          hashKey: args.hashKey,
         }),
       );
 

@@ -30,11 +30,19 @@ export class ExportStorage extends pulumi.ComponentResource {
   readonly accessLogBucketName: pulumi.Output<string>;
   readonly athenaResultsLocation: pulumi.Output<string>;
 
+  private readonly snapshotsGuard: {
+    name: string;
+    publicAccessBlock: aws.s3.BucketPublicAccessBlock;
+  };
+  private bucketPolicy?: aws.s3.BucketPolicy;
+
   constructor(name: string, args: ExportStorageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("ddbsnap:storage:ExportStorage", name, {}, opts);
 
     this.bucket = new aws.s3.Bucket(`${name}-bucket`, {}, { parent: this });
-    this.guard(name, this.bucket, {
+    // The snapshot bucket's policy waits for the tables' grants (declarePolicy).
+    const publicAccessBlock = this.guard(name, this.bucket, {
+      deferPolicy: true,
       // Bucket keys cut KMS requests (and their cost) by orders of magnitude.
       encryption: args.kmsKeyArn
         ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }
@@ -93,6 +101,7 @@ export class ExportStorage extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.snapshotsGuard = { name, publicAccessBlock };
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
     this.accessLogBucketName = logs.bucket;
@@ -104,6 +113,23 @@ export class ExportStorage extends pulumi.ComponentResource {
     });
   }
 
+  /**
+   * The snapshot bucket's policy: TLS only, plus what the tables need of it (a source account's
+   * export writes to a table's staging prefix; the staged exports of a table with sensitive
+   * columns readable by its pipeline role alone). Called once, after the tables are declared.
+   */
+  declarePolicy(tableStatements: pulumi.Input<PolicyStatement[]>): aws.s3.BucketPolicy {
+    if (this.bucketPolicy) throw new Error("the snapshot bucket's policy is already declared");
+    const { name, publicAccessBlock } = this.snapshotsGuard;
+    this.bucketPolicy = this.bucketPolicyOf(
+      name,
+      this.bucket,
+      pulumi.output(tableStatements),
+      publicAccessBlock,
+    );
+    return this.bucketPolicy;
+  }
+
   /** Encryption, no public access, owner-owned objects, TLS only, and lifecycle rules for a bucket. */
   private guard(
     name: string,
@@ -112,8 +138,9 @@ export class ExportStorage extends pulumi.ComponentResource {
       encryption: aws.types.input.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault;
       lifecycle: aws.types.input.s3.BucketLifecycleConfigurationRule[];
       extraStatements?: pulumi.Output<PolicyStatement[]>;
+      deferPolicy?: boolean;
     },
-  ): void {
+  ): aws.s3.BucketPublicAccessBlock {
     const parent = { parent: this };
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
@@ -139,11 +166,32 @@ export class ExportStorage extends pulumi.ComponentResource {
       { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
       parent,
     );
-    new aws.s3.BucketPolicy(
+    if (!args.deferPolicy)
+      this.bucketPolicyOf(
+        name,
+        bucket,
+        args.extraStatements ?? pulumi.output([]),
+        publicAccessBlock,
+      );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      { bucket: bucket.bucket, rules: args.lifecycle },
+      parent,
+    );
+    return publicAccessBlock;
+  }
+
+  private bucketPolicyOf(
+    name: string,
+    bucket: aws.s3.Bucket,
+    extraStatements: pulumi.Output<PolicyStatement[]>,
+    publicAccessBlock: aws.s3.BucketPublicAccessBlock,
+  ): aws.s3.BucketPolicy {
+    return new aws.s3.BucketPolicy(
       `${name}-tls-only`,
       {
         bucket: bucket.bucket,
-        policy: pulumi.all([bucket.arn, args.extraStatements ?? []]).apply(([arn, extra]) =>
+        policy: pulumi.all([bucket.arn, extraStatements]).apply(([arn, extra]) =>
           JSON.stringify({
             Version: "2012-10-17",
             Statement: [...tlsOnlyStatements(arn), ...extra],
@@ -152,11 +200,6 @@ export class ExportStorage extends pulumi.ComponentResource {
       },
       // S3 rejects a bucket policy while a public access block is still being applied.
       { parent: this, dependsOn: [publicAccessBlock] },
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-lifecycle`,
-      { bucket: bucket.bucket, rules: args.lifecycle },
-      parent,
     );
   }
 }

@@ -1,7 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../lib/arns";
-import { dynamodbTableArn } from "../lib/arns";
+import { sourceOf } from "../lib/source";
 import type { TableConfig } from "../lib/config";
 import {
   CRAWLER_EXCLUSIONS,
@@ -16,6 +16,7 @@ import { glueJobSpec } from "../lib/glue-jobs";
 import type { TableNames } from "../lib/naming";
 import { CRAWLER_TABLE_PREFIX, s3Uri, tableNames, tablePrefixes } from "../lib/naming";
 import { isTaggable } from "../lib/tags";
+import { queryWorkgroupArgs } from "./catalog";
 import { PipelineRole } from "./pipeline-role";
 import { IcebergTable } from "./iceberg-table";
 import type { WorkflowStep } from "./snapshot-workflow";
@@ -27,12 +28,13 @@ export interface TablePipelineArgs {
   ctx: pulumi.Input<AwsContext>;
   bucket: pulumi.Input<string>;
   database: pulumi.Input<string>;
-  workgroup: pulumi.Input<string>;
   scriptLocations: Record<JobScript, pulumi.Input<string>>;
   scriptKeys: string[];
   logRetentionDays: number;
   securityConfiguration: pulumi.Input<string>;
   kmsKeyArn?: string;
+  /** The stack's HMAC key (Secrets Manager or SSM ARN), for tables that hash a column. */
+  hashKey?: string;
 }
 
 /** Options for what must wait for the role's policies and the log groups. */
@@ -45,6 +47,7 @@ interface Chain {
   description: string;
   crawler?: aws.glue.Crawler;
   applyJob?: aws.glue.Job;
+  optimizerRoleArn?: pulumi.Output<string>;
 }
 
 /**
@@ -85,9 +88,14 @@ export class TablePipeline extends pulumi.ComponentResource {
   readonly crawlerName?: pulumi.Output<string>;
   /** Incremental mode only. */
   readonly applyJobName?: pulumi.Output<string>;
+  /** Incremental mode only: the role of the Iceberg table's optimizers. */
+  readonly optimizerRoleArn?: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
+  /** The table's own Athena workgroup, where its refresh job's queries run. */
+  readonly workgroupName: pulumi.Output<string>;
 
   private readonly names: TableNames;
+  private readonly workgroup: aws.athena.Workgroup;
 
   constructor(
     private readonly logicalName: string,
@@ -105,6 +113,7 @@ export class TablePipeline extends pulumi.ComponentResource {
     );
     this.names = tableNames(args.stack, args.table.name);
 
+    this.workgroup = this.declareWorkgroup();
     const role = this.declareRole();
     // Jobs and crawler must not start before their permissions and log groups exist.
     const afterRole = {
@@ -133,7 +142,9 @@ export class TablePipeline extends pulumi.ComponentResource {
     this.refreshJobName = refreshJob.name;
     this.crawlerName = chain.crawler?.name;
     this.applyJobName = chain.applyJob?.name;
+    this.optimizerRoleArn = chain.optimizerRoleArn;
     this.roleArn = role.roleArn;
+    this.workgroupName = this.workgroup.name;
     this.registerOutputs({
       workflowName: this.workflowName,
       exportJobName: this.exportJobName,
@@ -141,6 +152,25 @@ export class TablePipeline extends pulumi.ComponentResource {
       crawlerName: this.crawlerName,
       applyJobName: this.applyJobName,
     });
+  }
+
+  /**
+   * The table's own workgroup: its results prefix holds rows of this table only, so only this
+   * table's role may read it (a shared prefix would hold every table's read-back rows).
+   */
+  private declareWorkgroup(): aws.athena.Workgroup {
+    const { table, bucket, kmsKeyArn } = this.args;
+    const results = tablePrefixes(table.format, this.names.normalised).athenaResults;
+    return new aws.athena.Workgroup(
+      `${this.logicalName}-workgroup`,
+      queryWorkgroupArgs({
+        name: this.names.workgroup,
+        description: `The refresh job's queries over DynamoDB table ${table.name} (ddb-athena-snapshots)`,
+        resultsLocation: pulumi.output(bucket).apply((b) => `${s3Uri(b, results)}/`),
+        kmsKeyArn,
+      }),
+      { parent: this },
+    );
   }
 
   /** The role every job and the crawler of this table run as, scoped to this table. */
@@ -154,10 +184,11 @@ export class TablePipeline extends pulumi.ComponentResource {
         names: this.names,
         bucket: args.bucket,
         database: args.database,
-        workgroup: args.workgroup,
+        workgroup: this.workgroup.name,
         scriptKeys: args.scriptKeys,
         securityConfiguration: args.securityConfiguration,
         kmsKeyArn: args.kmsKeyArn,
+        hashKey: args.hashKey,
       },
       { parent: this },
     );
@@ -222,6 +253,7 @@ export class TablePipeline extends pulumi.ComponentResource {
     return {
       firstJob,
       applyJob,
+      optimizerRoleArn: iceberg.optimizerRoleArn,
       description: `Incremental copy of DynamoDB table ${args.table.name}: export changes, merge them into ${names.icebergTable}, refresh view ${names.view}`,
       steps: [
         {
@@ -275,7 +307,8 @@ export class TablePipeline extends pulumi.ComponentResource {
     role: PipelineRole,
     opts: pulumi.CustomResourceOptions,
   ): aws.glue.Job {
-    const { table, stack, ctx, bucket, database, workgroup } = this.args;
+    const { table, stack, ctx, bucket, database } = this.args;
+    const workgroup = this.workgroup.name;
     const names = this.names;
     const spec = glueJobSpec(jobRole, table, names);
     const script = this.args.scriptLocations[spec.script];
@@ -315,8 +348,17 @@ export class TablePipeline extends pulumi.ComponentResource {
         defaultArguments: pulumi
           .output({ ctx, bucket, database, workgroup })
           .apply(({ ctx, ...resolved }) => {
-            const tableArn = dynamodbTableArn(ctx, table.name);
-            return spec.buildArguments({ stack, table, names, ...resolved, tableArn });
+            const source = sourceOf(table, ctx);
+            return spec.buildArguments({
+              stack,
+              table,
+              names,
+              ...resolved,
+              tableArn: source.tableArn,
+              source,
+              bucketOwner: ctx.accountId,
+              hashKey: this.args.hashKey,
+            });
           }),
       },
       opts,

@@ -27,6 +27,8 @@ Arguments (`--name value` or `--name=value`):
   --iceberg_table  the Iceberg table's name in that database (iceberg_<table>)
   --state_path     s3://<bucket>/state/<table>: where the watermark is kept
   --column_types   JSON object: attribute -> column type (the table's `columns` setting)
+  --column_rules, --hash_key  sensitive columns (column_rules.py): excluded or hashed in every
+                   record before the inventory and the merge; the merged exports are then deleted
   set by Glue:     --JOB_NAME, --WORKFLOW_NAME, --WORKFLOW_RUN_ID
 """
 
@@ -37,9 +39,14 @@ import logging
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from column_rules import ColumnRuleError
+from column_rules import ColumnRules
+from column_rules import column_rules
+from column_rules import read_column_rules
 from contract import CONTRACT
 from export_table import format_snapshot_timestamp
 from export_table import read_column_types
@@ -48,6 +55,7 @@ from export_windows import advance
 from export_windows import parse_watermark_document
 from export_windows import watermark_document
 from incremental_merge import IS_DELETE
+from incremental_merge import TABLE_PROPERTIES
 from incremental_merge import WRITE_TS
 from incremental_merge import add_column_statements
 from incremental_merge import key_columns_of
@@ -57,19 +65,24 @@ from incremental_merge import without_bookkeeping
 from item_shaping import ITEM
 from item_shaping import MISFITS
 from item_shaping import STAGED_ITEM_SCHEMA
-from item_shaping import prepared_item
+from item_shaping import apply_column_rules
 from item_shaping import read_staged_items
 from item_shaping import shape_items
 from item_shaping import take_inventory
+from item_types import DDB_TYPES
+from item_types import SIDECAR_SEPARATOR
 from item_types import ColumnPlan
 from item_types import plan_columns
+from job_arguments import ArgumentError
 from job_arguments import read_workflow_job_arguments
+from job_arguments import run_job
 from job_arguments import split_s3_uri
 from job_arguments import start_job
 from spark_runtime import SparkJobEnvironment
 
 LOG = logging.getLogger("apply_changes")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["apply"])
+COLUMN_RULE_ARGUMENTS = tuple(CONTRACT["columnRuleArguments"])
 RUN_PROPERTY = CONTRACT["runProperties"]
 ICEBERG = CONTRACT["iceberg"]
 CHANGES_VIEW = "ddbsnap_changes"
@@ -84,11 +97,20 @@ class ApplyConfig:
     job_name: str | None
     workflow_name: str
     workflow_run_id: str
+    # Attributes to exclude or hash before anything is merged, and the key (column_rules.py).
+    column_rules: dict[str, str] = field(default_factory=dict)
+    hash_key: str | None = None
 
 
 def read_apply_config(argv: Sequence[str]) -> ApplyConfig:
-    values = read_workflow_job_arguments(argv, ARGUMENTS, optional=("JOB_NAME",))
+    values = read_workflow_job_arguments(
+        argv, ARGUMENTS, optional=("JOB_NAME", *COLUMN_RULE_ARGUMENTS)
+    )
     bucket, prefix = split_s3_uri(values["state_path"], "state_path")
+    try:
+        rules = read_column_rules(values.get("column_rules"))
+    except ColumnRuleError as error:
+        raise ArgumentError(str(error)) from None
     return ApplyConfig(
         table_name=values["table_name"],
         table=f"{ICEBERG['catalog']}.{values['database']}.{values['iceberg_table']}",
@@ -97,6 +119,8 @@ def read_apply_config(argv: Sequence[str]) -> ApplyConfig:
         job_name=values.get("JOB_NAME"),
         workflow_name=values["WORKFLOW_NAME"],
         workflow_run_id=values["WORKFLOW_RUN_ID"],
+        column_rules=rules,
+        hash_key=values.get("hash_key"),
     )
 
 
@@ -157,6 +181,23 @@ def staged_paths(storage: Any, manifests: Iterable[str]) -> list[str]:
     return [storage.spark_path(f).rstrip("/") for m in manifests for f in data_files(storage, m)]
 
 
+def keep_format_version_2(spark: Any, table: str) -> None:
+    """Athena reads Iceberg format v1 and v2 only (AWS Prescriptive Guidance, "Iceberg table
+    spec v3"); Glue 6.x's Iceberg can write v3, and an upgrade cannot be undone. So every run
+    sets the table's properties, `format-version` 2 among them, and a table someone upgraded to
+    v3 stops the run with the reason instead of Iceberg's "Cannot downgrade v3 table to v2"."""
+    rows = spark.sql(f"SHOW TBLPROPERTIES {table}").collect()
+    version = int({row[0]: row[1] for row in rows}.get("format-version", "2"))
+    if version > int(TABLE_PROPERTIES["format-version"]):
+        raise RuntimeError(
+            f"{table} is at Iceberg format-version {version}, which Athena cannot read (it "
+            "reads v1 and v2), and Iceberg cannot downgrade a table. Recreate it: delete the "
+            "table (pulumi up declares it again at v2) and the watermark, and the next run "
+            "rebuilds it from a full export."
+        )
+    spark.sql(table_properties_statement(table))
+
+
 def established_columns(spark: Any, table: str) -> list[tuple[str, str]]:
     return [(f.name, f.dataType.simpleString()) for f in spark.table(table).schema.fields]
 
@@ -168,7 +209,30 @@ def evolve_schema(spark: Any, table: str, plan: ColumnPlan) -> None:
         spark.sql(statement)
 
 
-def bootstrap(spark: Any, storage: Any, config: ApplyConfig, entry: ExportEntry) -> None:
+def drop_excluded_columns(spark: Any, table: str, rules: ColumnRules) -> None:
+    """A rebuild under rules that exclude an attribute the table has a column for (and its
+    sidecars): the column goes from the table's schema. Iceberg drops it in the metadata only:
+    the older snapshots' files keep their values until they expire (docs/security.md)."""
+    sidecar_suffixes = {f"{SIDECAR_SEPARATOR}{t.lower()}" for t in DDB_TYPES}
+
+    def column_of(name: str) -> str:
+        """A sidecar `<column>__<type>` belongs to its column; any other name is its own."""
+        stem, _, suffix = name.rpartition(SIDECAR_SEPARATOR)
+        return stem if stem and f"{SIDECAR_SEPARATOR}{suffix}" in sidecar_suffixes else name
+
+    excluded = [
+        name
+        for name, _ in without_bookkeeping(established_columns(spark, table))
+        if rules.rule_for(column_of(name)) == "exclude"
+    ]
+    for name in excluded:
+        LOG.info("Dropping column %s: its attribute is excluded", name)
+        spark.sql(f"ALTER TABLE {table} DROP COLUMN `{name}`")
+
+
+def bootstrap(
+    spark: Any, storage: Any, config: ApplyConfig, entry: ExportEntry, rules: ColumnRules
+) -> None:
     """Replace the table's rows with the full export's items, in one commit."""
     from pyspark.sql import functions as F
 
@@ -179,6 +243,9 @@ def bootstrap(spark: Any, storage: Any, config: ApplyConfig, entry: ExportEntry)
         else spark.createDataFrame([], f"{ITEM} {STAGED_ITEM_SCHEMA.split(' ', 1)[1]}")
     )
     inventory = take_inventory(items)
+    if rules:
+        items, inventory = apply_column_rules(items, inventory, rules)
+        drop_excluded_columns(spark, config.table, rules)
     established = without_bookkeeping(established_columns(spark, config.table))
     plan = plan_columns(inventory.stats, established, config.column_types)
     evolve_schema(spark, config.table, plan)
@@ -203,8 +270,8 @@ def latest_changes(spark: Any, paths: list[str]) -> Any:
 
     records = spark.read.schema(CHANGE_SCHEMA).option("mode", "FAILFAST").json(paths)
     records = records.select(
-        prepared_item(F.col("Keys")).alias("keys"),
-        prepared_item(F.col("NewImage")).alias("image"),
+        F.col("Keys").alias("keys"),
+        F.col("NewImage").alias("image"),
         F.col("Metadata.WriteTimestampMicros.N").cast("bigint").alias(WRITE_TS),
     )
     # A key as comparable text: its attributes and their values' JSON, sorted.
@@ -218,7 +285,13 @@ def latest_changes(spark: Any, paths: list[str]) -> Any:
     return latest.select("r.*")
 
 
-def merge_windows(spark: Any, storage: Any, config: ApplyConfig, entries: list[ExportEntry]):
+def merge_windows(
+    spark: Any,
+    storage: Any,
+    config: ApplyConfig,
+    entries: list[ExportEntry],
+    rules: ColumnRules,
+):
     """One MERGE for every window of the run: each key's latest record across them."""
     from pyspark.sql import functions as F
 
@@ -235,12 +308,22 @@ def merge_windows(spark: Any, storage: Any, config: ApplyConfig, entries: list[E
         LOG.info("The windows hold no changes")
         records.unpersist()
         return 0
+    key_attributes = [
+        row[0] for row in records.select(F.explode(F.map_keys("keys"))).distinct().collect()
+    ]
+    changed_records = records
+    if rules:
+        # A key attribute cannot be excluded (the merge matches rows by it); a hashed one is
+        # hashed in the keys as in the image, so the merge still matches (column_rules.py).
+        rules.check_keys(key_attributes)
+        changed_records, inventory = apply_column_rules(
+            records, inventory, rules, columns=("keys", "image")
+        )
     established = without_bookkeeping(established_columns(spark, config.table))
     plan = plan_columns(inventory.stats, established, config.column_types)
     evolve_schema(spark, config.table, plan)
-    key_attributes = records.select(F.explode(F.map_keys("keys"))).distinct().collect()
-    keys = key_columns_of([row[0] for row in key_attributes], plan)
-    changes = records.select(
+    keys = key_columns_of(key_attributes, plan)
+    changes = changed_records.select(
         F.coalesce("image", "keys").alias(ITEM), WRITE_TS, F.col("image").isNull().alias(IS_DELETE)
     )
     frame = shape_items(changes, plan, inventory, keep=[WRITE_TS, IS_DELETE]).drop(MISFITS)
@@ -283,8 +366,9 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
     config = start_job("apply_changes", read_apply_config, argv, LOG)
     env = env or SparkJobEnvironment()
     glue, storage = env.client("glue"), env.storage
+    rules = column_rules(env, config.column_rules, config.hash_key)
 
-    entries = read_export_entries(glue, config)
+    entries = all_entries = read_export_entries(glue, config)
     state = read_state(storage, config.state_uri)
     runtime = env.runtime_factory(config.job_name or "apply_changes")
     spark = runtime.spark
@@ -294,13 +378,13 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
             "only merges into it. If it was deleted, run pulumi up, then delete "
             f"{config.state_uri} so that the next run rebuilds it from a full export."
         )
-    spark.sql(table_properties_statement(config.table))
+    keep_format_version_2(spark, config.table)
 
     watermark = state.watermark if state else None
     bootstrapped_at = state.bootstrapped_at if state else None
     changed = 0
     if entries and entries[0].kind == "full":
-        bootstrap(spark, storage, config, entries[0])
+        bootstrap(spark, storage, config, entries[0], rules)
         watermark = bootstrapped_at = entries[0].end
         entries = entries[1:]
     if entries:
@@ -313,16 +397,27 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
         target = watermark
         for entry in entries:  # refuses a gap or an overlap before anything is merged
             target = advance(target, entry.window)
-        changed = merge_windows(spark, storage, config, entries)
+        changed = merge_windows(spark, storage, config, entries, rules)
         watermark = target
-    if watermark is not None and (state is None or watermark != state.watermark):
+    digest = rules.digest(config.hash_key)
+    if watermark is not None and (
+        state is None or watermark != state.watermark or digest != state.column_rules
+    ):
         # Only now, after the commit: a crash before this line re-applies the windows harmlessly.
         assert bootstrapped_at is not None
         storage.write_text(
             config.state_uri,
-            watermark_document(watermark, bootstrapped_at, config.workflow_run_id),
+            watermark_document(
+                watermark, bootstrapped_at, config.workflow_run_id, column_rules=digest
+            ),
         )
         LOG.info("Watermark moved to %s", watermark.isoformat())
+    if rules and all_entries:
+        # The exports hold the clear values (DynamoDB writes whole items): once merged and past
+        # the watermark, nothing needs them. (A failed run leaves them to the lifecycle rule.)
+        for entry in all_entries:
+            storage.purge(entry.manifest.rsplit("/", 1)[0])
+        LOG.info("Deleted the %d merged export(s)", len(all_entries))
     items = live_rows(spark, config.table) if watermark is not None else 0
     properties = {RUN_PROPERTY["itemCount"]: str(items)}
     if watermark is not None:
@@ -336,4 +431,4 @@ def main(argv: Sequence[str] | None = None, env: SparkJobEnvironment | None = No
 
 
 if __name__ == "__main__":
-    main()
+    run_job("apply_changes", main)

@@ -53,6 +53,15 @@ CONTRACT = {
             "column_types"
         ]
     },
+    "sourceArguments": [
+        "source_role_arn",
+        "source_region",
+        "bucket_owner"
+    ],
+    "columnRuleArguments": [
+        "column_rules",
+        "hash_key"
+    ],
     "glueRunArguments": [
         "JOB_NAME",
         "JOB_RUN_ID",
@@ -141,5 +150,16 @@ CONTRACT = {
         "tablePrefix": "iceberg_",
         "watermarkFile": "watermark.json",
         "writeTimestampColumn": "_ddb_write_ts"
+    },
+    "columnRules": {
+        "rules": [
+            "exclude",
+            "hash"
+        ],
+        "minimumKeyBytes": 32
+    },
+    "sourceAccess": {
+        "errorPrefix": "cannot assume source role",
+        "sessionName": "ddbsnap"
     }
 }

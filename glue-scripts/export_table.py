@@ -12,7 +12,11 @@ How a run goes:
 
 1. Stage the table as DynamoDB JSON lines in S3 (snapshot_staging.py): a paced parallel Scan in
    scan mode, DynamoDB's native export in export mode. Both keep every value's DynamoDB type,
-   which the type policy needs (item_types.py).
+   which the type policy needs (item_types.py). Sensitive columns (column_rules.py): a scan
+   drops or hashes them in each segment, before the item is staged; DynamoDB's export stages
+   whole items, so export mode applies the rules to what it reads, before the inventory, and
+   they stay clear in the staging prefix until step 4 (which the bucket policy lets only this
+   table's role read: docs/security.md, "Sensitive attributes").
 2. Read the staged lines once with Spark's JSON reader, take the inventory of the items
    (attribute x DynamoDB type: a Spark aggregation), read the Glue table's established column
    types, and plan the columns (item_types.plan_columns). (item_shaping.py)
@@ -44,6 +48,10 @@ Arguments (`--name value` or `--name=value`):
   --column_types   JSON object: attribute -> column type (the table's `columns` setting)
   scan mode:       --read_percentage (0.1..1.5), --splits (>= 1)
   export mode:     --table_arn, --export_staging_path (s3://<bucket>/<prefix>)
+  a table elsewhere: --source_region, --source_role_arn, --bucket_owner (source_access.py): every
+                   DynamoDB call, the scan's segments included, goes to that region with that role
+  sensitive:       --column_rules (JSON attribute -> exclude | hash), --hash_key (a Secrets Manager
+                   or SSM ARN): applied before the inventory, and in a scan before staging
   set by Glue:     --JOB_NAME, --JOB_RUN_ID, --TempDir, and from a workflow --WORKFLOW_NAME,
                    --WORKFLOW_RUN_ID
 """
@@ -64,8 +72,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from column_rules import ColumnRuleError
+from column_rules import column_rules
+from column_rules import read_column_rules
 from contract import CONTRACT
 from item_shaping import Inventory
+from item_shaping import apply_column_rules
 from item_shaping import take_inventory
 from item_types import ALLOWED_TYPES_TEXT
 from item_types import ColumnPlan
@@ -74,6 +86,7 @@ from item_types import plan_columns
 from job_arguments import ArgumentError
 from job_arguments import read_job_arguments
 from job_arguments import require
+from job_arguments import run_job
 from job_arguments import split_s3_uri
 from job_arguments import start_job
 from snapshot_formats import logical_columns
@@ -83,6 +96,9 @@ from snapshot_staging import read_staged
 from snapshot_staging import stage_by_export
 from snapshot_staging import stage_by_scan
 from snapshot_writing import write_snapshot
+from source_access import SOURCE_ARGUMENTS
+from source_access import SourceTable
+from source_access import read_source
 from spark_runtime import SparkJobEnvironment
 
 LOG = logging.getLogger("export_table")
@@ -97,6 +113,7 @@ LAYOUT = CONTRACT["layout"]
 COMMON_ARGUMENTS = tuple(CONTRACT["exportArguments"]["common"])
 MODE_ARGUMENTS = {mode: tuple(CONTRACT["exportArguments"][mode]) for mode in MODES}
 GLUE_RUN_ARGUMENTS = tuple(CONTRACT["glueRunArguments"])
+COLUMN_RULE_ARGUMENTS = tuple(CONTRACT["columnRuleArguments"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,6 +139,11 @@ class ExportConfig:
     job_run_id: str | None = None
     workflow_name: str | None = None
     workflow_run_id: str | None = None
+    # The table's region and role, when not the stack's (source_access.py).
+    source: SourceTable = field(default_factory=SourceTable)
+    # Attributes to exclude or hash before anything is written, and the key (column_rules.py).
+    column_rules: dict[str, str] = field(default_factory=dict)
+    hash_key: str | None = None
 
     @property
     def catalog_table(self) -> str:
@@ -148,7 +170,12 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
     """The job's arguments. The program guarantees their values (lib/job-arguments.ts); only
     what steers this script's own branches is checked here, with a message naming what is wrong."""
     names = (
-        COMMON_ARGUMENTS + MODE_ARGUMENTS["scan"] + MODE_ARGUMENTS["export"] + GLUE_RUN_ARGUMENTS
+        COMMON_ARGUMENTS
+        + MODE_ARGUMENTS["scan"]
+        + MODE_ARGUMENTS["export"]
+        + GLUE_RUN_ARGUMENTS
+        + SOURCE_ARGUMENTS
+        + COLUMN_RULE_ARGUMENTS
     )
     values = read_job_arguments(argv, names)
     mode = values.get("mode", "")
@@ -178,7 +205,13 @@ def read_export_config(argv: Sequence[str]) -> ExportConfig:
         "job_run_id": values.get("JOB_RUN_ID"),
         "workflow_name": values.get("WORKFLOW_NAME"),
         "workflow_run_id": values.get("WORKFLOW_RUN_ID"),
+        "source": read_source(values),
+        "hash_key": values.get("hash_key"),
     }
+    try:
+        common["column_rules"] = read_column_rules(values.get("column_rules"))
+    except ColumnRuleError as error:
+        raise ArgumentError(str(error)) from None
     if mode == "scan":
         require(values, ["TempDir"], " (Glue sets it from the job's --TempDir)")
         split_s3_uri(values["TempDir"], "TempDir")
@@ -350,13 +383,16 @@ def main(
     argv: Sequence[str] | None = None,
     env: SparkJobEnvironment | None = None,
     *,
-    scan_client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    scan_client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
 ) -> ExportResult:
     """Stage the table (scan or export), shape and write the snapshot, then tell the workflow."""
     config = start_job("export_table", read_export_config, argv, LOG)
     started = time.monotonic()
     env = env or SparkJobEnvironment()
-    glue, dynamodb, storage = env.client("glue"), env.client("dynamodb"), env.storage
+    rules = column_rules(env, config.column_rules, config.hash_key)
+    # DynamoDB in the table's own account and region (its source role's, for another account).
+    dynamodb = env.source_client("dynamodb", config.source)
+    glue, storage = env.client("glue"), env.storage
 
     timestamp = resolve_snapshot_timestamp(glue, config, env.now)
     target = snapshot_path(config.output_path, timestamp)
@@ -375,16 +411,20 @@ def main(
             staging=f"{config.temp_dir.rstrip('/')}/scan/{timestamp}/",
             region=dynamodb.meta.region_name,
             client_factory=scan_client_factory,
+            rules=rules,
         )
     else:
         staged = stage_by_export(dynamodb, config, timestamp, env.sleep)
 
     items = read_staged(spark, storage, staged)
     inventory = take_inventory(items) if items is not None else Inventory({})
+    shaped_items = items
+    if items is not None and rules and not staged.rules_applied:
+        shaped_items, inventory = apply_column_rules(items, inventory, rules)
     plan = plan_columns(inventory.stats, established_columns(glue, config), config.column_types)
     _log_plan(plan)
     written, misfits, files, size = write_snapshot(
-        storage, items, plan, inventory, layout.files, target, config.output_format
+        storage, shaped_items, plan, inventory, layout.files, target, config.output_format
     )
     if items is not None:
         items.unpersist()
@@ -405,4 +445,4 @@ def main(
 
 
 if __name__ == "__main__":
-    main()
+    run_job("export_table", main)

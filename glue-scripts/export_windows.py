@@ -130,18 +130,20 @@ def watermark_document(
     bootstrapped_at: datetime,
     run: str | None,
     pending: Sequence[tuple[datetime, datetime]] = (),
+    column_rules: str | None = None,
 ) -> str:
     """`pending`: the windows the planner has exported for the apply job, kept so that a run
-    after a crash plans exactly those again (plan_exports)."""
-    return json.dumps(
-        {
-            "watermark": watermark.isoformat(),
-            "bootstrappedAt": bootstrapped_at.isoformat(),
-            "updatedByRun": run,
-            "pending": [[a.isoformat(), b.isoformat()] for a, b in pending],
-        },
-        sort_keys=True,
-    )
+    after a crash plans exactly those again (plan_exports). `column_rules`: the digest of the
+    rules the table's rows were written with (column_rules.rules_digest); none without rules."""
+    document = {
+        "watermark": watermark.isoformat(),
+        "bootstrappedAt": bootstrapped_at.isoformat(),
+        "updatedByRun": run,
+        "pending": [[a.isoformat(), b.isoformat()] for a, b in pending],
+    }
+    if column_rules is not None:
+        document["columnRules"] = column_rules
+    return json.dumps(document, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class Watermark:
     watermark: datetime
     bootstrapped_at: datetime
     pending: tuple[tuple[datetime, datetime], ...] = ()
+    column_rules: str | None = None
 
 
 def parse_watermark_document(text: str) -> Watermark:
@@ -161,8 +164,9 @@ def parse_watermark_document(text: str) -> Watermark:
             (datetime.fromisoformat(a), datetime.fromisoformat(b))
             for a, b in document.get("pending", [])
         )
+        column_rules = document.get("columnRules")
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"the stored watermark is not valid ({error!r}): {text[:200]!r}") from None
     if watermark.tzinfo is None or bootstrapped_at.tzinfo is None:
         raise ValueError(f"the stored watermark has no time zone: {text[:200]!r}")
-    return Watermark(watermark, bootstrapped_at, pending)
+    return Watermark(watermark, bootstrapped_at, pending, column_rules)

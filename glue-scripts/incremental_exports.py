@@ -29,6 +29,9 @@ Arguments (`--name value` or `--name=value`):
   --table_arn            its ARN
   --export_staging_path  s3://<bucket>/export-staging/<table>: where DynamoDB writes the exports
   --state_path           s3://<bucket>/state/<table>: where the watermark is kept
+  a table elsewhere:     --source_region, --source_role_arn, --bucket_owner (source_access.py)
+  sensitive columns:     --column_rules, --hash_key (column_rules.py): when they differ from the
+                         rules the table's rows were written with, the run plans a full export
   set by Glue:           --WORKFLOW_NAME, --WORKFLOW_RUN_ID
 """
 
@@ -40,24 +43,36 @@ import logging
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from column_rules import ColumnRuleError
+from column_rules import read_column_rules
+from column_rules import rules_digest
 from contract import CONTRACT
 from export_windows import Pitr
 from export_windows import Watermark
 from export_windows import parse_watermark_document
 from export_windows import plan_exports
 from export_windows import watermark_document
+from job_arguments import ArgumentError
 from job_arguments import JobEnvironment
+from job_arguments import read_object
 from job_arguments import read_workflow_job_arguments
+from job_arguments import run_job
 from job_arguments import split_s3_uri
 from job_arguments import start_job
+from source_access import SOURCE_ARGUMENTS
+from source_access import SourceTable
+from source_access import read_source
 
 LOG = logging.getLogger("incremental_exports")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["exports"])
+COLUMN_RULE_ARGUMENTS = tuple(CONTRACT["columnRuleArguments"])
 RUN_PROPERTY = CONTRACT["runProperties"]
 ICEBERG = CONTRACT["iceberg"]
 POLL_FIRST = 15.0
@@ -80,10 +95,19 @@ class PlannerConfig:
     state_key: str
     workflow_name: str
     workflow_run_id: str
+    source: SourceTable = field(default_factory=SourceTable)
+    # The digest of the column rules and their key: when it changes, the table is rebuilt.
+    column_rules: str | None = None
 
 
 def read_planner_config(argv: Sequence[str]) -> PlannerConfig:
-    values = read_workflow_job_arguments(argv, ARGUMENTS)
+    values = read_workflow_job_arguments(
+        argv, ARGUMENTS, optional=(*SOURCE_ARGUMENTS, *COLUMN_RULE_ARGUMENTS)
+    )
+    try:
+        rules = read_column_rules(values.get("column_rules"))
+    except ColumnRuleError as error:
+        raise ArgumentError(str(error)) from None
     staging_bucket, staging_prefix = split_s3_uri(
         values["export_staging_path"], "export_staging_path"
     )
@@ -97,12 +121,14 @@ def read_planner_config(argv: Sequence[str]) -> PlannerConfig:
         state_key=f"{state_prefix}/{ICEBERG['watermarkFile']}",
         workflow_name=values["WORKFLOW_NAME"],
         workflow_run_id=values["WORKFLOW_RUN_ID"],
+        source=read_source(values),
+        column_rules=rules_digest(rules, values.get("hash_key")),
     )
 
 
 def read_watermark(s3: Any, bucket: str, key: str) -> Watermark | None:
     try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = read_object(s3, bucket, key)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             return None
@@ -146,6 +172,7 @@ def export_request(
         "S3Bucket": config.staging_bucket,
         "S3Prefix": f"{config.staging_prefix}/{kind}",
         "ExportFormat": "DYNAMODB_JSON",
+        **config.source.export_destination(),
     }
     if kind == "full":
         request.update(ExportType="FULL_EXPORT", ExportTime=end)
@@ -227,13 +254,24 @@ def main(
     """Plan, export, record. Exits with a message on bad arguments."""
     config = start_job("incremental_exports", read_planner_config, argv, LOG)
     env = env or JobEnvironment()
-    dynamodb, s3, now, sleep = env.client("dynamodb"), env.client("s3"), env.now, env.sleep
+    # DynamoDB in the table's own account and region (its source role's, for another account).
+    dynamodb = env.source_client("dynamodb", config.source)
+    s3, now, sleep = env.client("s3"), env.now, env.sleep
 
     stored = read_watermark(s3, config.state_bucket, config.state_key)
     pitr = describe_pitr(dynamodb, config.table_name)
     plan = plan_exports(
         stored.watermark if stored else None, now(), pitr, pending=stored.pending if stored else ()
     )
+    if stored and stored.column_rules != config.column_rules and plan.action != "blocked":
+        # Rows written under other rules may hold a value the new rules exclude or hash: rebuild
+        # every row from a full export instead of merging changes into them.
+        rebuild = plan_exports(None, now(), pitr)
+        plan = replace(
+            rebuild,
+            reason="the table's exclude/hash columns (or their key) changed: every row is "
+            f"rebuilt from a full export; {rebuild.reason}",
+        )
     LOG.info("Watermark %s; plan: %s (%s)", stored and stored.watermark, plan.action, plan.reason)
     if plan.action == "blocked":
         raise ExportFailed(
@@ -252,7 +290,11 @@ def main(
             Bucket=config.state_bucket,
             Key=config.state_key,
             Body=watermark_document(
-                stored.watermark, stored.bootstrapped_at, config.workflow_run_id, plan.windows
+                stored.watermark,
+                stored.bootstrapped_at,
+                config.workflow_run_id,
+                plan.windows,
+                stored.column_rules,
             ).encode("utf-8"),
         )
     for start, end in plan.windows:
@@ -270,4 +312,4 @@ def main(
 
 
 if __name__ == "__main__":
-    main()
+    run_job("incremental_exports", main)

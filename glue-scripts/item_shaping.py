@@ -6,8 +6,8 @@ Reading. Spark's JSON reader parses the staged lines once, with the schema
 `Item map<string, map<string, string>>`: each attribute's value is a one-entry map from its
 DynamoDB type to its raw text. For S, N and B that is the value itself (JSON strings decoded);
 BOOL and NULL give `true`/`false`; SS, NS, BS, M and L give their JSON text (as Jackson writes it
-again). `prepared_item` is the one place where the item map may be filtered or rewritten before
-anything is typed.
+again). The column rules (column_rules.py: excluded and hashed attributes) apply to these maps
+before anything is typed (`apply_column_rules`).
 
 Inventory. attribute x DynamoDB type -> items, and for numbers the most integer and fraction
 digits (item_types.number_digits), is one Spark aggregation (`take_inventory`);
@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import jvm_functions
+from column_rules import ColumnRules
+from column_rules import hmac_hex
 from item_types import INT_RANGES
 from item_types import NESTED_TYPES
 from item_types import Column
@@ -199,18 +201,11 @@ def exact_conversion(column_type: str) -> Any:
 # ------------------------------------------------------------------------------------------
 
 
-def prepared_item(item: Any) -> Any:
-    """The staged item as the inventory and the shaping see it. The one place where rules about
-    attributes apply before anything is typed: dropping attributes (map_filter over the keys),
-    or replacing a value's raw text (transform_values; the value's type is its one key)."""
-    return item
-
-
 def read_staged_items(spark: Any, paths: Sequence[str]) -> Any:
     """The staged DynamoDB JSON lines as a DataFrame with one column, `item`: parsed once, by
     Spark's JSON reader. A line that is not JSON fails the job; blank lines are skipped."""
     frame = spark.read.schema(STAGED_ITEM_SCHEMA).option("mode", "FAILFAST").json(list(paths))
-    return frame.select(prepared_item(frame["Item"]).alias(ITEM))
+    return frame.select(frame["Item"].alias(ITEM))
 
 
 @dataclass(frozen=True)
@@ -264,6 +259,70 @@ def take_inventory(items: Any) -> Inventory:
         sum(1 for types in attributes.values() if types > 1),
     )
     return Inventory(stats)
+
+
+def apply_column_rules(
+    frame: Any, inventory: Inventory, rules: ColumnRules, columns: Sequence[str] = (ITEM,)
+) -> tuple[Any, Inventory]:
+    """The items (each of `columns`: maps as `item` is) and their inventory under the column
+    rules (column_rules.py), for what DynamoDB's exports staged whole: excluded attributes
+    dropped, hashed ones replaced by the HMAC of their text (a string; NULL stays NULL). The
+    inventory of the raw items names every attribute, so each rule is decided once per attribute
+    here (ColumnRules.rule_for), not per item; only the hashed values cross to Python, where
+    column_rules.hmac_hex and item_types.exact_text give exactly what the scan's staging gives.
+    Nothing cached or written holds a clear value: a cache keeps the items as staged, in memory
+    only, and every row is shaped from this."""
+    from pyspark.sql import functions as F
+
+    attributes = sorted({a for a, _ in inventory.stats})
+    excluded = [a for a in attributes if rules.rule_for(a) == "exclude"]
+    hashed = [a for a in attributes if rules.rule_for(a) == "hash"]
+    if not excluded and not hashed:
+        return frame, inventory
+    key = rules.key
+
+    def hashed_text(ddb_type: str | None, raw: str | None) -> str | None:
+        if ddb_type is None or raw is None:
+            return None
+        assert key is not None  # ColumnRules holds a key whenever a rule hashes
+        return hmac_hex(key, exact_text(attribute_value(ddb_type, raw)))
+
+    hmac_of = F.udf(hashed_text, "string")
+    dropped = set(excluded) | set(hashed)
+
+    def ruled(item: Any) -> Any:
+        # Column lookups by name and literals: attribute names never reach SQL text.
+        kept = F.map_filter(item, lambda name, _: ~name.isin(*dropped))
+        if not hashed:
+            return kept
+        values = []
+        for attribute in hashed:
+            value = item.getItem(attribute)
+            hashed_value = F.create_map(
+                F.lit("S"), hmac_of(F.get(F.map_keys(value), 0), F.get(F.map_values(value), 0))
+            )
+            clear = value.isNull() | value.getItem("NULL").isNotNull()  # absent, or NULL
+            values.append(F.when(clear, value).otherwise(hashed_value))
+        added = F.map_from_arrays(F.array(*(F.lit(a) for a in hashed)), F.array(*values))
+        return F.map_filter(F.map_concat(kept, added), lambda _, value: value.isNotNull())
+
+    stats: dict[tuple[str, str], TypeStats] = {}
+    for (attribute, ddb_type), counted in inventory.stats.items():
+        if attribute in excluded:
+            continue
+        if attribute in hashed and ddb_type != "NULL":
+            before = stats.get((attribute, "S"), TypeStats(0, 0, 0))
+            stats[(attribute, "S")] = TypeStats(before.items + counted.items, 0, 0)
+        else:
+            stats[(attribute, ddb_type)] = counted
+    LOG.info(
+        "Column rules: %d attributes excluded, %d hashed (%s)",
+        len(excluded),
+        len(hashed),
+        ", ".join(f"{a}: {rules.rule_for(a)}" for a in excluded + hashed),
+    )
+    selected = [ruled(F.col(c)).alias(c) if c in columns else F.col(c) for c in frame.columns]
+    return frame.select(*selected), Inventory(stats)
 
 
 # ------------------------------------------------------------------------------------------

@@ -12,16 +12,17 @@ The workflow starts this job once the crawler has catalogued the export. Steps:
 3. Completeness gate: compare `snapshot_item_count` with the DynamoDB table's `ItemCount`
    (DescribeTable; DynamoDB refreshes it about every six hours). Fewer than
    `min_item_ratio` x ItemCount items fails the run before the view moves. 0 turns it off.
-4. Keep the view's current definition (from the Glue catalog), then run `CREATE OR REPLACE VIEW
-   "<database>"."<table>" AS SELECT <columns> FROM "<database>"."snapshots_<table>" WHERE
-   snapshot_timestamp = '<ts>'` in the workgroup, wait for it with capped exponential back-off,
-   and fail with Athena's reason if it fails. The select list comes from the table the export
-   job declared: each column, decoded where the format stores it as documented text (CSV, and
-   binary in JSON; snapshot_formats.py), then snapshot_timestamp.
-5. Read the view back with a query that opens the data files (`SELECT * ... LIMIT 10`:
-   `CREATE VIEW` itself reads no data, so a snapshot Athena cannot read would otherwise pass).
-   If that fails, put the previous definition back (or drop a first-ever view), prune nothing,
-   and fail with Athena's reason and "view restored to snapshot `<ts>`".
+4. Read back what the view would show, before it shows it: the view's own query asked for rows
+   (`SELECT * FROM (<the view's SELECT>) LIMIT 10`), which makes Athena open the data files
+   (`CREATE VIEW` itself reads no data, so a snapshot Athena cannot read would otherwise pass).
+   If Athena cannot, fail with its reason: the view was not touched, nothing is pruned.
+5. Only then run `CREATE OR REPLACE VIEW "<database>"."<table>" AS SELECT <columns> FROM
+   "<database>"."snapshots_<table>" WHERE snapshot_timestamp = '<ts>'` in the workgroup, waiting
+   with capped exponential back-off. The select list comes from the table the export job
+   declared: each column, decoded where the format stores it as documented text (CSV, and
+   binary in JSON; snapshot_formats.py), then snapshot_timestamp. It is the one step that moves
+   the view, and it comes last: throttled, failed or killed anywhere, a run leaves the view on
+   the previous snapshot or on this one, read back.
 6. Publish the run's metrics to CloudWatch (namespace ddb-athena-snapshots, dimensions Stack and
    Table): SnapshotSucceeded 1, SnapshotAgeSeconds (the snapshot's age as the view moved),
    SnapshotItems, SnapshotBytes, SnapshotObjects, ExportDurationSeconds, and for a scan
@@ -30,7 +31,8 @@ The workflow starts this job once the crawler has catalogued the export. Steps:
 7. Only then prune: every snapshot strictly older than now - retention_days, found either as a
    catalog partition or as an S3 folder, loses its S3 objects and its partition. The snapshot the
    view now shows (and anything newer) is never pruned. Partition values that are not snapshot
-   timestamps are left alone.
+   timestamps are left alone. A failure here or in step 6 fails the run (PruneError), saying
+   that the view has moved; the next run publishes and prunes again.
 
 The database and table names and the timestamp are checked against strict patterns where they
 enter SQL, so no argument or run property can inject SQL. Other arguments are the program's to
@@ -45,6 +47,8 @@ Arguments (`--name value` or `--name=value`):
   --table_name      the DynamoDB table's name, for DescribeTable
   --min_item_ratio  0..1: the completeness gate (0: off)
   --stack           the stack's name, a metric dimension
+  --source_region, --source_role_arn
+                    a table elsewhere (source_access.py): DescribeTable goes there, with that role
   --heartbeat true  heartbeat mode (the table's freshness trigger, every 6 hours): only publish
                     ViewAgeSeconds, the age of the snapshot the view shows; no workflow needed
   set by Glue:      --WORKFLOW_NAME, --WORKFLOW_RUN_ID
@@ -74,12 +78,18 @@ from job_arguments import WORKFLOW_ARGUMENTS
 from job_arguments import WORKFLOW_HINT
 from job_arguments import ArgumentError
 from job_arguments import JobEnvironment
+from job_arguments import describe_failure
 from job_arguments import read_job_arguments
+from job_arguments import read_object
 from job_arguments import require
+from job_arguments import run_job
 from job_arguments import split_s3_uri
 from job_arguments import start_job
 from snapshot_formats import view_columns
 from snapshot_formats import view_select_list
+from source_access import SOURCE_ARGUMENTS
+from source_access import SourceTable
+from source_access import read_source
 
 LOG = logging.getLogger("refresh_view")
 
@@ -116,7 +126,8 @@ class RefreshError(RuntimeError):
 
 
 class PruneError(RuntimeError):
-    """The view was moved, but some expired snapshots could not be deleted."""
+    """The view was moved to the new snapshot (read back first), but a step after that failed:
+    publishing the metrics, or deleting expired snapshots. The next run retries both."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,6 +168,8 @@ class RefreshConfig:
     # Incremental mode: the Iceberg table the view shows, and where its watermark is kept.
     iceberg_table: str | None = None
     state_uri: str | None = None
+    # The DynamoDB table's region and role, when not the stack's (source_access.py).
+    source: SourceTable = field(default_factory=SourceTable)
 
     @property
     def crawler_table(self) -> str:
@@ -167,7 +180,8 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
     """The job's arguments. The program guarantees their values (lib/job-arguments.ts); the
     names that reach SQL are checked again where they are used (build_view_sql)."""
     values = read_job_arguments(
-        argv, (*ARGUMENTS, *WORKFLOW_ARGUMENTS, *INCREMENTAL_ARGUMENTS, "heartbeat")
+        argv,
+        (*ARGUMENTS, *WORKFLOW_ARGUMENTS, *INCREMENTAL_ARGUMENTS, *SOURCE_ARGUMENTS, "heartbeat"),
     )
     heartbeat = values.get("heartbeat") == "true"
     if heartbeat:
@@ -213,6 +227,7 @@ def read_refresh_config(argv: Sequence[str]) -> RefreshConfig:
             if values.get("state_path")
             else None
         ),
+        source=read_source(values),
     )
 
 
@@ -444,36 +459,35 @@ def partition_exists(glue: Any, config: RefreshConfig, timestamp: str) -> bool:
     return True
 
 
-def build_read_back_sql(database: str, table: str) -> str:
-    """A query that returns rows, so Athena opens the snapshot's data files (LIMIT 0 would not)."""
-    validate_identifier(database, "database")
-    validate_identifier(table, "table")
-    return f'SELECT * FROM "{database}"."{table}" LIMIT 10'
+VIEW_STATEMENT = re.compile(
+    r'CREATE OR REPLACE VIEW "[a-z0-9_]+"\."[a-z0-9_]+" AS (?P<query>.+)', re.S
+)
+
+
+def build_read_back_sql(view_sql: str) -> str:
+    """The query the view statement `view_sql` defines, asked for rows: what the view would show,
+    read before it shows it. Rows, so that Athena opens the data files (CREATE VIEW reads none,
+    and neither would LIMIT 0)."""
+    found = VIEW_STATEMENT.fullmatch(view_sql)
+    if not found:
+        raise ValueError(f"not a view statement: {view_sql[:120]!r}")
+    return f"SELECT * FROM ({found.group('query')}) LIMIT 10"
 
 
 def replace_view(
     athena: Any, config: RefreshConfig, sql: str, sleep: Callable[[float], None]
-) -> tuple[str, RefreshError | None]:
-    """Run the view statement `sql`, then query the view for rows (CREATE VIEW reads no data);
-    the statement's query id, and the read-back's error if Athena could not read the view."""
-    query_id = run_athena_query(athena, sql, config.workgroup, config.database, sleep)
+) -> tuple[str | None, RefreshError | None]:
+    """Read back what the view statement `sql` would show; only if Athena can, run it. Returns
+    the statement's query id, or the read-back's error (the view then was not touched).
+
+    The statement is the only step that changes the view, and it comes last: a failure or a
+    kill anywhere leaves the view on the snapshot it showed, or on the new one once it has been
+    read back, never on one Athena was not seen to read."""
     try:
-        run_athena_query(
-            athena,
-            build_read_back_sql(config.database, config.table),
-            config.workgroup,
-            config.database,
-            sleep,
-        )
+        run_athena_query(athena, build_read_back_sql(sql), config.workgroup, config.database, sleep)
     except RefreshError as error:
-        return query_id, error
-    return query_id, None
-
-
-def build_drop_view_sql(database: str, table: str) -> str:
-    validate_identifier(database, "database")
-    validate_identifier(table, "table")
-    return f'DROP VIEW IF EXISTS "{database}"."{table}"'
+        return None, error
+    return run_athena_query(athena, sql, config.workgroup, config.database, sleep), None
 
 
 PRESTO_VIEW = re.compile(r"/\*\s*Presto View:\s*(?P<body>[A-Za-z0-9+/=\s]+?)\s*\*/")
@@ -765,34 +779,10 @@ class RefreshResult:
     view_age_seconds: float | None = None
 
 
-def restore_view(
-    athena: Any,
-    config: RefreshConfig,
-    existed: bool,
-    previous: str | None,
-    sleep: Callable[[float], None],
-    table: dict[str, Any] | None = None,
-) -> str:
-    """Put the view back as it was before this run; returns what was done, for the message. The
-    table's columns only grow, so its current select list reads the previous snapshot too."""
+def what_the_view_shows(existed: bool, previous: str | None) -> str:
     if previous is not None:
-        sql, done = (
-            build_view_sql(config.database, config.table, previous, table),
-            f"view restored to snapshot `{previous}`",
-        )
-    elif not existed:
-        sql, done = (
-            build_drop_view_sql(config.database, config.table),
-            "the first-ever view was dropped, not left broken",
-        )
-    else:
-        # A view that is not one of ours (edited by hand): leave the new one, say so.
-        return "the view was not made by this job, so it was not restored: check it by hand"
-    try:
-        run_athena_query(athena, sql, config.workgroup, config.database, sleep)
-    except RefreshError as error:
-        return f"and putting the view back failed too ({error}): it may be broken"
-    return done
+        return f"snapshot {previous}"
+    return "what it showed (a view this job did not make)" if existed else "nothing (no view yet)"
 
 
 def iceberg_columns(glue: Any, config: RefreshConfig) -> list[str]:
@@ -825,8 +815,9 @@ def refresh_iceberg_view(
     result.query_execution_id, failed = replace_view(athena, config, sql, sleep)
     if failed:
         raise RefreshError(
-            f"Athena cannot read {config.database}.{config.iceberg_table} through the view: "
-            f"{failed}. {outcome} See docs/operations.md, 'The read-back failed'."
+            f"Athena cannot read {config.database}.{config.iceberg_table} as the view would: "
+            f"{failed}. The view was not changed. {outcome} See docs/operations.md, 'The "
+            "read-back failed'."
         )
     values: dict[str, float | None] = {
         "succeeded": 1,
@@ -851,7 +842,7 @@ def iceberg_heartbeat(s3: Any, cloudwatch: Any, config: RefreshConfig, at: datet
     """Incremental mode: the age of the watermark (the time the table is current to)."""
     bucket, key = config.state_uri[len("s3://") :].split("/", 1)
     try:
-        document = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        document = json.loads(read_object(s3, bucket, key))
     except ClientError as error:
         if _error_code(error) in ("NoSuchKey", "404"):
             LOG.warning("No watermark yet at %s: no age to publish", config.state_uri)
@@ -870,7 +861,7 @@ def main(argv: Sequence[str] | None = None, env: JobEnvironment | None = None) -
     config = start_job("refresh_view", read_refresh_config, argv, LOG)
     env = env or JobEnvironment()
     glue, athena, s3 = env.client("glue"), env.client("athena"), env.client("s3")
-    dynamodb, cloudwatch = env.client("dynamodb"), env.client("cloudwatch")
+    cloudwatch = env.client("cloudwatch")
     now, sleep = env.now, env.sleep
 
     if config.heartbeat and config.iceberg_table:
@@ -879,6 +870,8 @@ def main(argv: Sequence[str] | None = None, env: JobEnvironment | None = None) -
     if config.heartbeat:
         age = heartbeat(glue, cloudwatch, config, now())
         return RefreshResult(snapshot_timestamp="", view_age_seconds=age)
+    # DescribeTable in the table's own account and region (its source role's, for another one).
+    dynamodb = env.source_client("dynamodb", config.source)
     if config.iceberg_table:
         return refresh_iceberg_view(glue, athena, dynamodb, cloudwatch, config, now, sleep)
 
@@ -900,17 +893,24 @@ def main(argv: Sequence[str] | None = None, env: JobEnvironment | None = None) -
     result.query_execution_id, failed = replace_view(athena, config, sql, sleep)
     if failed:
         raise RefreshError(
-            f"the view could not read snapshot {timestamp}: {failed}; "
-            + restore_view(athena, config, existed, previous, sleep, table)
+            f"Athena could not read snapshot {timestamp}: {failed}; the view was not moved: it "
+            f"still shows {what_the_view_shows(existed, previous)}"
         )
     LOG.info("View %s.%s now shows snapshot %s", config.database, config.table, timestamp)
-    result.metrics = publish_snapshot_metrics(
-        cloudwatch, s3, glue, config, timestamp, item_count, now()
-    )
-
-    result.pruned = prune_snapshots(glue, s3, config, timestamp, now())
+    try:
+        result.metrics = publish_snapshot_metrics(
+            cloudwatch, s3, glue, config, timestamp, item_count, now()
+        )
+        result.pruned = prune_snapshots(glue, s3, config, timestamp, now())
+    except PruneError:
+        raise
+    except Exception as error:
+        raise PruneError(
+            f"the view shows snapshot {timestamp}, which Athena read back; after that "
+            f"{describe_failure(error)}"
+        ) from error
     return result
 
 
 if __name__ == "__main__":
-    main()
+    run_job("refresh_view", main)

@@ -23,7 +23,7 @@ differ, the view decodes, so `SELECT * FROM <table>` returns the policy's types 
   in Trino, cannot tell NULL from an empty string, and splits a value that holds a line break
   (Athena guide: "does not support embedded line breaks"). So every CSV column is declared
   `string`, and each cell is documented text: NULL is `\\N`; in text a backslash is `\\\\`, a line
-  feed `\\n`, a carriage return `\\r` and a BEL `\\a`; numbers are Spark's decimal text, binary is
+  feed `\\n`, a carriage return `\\r` and a BEL `\\a`; decimals as plain digits, binary is
   base64, booleans `true`/`false`, timestamps `YYYY-MM-DD HH:MM:SS.ffffff`, collections JSON. The
   SerDe's escape character is BEL, which the writer never leaves in a cell, so OpenCSV consumes
   no backslash; quotes are doubled (RFC 4180). The view decodes every column to its logical type.
@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from contract import CONTRACT
 
 FORMATS = ("parquet", "orc", "avro", "json", "csv")
 
@@ -93,18 +95,9 @@ STORAGE_FORMATS: dict[str, StorageFormat] = {
     ),
 }
 
-DECIMAL = re.compile(r"decimal\((\d{1,2}),(\d{1,2})\)")
-LOGICAL_TYPES = (
-    "string",
-    "bigint",
-    "int",
-    "double",
-    "boolean",
-    "binary",
-    "timestamp",
-    "array<string>",
-    "map<string,string>",
-)
+# The types a column can have: the contract's (the same list `columns` overrides are checked with).
+DECIMAL = re.compile(CONTRACT["columnTypes"]["decimalPattern"])
+LOGICAL_TYPES = (*CONTRACT["columnTypes"]["simple"], *CONTRACT["columnTypes"]["collections"])
 
 
 def check_logical_type(logical_type: str) -> str:

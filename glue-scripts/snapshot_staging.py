@@ -9,6 +9,12 @@ S3, the format of DynamoDB's native export, so that every value keeps its Dynamo
   `--export_staging_path`. The ClientToken comes from the run, so a retried attempt follows the
   same export instead of paying again.
 
+Sensitive columns (column_rules.py): a scan drops or hashes them in each segment, before the
+item is staged; DynamoDB's export stages whole items, so export mode applies the rules as it
+reads the staged files (item_shaping.apply_column_rules), and they stay clear in the staging
+prefix until the job deletes it (which the bucket policy lets only this table's role read:
+docs/security.md, "Sensitive attributes").
+
 Then `read_staged` reads what was staged with Spark's JSON reader (item_shaping). Part of the
 export job (export_table.py); the program ships it beside the script (Glue 5.0, Python 3.11).
 """
@@ -19,19 +25,23 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
+from column_rules import ColumnRules
 from contract import CONTRACT
 from item_shaping import read_staged_items
+from job_arguments import aws_client
+from job_arguments import describe_failure
+from source_access import SourceTable
+from source_access import source_client
 
 if TYPE_CHECKING:
     from export_table import ExportConfig
@@ -45,7 +55,10 @@ EXPORT_POLL_FIRST = 15.0
 EXPORT_POLL_MAX = 60.0
 
 # Scan pages back off and retry throttling on their own; adaptive mode also slows the sender.
-SCAN_CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 20})
+# 21 attempts in all (max_attempts counts the retries).
+SCAN_RETRIES = {"mode": "adaptive", "max_attempts": 20}
+SCAN_FAILED = re.compile(r"ScanFailed: (.+)")
+SPARK_TASK_TRIES = re.compile(r"failed (\d+) times")
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,8 +98,13 @@ def ddb_json(value: Mapping[str, Any]) -> dict[str, Any]:
     return {ddb_type: inner}
 
 
-def item_line(item: Mapping[str, Any]) -> str:
-    return json.dumps({"Item": {k: ddb_json(v) for k, v in item.items()}}, ensure_ascii=False)
+def item_line(item: Mapping[str, Any], rules: ColumnRules | None = None) -> str:
+    """One staged line; with `rules`, the item without its excluded attributes and with its
+    hashed ones' HMAC, so that no clear value reaches the staged file (column_rules.py)."""
+    converted = {k: ddb_json(v) for k, v in item.items()}
+    if rules:
+        converted = rules.apply(converted)
+    return json.dumps({"Item": converted}, ensure_ascii=False)
 
 
 def parse_item_line(line: str) -> dict[str, Any]:
@@ -95,7 +113,9 @@ def parse_item_line(line: str) -> dict[str, Any]:
 
 class ReadPacer:
     """Keeps one scan segment at or under its share of read units per second, by the capacity
-    each page reports it consumed (ReturnConsumedCapacity=TOTAL)."""
+    each page reports it consumed (ReturnConsumedCapacity=TOTAL): after a page, the next waits
+    until the page's units fit the rate. Time lost to a slow or throttled page is not banked:
+    catching up on it would read faster than the share for as long as the page was late."""
 
     def __init__(
         self,
@@ -105,14 +125,13 @@ class ReadPacer:
     ):
         self.rate = units_per_second
         self.clock, self.sleep = clock, sleep
-        self.start = clock()
-        self.spent = 0.0
+        self.next_page = clock()
 
     def spend(self, units: float) -> None:
-        self.spent += units
-        ahead = self.spent / self.rate - (self.clock() - self.start)
-        if ahead > 0:
-            self.sleep(ahead)
+        now = self.clock()
+        self.next_page = max(self.next_page, now) + units / self.rate
+        if self.next_page > now:
+            self.sleep(self.next_page - now)
 
 
 @dataclass(frozen=True)
@@ -122,23 +141,35 @@ class ScanPlan:
     units_per_segment: float
     page_limit: int
     region: str | None = None
+    # A table in another account: every segment's client assumes this role (source_access.py).
+    role_arn: str | None = None
+    # Applied in the executors before an item is staged; it carries the HMAC key to them, in
+    # the task's memory only (column_rules.py).
+    rules: ColumnRules = field(default_factory=ColumnRules)
 
 
-def default_dynamodb_client(region: str | None) -> Any:  # pragma: no cover - fakes in tests
-    # The region comes from the driver: executors need not have one configured.
-    return boto3.client("dynamodb", region_name=region, config=SCAN_CLIENT_CONFIG)
+class ScanFailed(RuntimeError):
+    """A segment's Scan failed for good: botocore's retries and Spark's task attempts are spent."""
+
+
+def default_dynamodb_client(region: str | None, role_arn: str | None = None) -> Any:
+    # The region comes from the driver: executors need not have one configured. A table in
+    # another account is read with its role (source_access), with the same retries.
+    if role_arn:
+        return source_client("dynamodb", SourceTable(region, role_arn), SCAN_RETRIES)
+    return aws_client("dynamodb", region, SCAN_RETRIES)
 
 
 def scan_segment(
     segment: int,
     plan: ScanPlan,
-    client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
     pacer_factory: Callable[[float], ReadPacer] = ReadPacer,
     consumed: Any = None,
 ) -> Iterator[str]:
     """Every item of one segment, as DynamoDB JSON lines, paced to the segment's share. The read
     units each page consumed are added to `consumed` (a Spark accumulator) when given."""
-    client = client_factory(plan.region)
+    client = client_factory(plan.region, plan.role_arn)
     pacer = pacer_factory(plan.units_per_segment)
     request: dict[str, Any] = {
         "TableName": plan.table_name,
@@ -148,11 +179,20 @@ def scan_segment(
         "Limit": plan.page_limit,
     }
     while True:
-        page = client.scan(**request)
+        try:
+            page = client.scan(**request)
+        except Exception as error:
+            # Spark shows the driver only this exception's text, inside a Java stack trace.
+            raise ScanFailed(
+                f"segment {segment} of {plan.segments}: {describe_failure(error)}"
+            ) from None
         for item in page.get("Items", []):
-            yield item_line(item)
+            yield item_line(item, plan.rules)
         units = page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0)
-        pacer.spend(units)
+        # A page botocore had to send again may have been read before: DynamoDB charges a read
+        # whose answer a dropped connection lost. Paced as if every attempt read it, the scan
+        # keeps its share even then (and after throttling, which consumed nothing, slows down).
+        pacer.spend(units * (1 + page.get("ResponseMetadata", {}).get("RetryAttempts", 0)))
         if consumed is not None:
             consumed.add(units)
         if "LastEvaluatedKey" not in page:
@@ -164,7 +204,7 @@ def stage_scan(
     spark: Any,
     plan: ScanPlan,
     staging_path: str,
-    client_factory: Callable[[str | None], Any] = default_dynamodb_client,
+    client_factory: Callable[[str | None, str | None], Any] = default_dynamodb_client,
 ) -> float:
     """Scan the table once, one Spark task per segment, into gzip DynamoDB JSON lines; returns
     the read units the scan consumed, as DynamoDB reported them page by page."""
@@ -173,8 +213,23 @@ def stage_scan(
     lines = segments.flatMap(
         lambda segment: scan_segment(segment, plan, client_factory, consumed=consumed)
     )
-    lines.saveAsTextFile(staging_path, compressionCodecClass=GZIP_CODEC)
+    try:
+        lines.saveAsTextFile(staging_path, compressionCodecClass=GZIP_CODEC)
+    except Exception as error:
+        raise scan_failure(error) from None
     return float(consumed.value)
+
+
+def scan_failure(error: Exception) -> Exception:
+    """A failed scan as one line: the segment's ScanFailed, out of the pages of Java and Python
+    traceback Spark wraps it in; any other failure of the Spark job as it is."""
+    text = str(error)
+    found = SCAN_FAILED.search(text)
+    if not found:
+        return error
+    tries = SPARK_TASK_TRIES.search(text)
+    told = f" (Spark tried the segment {tries.group(1)} times)" if tries else ""
+    return ScanFailed(f"the table's scan failed: {found.group(1).strip()}{told}")
 
 
 @dataclass(frozen=True)
@@ -184,6 +239,8 @@ class Staged:
     path: str
     exported_items: int = 0  # export mode: DynamoDB's count
     read_units: float | None = None  # scan mode: what the scan consumed
+    # Scan mode stages items with the column rules already applied; DynamoDB's export cannot.
+    rules_applied: bool = False
 
 
 def stage_by_scan(
@@ -195,7 +252,8 @@ def stage_by_scan(
     *,
     staging: str,
     region: str,
-    client_factory: Callable[[str | None], Any],
+    client_factory: Callable[[str | None, str | None], Any],
+    rules: ColumnRules,
 ) -> Staged:
     """Scan mode: the paced parallel scan, staged as DynamoDB JSON lines in `staging`."""
     table_bytes, table_items = int(table.get("TableSizeBytes", 0)), int(table.get("ItemCount", 0))
@@ -203,6 +261,8 @@ def stage_by_scan(
     units = capacity * config.read_percentage / layout.concurrent_segments
     scan_plan = ScanPlan(
         region=region,
+        role_arn=config.source.role_arn,
+        rules=rules,
         table_name=config.table_name,
         segments=layout.segments,
         units_per_segment=units,
@@ -224,7 +284,7 @@ def stage_by_scan(
     started = time.monotonic()
     read_units = stage_scan(spark, scan_plan, storage.spark_path(staging), client_factory)
     LOG.info("The scan consumed %.0f read units in %.0f s", read_units, time.monotonic() - started)
-    return Staged(staging, read_units=read_units)
+    return Staged(staging, read_units=read_units, rules_applied=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,6 +324,7 @@ def run_export(
         S3Prefix=config.staging_prefix,
         ExportFormat="DYNAMODB_JSON",
         ExportType="FULL_EXPORT",
+        **config.source.export_destination(),
     )["ExportDescription"]
     arn, delay = export["ExportArn"], EXPORT_POLL_FIRST
     LOG.info("Started export %s of %s at %s", arn, config.table_arn, timestamp)

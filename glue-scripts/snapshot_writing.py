@@ -72,14 +72,15 @@ def writer_options(
     output_format: str, schema: Sequence[tuple[str, str]], csv_header: bool = True
 ) -> dict[str, str]:
     """Options for Spark's DataFrameWriter per output format (snapshot_formats.py says why):
-    snappy Parquet; Avro with the declared schema (decimals as `bytes`); gzip text formats (Athena
-    and the crawler read .gz transparently), JSON timestamps in Athena's text form, and CSV with a
-    header row (unless the parts are compacted, which writes it once), doubled quotes and nothing
-    trimmed; ORC with Spark's defaults."""
-    if output_format == "parquet":
+    snappy Parquet, ORC and Avro, every codec named (Spark 4 changed ORC's default from snappy to
+    zstd, and a table's snapshots keep one codec across a Glue upgrade); Avro with the declared
+    schema (decimals as `bytes`); gzip text formats (Athena and the crawler read .gz
+    transparently), JSON timestamps in Athena's text form, and CSV with a header row (unless the
+    parts are compacted, which writes it once), doubled quotes and nothing trimmed."""
+    if output_format in ("parquet", "orc"):
         return {"compression": "snappy"}
     if output_format == "avro":
-        return {"avroSchema": json.dumps(avro_schema(schema))}
+        return {"compression": "snappy", "avroSchema": json.dumps(avro_schema(schema))}
     if output_format == "csv":
         return {
             "header": "true" if csv_header else "false",
@@ -110,6 +111,11 @@ def csv_cell(column: Any, logical_type: str) -> Any:
         text = F.date_format(column, CSV_TIMESTAMP_FORMAT)
     elif logical_type in ("array<string>", "map<string,string>"):
         text = F.to_json(column)
+    elif logical_type.startswith("decimal("):
+        # Plain digits on every Spark line: casting a decimal to text gives 1E-10 on Spark 3.5
+        # and 0.0000000001 on Spark 4. format_number keeps the column's scale exactly (US locale).
+        scale = int(logical_type.rstrip(")").split(",")[1])
+        text = F.regexp_replace(F.format_number(column, scale), ",", "")
     else:
         text = column.cast("string")
     return F.when(column.isNull(), F.lit(CSV_NULL)).otherwise(text)

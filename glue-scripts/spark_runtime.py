@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from job_arguments import JobEnvironment
+from job_arguments import read_object
 from job_arguments import split_s3_uri
 
 S3_DELETE_BATCH = 1000
@@ -49,7 +50,7 @@ class S3Storage:
         """One object's text (a manifest, the watermark); None if missing and `missing_ok`."""
         bucket, key = split_s3_uri(uri, "object")
         try:
-            return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+            return read_object(self.s3, bucket, key).decode("utf-8")
         except ClientError as error:
             if missing_ok and error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None

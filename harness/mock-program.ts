@@ -33,6 +33,9 @@ export const TYPES = {
   eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
   job: "aws:glue/job:Job",
   key: "aws:kms/key:Key",
+  lakeFormationOptIn: "aws:lakeformation/optIn:OptIn",
+  lakeFormationPermissions: "aws:lakeformation/permissions:Permissions",
+  lakeFormationResource: "aws:lakeformation/resource:Resource",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   policy: "aws:iam/policy:Policy",
@@ -66,6 +69,7 @@ function computedState(
   type: string,
   name: string,
   inputs: Record<string, any>,
+  account: string,
 ): Record<string, any> {
   const physical = inputs.name ?? `${name}-0a1b2c3`;
   const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
@@ -76,10 +80,10 @@ function computedState(
       state.arn = `arn:aws:s3:::${state.bucket}`;
       break;
     case "aws:iam/role:Role":
-      state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`;
+      state.arn = `arn:aws:iam::${account}:role/${physical}`;
       break;
     default:
-      state.arn = `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${physical}`;
+      state.arn = `arn:aws:${service}:${MOCK_REGION}:${account}:${physical}`;
   }
   return state;
 }
@@ -94,13 +98,17 @@ export interface RecordedCall {
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
-  /** Answers for data-source calls by token, on top of the defaults. */
+  /**
+   * `callResults`: answers for data-source calls by token, on top of the defaults. `account`: the
+   * account the stack deploys to (the stack's single `aws:allowedAccountIds`, else MOCK_ACCOUNT).
+   */
   constructor(
     private readonly callResults: Record<string, (inputs: any) => Record<string, any>> = {},
+    readonly account: string = MOCK_ACCOUNT,
   ) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    const state = computedState(args.type, args.name, args.inputs);
+    const state = computedState(args.type, args.name, args.inputs, this.account);
     // A provider reference is `<urn>::<id>`, and a URN ends in `::<name>`.
     const provider = args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined;
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, provider });
@@ -125,19 +133,47 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         // Offline there is no table to describe: assume export-mode tables have PITR on.
         return {
           name: args.inputs.name,
-          arn: `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${args.inputs.name}`,
+          arn: `arn:aws:dynamodb:${MOCK_REGION}:${this.account}:table/${args.inputs.name}`,
           pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: 35 },
+        };
+      case "aws:glue/getCatalogTable:getCatalogTable":
+        // Offline there is no catalog to look in: assume the views and tables exist (as after
+        // the first runs), so the plan shows every Lake Formation grant.
+        return {
+          name: args.inputs.name,
+          databaseName: args.inputs.databaseName,
+          arn: `arn:aws:glue:${MOCK_REGION}:${this.account}:table/${args.inputs.databaseName}/${args.inputs.name}`,
         };
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return {
-          accountId: MOCK_ACCOUNT,
-          arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`,
+          accountId: this.account,
+          arn: `arn:aws:iam::${this.account}:user/test`,
           userId: "AIDTEST",
-          id: MOCK_ACCOUNT,
+          id: this.account,
         };
       default:
         throw new Error(`unexpected data source call in the mocks: ${args.token}`);
     }
+  }
+}
+
+/**
+ * The account a stack pins with a single `aws:allowedAccountIds` (the provider refuses any other):
+ * the mocks then deploy there, so names and policies that hold the account are the real ones.
+ */
+export function pinnedAccount(config: Record<string, unknown>): string | undefined {
+  const value = config["aws:allowedAccountIds"];
+  const list = typeof value === "string" ? safeJson(value) : value;
+  return Array.isArray(list) && list.length === 1 && /^\d{12}$/.test(String(list[0]))
+    ? String(list[0])
+    : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
@@ -174,7 +210,7 @@ export async function runProgram(
   config: Record<string, unknown>,
   options: { stack?: string; mocks?: RecordingMocks } = {},
 ): Promise<ProgramRun> {
-  const mocks = options.mocks ?? new RecordingMocks();
+  const mocks = options.mocks ?? new RecordingMocks({}, pinnedAccount(config) ?? MOCK_ACCOUNT);
   await pulumi.runtime.setMocks(mocks, PROJECT, options.stack ?? "dev", false);
   const flat: Record<string, string> = { "aws:region": MOCK_REGION };
   for (const [key, value] of Object.entries(config)) {

@@ -19,15 +19,7 @@
  */
 import { GLUE_ON_DEMAND_RCU, NEW_ON_DEMAND_READS_PER_SECOND } from "./capacity";
 import type { WorkerType } from "./glue-facts";
-import { FLEX_WORKER_TYPES } from "./glue-facts";
-
-/** DPUs per worker, per worker type (AWS Glue worker types). */
-export const DPU_PER_WORKER: Record<WorkerType, number> = {
-  "G.1X": 1,
-  "G.2X": 2,
-  "G.4X": 4,
-  "G.8X": 8,
-};
+import { FLEX_WORKER_TYPES, WORKERS } from "./glue-facts";
 
 /** AWS bills storage and exports per GB of 2^30 bytes. */
 export const GIB = 2 ** 30;
@@ -56,10 +48,18 @@ export interface JobShape {
 export interface Prices {
   dpuHour: number;
   flexDpuHour: number;
+  /**
+   * Graviton G workers per DPU-hour and R workers per M-DPU-hour: not on the Glue pricing page as
+   * this project read it (December 2026), so there is no default; `--price-graviton-*` sets them.
+   */
+  gravitonDpuHour?: number;
+  gravitonMemoryDpuHour?: number;
   exportPerGb: number;
   rruPerMillion: number;
   rcuHour: number;
   pitrPerGbMonth: number;
+  /** Data moved between two regions, per GB: a table in another region than the stack's. */
+  transferPerGb: number;
 }
 
 /**
@@ -74,9 +74,63 @@ export const DEFAULT_PRICES: Prices = {
   rruPerMillion: 0.125,
   rcuHour: 0.00013,
   pitrPerGbMonth: 0.2,
+  // An assumption, not a checked price: AWS's usual rate between two regions, which differs by
+  // region pair; this project found no DynamoDB page to cite for a scan's or export's transfer.
+  transferPerGb: 0.02,
 };
 export const PRICES_SOURCE =
-  "us-east-1 list prices, aws.amazon.com/glue/pricing and aws.amazon.com/dynamodb/pricing, checked November 2026";
+  "us-east-1 list prices, aws.amazon.com/glue/pricing and aws.amazon.com/dynamodb/pricing, checked November 2026; " +
+  "no Graviton price was published there when checked in December 2026";
+
+/** The flag that sets each price a worker class bills at. */
+const WORKER_PRICE = {
+  x86: { key: "dpuHour", flag: "--price-dpu-hour" },
+  graviton: { key: "gravitonDpuHour", flag: "--price-graviton-dpu-hour" },
+  gravitonMemory: { key: "gravitonMemoryDpuHour", flag: "--price-graviton-memory-dpu-hour" },
+} as const;
+
+/**
+ * What one DPU-hour (M-DPU-hour for R types) of `workerType` costs with STANDARD. A price no
+ * source publishes is never invented: the estimate stops and says which flag supplies it.
+ */
+export function workerDpuHourPrice(workerType: WorkerType, prices: Prices): number {
+  const { key, flag } = WORKER_PRICE[WORKERS[workerType].priceClass];
+  const price = prices[key];
+  if (price === undefined) {
+    throw new EstimateInputError(
+      `AWS's Glue pricing page, as this project checked it (December 2026), publishes no price for ${workerType} ` +
+        `workers; pass ${flag} <usd> with the price your region's pricing page shows`,
+    );
+  }
+  return price;
+}
+
+/**
+ * A table in another region: what one run moves across regions, by mode. A scan reads every
+ * item across regions, an export writes its files into the stack's bucket across regions (its
+ * gzip files are smaller than the table: the table's size is an upper bound), incremental mode
+ * moves what changed. Billed as data transfer between regions (inferred: AWS bills data leaving a
+ * region; this project has not found DynamoDB's own page saying so for a scan or an export).
+ */
+export interface CrossRegionTransfer {
+  fullCopyBytes: number;
+  fullCopyCost: number;
+  changesBytes: number;
+  changesCost: number;
+}
+
+export function crossRegionTransfer(
+  table: TableFacts,
+  changedBytesPerRun: number,
+  prices: Prices,
+): CrossRegionTransfer {
+  return {
+    fullCopyBytes: table.sizeBytes,
+    fullCopyCost: (table.sizeBytes / GIB) * prices.transferPerGb,
+    changesBytes: changedBytesPerRun,
+    changesCost: (changedBytesPerRun / GIB) * prices.transferPerGb,
+  };
+}
 
 export interface Assumptions {
   /** Read capacity Glue's connector assumes for an on-demand table (AWS's documented figure). */
@@ -276,8 +330,8 @@ function check(table: TableFacts, job: JobShape): void {
 function glueRun(seconds: number, job: JobShape, prices: Prices, a: Assumptions) {
   const billed = (wall: number) => Math.max(a.minimumBilledSeconds, Math.ceil(wall));
   const billedSeconds = billed(seconds);
-  const dpuHours = (job.workers * DPU_PER_WORKER[job.workerType] * billedSeconds) / 3600;
-  const glue: ClassCosts = { STANDARD: dpuHours * prices.dpuHour };
+  const dpuHours = (job.workers * WORKERS[job.workerType].dpus * billedSeconds) / 3600;
+  const glue: ClassCosts = { STANDARD: dpuHours * workerDpuHourPrice(job.workerType, prices) };
   if (FLEX_WORKER_TYPES.includes(job.workerType))
     glue.FLEX = dpuHours * a.flexDpuHourFactor * prices.flexDpuHour;
   // The crawler (billed with its minimum) and the refresh job (0.0625 DPU, one minute at least).
@@ -299,7 +353,7 @@ function glueRun(seconds: number, job: JobShape, prices: Prices, a: Assumptions)
 
 /** Bytes a second the job's workers read; the driver does not (the rule of dynamodb.splits). */
 function glueReadRate(job: JobShape, a: Assumptions): number {
-  return (job.workers - 1) * DPU_PER_WORKER[job.workerType] * a.glueBytesPerSecondPerDpu;
+  return (job.workers - 1) * WORKERS[job.workerType].dpus * a.glueBytesPerSecondPerDpu;
 }
 
 function plus(costs: ClassCosts, amount: number): ClassCosts {
@@ -327,7 +381,7 @@ export function estimateSnapshot(
 ): SnapshotEstimate {
   check(table, job);
   const sizeGb = table.sizeBytes / GIB;
-  const dpus = job.workers * DPU_PER_WORKER[job.workerType];
+  const dpus = job.workers * WORKERS[job.workerType].dpus;
   const glueBytesPerSecond = glueReadRate(job, assumptions);
 
   const onDemand = table.billingMode === "PAY_PER_REQUEST";

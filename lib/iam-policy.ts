@@ -14,7 +14,6 @@
 import type { AwsContext } from "./arns";
 import {
   athenaWorkgroupArn,
-  dynamodbTableArn,
   glueArn,
   glueCatalogArn,
   glueDatabaseArn,
@@ -24,8 +23,10 @@ import {
 } from "./arns";
 import type { TableConfig } from "./config";
 import type { TableNames } from "./naming";
-import { ATHENA_RESULTS_PREFIX, SCRIPTS_PREFIX, tablePrefixes } from "./naming";
+import { SCRIPTS_PREFIX, tablePrefixes } from "./naming";
 import { CONTRACT } from "./contract";
+import type { SourceTable } from "./source";
+import { sourceOf } from "./source";
 
 export interface PolicyStatement {
   Sid: string;
@@ -57,6 +58,7 @@ export interface PipelinePolicyInputs {
   names: TableNames;
   bucket: string;
   database: string;
+  /** The table's own workgroup (TableNames.workgroup), where the refresh job's queries run. */
   workgroup: string;
   /** Script object keys the jobs load. */
   scriptKeys: string[];
@@ -65,6 +67,8 @@ export interface PipelinePolicyInputs {
   securityConfiguration: string;
   /** The stack's customer managed key, when it has one. */
   kmsKeyArn?: string;
+  /** The stack's HMAC key (a Secrets Manager or SSM ARN), read by a table that hashes a column. */
+  hashKey?: string;
 }
 
 /**
@@ -117,7 +121,8 @@ export function sharedLogGroups(table: TableConfig): string[] {
 /** ARNs and names every statement builder works from. */
 interface Scope {
   inputs: PipelinePolicyInputs;
-  tableArn: string;
+  /** The DynamoDB table, possibly in another region, or account (then read through its role). */
+  source: SourceTable;
   bucketArn: string;
   /** This table's own S3 prefixes (no trailing slash). */
   ownPrefixes: string[];
@@ -135,7 +140,7 @@ function scopeOf(inputs: PipelinePolicyInputs): Scope {
   const prefixes = tablePrefixes(table.format, names.normalised);
   return {
     inputs,
-    tableArn: dynamodbTableArn(ctx, table.name),
+    source: sourceOf(table, ctx),
     bucketArn: s3BucketArn(ctx, inputs.bucket),
     ownPrefixes: [
       dataPrefix(inputs),
@@ -149,8 +154,21 @@ function scopeOf(inputs: PipelinePolicyInputs): Scope {
   };
 }
 
-function dynamodbStatements({ inputs, tableArn }: Scope): PolicyStatement[] {
+function dynamodbStatements({ inputs, source }: Scope): PolicyStatement[] {
   const { table } = inputs;
+  const { tableArn } = source;
+  if (source.roleArn) {
+    return [
+      {
+        // A table in another account: every DynamoDB call is made with its source role, so this
+        // role may assume that one role and touch no DynamoDB table itself (lib/source.ts).
+        Sid: "AssumeSourceRole",
+        Effect: "Allow",
+        Action: ["sts:AssumeRole"],
+        Resource: source.roleArn,
+      },
+    ];
+  }
   // DescribeTable: the scan connector sizes its read rate from it, and the refresh job compares
   // the items written with ItemCount.
   if (table.mode === "scan") {
@@ -230,6 +248,7 @@ function s3PrefixStatements(
 /** What every table's role needs of the bucket beyond its own prefixes. */
 function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicyStatement[] {
   const objectKey = (key: string) => `${bucketArn}/${key}`;
+  const results = tablePrefixes(inputs.table.format, inputs.names.normalised).athenaResults;
   const ancestorMarkers = [...new Set(ownPrefixes.flatMap(ancestors))].flatMap((a) => [
     a,
     `${a}/`,
@@ -245,16 +264,15 @@ function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicySt
       Resource: bucketArn,
     },
     {
+      // Only the table's own results: another table's read-back leaves rows of that table there.
       Sid: "ListAthenaResults",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: bucketArn,
-      Condition: {
-        StringLike: { "s3:prefix": [ATHENA_RESULTS_PREFIX, `${ATHENA_RESULTS_PREFIX}*`] },
-      },
+      Condition: { StringLike: { "s3:prefix": [results, `${results}/*`] } },
     },
     {
-      // Athena writes the refresh job's query results here.
+      // The table's workgroup writes the refresh job's query results here.
       Sid: "WriteAthenaResults",
       Effect: "Allow",
       Action: [
@@ -263,7 +281,7 @@ function s3SharedStatements({ inputs, bucketArn, ownPrefixes }: Scope): PolicySt
         "s3:AbortMultipartUpload",
         "s3:ListMultipartUploadParts",
       ],
-      Resource: objectKey(`${ATHENA_RESULTS_PREFIX}*`),
+      Resource: objectKey(`${results}/*`),
     },
     {
       // Creating a folder checks (HEAD) and may mark the folders above it. Only those exact marker
@@ -293,7 +311,7 @@ function s3ScratchStatements(scope: Scope): PolicyStatement[] {
     scope.ownPrefixes.filter((p) => p !== dataPrefix(inputs)),
     "Scratch",
   );
-  if (inputs.table.mode !== "scan") {
+  if (inputs.table.mode !== "scan" && !scope.source.roleArn) {
     statements.push({
       // DynamoDB writes the export with the caller's permissions and sets each object's ACL
       // (DynamoDB guide, "Requesting a table export": s3:PutObjectAcl; a no-op under
@@ -341,7 +359,8 @@ function glueCatalogStatements({ inputs }: Scope): PolicyStatement[] {
       Resource: [catalog, db, snapshotTable, view],
     },
     {
-      // A first-ever view that fails its read-back is dropped, never left broken.
+      // The job no longer drops a view (it reads a snapshot back before the view shows it); whether
+      // Athena's CREATE OR REPLACE VIEW deletes the old view's table is not documented: kept.
       Sid: "DropOwnView",
       Effect: "Allow",
       Action: ["glue:DeleteTable"],
@@ -396,6 +415,23 @@ function icebergCatalogStatements(inputs: PipelinePolicyInputs): PolicyStatement
   ];
 }
 
+/**
+ * A table that hashes a column: the export and apply jobs read the HMAC key (column_rules.py).
+ * Its encryption key, if it is not AWS's managed one, is the key owner's to grant (docs/security.md).
+ */
+function hashKeyStatements({ inputs }: Scope): PolicyStatement[] {
+  const { table, hashKey } = inputs;
+  if (!hashKey || !Object.values(table.columnRules).includes("hash")) return [];
+  return [
+    {
+      Sid: "ReadTheHashKey",
+      Effect: "Allow",
+      Action: [hashKey.includes(":ssm:") ? "ssm:GetParameter" : "secretsmanager:GetSecretValue"],
+      Resource: hashKey,
+    },
+  ];
+}
+
 function glueRunStatements({ inputs }: Scope): PolicyStatement[] {
   const { ctx, names } = inputs;
   return [
@@ -424,7 +460,7 @@ function glueRunStatements({ inputs }: Scope): PolicyStatement[] {
 function athenaStatements({ inputs }: Scope): PolicyStatement[] {
   return [
     {
-      // The view DDL and its read-back run in the stack's workgroup only.
+      // The view DDL and its read-back run in the table's own workgroup only.
       Sid: "RunViewQueries",
       Effect: "Allow",
       Action: [
@@ -534,7 +570,12 @@ export function pipelinePolicies(inputs: PipelinePolicyInputs): Record<PolicyPar
       s3SharedStatements(scope),
     ),
     scratch: doc(s3ScratchStatements(scope)),
-    source: doc(dynamodbStatements(scope), glueRunStatements(scope), athenaStatements(scope)),
+    source: doc(
+      dynamodbStatements(scope),
+      glueRunStatements(scope),
+      athenaStatements(scope),
+      hashKeyStatements(scope),
+    ),
     catalog: doc(glueCatalogStatements(scope)),
     logs: doc(logsStatements(scope), kmsStatements(scope), metricsStatements()),
   };

@@ -8,13 +8,20 @@ import { CONTRACT } from "./contract";
 import { dynamodbSplits } from "./glue-facts";
 import type { TableNames } from "./naming";
 import { EXPORT_JOB_MODULES, s3Uri, scriptKey, tablePrefixes } from "./naming";
+import type { SourceTable } from "./source";
 
 /**
  * The modules every job imports, for `--extra-py-files` (a comma-separated list): argument
- * reading, the contract, and how each snapshot format stores and Athena reads the columns.
+ * reading, the contract, the source table's access (its role and region), and how each snapshot
+ * format stores and Athena reads the columns.
  */
 export function sharedModules(bucket: string): string {
-  return [scriptKey("shared"), scriptKey("contract"), scriptKey("snapshotFormats")]
+  return [
+    scriptKey("shared"),
+    scriptKey("contract"),
+    scriptKey("sourceAccess"),
+    scriptKey("snapshotFormats"),
+  ]
     .map((key) => s3Uri(bucket, key))
     .join(",");
 }
@@ -27,6 +34,47 @@ export interface ExportJobInputs {
   database: string;
   /** Needed in export mode only. */
   tableArn?: string;
+  /** Where the table lives (lib/source.ts); absent or local: the stack's account and region. */
+  source?: SourceTable;
+  /** The stack's account: the bucket owner a cross-account export names. */
+  bucketOwner?: string;
+  /** The stack's hashKey, for tables that hash a column. */
+  hashKey?: string;
+}
+
+/**
+ * The source table's region and role, for the jobs that call DynamoDB (export job, planner,
+ * refresh job): only what differs from the stack, so a local table's arguments stay as they were.
+ */
+export function sourceArguments(
+  { table, source, bucketOwner }: ExportJobInputs,
+  /** Whether the job exports into the bucket (not the refresh job, nor a scan). */
+  exports = table.mode !== "scan",
+): Record<string, string> {
+  const args: Record<string, string> = {};
+  if (source?.crossRegion) args["--source_region"] = source.region;
+  if (source?.roleArn) {
+    args["--source_role_arn"] = source.roleArn;
+    if (exports) {
+      if (!bucketOwner)
+        throw new Error(`a cross-account export of ${table.name} needs the bucket owner`);
+      args["--bucket_owner"] = bucketOwner;
+    }
+  }
+  return args;
+}
+
+/** What the export and apply jobs drop or hash before anything is written (column_rules.py). */
+export function columnRuleArguments({ table, hashKey }: ExportJobInputs): Record<string, string> {
+  const rules = table.columnRules;
+  if (Object.keys(rules).length === 0) return {};
+  const args: Record<string, string> = { "--column_rules": JSON.stringify(rules) };
+  if (Object.values(rules).includes("hash")) {
+    if (!hashKey)
+      throw new Error(`table ${table.name} hashes a column but the stack has no hashKey`);
+    args["--hash_key"] = hashKey;
+  }
+  return args;
 }
 
 /** Arguments the export script reads (see glue-scripts/export_table.py). */
@@ -86,22 +134,31 @@ export function exportRuntimeArguments({
 }
 
 export function exportJobArguments(inputs: ExportJobInputs): Record<string, string> {
-  return { ...exportRuntimeArguments(inputs), ...exportScriptArguments(inputs) };
+  return {
+    ...exportRuntimeArguments(inputs),
+    ...exportScriptArguments(inputs),
+    ...sourceArguments(inputs),
+    ...columnRuleArguments(inputs),
+  };
 }
 
 /** Incremental mode: the planner (glue-scripts/incremental_exports.py, Python shell). */
-export function plannerJobArguments({
-  table,
-  names,
-  bucket,
-  tableArn,
-}: ExportJobInputs): Record<string, string> {
+export function plannerJobArguments(inputs: ExportJobInputs): Record<string, string> {
+  const { table, names, bucket, tableArn } = inputs;
   if (!tableArn) throw new Error(`incremental mode needs the ARN of table ${table.name}`);
   const prefixes = tablePrefixes(table.format, names.normalised);
   return {
-    "--extra-py-files": [sharedModules(bucket), s3Uri(bucket, scriptKey("exportWindows"))].join(
-      ",",
-    ),
+    ...sourceArguments(inputs),
+    // A change of the rules (or of the key) makes the planner rebuild the table from a full
+    // export, so that no row keeps a value the new rules drop or hash.
+    ...columnRuleArguments(inputs),
+    // The column rules' digest needs column_rules.py, which reads item_types.py.
+    "--extra-py-files": [
+      sharedModules(bucket),
+      ...(["exportWindows", "itemTypes", "columnRules"] as const).map((m) =>
+        s3Uri(bucket, scriptKey(m)),
+      ),
+    ].join(","),
     "--table_name": table.name,
     "--table_arn": tableArn,
     "--export_staging_path": s3Uri(bucket, prefixes.exportStaging),
@@ -145,6 +202,7 @@ export function applyJobArguments(inputs: ExportJobInputs): Record<string, strin
     "--iceberg_table": names.icebergTable,
     "--state_path": s3Uri(bucket, prefixes.state),
     "--column_types": JSON.stringify(table.columns),
+    ...columnRuleArguments(inputs),
   };
 }
 
@@ -167,6 +225,7 @@ export function refreshJobArguments(inputs: JobInputs): Record<string, string> {
       : {};
   return {
     ...incremental,
+    ...sourceArguments(inputs, false),
     // The module both scripts import (Glue guide, "Special parameters": --extra-py-files).
     "--extra-py-files": sharedModules(bucket),
     "--database": database,

@@ -143,6 +143,11 @@ export interface TableNames {
   icebergTable: string;
   /** Prefix of the export job's CloudWatch log groups (`<prefix>/output`, `<prefix>/error`). */
   logGroupPrefix: string;
+  /**
+   * The table's own Athena workgroup: the refresh job's queries run in it, and it writes their
+   * results under the table's own prefix, which no other table's role may read.
+   */
+  workgroup: string;
 }
 
 /** The longest normalised table name, so the crawler's `snapshots_<name>` fits 255 characters. */
@@ -175,6 +180,7 @@ export function tableNames(stack: string, table: string): TableNames {
     crawlerTable: `${CRAWLER_TABLE_PREFIX}${normalised}`,
     icebergTable: `${CONTRACT.iceberg.tablePrefix}${normalised}`,
     logGroupPrefix: `/aws-glue/${NAME_PREFIX}/${normaliseStack(stack)}/${normalised}`,
+    workgroup: fitName(base, "", NAME_LIMITS.athenaWorkgroup),
   };
 }
 
@@ -190,6 +196,8 @@ export interface TablePrefixes {
   warehouse: string;
   /** Incremental mode: the watermark (`<state>/watermark.json`). */
   state: string;
+  /** Where the table's workgroup writes its query results (the refresh job's read-back). */
+  athenaResults: string;
 }
 
 export function tablePrefixes(format: string, normalisedTable: string): TablePrefixes {
@@ -199,6 +207,24 @@ export function tablePrefixes(format: string, normalisedTable: string): TablePre
     exportStaging: `${CONTRACT.s3Prefixes.exportStaging}${normalisedTable}`,
     warehouse: `${CONTRACT.s3Prefixes.warehouse}${normalisedTable}`,
     state: `${CONTRACT.s3Prefixes.state}${normalisedTable}`,
+    athenaResults: `${ATHENA_RESULTS_PREFIX}tables/${normalisedTable}`,
+  };
+}
+
+/** Names of one reader set's own workgroup, managed policy and query results (lib/readers.ts). */
+export interface ReaderSetNames {
+  workgroup: string;
+  policy: string;
+  /** S3 prefix, no trailing slash. */
+  athenaResults: string;
+}
+
+export function readerSetNames(stack: string, id: string): ReaderSetNames {
+  const base = `${NAME_PREFIX}-${normaliseStack(stack)}-readers-${id}`;
+  return {
+    workgroup: fitName(base, "", NAME_LIMITS.athenaWorkgroup),
+    policy: fitName(base, "", NAME_LIMITS.iamPolicy),
+    athenaResults: `${ATHENA_RESULTS_PREFIX}readers/${id}`,
   };
 }
 
@@ -211,6 +237,8 @@ export const GLUE_SCRIPT_FILES = {
   refresh: "refresh_view.py",
   shared: "job_arguments.py",
   contract: "contract.py",
+  sourceAccess: "source_access.py",
+  columnRules: "column_rules.py",
   itemTypes: "item_types.py",
   itemShaping: "item_shaping.py",
   jvmFunctions: "jvm_functions.py",
@@ -226,11 +254,13 @@ export const GLUE_SCRIPT_FILES = {
 export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
 
 /**
- * The modules the export job's script imports besides the shared ones: the type policy, its
- * shaping in Spark, staging, writing and the Spark runtime. The apply job imports them too.
+ * The modules the export job's script imports besides the shared ones: the type policy, the
+ * column rules, the shaping in Spark, staging, writing and the Spark runtime. The apply job
+ * imports them too.
  */
 export const EXPORT_JOB_MODULES = [
   "itemTypes",
+  "columnRules",
   "itemShaping",
   "jvmFunctions",
   "snapshotStaging",
@@ -245,6 +275,7 @@ export function scriptsOfMode(mode: string): GlueScriptName[] {
     "shared",
     "contract",
     "snapshotFormats",
+    "sourceAccess",
     ...EXPORT_JOB_MODULES,
     "export",
   ];

@@ -32,7 +32,12 @@ export interface GuardrailRule {
 }
 
 /** Actions AWS offers no resource-level permission for: only these may have Resource "*". */
-export const UNSCOPABLE_ACTIONS: readonly string[] = ["cloudwatch:PutMetricData"];
+export const UNSCOPABLE_ACTIONS: readonly string[] = [
+  "cloudwatch:PutMetricData",
+  // Lake Formation vends data by its own grants; the action has no resource (Lake Formation
+  // guide, "Lake Formation personas and IAM permissions reference").
+  "lakeformation:GetDataAccess",
+];
 
 interface Statement {
   Effect?: string;

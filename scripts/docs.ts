@@ -1,13 +1,16 @@
 /**
  * `npm run docs`: rewrites the regions of the docs that the code computes: the estimate model's
  * (docs/modes-and-cost.md's `estimate` and `modes`, the README's `modes-summary`) and the sample
- * output of `ddbsnap plan` (docs/cli.md's `plan`).
+ * output of `ddbsnap plan` (docs/cli.md's `plan`), the example owner policies
+ * (docs/security.md's `source-policies`), and the table of Glue versions
+ * (docs/configuration.md's `glue-versions`, from lib/glue-facts.ts).
  * test/cli/readme.test.ts fails when they are out of date.
  */
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { planSample } from "../cli/doc-samples";
+import { planSample, sourcePoliciesSample } from "../cli/doc-samples";
 import { modesSummary, scanOrExportSection, threeModesSection } from "../cli/estimate-view";
+import { glueVersionsTable } from "../lib/glue-facts";
 
 const root = path.join(__dirname, "..");
 
@@ -17,6 +20,8 @@ async function regions(): Promise<[string, string, string[]][]> {
     ["docs/modes-and-cost.md", "modes", threeModesSection()],
     ["README.md", "modes-summary", modesSummary()],
     ["docs/cli.md", "plan", await planSample()],
+    ["docs/security.md", "source-policies", sourcePoliciesSample()],
+    ["docs/configuration.md", "glue-versions", glueVersionsTable()],
   ];
 }
 

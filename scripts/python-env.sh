@@ -3,10 +3,27 @@
 # requirements-dev.txt: the first python3 on PATH if it already has them, otherwise .venv/python,
 # created and filled from the configured package index on first use and reused after that.
 # Everything but the final path goes to stderr, so callers can write PYTHON=$(scripts/python-env.sh).
+#
+# With an argument, an overrides file (e.g. requirements-spark-4.1.txt): its pins replace the
+# same packages' pins of requirements-dev.txt, in a virtualenv of its own (.venv-<file's stem>),
+# so the Spark 4.1 line shares every other pin with the rest of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+overrides=${1:-}
 requirements=requirements-dev.txt
 venv=.venv
+if [ -n "$overrides" ]; then
+  [ -f "$overrides" ] || { echo "python-env: no such overrides file: $overrides" >&2; exit 1; }
+  venv=".venv-$(basename "$overrides" .txt | sed 's/^requirements-//')"
+  mkdir -p "$venv"
+  # requirements-dev.txt less the packages the overrides pin, then the overrides.
+  names=$(sed -n 's/^\([A-Za-z0-9_.-]*\)\(\[[^]]*\]\)\{0,1\}==.*/\1/p' "$overrides")
+  {
+    grep -v -i -E "^($(echo "$names" | paste -sd'|'))(\[[^]]*\])?==" requirements-dev.txt
+    cat "$overrides"
+  } >"$venv/requirements.txt"
+  requirements="$venv/requirements.txt"
+fi
 stamp="$venv/.requirements.sha256"
 
 fail() { echo "python-env: $*" >&2; exit 1; }

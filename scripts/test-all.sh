@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 lanes=(
   "fast:npm test"
-  "spark:npm run test:spark"
+  "spark-3.5:npm run test:spark"
+  "spark-4.1:npm run test:spark-4.1"
   "athena:npm run test:athena"
+  "faults:npm run test:faults"
 )
 
 status=0
@@ -23,7 +25,7 @@ for lane in "${lanes[@]}"; do
   seconds=$(($(date +%s) - started))
   result=$([ "$code" -eq 0 ] && echo passed || echo "FAILED (exit $code)")
   echo "== lane $name $result in ${seconds} s"
-  summary+=("$(printf '%-8s %-20s %4d s' "$name" "$result" "$seconds")")
+  summary+=("$(printf '%-10s %-20s %4d s' "$name" "$result" "$seconds")")
   [ "$code" -eq 0 ] || [ "$status" -ne 0 ] || status=$code
 done
 echo "== lanes:"

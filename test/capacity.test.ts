@@ -64,7 +64,7 @@ describe("a scan's read rate against what the table can serve", () => {
           table({ name: "Calm", readPercentage: 0.25 }),
           table({ name: "Exported", mode: "export" }),
         ],
-        provider,
+        () => ({ provider }),
         (m) => warnings.push(m),
       );
       return warnings.sort();

@@ -53,8 +53,19 @@ describe("the contract between the program and the Glue scripts", () => {
       ...(example["ddb-athena-snapshots:tables"] as object[]),
       { name: "Events.Log", mode: "export" },
       { name: "Legacy", glueVersion: "4.0" },
+      {
+        name: "Payments",
+        mode: "export",
+        region: "us-east-1",
+        sourceRoleArn: "arn:aws:iam::210987654321:role/ddbsnap-payments",
+        columns: { email: "hash", ssn: "exclude" },
+      },
     ];
-    run = await runProgram({ ...example, "ddb-athena-snapshots:tables": tables });
+    run = await runProgram({
+      ...example,
+      "ddb-athena-snapshots:tables": tables,
+      "ddb-athena-snapshots:hashKey": "arn:aws:ssm:ap-northeast-1:123456789012:parameter/hmac",
+    });
   });
 
   it("has its Python form generated from its JSON form (npm run contract)", () => {
@@ -68,15 +79,24 @@ describe("the contract between the program and the Glue scripts", () => {
       Object.keys(args)
         .filter((k) => /^--[a-z_]+$/.test(k)) // ours are snake_case; Glue's own are --TempDir, --enable-..., ...
         .map((k) => k.slice(2));
+    // A table elsewhere adds its source, one with sensitive columns its rules: contract names too.
+    const elsewhere = (job: string) => job.includes("-payments-");
     for (const job of run.ofType(TYPES.job)) {
       const args = job.inputs.defaultArguments as Record<string, string>;
-      const expected = job.inputs.name.endsWith("-export")
+      const name: string = job.inputs.name;
+      const expected = name.endsWith("-export")
         ? [
             ...CONTRACT.exportArguments.common,
             ...CONTRACT.exportArguments[args["--mode"] as "scan" | "export"],
+            ...(elsewhere(name)
+              ? [...CONTRACT.sourceArguments, ...CONTRACT.columnRuleArguments]
+              : []),
           ]
-        : CONTRACT.refreshArguments;
-      expect(ours(args).sort(), job.inputs.name).to.deep.equal([...expected].sort());
+        : [
+            ...CONTRACT.refreshArguments,
+            ...(elsewhere(name) ? ["source_role_arn", "source_region"] : []),
+          ];
+      expect(ours(args).sort(), name).to.deep.equal([...expected].sort());
     }
   });
 
@@ -99,6 +119,19 @@ describe("the contract between the program and the Glue scripts", () => {
         "ddbsnap-dev-events_log-export",
         { table_name: "Events.Log", mode: "export", staging_prefix: "export-staging/events_log" },
       ],
+      [
+        "ddbsnap-dev-payments-export",
+        {
+          table_arn: "arn:aws:dynamodb:us-east-1:210987654321:table/Payments",
+          source: {
+            region: "us-east-1",
+            role_arn: "arn:aws:iam::210987654321:role/ddbsnap-payments",
+            bucket_owner: "123456789012",
+          },
+          column_rules: { email: "hash", ssn: "exclude" },
+          hash_key: "arn:aws:ssm:ap-northeast-1:123456789012:parameter/hmac",
+        },
+      ],
     ];
     for (const [job, expected] of cases) {
       const config = readByScript(
@@ -118,7 +151,7 @@ describe("the contract between the program and the Glue scripts", () => {
     expect(config).to.deep.include({
       database: "dynamodb_exports_dev",
       table: "orders",
-      workgroup: "ddbsnap-dev",
+      workgroup: "ddbsnap-dev-orders",
       snapshots_prefix: "csv/orders",
       retention_days: 7,
     });

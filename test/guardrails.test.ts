@@ -13,6 +13,7 @@ import { isTaggable, TAGGABLE_TYPES } from "../lib/tags";
 
 const ROOT = path.join(__dirname, "..");
 const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const READER = "arn:aws:iam::123456789012:role/analyst";
 
 /** The example stack's config, as Pulumi would hand it to the program. */
 function exampleStackConfig(): Record<string, unknown> {
@@ -26,7 +27,7 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
     { alertEmail: "ops@example.com" },
     { alertTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:ops-alerts" },
   ];
-  const glueVersions = ["4.0", "5.0", "5.1"];
+  const glueVersions = ["4.0", "5.0", "5.1", "6.0", "6.1"];
   return [0, 1, 2, 3, 4, 5].map((i) => {
     const tables = [0, 1, 2].map((j) => {
       const workerType = WORKER_TYPES[(i * 3 + j) % WORKER_TYPES.length];
@@ -38,17 +39,40 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
         mode,
         workerType,
         workers: 2 + i + j,
-        glueVersion: mode === "incremental" ? "5.1" : glueVersions[(i + j) % glueVersions.length],
+        // Graviton workers run on Glue 6.1 only.
+        glueVersion: workerType.endsWith(".GRAVITON")
+          ? "6.1"
+          : mode === "incremental"
+            ? "5.1"
+            : glueVersions[(i + j) % glueVersions.length],
         ...(j === 0 && (workerType === "G.1X" || workerType === "G.2X")
           ? { executionClass: "FLEX" }
           : {}),
         ...(j === 2 ? { enabled: false } : {}),
+        // Tables elsewhere, readers and sensitive columns (docs/security.md) in the last two.
+        ...(i >= 4 && j === 0 ? { region: "us-east-1", readers: [READER] } : {}),
+        ...(i >= 4 && j === 1
+          ? { sourceRoleArn: "arn:aws:iam::210987654321:role/ddbsnap-source" }
+          : {}),
+        ...(i >= 4 ? { columns: { email: "hash", ssn: "exclude" } } : {}),
       };
     });
-    const config = { tables, ...(i % 2 === 1 ? { kmsKeyArn: KEY } : {}), ...alerts[i % 3] };
+    const config = {
+      tables,
+      ...(i % 2 === 1 ? { kmsKeyArn: KEY } : {}),
+      ...alerts[i % 3],
+      ...(i >= 4
+        ? {
+            readers: [READER],
+            hashKey: "arn:aws:ssm:ap-northeast-1:123456789012:parameter/ddbsnap/hmac",
+            lakeFormation: i === 5,
+          }
+        : {}),
+    };
     const label =
       tables.map((t) => `${t.format}/${t.mode}/${t.workerType}`).join(", ") +
       (i % 2 ? " +kms" : "") +
+      (i >= 4 ? ` +elsewhere +readers${i === 5 ? " +lakeFormation" : ""} +hash` : "") +
       ` alerts:${Object.keys(alerts[i % 3])[0] ?? "own"}`;
     return { label, config };
   });
@@ -57,6 +81,12 @@ function generatedConfigs(): { label: string; config: Record<string, unknown> }[
 describe("guardrails hold on every stack the program makes", () => {
   it("the example stack (Pulumi.dev.yaml) breaks no rule", async () => {
     const run = await runProgram(exampleStackConfig());
+    expect(run.ofType(TYPES.workflow)).to.have.length(2);
+    expect(checkStack(checkedFromMocks(run.resources))).to.deep.equal([]);
+  });
+
+  it("the second example stack (Pulumi.analytics.yaml: a table elsewhere, readers, hashed columns) breaks no rule", async () => {
+    const run = await runProgram(readStackFile(ROOT, "analytics").values, { stack: "analytics" });
     expect(run.ofType(TYPES.workflow)).to.have.length(2);
     expect(checkStack(checkedFromMocks(run.resources))).to.deep.equal([]);
   });

@@ -16,6 +16,11 @@ import type { PipelineFacts, SimulatedRequest } from "./fixtures/iam-requests";
 import { pipelineRequests } from "./fixtures/iam-requests";
 import type { IncrementalFacts, IncrementalRequest } from "./fixtures/iam-requests-incremental";
 import { incrementalRequests, optimizerRequests } from "./fixtures/iam-requests-incremental";
+import type { ReaderFacts } from "./fixtures/iam-requests-readers";
+import { readerRequests } from "./fixtures/iam-requests-readers";
+import type { SourceFacts, SourceRequest } from "./fixtures/iam-requests-source";
+import { sourceRequests } from "./fixtures/iam-requests-source";
+import type { SourceRolePolicies } from "../lib/source";
 
 const KEY = mockArn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab");
 
@@ -270,5 +275,303 @@ describe("IAM simulation: incremental mode (pipeline role and optimizer role)", 
     expect(granted.filter((r) => !r.startsWith("Allowed:"))).to.deep.equal([]);
     const refused = await outcomes(role, denied);
     expect(refused.filter((r) => r.startsWith("Allowed:"))).to.deep.equal([]);
+  });
+});
+
+describe("IAM simulation: a table in another account, read through its owner's role", () => {
+  const SOURCE_ACCOUNT = "210987654321";
+  const ORDERS_ROLE = `arn:aws:iam::${SOURCE_ACCOUNT}:role/ddbsnap-orders`;
+  const PAYMENTS_ROLE = `arn:aws:iam::${SOURCE_ACCOUNT}:role/ddbsnap-payments`;
+  let run: ProgramRun;
+  let facts: SourceFacts;
+  let owner: Record<string, SourceRolePolicies>;
+  before(async () => {
+    run = await runProgram(
+      {
+        tables: [
+          { name: "Orders", mode: "export", region: "us-east-1", sourceRoleArn: ORDERS_ROLE },
+          { name: "Payments", mode: "incremental", sourceRoleArn: PAYMENTS_ROLE },
+          { name: "Reviews" },
+        ],
+      },
+      { stack: "prod" },
+    );
+    owner = run.outputs.sourceAccess as Record<string, SourceRolePolicies>;
+    const pipelineRole = (table: string) => run.tableRoleStatements(table).role.state.arn;
+    facts = {
+      region: MOCK_REGION,
+      account: MOCK_ACCOUNT,
+      sourceAccount: SOURCE_ACCOUNT,
+      sourceRegion: "us-east-1",
+      bucket: run.snapshotsBucket,
+      stack: "prod",
+      table: {
+        name: "Orders",
+        key: "orders",
+        roleArn: ORDERS_ROLE,
+        pipelineRoleArn: pipelineRole("Orders"),
+      },
+      other: {
+        name: "Payments",
+        key: "payments",
+        roleArn: PAYMENTS_ROLE,
+        pipelineRoleArn: pipelineRole("Payments"),
+      },
+      deployer: `arn:aws:iam::${MOCK_ACCOUNT}:role/administrator`,
+    };
+  });
+
+  /** The identity policies each principal has: the stack's roles as declared, the owner's as printed. */
+  const identityOf = (principal: string): { name: string; policy: any }[] => {
+    if (principal === facts.deployer) {
+      const everything = { Effect: "Allow", Action: "*", Resource: "*" };
+      return [
+        { name: "AdministratorAccess", policy: { Version: "2012-10-17", Statement: [everything] } },
+      ];
+    }
+    for (const [table, policies] of Object.entries(owner))
+      if (policies.roleArn === principal)
+        return [{ name: `${table}-source`, policy: policies.permissionsPolicy }];
+    const role = run.ofType(TYPES.role).find((r) => r.state.arn === principal)!;
+    return run
+      .attachedPolicies(role)
+      .map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
+  };
+
+  /** The resource's own policy: the source role's trust policy, or the snapshot bucket's. */
+  const resourcePolicyOf = (request: SourceRequest) => {
+    if (request.action === "sts:AssumeRole")
+      return Object.values(owner).find((p) => p.roleArn === request.resource)?.trustPolicy;
+    if (request.action.startsWith("s3:"))
+      return JSON.parse(run.bucketPart("snapshots-bucket", TYPES.bucketPolicy).inputs.policy);
+    return undefined;
+  };
+
+  const decideSource = async (request: SourceRequest, identity = identityOf(request.principal)) => {
+    const response = await runSimulation(
+      {
+        identityPolicies: identity,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: resourcePolicyOf(request),
+        request: {
+          action: request.action,
+          principal: request.principal,
+          resource: { accountId: request.resourceAccount, resource: request.resource },
+          contextVariables: {
+            // AWS sets both on every request.
+            "aws:PrincipalArn": request.principal,
+            "aws:PrincipalAccount": request.principal.split(":")[4],
+            ...(request.action.startsWith("s3:") ? { "aws:SecureTransport": "true" } : {}),
+            ...(request.context ?? {}),
+          },
+        },
+      },
+      {},
+    );
+    if (response.resultType === "error")
+      throw new Error(
+        `the simulator rejected ${request.action}: ${JSON.stringify(response.errors)}`,
+      );
+    return response.overallResult;
+  };
+
+  const outcomes = async (requests: SourceRequest[]) => {
+    const results: string[] = [];
+    for (const r of requests)
+      results.push(
+        `${await decideSource(r)}: ${r.why}: ${r.action} on ${r.resource} as ${r.principal}`,
+      );
+    return results;
+  };
+
+  it("allows every call the jobs make: the pipeline role assumes, the source role calls DynamoDB and writes the export", async () => {
+    const results = await outcomes(sourceRequests(facts).allowed);
+    expect(results.filter((r) => !r.startsWith("Allowed:"))).to.deep.equal([]);
+  });
+
+  it("denies the pipeline role DynamoDB itself, the owner's role anything else, and everyone else the role", async () => {
+    const results = await outcomes(sourceRequests(facts).denied);
+    expect(results.filter((r) => r.startsWith("Allowed:"))).to.deep.equal([]);
+  });
+
+  it("prints an owner's policy of exactly those calls: every granted action is one the jobs make", () => {
+    const made = new Set(
+      sourceRequests(facts)
+        .allowed.filter((r) => r.principal === ORDERS_ROLE)
+        .map((r) => r.action),
+    );
+    const granted = owner.Orders.permissionsPolicy.Statement.flatMap((s) => s.Action);
+    expect([...new Set(granted)].sort()).to.deep.equal([...made].sort());
+  });
+
+  it("admits a source account's writes to its own table's staging prefix only, even if its owner grants more", async () => {
+    const careless = [
+      {
+        name: "owner-grants-everything",
+        policy: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+        },
+      },
+    ];
+    const write = (role: string, key: string): SourceRequest => ({
+      principal: role,
+      who: "DynamoDB",
+      why: `writes ${key}`,
+      action: "s3:PutObject",
+      resource: `arn:aws:s3:::${facts.bucket}/${key}`,
+      resourceAccount: MOCK_ACCOUNT,
+    });
+    expect(
+      await decideSource(write(PAYMENTS_ROLE, "export-staging/payments/full/x.gz"), careless),
+    ).to.equal("Allowed");
+    for (const key of [
+      "export-staging/orders/AWSDynamoDB/x/data/part-1.json.gz",
+      "iceberg/payments/data/00000-1-abc.parquet",
+      "state/payments/watermark.json",
+      "glue-scripts/export_table.py",
+    ])
+      expect(await decideSource(write(PAYMENTS_ROLE, key), careless), key).to.not.equal("Allowed");
+    const read: SourceRequest = {
+      ...write(PAYMENTS_ROLE, "export-staging/payments/full/x.gz"),
+      action: "s3:GetObject",
+    };
+    expect(await decideSource(read, careless)).to.not.equal("Allowed");
+  });
+});
+
+describe("IAM simulation: readers, per reader set", () => {
+  const ANALYST = `arn:aws:iam::${MOCK_ACCOUNT}:role/analyst`;
+  const FINANCE = `arn:aws:iam::${MOCK_ACCOUNT}:role/team/finance`;
+  let run: ProgramRun;
+  let sets: Record<string, { roles: string[]; views: string[] }>;
+  const config = {
+    readers: [ANALYST],
+    tables: [
+      { name: "Orders", readers: [FINANCE], format: "json" },
+      { name: "Reviews" },
+      { name: "Carts", mode: "incremental", readers: [FINANCE] },
+    ],
+  };
+  before(async () => {
+    run = await runProgram(config, { stack: "prod" });
+    sets = run.outputs.readers as typeof sets;
+  });
+
+  const setOf = (role: string) => Object.entries(sets).find(([, s]) => s.roles.includes(role))!;
+  /** The managed policies attached to a reader role (by its name, the last part of its ARN). */
+  const policiesOf = (role: string) =>
+    run
+      .ofType(TYPES.rolePolicyAttachment)
+      .filter((a) => a.inputs.role === role.slice(role.lastIndexOf("/") + 1))
+      .map((a) => {
+        const policy = run.ofType(TYPES.policy).find((p) => p.state.arn === a.inputs.policyArn)!;
+        return { name: policy.inputs.name, policy: JSON.parse(policy.inputs.policy) };
+      });
+
+  const check = async (role: string, table: ReaderFacts["table"], other: ReaderFacts["other"]) => {
+    const [set] = setOf(role);
+    const otherSet = Object.keys(sets).find((id) => id !== set)!;
+    const facts: ReaderFacts = {
+      region: MOCK_REGION,
+      account: MOCK_ACCOUNT,
+      bucket: run.snapshotsBucket,
+      database: "dynamodb_exports_prod",
+      stack: "prod",
+      set,
+      otherSet,
+      table,
+      other,
+    };
+    const { allowed, denied } = readerRequests(facts);
+    const policies = policiesOf(role);
+    expect(policies.length, role).to.be.greaterThan(0);
+    const results: string[] = [];
+    for (const request of [...allowed, ...denied]) {
+      const result = await decide(run, role, policies, request as SimulatedRequest);
+      const wanted = request.who === "reader" ? "Allowed" : "denied";
+      if ((result === "Allowed") !== (wanted === "Allowed"))
+        results.push(
+          `${result} (want ${wanted}): ${request.why}: ${request.action} ${request.resource}`,
+        );
+    }
+    return results;
+  };
+
+  it("lets a table's reader SELECT its views through its workgroup, and nothing of another table or reader set", async () => {
+    const orders = { key: "orders", format: "json", mode: "scan" as const };
+    const carts = { key: "carts", format: "parquet", mode: "incremental" as const };
+    const reviews = { key: "reviews", format: "parquet", mode: "scan" as const };
+    expect(await check(FINANCE, orders, reviews)).to.deep.equal([]);
+    expect(await check(FINANCE, carts, reviews)).to.deep.equal([]);
+  });
+
+  it("lets a stack reader SELECT every view, and still no other set's results or workgroup", async () => {
+    const reviews = { key: "reviews", format: "parquet", mode: "scan" as const };
+    const none = { key: "payments", format: "parquet", mode: "scan" as const };
+    expect(await check(ANALYST, reviews, none)).to.deep.equal([]);
+  });
+
+  it("keeps a reader's writes and plain-HTTP reads out, through the bucket policy", async () => {
+    const [set] = setOf(FINANCE);
+    const result = `athena-results/readers/${set}/0a1b.csv`;
+    const write = {
+      who: "reader" as const,
+      why: "writes results",
+      action: "s3:PutObject",
+      resource: `arn:aws:s3:::${run.snapshotsBucket}/${result}`,
+    };
+    expect(await decide(run, FINANCE, policiesOf(FINANCE), write as SimulatedRequest)).to.equal(
+      "Allowed",
+    );
+    const insecure = { ...write, context: { "aws:SecureTransport": "false" } };
+    expect(await decide(run, FINANCE, policiesOf(FINANCE), insecure as SimulatedRequest)).to.equal(
+      "ExplicitlyDenied",
+    );
+  });
+});
+
+describe("IAM simulation: the HMAC key of hashed columns", () => {
+  const PARAMETER = mockArn("ssm", "parameter/ddbsnap/hmac");
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram({
+      hashKey: PARAMETER,
+      tables: [
+        { name: "Users", columns: { email: "hash", ssn: "exclude" } },
+        { name: "Events", mode: "incremental", columns: { ip: "hash" } },
+        { name: "Reviews", columns: { note: "exclude" } },
+      ],
+    });
+  });
+
+  const read = (resource: string): SimulatedRequest => ({
+    who: "export job",
+    why: "reads the HMAC key",
+    action: "ssm:GetParameter",
+    resource,
+  });
+  const decideFor = async (table: string, request: SimulatedRequest) => {
+    const { role } = run.tableRoleStatements(table);
+    const policies = run
+      .attachedPolicies(role)
+      .map((p) => ({ name: p.policy.inputs.name, policy: p.document }));
+    return decide(run, role.state.arn, policies, request);
+  };
+
+  it("lets the roles of tables that hash a column read the key, and only that key", async () => {
+    expect(await decideFor("Users", read(PARAMETER))).to.equal("Allowed");
+    expect(await decideFor("Events", read(PARAMETER))).to.equal("Allowed");
+    expect(await decideFor("Users", read(mockArn("ssm", "parameter/other")))).to.not.equal(
+      "Allowed",
+    );
+    expect(
+      await decideFor("Users", { ...read(PARAMETER), action: "ssm:PutParameter" }),
+    ).to.not.equal("Allowed");
+  });
+
+  it("denies it to a table that hashes nothing", async () => {
+    expect(await decideFor("Reviews", read(PARAMETER))).to.not.equal("Allowed");
   });
 });

@@ -76,9 +76,9 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
     expect(apply.inputs.description).to.contain("into iceberg_orders");
   });
 
-  it("runs the apply job on Glue 5.0 with Iceberg and Glue's catalog", () => {
+  it("runs the apply job on Glue 6.1 (the default) with Iceberg and Glue's catalog", () => {
     const apply = run.named(TYPES.job, "ddbsnap-dev-orders-apply");
-    expect(apply.inputs.glueVersion).to.equal("5.0");
+    expect(apply.inputs.glueVersion).to.equal("6.1");
     expect(apply.inputs.command).to.deep.include({ name: "glueetl" });
     expect(apply.inputs.command.scriptLocation).to.match(/apply_changes\.py$/);
     const args = apply.inputs.defaultArguments;
@@ -229,9 +229,10 @@ describe("incremental mode config", () => {
     throw new Error("expected a ConfigError");
   };
 
-  it("needs Glue 5.0 or newer", () => {
+  it("needs a Glue version whose Iceberg runs the MERGE (5.0 or newer)", () => {
     expect(problems({ glueVersion: "4.0" })).to.contain(
-      'tables[0] (Orders): glueVersion is "4.0"; allowed: "5.0" or newer in incremental mode',
+      'tables[0] (Orders): glueVersion is "4.0"; allowed: one of "6.1", "6.0", "5.1", "5.0" in incremental mode ' +
+        "(the MERGE needs Spark 3.5 with Iceberg 1.7 or newer; Glue 4.0 ships Spark 3.3.0 with Iceberg 1.0.0)",
     );
   });
 

@@ -118,7 +118,7 @@ describe("the program, for a multi-table stack", function () {
   });
 
   describe("export job", () => {
-    it("is a Glue 5.0 Spark job by default, sized and classed from config, one run at a time", () => {
+    it("is a Glue 6.1 Spark job by default, sized and classed from config, one run at a time", () => {
       const job = run.named(TYPES.job, "ddbsnap-dev-reviews-export");
       expect(job.inputs.command).to.deep.equal({
         name: "glueetl",
@@ -126,7 +126,7 @@ describe("the program, for a multi-table stack", function () {
         scriptLocation: `s3://${bucket}/glue-scripts/export_table.py`,
       });
       expect(job.inputs).to.include({
-        glueVersion: "5.0",
+        glueVersion: "6.1",
         workerType: "G.1X",
         numberOfWorkers: 10,
         executionClass: "STANDARD",
@@ -216,18 +216,35 @@ describe("the program, for a multi-table stack", function () {
       expect(
         run.named(TYPES.job, "ddbsnap-dev-orders-refresh").inputs.defaultArguments,
       ).to.deep.equal({
-        "--extra-py-files": ["job_arguments.py", "contract.py", "snapshot_formats.py"]
+        "--extra-py-files": [
+          "job_arguments.py",
+          "contract.py",
+          "source_access.py",
+          "snapshot_formats.py",
+        ]
           .map((module) => `s3://${bucket}/glue-scripts/${module}`)
           .join(","),
         "--database": "dynamodb_exports_dev",
         "--table": "orders",
-        "--workgroup": "ddbsnap-dev",
+        "--workgroup": "ddbsnap-dev-orders",
         "--output_path": `s3://${bucket}/csv/orders`,
         "--retention_days": "7",
         "--table_name": "Orders",
         "--min_item_ratio": "0.5",
         "--stack": "dev",
       });
+    });
+
+    it("runs its queries in the table's own workgroup, which writes results under the table's own prefix", () => {
+      const workgroup = run.named(TYPES.workgroup, "ddbsnap-dev-orders");
+      expect(workgroup.inputs.configuration).to.deep.include({
+        enforceWorkgroupConfiguration: true,
+        resultConfiguration: {
+          outputLocation: `s3://${bucket}/athena-results/tables/orders/`,
+          encryptionConfiguration: { encryptionOption: "SSE_S3" },
+        },
+      });
+      expect(run.outputs.tables).to.have.nested.property("Orders.workgroup", "ddbsnap-dev-orders");
     });
   });
 
@@ -343,7 +360,8 @@ describe("the program, for a multi-table stack", function () {
       const keys = objects.map((r) => r.slice(`arn:aws:s3:::${bucket}/`.length));
       expect([...new Set(keys)].sort()).to.deep.equal(
         [
-          "athena-results/*",
+          // the table's own query results, not the shared prefix: other tables' rows are there
+          "athena-results/tables/orders/*",
           // the folders themselves and their Hadoop-style markers, for the HEAD a writer sends
           "csv/orders/*",
           "csv/orders",
@@ -358,6 +376,7 @@ describe("the program, for a multi-table stack", function () {
           "tmp",
           "tmp/",
           "tmp_$folder$",
+          "glue-scripts/column_rules.py",
           "glue-scripts/contract.py",
           "glue-scripts/export_table.py",
           "glue-scripts/item_shaping.py",
@@ -368,6 +387,7 @@ describe("the program, for a multi-table stack", function () {
           "glue-scripts/snapshot_formats.py",
           "glue-scripts/snapshot_staging.py",
           "glue-scripts/snapshot_writing.py",
+          "glue-scripts/source_access.py",
           "glue-scripts/spark_runtime.py",
         ].sort(),
       );
@@ -375,8 +395,8 @@ describe("the program, for a multi-table stack", function () {
       for (const listing of listed) expect(listing.Resource).to.equal(`arn:aws:s3:::${bucket}`);
       expect(listed.flatMap((l) => l.Condition!.StringLike["s3:prefix"]).sort()).to.deep.equal(
         [
-          "athena-results/",
-          "athena-results/*",
+          "athena-results/tables/orders",
+          "athena-results/tables/orders/*",
           "csv/orders",
           "csv/orders/*",
           "tmp/orders",
@@ -403,7 +423,7 @@ describe("the program, for a multi-table stack", function () {
       const athena = resourcesOf(policyOf("Reviews")).filter((r) =>
         r.startsWith("arn:aws:athena:"),
       );
-      expect(athena).to.deep.equal([mockArn("athena", "workgroup/ddbsnap-dev")]);
+      expect(athena).to.deep.equal([mockArn("athena", "workgroup/ddbsnap-dev-reviews")]);
       const logs = resourcesOf(policyOf("Reviews")).filter((r) => r.startsWith("arn:aws:logs:"));
       expect(logs).to.include(mockArn("logs", "log-group:/aws-glue/ddbsnap/dev/reviews/*"));
       for (const arn of logs)
@@ -492,8 +512,7 @@ describe("the program, for a multi-table stack", function () {
       expect(run.ofType(TYPES.catalogDatabase).map((d) => d.inputs.name)).to.deep.equal([
         "dynamodb_exports_dev",
       ]);
-      const workgroup = run.ofType(TYPES.workgroup)[0];
-      expect(workgroup.inputs.name).to.equal("ddbsnap-dev");
+      const workgroup = run.named(TYPES.workgroup, "ddbsnap-dev");
       expect(workgroup.inputs.configuration.enforceWorkgroupConfiguration).to.equal(true);
       expect(workgroup.inputs.configuration.resultConfiguration).to.deep.equal({
         outputLocation: `s3://${bucket}/athena-results/`,
@@ -507,6 +526,7 @@ describe("the program, for a multi-table stack", function () {
       const objects = run.ofType(TYPES.bucketObjectv2);
       expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal([
         "glue-scripts/apply_changes.py",
+        "glue-scripts/column_rules.py",
         "glue-scripts/contract.py",
         "glue-scripts/export_table.py",
         "glue-scripts/export_windows.py",
@@ -520,14 +540,21 @@ describe("the program, for a multi-table stack", function () {
         "glue-scripts/snapshot_formats.py",
         "glue-scripts/snapshot_staging.py",
         "glue-scripts/snapshot_writing.py",
+        "glue-scripts/source_access.py",
         "glue-scripts/spark_runtime.py",
       ]);
       // Every job puts the shared modules on its Python path; the export job its own modules too.
       const uris = (modules: string[]) =>
         modules.map((module) => `s3://${bucket}/glue-scripts/${module}`).join(",");
-      const shared = uris(["job_arguments.py", "contract.py", "snapshot_formats.py"]);
+      const shared = uris([
+        "job_arguments.py",
+        "contract.py",
+        "source_access.py",
+        "snapshot_formats.py",
+      ]);
       const exportModules = uris([
         "item_types.py",
+        "column_rules.py",
         "item_shaping.py",
         "jvm_functions.py",
         "snapshot_staging.py",
@@ -562,6 +589,7 @@ describe("the program, for a multi-table stack", function () {
         exportJob: "ddbsnap-dev-reviews-export",
         crawler: "ddbsnap-dev-reviews-crawler",
         refreshJob: "ddbsnap-dev-reviews-refresh",
+        workgroup: "ddbsnap-dev-reviews",
         view: "reviews",
         snapshotTable: "snapshots_reviews",
         athenaQuery: 'SELECT * FROM "dynamodb_exports_dev"."reviews" LIMIT 10;',
@@ -604,5 +632,58 @@ describe("the program, per stack", () => {
     }
     expect(error?.message).to.contain("glueVersion").and.contain("end of life");
     expect(mocks.resources).to.deep.equal([]);
+  });
+});
+
+describe("the program, on Glue 6.1 with Graviton workers", function () {
+  it("declares the jobs with the Graviton worker type, and scan segments from its task slots", async () => {
+    const run = await runProgram({
+      tables: [
+        { name: "Reviews", workerType: "G.2X.GRAVITON", workers: 5 },
+        { name: "Orders", mode: "incremental", workerType: "R.1X.GRAVITON", workers: 3 },
+      ],
+    });
+    const scan = run.named(TYPES.job, "ddbsnap-dev-reviews-export");
+    expect(scan.inputs).to.include({
+      glueVersion: "6.1",
+      workerType: "G.2X.GRAVITON",
+      numberOfWorkers: 5,
+      executionClass: "STANDARD",
+    });
+    // 8 task slots on each of the 4 workers that are not the driver.
+    expect(scan.inputs.defaultArguments["--splits"]).to.equal("32");
+    expect(run.named(TYPES.job, "ddbsnap-dev-orders-apply").inputs).to.include({
+      glueVersion: "6.1",
+      workerType: "R.1X.GRAVITON",
+      numberOfWorkers: 3,
+    });
+  });
+});
+
+describe("the program, moving a stack from Glue 5.0 to 6.1", function () {
+  it("changes nothing but the Spark jobs' glueVersion: every resource keeps its name and inputs", async () => {
+    const tables = (glueVersion: string) => [
+      { name: "Reviews", glueVersion },
+      { name: "Orders", mode: "incremental", glueVersion },
+    ];
+    const before = await runProgram({ tables: tables("5.0") });
+    const after = await runProgram({ tables: tables("6.1") });
+    const byName = (run: ProgramRun) =>
+      new Map(run.resources.map((r) => [`${r.type} ${r.name}`, r.inputs]));
+    const [old, updated] = [byName(before), byName(after)];
+    expect([...updated.keys()]).to.deep.equal([...old.keys()]);
+    const changed = [...old.keys()].filter(
+      (key) => JSON.stringify(old.get(key)) !== JSON.stringify(updated.get(key)),
+    );
+    expect(changed.map((key) => `${key.split(" ")[0]} ${old.get(key)?.name}`)).to.have.members([
+      "aws:glue/job:Job ddbsnap-dev-reviews-export",
+      "aws:glue/job:Job ddbsnap-dev-orders-apply",
+    ]);
+    for (const key of changed) {
+      const { glueVersion: was, ...rest } = old.get(key) as Record<string, unknown>;
+      const { glueVersion: is, ...restAfter } = updated.get(key) as Record<string, unknown>;
+      expect([was, is]).to.deep.equal(["5.0", "6.1"]);
+      expect(restAfter).to.deep.equal(rest);
+    }
   });
 });

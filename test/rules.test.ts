@@ -10,6 +10,12 @@ describe("splits follow AWS's rule: slots per executor x (workers - 1)", () => {
     expect(dynamodbSplits("G.4X", 3)).to.equal(32);
     expect(dynamodbSplits("G.8X", 2)).to.equal(32);
   });
+
+  it("Graviton workers have the task slots of their size: 4 vCPU per DPU or M-DPU", () => {
+    expect(dynamodbSplits("G.1X.GRAVITON", 10)).to.equal(36);
+    expect(dynamodbSplits("G.16X.GRAVITON", 2)).to.equal(64);
+    expect(dynamodbSplits("R.4X.GRAVITON", 3)).to.equal(32);
+  });
 });
 
 describe("Glue cron validation", () => {

@@ -18,6 +18,7 @@ import {
   EstimateInputError,
   GIB,
 } from "../../lib/estimate";
+import { arnParts } from "../../lib/arns";
 import { dynamodbClient, sdk } from "../aws";
 import type { Command, CommandContext } from "../command";
 import { stackOf, targetOf } from "../command";
@@ -104,10 +105,14 @@ Options:
                               or --assume exportSecondsPerTib=1800-7200; the names, their defaults and
                               sources are printed under "Assumptions"
 ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
-  .map(
-    (key) =>
-      `  --${`${PRICE_FLAGS[key].flag} <usd>`.padEnd(26)}${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key]})`,
-  )
+  .map((key) => {
+    const flag = `${PRICE_FLAGS[key].flag} <usd>`;
+    const what = `${PRICE_FLAGS[key].what} (default ${DEFAULT_PRICES[key] ?? "none: not published, see docs/performance.md"})`;
+    // A flag too long for the column takes its own line, as --assume does.
+    return flag.length < 26
+      ? `  --${flag.padEnd(26)}${what}`
+      : `  --${flag}\n${" ".repeat(30)}${what}`;
+  })
   .join("\n")}`,
 
   async run(ctx: CommandContext): Promise<number> {
@@ -115,7 +120,8 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
     const { table } = findTable(stack, ctx.positionals[0]);
     const prices: Prices = { ...DEFAULT_PRICES };
     for (const key of Object.keys(PRICE_FLAGS) as (keyof Prices)[]) {
-      prices[key] = positiveNumber(ctx, PRICE_FLAGS[key].flag, true) ?? prices[key];
+      const given = positiveNumber(ctx, PRICE_FLAGS[key].flag, true);
+      if (given !== undefined) prices[key] = given;
     }
     const assumptions = assumptionsFrom(ctx.options.assume);
     const sizeGb = positiveNumber(ctx, "size-gb", true);
@@ -124,8 +130,27 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
       throw new UsageError(`--change-rate is a percentage of 0 to 100, got "${changeRate}"`);
 
     const target = targetOf(ctx, stack);
-    const facts = await describeTable(dynamodbClient(target), table.name).catch((e) => {
-      throw whenMissing(e, `DynamoDB table ${table.name}`, target, stack.config.stack);
+    // DescribeTable where the table is: its own region; for a table in another account, by ARN,
+    // which DynamoDB answers when the table's resource policy lets this identity describe it.
+    const tableTarget = table.region ? { ...target, region: table.region } : target;
+    const tableId = table.sourceRoleArn
+      ? `arn:${arnParts(table.sourceRoleArn)?.partition}:dynamodb:${tableTarget.region}:${table.account}:table/${table.name}`
+      : table.name;
+    let factsAssumed: string | undefined;
+    const facts = await describeTable(dynamodbClient(tableTarget), tableId).catch((e) => {
+      if (table.sourceRoleArn && sizeGb !== undefined) {
+        // The operator is not the pipeline role the owner's role trusts: go on from --size-gb.
+        factsAssumed = `DescribeTable of account ${table.account} refused; size from --size-gb, on-demand assumed`;
+        return { sizeBytes: 0, itemCount: 0, billingMode: "PAY_PER_REQUEST" as const };
+      }
+      if (table.sourceRoleArn) {
+        throw new UsageError(
+          `cannot describe ${table.name} in account ${table.account} from here (${(e as Error).message.split("\n")[0]}): ` +
+            "its role trusts only the table's pipeline role. Pass --size-gb <n>; the table's owner can read its size with " +
+            `aws dynamodb describe-table --table-name ${table.name} --region ${tableTarget.region}`,
+        );
+      }
+      throw whenMissing(e, `DynamoDB table ${table.name}`, tableTarget, stack.config.stack);
     });
     if (sizeGb !== undefined) facts.sizeBytes = Math.round(sizeGb * GIB);
     try {
@@ -133,6 +158,8 @@ ${(Object.keys(PRICE_FLAGS) as (keyof Prices)[])
         tableName: table.name,
         stack: stack.config.stack,
         region: target.region,
+        tableRegion: table.region,
+        factsAssumed,
         facts,
         sizeOverridden: sizeGb !== undefined,
         table,

@@ -13,8 +13,8 @@ import { stackOf, targetOf } from "../command";
 import { COMMAND_MANIFEST } from "../manifest";
 import { AwsError, EXIT, UsageError } from "../errors";
 import { columns, duration, plural, utc } from "../format";
-import type { FreshnessReport } from "../freshness-report";
-import { checkFails, judgeFreshness } from "../freshness-report";
+import type { FreshnessReport, SourceRoleReport } from "../freshness-report";
+import { checkFails, judgeFreshness, judgeSourceRole } from "../freshness-report";
 import { viewSnapshot, viewSql } from "../presto-view";
 import { SNAPSHOT_PARTITION_KEY } from "../../lib/naming";
 import type { StackTable } from "../stack";
@@ -76,12 +76,13 @@ failed and its error.
 Each table's first line says whether it is FRESH (its view's snapshot is younger than the
 threshold its stale-snapshot alarm uses: the schedule's longest gap + timeoutMinutes + 1 hour),
 STALE, FAILING (fresh, but its latest run failed), DISABLED or UNWATCHED (a schedule that does not
-repeat).
+repeat). A table in another account whose latest run could not assume its source role says so,
+naming the role.
 
 Options:
   --last <n>   how many runs per table (default 5)
-  --check      print one line per stale or failing table and exit 1 if there is one, else 0
-               (disabled tables are not checked)
+  --check      print one line per stale or failing table, and per source role its jobs could not
+               assume, and exit 1 if there is one, else 0 (disabled tables are not checked)
   --json       print the freshness and the last runs as JSON`,
 
   async run(ctx: CommandContext): Promise<number> {
@@ -116,7 +117,8 @@ Options:
       const reports = results.flatMap((r) => (r.freshness ? [r.freshness] : []));
       if (!ctx.options.json) printCheck(ctx, results, reports);
       if (missing) return EXIT.AWS;
-      return checkFails(reports) ? EXIT.FAILED : EXIT.OK;
+      const unassumable = results.some((r) => r.sourceRole?.assumable === false);
+      return checkFails(reports) || unassumable ? EXIT.FAILED : EXIT.OK;
     }
     if (!ctx.options.json) printRuns(ctx, results, last, now);
     return missing ? EXIT.AWS : EXIT.OK;
@@ -124,10 +126,12 @@ Options:
 };
 
 /** One table's runs and freshness, or why they could not be read. */
-interface TableStatus {
+export interface TableStatus {
   t: StackTable;
   runs?: WorkflowRun[];
   freshness?: FreshnessReport;
+  /** A table in another account: whether its jobs could assume its source role. */
+  sourceRole?: SourceRoleReport;
   error?: AwsError;
 }
 
@@ -157,7 +161,7 @@ async function tableStatus(
     { table: t.table, viewSnapshot: viewSnapshotNow, watermark: stored?.watermark, lastRun },
     now,
   );
-  return { t, runs, freshness };
+  return { t, runs, freshness, sourceRole: judgeSourceRole(t.table, lastRun) };
 }
 
 function asJson(results: TableStatus[], last: number, now: number): object[] {
@@ -172,20 +176,36 @@ function asJson(results: TableStatus[], last: number, now: number): object[] {
         failedStep,
       }),
     );
-    return { ...r.freshness, runs };
+    return { ...r.freshness, ...(r.sourceRole ? { sourceRole: r.sourceRole } : {}), runs };
   });
 }
 
 /** `--check`: only what is wrong, or one line saying all is well. */
 function printCheck(ctx: CommandContext, results: TableStatus[], reports: FreshnessReport[]) {
+  for (const line of checkLines(results, reports)) ctx.io.out(line);
+}
+
+/** The lines `--check` prints: each stale or failing table, role and missing workflow. */
+export function checkLines(
+  results: Pick<TableStatus, "t" | "sourceRole" | "error">[],
+  reports: FreshnessReport[],
+): string[] {
+  const lines: string[] = [];
+  const unassumable = new Map(
+    results.flatMap((r) => (r.sourceRole?.summary ? [[r.t.table.name, r.sourceRole.summary]] : [])),
+  );
+  // For a table whose jobs could not assume its source role, the role's own line replaces the
+  // generic failing one: it names the role, and who fixes it.
   for (const r of reports.filter((f) => f.state === "stale" || f.state === "failing"))
-    ctx.io.out(r.summary);
+    if (r.state === "stale" || !unassumable.has(r.table)) lines.push(r.summary);
+  lines.push(...unassumable.values());
   const missing = results.filter((r) => r.error);
-  for (const r of missing) ctx.io.out(`${r.t.table.name}: ${r.error!.message}`);
-  if (!checkFails(reports) && missing.length === 0) {
+  for (const r of missing) lines.push(`${r.t.table.name}: ${r.error!.message}`);
+  if (!checkFails(reports) && missing.length === 0 && unassumable.size === 0) {
     const enabled = reports.filter((r) => r.enabled).length;
-    ctx.io.out(`All ${plural(enabled, "enabled table")} fresh.`);
+    lines.push(`All ${plural(enabled, "enabled table")} fresh.`);
   }
+  return lines;
 }
 
 /** Each table's freshness line and its last runs as a table. */

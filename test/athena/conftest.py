@@ -38,6 +38,7 @@ from lake import FORMATS  # noqa: E402
 from lake import NOW  # noqa: E402
 from lake import Lake  # noqa: E402
 from lake import view_of  # noqa: E402
+from local_spark import local_spark_session  # noqa: E402
 
 REPORT: dict[str, str] = {}
 
@@ -51,8 +52,6 @@ def required(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def lake(tmp_path_factory):
-    from pyspark.sql import SparkSession
-
     folder = tmp_path_factory.mktemp("athena-lane")
     moto = Moto.start(folder)
     (folder / "trino").mkdir()
@@ -61,26 +60,14 @@ def lake(tmp_path_factory):
     )
     spark = None
     try:
-        warehouse = folder / "iceberg-warehouse"
-        spark = (  # started while Trino starts
-            SparkSession.builder.master("local[2]")
-            .appName("ddbsnap-athena-lane")
-            .config("spark.jars", required("SPARK_JARS"))
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.memory", "1g")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config(
-                "spark.sql.extensions",
-                "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
-            )
-            .config("spark.sql.catalog.glue_catalog", "org.apache.iceberg.spark.SparkCatalog")
-            .config("spark.sql.catalog.glue_catalog.type", "hadoop")
-            .config("spark.sql.catalog.glue_catalog.warehouse", str(warehouse))
-            .getOrCreate()
+        spark, versions = local_spark_session("ddbsnap-athena-lane", folder / "warehouse")
+        REPORT["versions"] = (
+            f"jobs on Spark line {os.environ.get('SPARK_LINE', '?')}: "
+            + ", ".join(f"{name} {version}" for name, version in versions.items())
         )
-        spark.sparkContext.setLogLevel("ERROR")
         yield Lake(folder, moto, trino.ready(), spark, REPORT)
+    except RuntimeError as error:
+        pytest.fail(str(error))
     finally:
         if spark is not None:
             spark.stop()

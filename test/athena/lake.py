@@ -28,7 +28,7 @@ from fakes import boto3_value
 import export_table
 import refresh_view
 from job_arguments import JobEnvironment
-from snapshot_staging import SCAN_CLIENT_CONFIG
+from snapshot_staging import SCAN_RETRIES
 from spark_runtime import SparkJobEnvironment
 
 STACK = "dev"
@@ -52,12 +52,14 @@ class MotoScanClients:
 
     endpoint: str
 
-    def __call__(self, _region: str | None) -> Any:
+    def __call__(self, _region: str | None, _role_arn: str | None = None) -> Any:
+        from botocore.config import Config
+
         return boto3.client(
             "dynamodb",
             endpoint_url=self.endpoint,
             region_name=REGION,
-            config=SCAN_CLIENT_CONFIG,
+            config=Config(retries=dict(SCAN_RETRIES)),
             **CREDENTIALS,
         )
 

@@ -1,7 +1,8 @@
-"""The refresh job's own statements on Athena's engine: its CREATE OR REPLACE VIEW and read-back
+"""The refresh job's own statements on Athena's engine: its read-back and CREATE OR REPLACE VIEW
 run on Trino unchanged; the view shows exactly the snapshot it was pointed at while a newer one
-sits beside it; and a view that cannot be read back is restored from what the catalog keeps
-(Trino writes the Presto view format into the Glue table, as Athena does)."""
+sits beside it; a snapshot the engine cannot read never moves the view; and the job's decoder of
+what the catalog keeps for a view (Trino writes the Presto view format into the Glue table, as
+Athena does) and its view statement round-trip."""
 
 from __future__ import annotations
 
@@ -50,11 +51,9 @@ def test_the_view_shows_its_snapshot_while_a_newer_one_exists(lake, output_forma
     _, first = lake.snapshot_run(TABLE, view, output_format, NOW - timedelta(hours=3))
     statements = lake.athena.statements()[-2:]
     table = lake.glue.get_table(DatabaseName="dynamodb_exports_dev", Name=f"snapshots_{view}")
-    # The job's exact statements ran on Trino.
-    assert statements == [
-        build_view_sql("dynamodb_exports_dev", view, first, table["Table"]),
-        build_read_back_sql("dynamodb_exports_dev", view),
-    ]
+    # The job's exact statements ran on Trino: what the view would show, read back; then the view.
+    statement = build_view_sql("dynamodb_exports_dev", view, first, table["Table"])
+    assert statements == [build_read_back_sql(statement), statement]
     assert rows(lake, view) == expected(FIRST)
 
     # The next run exports and the crawler catalogues, but the refresh has not run yet.
@@ -70,8 +69,8 @@ def test_the_view_shows_its_snapshot_while_a_newer_one_exists(lake, output_forma
     assert rows(lake, view) == expected(SECOND)
 
 
-def test_a_view_that_cannot_be_read_back_is_restored_from_the_catalogs_view_text(lake):
-    view = "restored"
+def test_a_snapshot_the_engine_cannot_read_never_moves_the_view(lake):
+    view = "guarded"
     lake.put_table(TABLE, FIRST)
     _, first = lake.snapshot_run(TABLE, view, "json", NOW - timedelta(hours=3))
     before = lake.view_text(view)
@@ -93,13 +92,12 @@ def test_a_view_that_cannot_be_read_back_is_restored_from_the_catalogs_view_text
         if listed["Key"].endswith(".gz"):
             lake.s3.put_object(Bucket=bucket, Key=listed["Key"], Body=gzip.compress(b"{not json\n"))
     lake.crawl(view, result.snapshot)
-    with pytest.raises(RefreshError, match=f"view restored to snapshot `{first}`"):
+    with pytest.raises(
+        RefreshError, match=f"the view was not moved: it still shows snapshot {first}"
+    ):
         lake.refresh(view, "json", TABLE, workflow, run_id)
 
-    after = lake.view_text(view)
-    # Decoded, re-encoded by the job and stored again by the engine: the same SQL and columns.
-    assert after["originalSql"] == before["originalSql"]
-    assert after["columns"] == before["columns"]
+    assert lake.view_text(view)["text"] == before["text"]
     assert rows(lake, view) == expected(FIRST)
 
 

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import { createServer } from "net";
 import * as path from "path";
-import { allPages, resolveTarget } from "../../cli/aws";
-import { AwsError, describeAwsFailure, explain, UsageError } from "../../cli/errors";
+import { createServer as createHttpServer } from "http";
+import type { AddressInfo } from "net";
+import { allPages, glueClient, resolveTarget, sdk } from "../../cli/aws";
+import { AwsError, awsCall, describeAwsFailure, explain, UsageError } from "../../cli/errors";
 import { ConfigError } from "../../lib/config";
 import { FIXTURES, motoStackArgs, runCli, useFakeCredentials, expectExit } from "./harness";
 
@@ -162,5 +164,60 @@ describe("an endpoint nobody answers on", () => {
     });
     const result = await runCli(["run", "Reviews", ...motoStackArgs(`http://127.0.0.1:${port}`)]);
     expectExit(result, 3, /^ddbsnap: Glue StartWorkflowRun could not reach AWS: .*ECONNREFUSED/);
+  });
+});
+
+describe("an endpoint that fails a few times", () => {
+  useFakeCredentials();
+
+  /** Glue, answering each request in turn with the next of `answers` (then the last again). */
+  async function glueAnswering(answers: [number, object][]) {
+    const seen: string[] = [];
+    const server = createHttpServer((request, response) => {
+      seen.push(String(request.headers["x-amz-target"]));
+      const [status, body] = answers[Math.min(seen.length, answers.length) - 1];
+      response.writeHead(status, { "Content-Type": "application/x-amz-json-1.1" });
+      response.end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const glue = glueClient({
+      region: "ap-northeast-1",
+      regionSource: "test",
+      endpoint: `http://127.0.0.1:${port}`,
+    });
+    const call = () =>
+      awsCall("Glue GetDatabases", () => glue.send(new (sdk.glue().GetDatabasesCommand)({})));
+    return { call, seen, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+  const failure: [number, object] = [
+    500,
+    { __type: "InternalServiceException", Message: "try again" },
+  ];
+
+  it("retries a call past the SDK's default of 3 attempts", async () => {
+    const glue = await glueAnswering([failure, failure, failure, [200, { DatabaseList: [] }]]);
+    try {
+      expect(await glue.call()).to.deep.include({ DatabaseList: [] });
+      expect(glue.seen).to.have.length(4);
+    } finally {
+      await glue.close();
+    }
+  });
+
+  it("gives up after 6 attempts with one line naming the call and what AWS answered", async () => {
+    const glue = await glueAnswering([failure]);
+    try {
+      const error = await glue.call().then(
+        () => undefined,
+        (thrown: unknown) => thrown as AwsError,
+      );
+      expect(error?.message).to.match(
+        /^Glue GetDatabases failed: InternalServiceException: try again \(HTTP 500/,
+      );
+      expect(glue.seen).to.have.length(6);
+    } finally {
+      await glue.close();
+    }
   });
 });

@@ -1,5 +1,7 @@
-import { expectExit } from "./harness";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
+import * as path from "path";
+import { expectExit, FIXTURES } from "./harness";
 import { describeTable } from "../../cli/commands/estimate";
 import { seedDynamoTable, useMotoStack } from "./seed";
 
@@ -64,7 +66,7 @@ describe("estimate against moto", () => {
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.contain("Table: 10.0 GiB (--size-gb), 3 items, provisioned 1,000 RCU");
     expect(result.stdout).to.contain(
-      "Job:   10 × G.1X = 10 DPU, readPercentage 0.25, configured mode scan, STANDARD",
+      "Job:   10 × G.1X = 10 DPU (4 task slots a worker: 36 scan segments), Glue 6.1, readPercentage 0.25, configured mode scan, STANDARD",
     );
     expectRows(result.stdout, {
       "Glue job": ["1h36m–2h53m", "3m14s–9m20s"],
@@ -84,7 +86,7 @@ describe("estimate against moto", () => {
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.contain("Table: 0 B, 0 items, on-demand (DescribeTable;");
     expect(result.stdout).to.contain(
-      "Job:   4 × G.2X = 8 DPU, readPercentage 0.5 (the default, for the scan column), configured mode export, FLEX",
+      "Job:   4 × G.2X = 8 DPU (8 task slots a worker: 24 scan segments), Glue 6.1, readPercentage 0.5 (the default, for the scan column), configured mode export, FLEX",
     );
     expect(row(result.stdout, "DynamoDB reads")[1]).to.equal(
       "0 read units at 12,000 RCU/s (asks for 20,000; the table serves 12,000) (of 40,000 assumed)",
@@ -141,5 +143,64 @@ describe("estimate --assume", () => {
     ]);
     expect(() => assumptionsFrom("speed=1")).to.throw(/--assume must be <name>=<low>\[-<high>\]/);
     expect(() => assumptionsFrom("skewTail=2-1")).to.throw(/0 <= low <= high/);
+  });
+});
+
+describe("estimate of a table in another region or account", () => {
+  const stack = useMotoStack((endpoint) => [
+    "--dir",
+    path.join(FIXTURES, "elsewhere"),
+    "--stack",
+    "elsewhere",
+    "--endpoint-url",
+    endpoint,
+  ]);
+
+  before(async () => {
+    // The table lives in us-east-1; the stack, its jobs and its bucket in eu-west-1.
+    const usEast = new DynamoDBClient({
+      region: "us-east-1",
+      endpoint: stack.moto.endpoint,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    await seedDynamoTable(
+      { ...stack.aws, dynamodb: usEast },
+      "Orders",
+      { billing: "PAY_PER_REQUEST" },
+      2,
+    );
+  });
+
+  it("describes the table in its own region and shows what moving its data across regions costs", async () => {
+    const result = await stack.cli("estimate", "Orders", "--size-gb", "100", "--change-rate", "1");
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout.split("\n")[0]).to.contain(
+      "(stack elsewhere, eu-west-1; the table in us-east-1)",
+    );
+    expectRows(result.stdout, { "us-east-1 → eu-west-1": ["$2.00", "$2.00", "$0.02"] });
+    expect(result.stdout).to.contain(
+      "The table is in us-east-1, the stack in eu-west-1: every run moves its data across regions ($0.02 per GB, --price-transfer-gb)",
+    );
+    const cheaper = await stack.cli(
+      "estimate",
+      "Orders",
+      "--size-gb",
+      "100",
+      "--price-transfer-gb",
+      "0.01",
+    );
+    expectRows(cheaper.stdout, { "us-east-1 → eu-west-1": ["$1.00", "$1.00", "$0.01"] });
+  });
+
+  it("says why it cannot describe a table of another account, and goes on from --size-gb", async () => {
+    const refused = await stack.cli("estimate", "Payments");
+    expectExit(refused, 2, "cannot describe Payments in account 210987654321 from here");
+    expect(refused.stderr).to.contain("Pass --size-gb <n>");
+    const sized = await stack.cli("estimate", "Payments", "--size-gb", "10");
+    expect(sized.code, sized.stderr).to.equal(0);
+    expect(sized.stdout).to.contain(
+      "(DescribeTable of account 210987654321 refused; size from --size-gb, on-demand assumed)",
+    );
+    expectRows(sized.stdout, { "us-east-1 → eu-west-1": ["$0.20", "$0.20", "$0.0020"] });
   });
 });

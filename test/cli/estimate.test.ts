@@ -148,6 +148,52 @@ describe("estimate model: ranges grounded in published measurements", () => {
     );
   });
 
+  describe("Graviton workers (Glue 6.1)", () => {
+    const graviton = { ...JOB, workerType: "G.2X.GRAVITON" as const, workers: 5 };
+
+    it("never invents a price AWS has not published: the estimate names the flag that sets it", () => {
+      expect(DEFAULT_PRICES.gravitonDpuHour).to.equal(undefined);
+      expect(() => estimateSnapshot(provisioned(10), graviton)).to.throw(
+        EstimateInputError,
+        "publishes no price for G.2X.GRAVITON workers; pass --price-graviton-dpu-hour <usd>",
+      );
+      expect(() =>
+        estimateSnapshot(provisioned(10), { ...graviton, workerType: "R.1X.GRAVITON" }),
+      ).to.throw(EstimateInputError, "--price-graviton-memory-dpu-hour");
+    });
+
+    it("bills DPU-hours at the price given, with the worker's DPUs", () => {
+      const prices = { ...DEFAULT_PRICES, gravitonDpuHour: 0.35 };
+      const e = estimateSnapshot(provisioned(10), graviton, prices);
+      const x86 = estimateSnapshot(provisioned(10), { ...graviton, workerType: "G.2X" });
+      expect(e.dpus).to.equal(10);
+      expect(e.scan.dpuHours).to.equal(x86.scan.dpuHours);
+      expect(e.scan.glue.STANDARD).to.be.closeTo(e.scan.dpuHours * 0.35, 1e-12);
+      expect(e.scan.glue.FLEX).to.equal(undefined, "FLEX runs on G.1X and G.2X only");
+    });
+
+    it("shows the worker's task slots, the scan segments and the Glue version", () => {
+      const lines = renderEstimate({
+        tableName: "Reviews",
+        stack: "dev",
+        region: "us-east-1",
+        facts: onDemand(10),
+        sizeOverridden: true,
+        table: { ...TABLE_DEFAULTS, name: "Reviews", workerType: "G.2X.GRAVITON", workers: 5 },
+        prices: { ...DEFAULT_PRICES, gravitonDpuHour: 0.35 },
+        assumptions: DEFAULT_ASSUMPTION_RANGE,
+        changeRatePerDay: 0.01,
+      });
+      expect(lines.join("\n")).to.contain(
+        "Job:   5 × G.2X.GRAVITON = 10 DPU (8 task slots a worker: 32 scan segments), Glue 6.1,",
+      );
+      expect(lines.join("\n")).to.match(
+        /Graviton G workers, per DPU-hour +\$0\.35 +--price-graviton-dpu-hour/,
+      );
+      expect(lines.join("\n")).to.match(/Graviton R workers, per M-DPU-hour +not published/);
+    });
+  });
+
   it("keeps the slow end at the published figures", () => {
     expect([SLOW.scanEfficiency, FAST.scanEfficiency]).to.deep.equal([0.66, 0.91]);
     expect([SLOW.flexWallFactor, SLOW.flexDpuHourFactor]).to.deep.equal([2.1, 1.9]);

@@ -71,10 +71,10 @@ describe("plan, for the example stack (Pulumi.dev.yaml: Reviews and Orders)", fu
   it("describes each table's config: mode, format, schedule, workers, parallel segments", () => {
     expect(section(stdout, /^Reviews → /).slice(0, 2)).to.deep.equal([
       `Reviews → dynamodb_exports_dev.reviews (${resources(section(stdout, /^Reviews → /)).length}): scan at readPercentage 0.25, 36 parallel segments;`,
-      "  parquet, cron(0 10 * * ? *) UTC, 10 × G.1X STANDARD, Glue 5.0, keeps 30 days",
+      "  parquet, cron(0 10 * * ? *) UTC, 10 × G.1X (x86) STANDARD, Glue 6.1 (Spark 4.1.3, Python 3.14), keeps 30 days",
     ]);
     expect(section(stdout, /^Orders → /)[1]).to.equal(
-      "  csv, cron(15 */6 * * ? *) UTC, 4 × G.2X FLEX, Glue 5.0, keeps 7 days",
+      "  csv, cron(15 */6 * * ? *) UTC, 4 × G.2X (x86) FLEX, Glue 6.1 (Spark 4.1.3, Python 3.14), keeps 7 days",
     );
   });
 
@@ -170,7 +170,7 @@ describe("plan with a broken config", function () {
       "ddbsnap: Invalid stack config (namespace ddb-athena-snapshots):",
     );
     expect(result.stderr).to.contain(
-      'tables[0] (Reviews): glueVersion is "2.0"; allowed: one of "4.0", "5.0", "5.1". Glue 2.0 reached end of life on 2026-04-01',
+      'tables[0] (Reviews): glueVersion is "2.0"; allowed: one of "6.1", "6.0", "5.1", "5.0", "4.0" (the versions AWS supports',
     );
     expect(result.stderr).to.contain(
       "tables[1] (Orders): readPercentage is 2; allowed: a number from 0.1 to 1.5",
@@ -214,7 +214,7 @@ describe("plan, for a stack with one table in each mode", function () {
       'orders_apply -- "SUCCEEDED" --> orders_refresh',
     ]);
     expect(result.stdout).to.contain("Python shell job, 0.0625 DPU");
-    expect(result.stdout).to.contain("Spark job (Glue 5.0), 10 × G.1X STANDARD");
+    expect(result.stdout).to.contain("Spark job (Glue 6.1), 10 × G.1X STANDARD");
     expect(result.stdout).not.to.contain("orders_crawler");
   });
 
@@ -229,5 +229,70 @@ describe("plan, for a stack with one table in each mode", function () {
     const types = resources(orders).map(([type]) => type);
     expect(types.filter((t) => t === "aws.glue.CatalogTableOptimizer")).to.have.length(3);
     expect(types).to.not.include("aws.glue.Crawler");
+  });
+});
+
+describe("plan, for the second example stack (Pulumi.analytics.yaml: a table elsewhere, readers, hashed columns)", function () {
+  this.timeout(30_000);
+  let stdout: string;
+
+  before(async () => {
+    const result = await runCli(["plan", "--stack", "analytics"]);
+    expect(result.code, result.stderr).to.equal(0);
+    stdout = result.stdout;
+  });
+
+  it("draws the cross-account table's source, its hashed and excluded columns, and its readers", () => {
+    const orders = section(stdout, /^Orders → dynamodb_exports_analytics\.orders/);
+    expect(orders).to.include(
+      "  source: account 444455556666, region us-east-1 (another region: every run moves its data across regions; `ddbsnap estimate Orders` prices it); every DynamoDB call made with role arn:aws:iam::444455556666:role/ddbsnap-orders-export, which its owner creates (below)",
+    );
+    expect(orders.find((l) => l.startsWith("  columns: "))).to.equal(
+      "  columns: email hashed, cardNumber excluded (hashes: HMAC-SHA-256 keyed with arn:aws:secretsmanager:eu-west-1:111122223333:secret:ddbsnap-hmac-Xy12Ab); DynamoDB's export stages whole items: clear in export-staging/orders/ until the job has read them, readable by this table's role alone",
+    );
+    expect(orders).to.include(
+      "  readers: arn:aws:iam::111122223333:role/analytics-team (every table), arn:aws:iam::111122223333:role/finance",
+    );
+    // The pipeline role the owner's trust policy names, with its fixed name.
+    expect(resources(orders)).to.deep.include([
+      "aws.iam.Role",
+      "ddbsnap-analytics-orders-pipeline",
+    ]);
+  });
+
+  it("lists each reader set with its views, workgroup and results", () => {
+    const readers = section(stdout, /^Readers \(2 reader sets\)/);
+    expect(readers[0]).to.contain("granted through IAM");
+    expect(readers.join("\n"))
+      .to.match(
+        /views dynamodb_exports_analytics\.orders; workgroup ddbsnap-analytics-readers-[0-9a-f]{8}, results/,
+      )
+      .and.contain("arn:aws:iam::111122223333:role/finance");
+  });
+
+  it("prints the exact trust and permissions policies the table's owner creates, in the pinned account", () => {
+    const start = stdout.indexOf(
+      "  Orders: role arn:aws:iam::444455556666:role/ddbsnap-orders-export",
+    );
+    expect(start).to.be.greaterThan(0);
+    const block = stdout.slice(start, stdout.indexOf("\n\n", start)).split("\n");
+    const documentAfter = (heading: string) => {
+      const from = block.indexOf(heading) + 1;
+      const to = block.findIndex((l, i) => i > from && l === "    }");
+      return JSON.parse(block.slice(from, to + 1).join("\n"));
+    };
+    const trust = documentAfter("   trust policy:");
+    expect(trust.Statement[0].Principal).to.deep.equal({ AWS: "arn:aws:iam::111122223333:root" });
+    expect(trust.Statement[0].Condition).to.deep.equal({
+      ArnEquals: {
+        "aws:PrincipalArn": "arn:aws:iam::111122223333:role/ddbsnap-analytics-orders-pipeline",
+      },
+    });
+    const permissions = documentAfter("   permissions policy:");
+    expect(permissions.Statement.map((s: any) => s.Resource)).to.deep.equal([
+      "arn:aws:dynamodb:us-east-1:444455556666:table/Orders",
+      "arn:aws:dynamodb:us-east-1:444455556666:table/Orders/export/*",
+      "arn:aws:s3:::snapshots-bucket-<random>/export-staging/orders/*",
+    ]);
   });
 });

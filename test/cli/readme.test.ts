@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { planSample } from "../../cli/doc-samples";
+import { planSample, sourcePoliciesSample } from "../../cli/doc-samples";
 import { modesSummary, scanOrExportSection, threeModesSection } from "../../cli/estimate-view";
 import { COMMAND_NAMES } from "../../cli/main";
+import { glueVersionsTable } from "../../lib/glue-facts";
 import { REPO } from "./harness";
 
 function region(markdown: string, name: string): string {
@@ -47,6 +48,20 @@ describe("the docs sections generated from the code", () => {
       region(doc("docs/cli.md"), "plan"),
       "docs/cli.md's plan region is out of date: run npm run docs",
     ).to.equal((await planSample()).join("\n"));
+  });
+
+  it("shows in docs/security.md the policies plan prints for the example's cross-account table", () => {
+    expect(
+      region(doc("docs/security.md"), "source-policies"),
+      "docs/security.md's source-policies region is out of date: run npm run docs",
+    ).to.equal(sourcePoliciesSample().join("\n"));
+  });
+
+  it("gives the table of Glue versions as lib/glue-facts.ts has it", () => {
+    expect(
+      region(doc("docs/configuration.md"), "glue-versions"),
+      "docs/configuration.md's glue-versions region is out of date: run npm run docs",
+    ).to.equal(glueVersionsTable().join("\n"));
   });
 
   it("documents every command", () => {

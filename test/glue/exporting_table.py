@@ -111,10 +111,10 @@ class ExportingTable:
             return {"ExportDescription": dict(kept["description"])}
         self.requests.append(request)
         if request["ExportType"] == "FULL_EXPORT":
-            self._check_times([request["ExportTime"]])
-            lines = [
-                {"Item": item} for _, item in sorted(self.state_at(request["ExportTime"]).items())
-            ]
+            # Without ExportTime, "the latest time with data available" (API reference).
+            at = request.get("ExportTime", self.clock() - LATEST_LAG)
+            self._check_times([at])
+            lines = [{"Item": item} for _, item in sorted(self.state_at(at).items())]
         else:
             spec = request["IncrementalExportSpecification"]
             start, end = spec["ExportFromTime"], spec["ExportToTime"]

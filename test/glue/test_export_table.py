@@ -11,8 +11,10 @@ import time
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from types import SimpleNamespace
 
 import pytest
+from botocore.exceptions import ClientError
 
 import export_table
 import spark_runtime
@@ -26,6 +28,7 @@ from export_table import read_export_config
 from export_table import resolve_snapshot_timestamp
 from export_table import snapshot_path
 from snapshot_staging import ReadPacer
+from snapshot_staging import ScanFailed
 from snapshot_staging import ScanPlan
 from snapshot_staging import export_client_token
 from snapshot_staging import export_data_folder
@@ -33,6 +36,7 @@ from snapshot_staging import item_line
 from snapshot_staging import parse_item_line
 from snapshot_staging import read_capacity
 from snapshot_staging import run_export
+from snapshot_staging import scan_failure
 from snapshot_staging import scan_page_limit
 from snapshot_staging import scan_segment
 from snapshot_writing import writer_options
@@ -178,7 +182,9 @@ def test_snapshot_path_is_one_folder_per_timestamp_with_a_trailing_slash():
 
 def test_write_options_per_format():
     schema = [("pk", "string"), ("price", "decimal(38,10)")]
-    assert writer_options("parquet", schema) == {"compression": "snappy"}
+    # Every codec named: Spark 4 (Glue 6.x) writes zstd ORC by default, Spark 3.5 snappy.
+    for output_format in ("parquet", "orc"):
+        assert writer_options(output_format, schema) == {"compression": "snappy"}
     # CSV: RFC 4180 quotes (doubled, not backslash-escaped) and no whitespace trimmed away,
     # which Spark's CSV writer does by default.
     assert writer_options("csv", schema) == {
@@ -194,9 +200,10 @@ def test_write_options_per_format():
         "compression": "gzip",
         "timestampFormat": "yyyy-MM-dd HH:mm:ss.SSSSSS",
     }
-    assert writer_options("orc", schema) == {}
     # Avro: the declared schema, so decimals are written as bytes (what Athena's reader expects).
-    avro = json.loads(writer_options("avro", schema)["avroSchema"])
+    avro_options = writer_options("avro", schema)
+    assert avro_options["compression"] == "snappy"
+    avro = json.loads(avro_options["avroSchema"])
     assert avro["fields"][1]["type"] == [
         "null",
         {"type": "bytes", "logicalType": "decimal", "precision": 38, "scale": 10},
@@ -246,10 +253,26 @@ def test_the_pacer_sleeps_until_the_units_spent_fit_the_rate():
 
     pacer = ReadPacer(10, clock=lambda: now[0], sleep=sleep)
     pacer.spend(5)  # 0.5 s worth, at t=0
-    now[0] += 2.0  # a slow page: already behind, no sleep
+    pacer.spend(5)  # another 0.5 s after the first
+    assert slept == [0.5, 0.5]
+
+
+def test_time_lost_to_a_slow_page_is_not_made_up_by_reading_faster():
+    """Found by the fault suite (seed 11): the pacer kept the average since the segment began, so
+    after a slow or throttled page it read at full speed until it had caught up: 7.5 units in
+    0.16 s against a share of 5 per second."""
+    now, slept = [0.0], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = ReadPacer(10, clock=lambda: now[0], sleep=sleep)
+    pacer.spend(5)  # at t=0: the next page at t=0.5
+    now[0] += 2.0  # a page 2 s late (slow, or throttled and retried)
     pacer.spend(5)
-    pacer.spend(30)  # 4 s of budget spent by t=2.5
-    assert slept == [0.5, 1.5]
+    pacer.spend(30)
+    assert slept == [0.5, 0.5, 3.0]  # never more than 10 units a second from here
 
 
 def test_binary_values_are_staged_as_base64_like_dynamodbs_export():
@@ -292,11 +315,84 @@ def test_the_segments_of_a_scan_return_every_item_exactly_once(aws):
     lines = [
         line
         for segment in range(4)
-        for line in scan_segment(segment, plan, lambda region: dynamodb, RecordingPacer)
+        for line in scan_segment(segment, plan, lambda region, role: dynamodb, RecordingPacer)
     ]
     ids = sorted(parse_item_line(line)["id"]["S"] for line in lines)
     assert ids == [f"r{i:03}" for i in range(57)]
     assert len(spent) >= 57 / 5, "every page's consumed capacity is paced"
+
+
+def test_a_page_botocore_sent_again_is_paced_as_read_each_time():
+    """Found by the fault suite (seed 11): DynamoDB charges a page whose answer a dropped
+    connection lost; the pacer, which never saw it, let the scan run one page over its share."""
+    plan = ScanPlan("Reviews", segments=1, units_per_segment=10.0, page_limit=5)
+    page = {"Items": [], "ConsumedCapacity": {"CapacityUnits": 2.5}}
+    page["ResponseMetadata"] = {"RetryAttempts": 2}
+    spent = []
+    table = SimpleNamespace(scan=lambda **_: page)
+    list(
+        scan_segment(
+            0, plan, lambda region, role: table, lambda rate: SimpleNamespace(spend=spent.append)
+        )
+    )
+    assert spent == [7.5]
+
+
+class OutOfRetries:
+    """A Scan whose second page is refused for good, as botocore leaves it once its retries run
+    out."""
+
+    def __init__(self):
+        self.pages = 0
+
+    def scan(self, **request):
+        self.pages += 1
+        if self.pages == 2:
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ProvisionedThroughputExceededException",
+                        "Message": "The level of configured provisioned throughput for the table "
+                        "was exceeded.",
+                    },
+                    "ResponseMetadata": {"RetryAttempts": 20},
+                    "ddbsnapCall": "DynamoDB Scan",
+                },
+                "Scan",
+            )
+        return {"Items": [{"id": {"S": "a"}}], "LastEvaluatedKey": {"id": {"S": "a"}}}
+
+
+def test_a_scan_that_runs_out_of_retries_fails_in_one_line_naming_the_call_and_the_fault():
+    """Found by the team and the fault suite: a Scan out of retries failed the job as a page of
+    Java (Spark's Py4JJavaError around the worker's traceback)."""
+    plan = ScanPlan("Reviews", segments=4, units_per_segment=1000.0, page_limit=5)
+    table = OutOfRetries()
+    with pytest.raises(ScanFailed) as caught:
+        list(
+            scan_segment(
+                1, plan, lambda region, role: table, lambda rate: SimpleNamespace(spend=abs)
+            )
+        )
+    message = str(caught.value)
+    assert message == (
+        "segment 1 of 4: DynamoDB Scan failed after 21 attempt(s): "
+        "ProvisionedThroughputExceededException: The level of configured provisioned throughput "
+        "for the table was exceeded."
+    )
+    # What the driver gets from Spark: the worker's traceback inside a Java stack trace.
+    spark_says = (
+        "An error occurred while calling o88.saveAsTextFile.\n: org.apache.spark.SparkException: "
+        "Job aborted due to stage failure: Task 1 in stage 0.0 failed 4 times, most recent "
+        "failure: Lost task 1.3 in stage 0.0: org.apache.spark.api.python.PythonException: "
+        'Traceback (most recent call last):\n  File "export_table.py", line 1, in scan_segment'
+        f"\nexport_table.ScanFailed: {message}\n\n\tat org.apache.spark.api.python..."
+    )
+    failure = scan_failure(RuntimeError(spark_says))
+    assert isinstance(failure, ScanFailed)
+    assert str(failure) == (f"the table's scan failed: {message} (Spark tried the segment 4 times)")
+    other = RuntimeError("An error occurred while calling o88.saveAsTextFile: disk full")
+    assert scan_failure(other) is other
 
 
 # --- native export, catalog, storage ----------------------------------------------------------

@@ -14,6 +14,7 @@ from datetime import timezone
 from types import SimpleNamespace
 
 import pytest
+from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
@@ -263,7 +264,9 @@ def snapshot_key(timestamp: str, name: str, table: str = "reviews") -> str:
     return f"parquet/{table}/snapshot_timestamp={timestamp}/{name}"
 
 
-READ_BACK = build_read_back_sql(DATABASE, "reviews")
+def moved(view_sql: str) -> list[str]:
+    """The queries that move the view: what it would show read back, then the statement."""
+    return [build_read_back_sql(view_sql), view_sql]
 
 
 class World(SimpleNamespace):
@@ -423,7 +426,7 @@ def test_moves_the_view_then_prunes_exactly_the_expired_snapshots(world, recordi
 
     result = world.run(s3=s3, glue=glue)
 
-    assert world.queries() == [world.view_sql(CURRENT), READ_BACK]
+    assert world.queries() == moved(world.view_sql(CURRENT))
     assert result.snapshot_timestamp == CURRENT
     assert result.pruned == [old, ORPHAN, EXPIRED]
     assert world.partitions() == sorted([AT_CUTOFF, CURRENT, RECENT, "manual_backup"])
@@ -450,7 +453,7 @@ def test_every_query_runs_in_the_stacks_database_so_athena_resolves_names_there(
     athena = recording(world.athena)
     world.run(athena=athena)
     starts = athena.calls_to("start_query_execution")
-    assert len(starts) == 2  # the view, then its read-back
+    assert len(starts) == 2  # the read-back, then the view
     for start in starts:
         assert start["QueryExecutionContext"] == {
             "Catalog": "AwsDataCatalog",
@@ -524,7 +527,7 @@ def test_an_empty_snapshot_still_moves_the_view(world):
     )
     world.empty_the_table()
     result = world.run()
-    assert world.queries() == [world.view_sql(empty), READ_BACK]
+    assert world.queries() == moved(world.view_sql(empty))
     assert result.pruned == [ORPHAN, EXPIRED]
 
 
@@ -572,7 +575,7 @@ def test_an_athena_failure_fails_with_its_reason_and_prunes_nothing(world):
     before = everything(world)
     with pytest.raises(RefreshError, match="FAILED: TABLE_NOT_FOUND: snapshots_reviews"):
         world.run(athena=athena)
-    assert world.queries() == [world.view_sql(CURRENT)]
+    assert world.queries() == [build_read_back_sql(world.view_sql(CURRENT))]  # no statement
     assert everything(world) == before
 
 
@@ -618,7 +621,7 @@ def test_failed_deletions_fail_the_job_after_the_view_moved(world, recording):
     s3 = recording(world.s3, delete_objects=delete_objects)
     with pytest.raises(PruneError, match=r"the view shows snapshot 20261123T100000Z.*AccessDenied"):
         world.run(s3=s3)
-    assert world.queries() == [world.view_sql(CURRENT), READ_BACK]
+    assert world.queries() == moved(world.view_sql(CURRENT))
     # the partitions went; the S3 objects remain for the next run, which finds them by listing
     assert EXPIRED not in world.partitions()
     assert snapshot_key(EXPIRED, "part-00000.parquet") in world.object_keys()
@@ -673,7 +676,7 @@ def test_a_min_item_ratio_of_zero_turns_the_gate_off(world):
         RunProperties={"snapshot_timestamp": CURRENT, "snapshot_item_count": "0"},
     )
     world.run(refresh_args(WORKFLOW_RUN_ID=world.run_id, min_item_ratio="0"))
-    assert world.queries()[0] == world.view_sql(CURRENT)
+    assert world.queries()[-1] == world.view_sql(CURRENT)
 
 
 @pytest.mark.parametrize("ratio", ["-0.1", "1.5", "half"])
@@ -691,35 +694,63 @@ def test_the_snapshot_a_view_shows_is_read_from_athenas_view_text(world):
 
 
 def failing_read_back(world):
-    """Athena: the view statement succeeds, the read-back fails, anything after succeeds."""
+    """Athena: the read-back fails, anything after it succeeds."""
     return ScriptedAthena(
         world.athena,
-        {"State": "SUCCEEDED"},
         {"State": "FAILED", "StateChangeReason": "HIVE_BAD_DATA: Field score's type DOUBLE"},
         {"State": "SUCCEEDED"},
     )
 
 
-def test_a_view_that_cannot_be_read_back_is_restored_and_nothing_is_pruned(world):
+def test_a_snapshot_athena_cannot_read_never_reaches_the_view_and_nothing_is_pruned(world):
     world.make_view(RECENT)
     before = everything(world)
     with pytest.raises(RefreshError) as caught:
         world.run(athena=failing_read_back(world))
     message = str(caught.value)
     assert "HIVE_BAD_DATA" in message
-    assert f"view restored to snapshot `{RECENT}`" in message
-    assert world.queries() == [
-        world.view_sql(CURRENT),
-        READ_BACK,
-        world.view_sql(RECENT),
-    ]
+    assert f"the view was not moved: it still shows snapshot {RECENT}" in message
+    assert world.queries() == [build_read_back_sql(world.view_sql(CURRENT))]
     assert everything(world) == before
 
 
-def test_a_first_ever_view_that_cannot_be_read_back_is_dropped(world):
-    with pytest.raises(RefreshError, match="the first-ever view was dropped"):
+def test_before_the_first_view_a_snapshot_athena_cannot_read_leaves_no_view(world):
+    with pytest.raises(RefreshError, match=r"it still shows nothing \(no view yet\)"):
         world.run(athena=failing_read_back(world))
-    assert world.queries()[-1] == 'DROP VIEW IF EXISTS "dynamodb_exports_dev"."reviews"'
+    assert world.queries() == [build_read_back_sql(world.view_sql(CURRENT))]
+
+
+def throttled(operation: str):
+    def call(**_):
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, operation
+        )
+
+    return call
+
+
+def test_a_read_back_that_aws_refuses_leaves_the_view_and_prunes_nothing(world, recording):
+    """Found by the fault suite: with the read-back after CREATE VIEW, a throttled read-back
+    (retries spent) left the view on a snapshot no query had read."""
+    world.make_view(RECENT)
+    before = everything(world)
+    athena = recording(world.athena, get_query_execution=throttled("GetQueryExecution"))
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        world.run(athena=athena)
+    started = [call["QueryString"] for call in athena.calls_to("start_query_execution")]
+    assert started == [build_read_back_sql(world.view_sql(CURRENT))]
+    assert everything(world) == before
+
+
+def test_a_failure_after_the_view_moved_says_so(world, recording):
+    cloudwatch = recording(world.cloudwatch, put_metric_data=throttled("PutMetricData"))
+    with pytest.raises(PruneError) as caught:
+        world.run(cloudwatch=cloudwatch)
+    assert str(caught.value) == (
+        f"the view shows snapshot {CURRENT}, which Athena read back; after that PutMetricData "
+        "failed after 1 attempt(s): ThrottlingException: Rate exceeded"
+    )
+    assert world.queries() == moved(world.view_sql(CURRENT))
 
 
 # --- metrics and the heartbeat ------------------------------------------------------------------
@@ -851,11 +882,14 @@ def test_incremental_mode_shows_the_iceberg_table_without_the_merges_own_column(
     world = iceberg_world
     before = everything(world)
     result = world.run(incremental_args(WORKFLOW_RUN_ID=world.run_id))
-    assert world.queries() == [
+    assert world.queries() == moved(
         'CREATE OR REPLACE VIEW "dynamodb_exports_dev"."reviews" AS SELECT "id", "score", '
-        '"score__string" FROM "dynamodb_exports_dev"."iceberg_reviews"',
-        'SELECT * FROM "dynamodb_exports_dev"."reviews" LIMIT 10',
-    ]
+        '"score__string" FROM "dynamodb_exports_dev"."iceberg_reviews"'
+    )
+    assert world.queries()[0] == (
+        'SELECT * FROM (SELECT "id", "score", "score__string" FROM '
+        '"dynamodb_exports_dev"."iceberg_reviews") LIMIT 10'
+    )
     assert result.metrics == {"succeeded": 1, "age": 300.0, "items": 2}
     assert datapoints(world, "SnapshotSucceeded") == [1.0]
     # Nothing pruned: the retention optimizer expires Iceberg snapshots.

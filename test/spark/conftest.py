@@ -1,6 +1,9 @@
-"""One local Spark 3.5 session for the whole Spark suite, set up like Glue 5.0's engine where it
-matters here: Spark 3.5.4, Python 3.11, Java 17, Iceberg 1.7.1 with a local Hadoop catalog, and
-spark-avro. `scripts/test-spark.sh` fetches the jars and passes their paths in SPARK_JARS."""
+"""One local Spark session for the whole Spark suite, set up like Glue's engine where it matters
+here, on the line `scripts/test-spark.sh` chose (SPARK_LINE): 3.5 is Glue 5.0's Spark 3.5.4 with
+Iceberg 1.7.1, 4.1 is Glue 6.1's Spark 4.1.3 with Iceberg 1.11.0; both with Java 17, a local Hadoop
+catalog and spark-avro. The script fetches the line's jars and passes their paths in SPARK_JARS and
+the versions it expects; the session fails the suite if it runs others, and the run's summary
+prints what it ran on."""
 
 from __future__ import annotations
 
@@ -23,35 +26,31 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 
 
+from local_spark import local_spark_session  # noqa: E402
+from local_spark import tree_cpu_seconds  # noqa: E402
+
+RUNTIME: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if RUNTIME:
+        line = os.environ.get("SPARK_LINE", "?")
+        versions = ", ".join(f"{name} {version}" for name, version in RUNTIME.items())
+        terminalreporter.write_line(f"Spark line {line}: {versions}")
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
-    from pyspark.sql import SparkSession
-
-    jars = os.environ.get("SPARK_JARS", "")
-    if not jars:
-        pytest.fail("SPARK_JARS is not set: run the Spark suite with scripts/test-spark.sh")
-    warehouse = tmp_path_factory.mktemp("iceberg-warehouse")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("ddbsnap-spark-tests")
-        .config("spark.jars", jars)
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.memory", "1g")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config(
-            "spark.sql.extensions",
-            "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+    try:
+        session, versions = local_spark_session(
+            "ddbsnap-spark-tests", tmp_path_factory.mktemp("iceberg-warehouse")
         )
-        .config("spark.sql.catalog.local", "org.apache.iceberg.spark.SparkCatalog")
-        .config("spark.sql.catalog.local.type", "hadoop")
-        .config("spark.sql.catalog.local.warehouse", str(warehouse))
-        # The incremental apply job's catalog name (Glue's catalog on AWS, a Hadoop one here).
-        .config("spark.sql.catalog.glue_catalog", "org.apache.iceberg.spark.SparkCatalog")
-        .config("spark.sql.catalog.glue_catalog.type", "hadoop")
-        .config("spark.sql.catalog.glue_catalog.warehouse", str(warehouse / "glue"))
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    RUNTIME.update(versions)
+    jvm_pid = session.sparkContext._gateway.proc.pid
     yield session
+    if Path("/proc/self/stat").exists():
+        cpu = tree_cpu_seconds(jvm_pid) + sum(os.times()[:2])
+        RUNTIME["CPU"] = f"{cpu:.0f} s (driver, JVM and Python workers)"
     session.stop()

@@ -36,9 +36,13 @@ class CorpusScan:
     """A client factory (picklable) whose Scan serves `items` split into segments and pages."""
 
     items: list[dict]
+    # A table in another account: the role every segment's client must assume.
+    role_arn: str | None = None
+    region: str = "ap-northeast-1"
 
-    def __call__(self, region: str | None) -> CorpusScan:
-        assert region == "ap-northeast-1", "the driver's region reaches the executors"
+    def __call__(self, region: str | None, role_arn: str | None = None) -> CorpusScan:
+        assert region == self.region, "the table's region reaches the executors"
+        assert role_arn == self.role_arn, "every segment's client assumes the table's source role"
         return self
 
     def scan(self, TableName, Segment, TotalSegments, Limit, ExclusiveStartKey=None, **_):
@@ -53,6 +57,24 @@ class CorpusScan:
         if start + Limit < len(mine):
             result["LastEvaluatedKey"] = {"position": {"N": str(start + Limit)}}
         return result
+
+
+@dataclass
+class RefusingScan:
+    """A client factory (picklable) whose Scan DynamoDB refuses for good, as botocore leaves it
+    once its retries run out."""
+
+    def __call__(self, region: str | None, role_arn: str | None = None) -> RefusingScan:
+        return self
+
+    def scan(self, **_):
+        from botocore.exceptions import ClientError
+
+        error = {
+            "Code": "ProvisionedThroughputExceededException",
+            "Message": "The level of configured provisioned throughput for the table was exceeded.",
+        }
+        raise ClientError({"Error": error, "ResponseMetadata": {"RetryAttempts": 20}}, "Scan")
 
 
 class LocalStorage:

@@ -10,7 +10,11 @@ from pathlib import Path
 import duckdb
 import pyarrow.orc as orc
 import pytest
+from fakes import RefusingScan
 
+from snapshot_staging import ScanFailed
+from snapshot_staging import ScanPlan
+from snapshot_staging import stage_scan
 from snapshot_writing import compact
 from snapshot_writing import write_frame
 
@@ -138,3 +142,16 @@ def test_the_iceberg_catalog_keeps_snapshots_for_time_travel(spark):
     )
     assert now == [("r1", 5), ("r2", 4)]
     assert then == [("r1", 5), ("r2", 3)]
+
+
+def test_a_scan_out_of_retries_fails_in_one_line_not_a_page_of_java(spark, tmp_path):
+    """Reported by the team, reproduced by the fault suite: a segment's Scan out of retries
+    failed the job with Spark's Py4JJavaError, the worker's traceback inside a Java stack trace
+    (153 lines before the fix)."""
+    plan = ScanPlan("Reviews", segments=2, units_per_segment=10.0, page_limit=5)
+    with pytest.raises(ScanFailed) as caught:
+        stage_scan(spark, plan, f"file://{tmp_path}/staged/", RefusingScan())
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("the table's scan failed: segment ")
+    assert "Scan failed after 21 attempt(s): ProvisionedThroughputExceededException" in message

@@ -377,7 +377,7 @@ def test_a_scan_reads_each_item_once_although_the_job_passes_over_the_items_twic
             glue=FakeGlue(),
             dynamodb=FakeDynamoDB(storage, CORPUS),
         ),
-        scan_client_factory=CountingScan(CORPUS, served),
+        scan_client_factory=CountingScan(CORPUS, served=served),
     )
     assert result.items == len(CORPUS)
     assert served.value == len(CORPUS), (

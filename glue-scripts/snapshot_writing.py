@@ -279,6 +279,11 @@ def merge_avro(jvm: Any, conf: Any, fs: Any, parts: list, output: Any, _columns)
     codec = streams[0].getMetaString("avro.codec") or "null"
     writer = avro.file.DataFileWriter(avro.generic.GenericDatumWriter(schema))
     writer.setCodec(avro.file.CodecFactory.fromString(codec))
+    # The writer's own metadata (Spark's version, which Spark reads to tell how dates were
+    # written), as the parts have it; avro.* keys are the container's, set by the writer.
+    for name in streams[0].getMetaKeys():
+        if not name.startswith("avro."):
+            writer.setMeta(name, streams[0].getMeta(name))
     writer.create(schema, fs.create(output))
     for stream in streams:
         writer.appendAllFrom(stream, False)

@@ -18,7 +18,7 @@
 - Run properties for the refresh job: `snapshot_timestamp` (the watermark: the table's state is
   as of that time), `snapshot_item_count`, `incremental_watermark`.
 
-Only Job.init/commit need Glue's own libraries (export_table.GlueRuntime). The Iceberg catalog is
+Only Job.init/commit need Glue's own libraries (spark_runtime.GlueRuntime). The Iceberg catalog is
 Glue's, configured by the job's `--conf` (lib/job-arguments.ts), named `glue_catalog`.
 
 Arguments (`--name value` or `--name=value`):
@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -49,11 +48,8 @@ from column_rules import ColumnRules
 from column_rules import column_rules
 from column_rules import read_column_rules
 from contract import CONTRACT
-from export_table import SparkJobEnvironment
 from export_table import format_snapshot_timestamp
-from export_table import parse_item_line
 from export_table import read_column_types
-from export_table import spark_schema
 from export_windows import Watermark
 from export_windows import advance
 from export_windows import parse_watermark_document
@@ -61,27 +57,28 @@ from export_windows import watermark_document
 from incremental_merge import IS_DELETE
 from incremental_merge import TABLE_PROPERTIES
 from incremental_merge import WRITE_TS
-from incremental_merge import ChangeRecord
 from incremental_merge import add_column_statements
-from incremental_merge import change_inventory
-from incremental_merge import change_row
 from incremental_merge import key_columns_of
 from incremental_merge import merge_statement
-from incremental_merge import parse_change
 from incremental_merge import table_properties_statement
 from incremental_merge import without_bookkeeping
+from item_shaping import ITEM
+from item_shaping import MISFITS
+from item_shaping import STAGED_ITEM_SCHEMA
+from item_shaping import apply_column_rules
+from item_shaping import read_staged_items
+from item_shaping import shape_items
+from item_shaping import take_inventory
 from item_types import DDB_TYPES
 from item_types import SIDECAR_SEPARATOR
 from item_types import ColumnPlan
-from item_types import ItemShaper
-from item_types import TypeStats
-from item_types import item_inventory
 from item_types import plan_columns
 from job_arguments import ArgumentError
 from job_arguments import read_workflow_job_arguments
 from job_arguments import run_job
 from job_arguments import split_s3_uri
 from job_arguments import start_job
+from spark_runtime import SparkJobEnvironment
 
 LOG = logging.getLogger("apply_changes")
 ARGUMENTS = tuple(CONTRACT["incrementalArguments"]["apply"])
@@ -180,11 +177,8 @@ def data_files(storage: Any, manifest_uri: str) -> list[str]:
     return files
 
 
-def read_lines(spark: Any, storage: Any, manifests: Iterable[str]) -> Any:
-    paths = [storage.spark_path(f).rstrip("/") for m in manifests for f in data_files(storage, m)]
-    if not paths:
-        return spark.sparkContext.emptyRDD()
-    return spark.sparkContext.textFile(",".join(paths)).filter(bool)
+def staged_paths(storage: Any, manifests: Iterable[str]) -> list[str]:
+    return [storage.spark_path(f).rstrip("/") for m in manifests for f in data_files(storage, m)]
 
 
 def keep_format_version_2(spark: Any, table: str) -> None:
@@ -236,53 +230,59 @@ def drop_excluded_columns(spark: Any, table: str, rules: ColumnRules) -> None:
         spark.sql(f"ALTER TABLE {table} DROP COLUMN `{name}`")
 
 
-def rows_schema(plan: ColumnPlan, with_delete_flag: bool) -> Any:
-    from pyspark.sql.types import BooleanType
-    from pyspark.sql.types import LongType
-
-    schema = spark_schema(plan).add(WRITE_TS, LongType(), nullable=False)
-    return schema.add(IS_DELETE, BooleanType(), nullable=False) if with_delete_flag else schema
-
-
 def bootstrap(
     spark: Any, storage: Any, config: ApplyConfig, entry: ExportEntry, rules: ColumnRules
 ) -> None:
     """Replace the table's rows with the full export's items, in one commit."""
     from pyspark.sql import functions as F
 
-    items = read_lines(spark, storage, [entry.manifest]).map(parse_item_line)
+    paths = staged_paths(storage, [entry.manifest])
+    items = (
+        read_staged_items(spark, paths)
+        if paths
+        else spark.createDataFrame([], f"{ITEM} {STAGED_ITEM_SCHEMA.split(' ', 1)[1]}")
+    )
+    inventory = take_inventory(items)
     if rules:
-        items = items.map(rules.apply)
+        items, inventory = apply_column_rules(items, inventory, rules)
         drop_excluded_columns(spark, config.table, rules)
-    inventory = dict(items.flatMap(item_inventory).reduceByKey(lambda a, b: a.add(b)).collect())
     established = without_bookkeeping(established_columns(spark, config.table))
-    plan = plan_columns(inventory, established, config.column_types)
+    plan = plan_columns(inventory.stats, established, config.column_types)
     evolve_schema(spark, config.table, plan)
     written_at = int(entry.end.timestamp() * 1_000_000)
-
-    def rows(partition: Iterable[dict]) -> Iterator[list]:
-        shaper = ItemShaper(plan)
-        for item in partition:
-            row, _ = shaper(item)
-            yield [*row, written_at]
-
-    frame = spark.createDataFrame(items.mapPartitions(rows), rows_schema(plan, False))
+    frame = shape_items(items, plan, inventory).drop(MISFITS)
+    frame = frame.withColumn(WRITE_TS, F.lit(written_at).cast("bigint"))
     frame.writeTo(config.table).overwrite(F.lit(True))
     LOG.info("Bootstrapped %s from the full export at %s", config.table, entry.end.isoformat())
 
 
-def latest(a: ChangeRecord, b: ChangeRecord) -> ChangeRecord:
-    return b if b.write_ts >= a.write_ts else a
+# Each changed key's record as Spark reads it: its write time, its keys, its new image (NULL for
+# a delete), keys and images as the export job's items are (item_shaping.STAGED_ITEM_SCHEMA).
+CHANGE_SCHEMA = (
+    "Metadata struct<WriteTimestampMicros: struct<N: string>>, "
+    "Keys map<string, map<string, string>>, NewImage map<string, map<string, string>>"
+)
 
 
-def sanitise(rules: ColumnRules):
-    """The change record with the column rules applied to its keys and its new image."""
+def latest_changes(spark: Any, paths: list[str]) -> Any:
+    """One record per key across the windows: the latest write wins."""
+    from pyspark.sql import functions as F
 
-    def apply(record: ChangeRecord) -> ChangeRecord:
-        image = rules.apply(record.new_image) if record.new_image is not None else None
-        return ChangeRecord(rules.apply_to_keys(record.keys), image, record.write_ts)
-
-    return apply
+    records = spark.read.schema(CHANGE_SCHEMA).option("mode", "FAILFAST").json(paths)
+    records = records.select(
+        F.col("Keys").alias("keys"),
+        F.col("NewImage").alias("image"),
+        F.col("Metadata.WriteTimestampMicros.N").cast("bigint").alias(WRITE_TS),
+    )
+    # A key as comparable text: its attributes and their values' JSON, sorted.
+    key = F.expr(
+        "to_json(array_sort(transform(map_entries(keys), "
+        "e -> named_struct('a', e.key, 'v', to_json(e.value)))))"
+    )
+    latest = records.groupBy(key.alias("key")).agg(
+        F.max_by(F.struct("keys", "image", WRITE_TS), F.col(WRITE_TS)).alias("r")
+    )
+    return latest.select("r.*")
 
 
 def merge_windows(
@@ -293,27 +293,40 @@ def merge_windows(
     rules: ColumnRules,
 ):
     """One MERGE for every window of the run: each key's latest record across them."""
-    changes = read_lines(spark, storage, [e.manifest for e in entries]).map(parse_change)
-    if rules:
-        changes = changes.map(sanitise(rules))
-    records = changes.keyBy(lambda r: r.key).reduceByKey(latest).values().cache()
-    inventory: dict[tuple[str, str], TypeStats] = dict(
-        records.flatMap(change_inventory).reduceByKey(lambda a, b: a.add(b)).collect()
-    )
-    if not inventory:
+    from pyspark.sql import functions as F
+
+    paths = staged_paths(storage, [e.manifest for e in entries])
+    if not paths:
         LOG.info("The windows hold no changes")
         return 0
+    records = latest_changes(spark, paths).cache()
+    # The inventory counts keys and new images, as the type policy's oracle does
+    # (incremental_merge.change_inventory).
+    images = records.where(F.col("image").isNotNull()).select(F.col("image").alias(ITEM))
+    inventory = take_inventory(records.select(F.col("keys").alias(ITEM)).unionAll(images))
+    if not inventory.stats:
+        LOG.info("The windows hold no changes")
+        records.unpersist()
+        return 0
+    key_attributes = [
+        row[0] for row in records.select(F.explode(F.map_keys("keys"))).distinct().collect()
+    ]
+    changed_records = records
+    if rules:
+        # A key attribute cannot be excluded (the merge matches rows by it); a hashed one is
+        # hashed in the keys as in the image, so the merge still matches (column_rules.py).
+        rules.check_keys(key_attributes)
+        changed_records, inventory = apply_column_rules(
+            records, inventory, rules, columns=("keys", "image")
+        )
     established = without_bookkeeping(established_columns(spark, config.table))
-    plan = plan_columns(inventory, established, config.column_types)
+    plan = plan_columns(inventory.stats, established, config.column_types)
     evolve_schema(spark, config.table, plan)
-    keys = key_columns_of(records.flatMap(lambda r: list(r.keys)).distinct().collect(), plan)
-
-    def rows(partition: Iterable[ChangeRecord]) -> Iterator[tuple]:
-        shaper = ItemShaper(plan)
-        for record in partition:
-            yield change_row(shaper, record)
-
-    frame = spark.createDataFrame(records.mapPartitions(rows), rows_schema(plan, True))
+    keys = key_columns_of(key_attributes, plan)
+    changes = changed_records.select(
+        F.coalesce("image", "keys").alias(ITEM), WRITE_TS, F.col("image").isNull().alias(IS_DELETE)
+    )
+    frame = shape_items(changes, plan, inventory, keep=[WRITE_TS, IS_DELETE]).drop(MISFITS)
     frame.createOrReplaceTempView(CHANGES_VIEW)
     columns = [name for name, _ in plan.schema]
     spark.sql(merge_statement(config.table, CHANGES_VIEW, keys, columns, "spark"))

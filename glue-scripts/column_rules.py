@@ -7,7 +7,7 @@ joins on it still work, and the clear value is never written). Applied by the ex
 mode: in each scan segment, before the item is staged; export mode: to the items DynamoDB
 staged, before the type inventory) and by the apply job (to full and incremental exports, keys
 included, before the inventory and the merge). Pure Python, no Spark and no AWS but `load_key`:
-this module is the interface a Spark-expression implementation (issue 24) must keep.
+item_shaping.apply_column_rules applies the same rules to what Spark reads.
 
 What is hashed is the value's text (item_types.exact_text): a string's characters, a number as
 DynamoDB returns it, binary as its base64 text, a set, list or map as the JSON text the type
@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -95,13 +96,17 @@ class ColumnRules:
     def apply_to_keys(self, keys: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         """A change record's keys: hashed like the item (the merge still matches on them); a key
         attribute cannot be excluded, since the merge could not tell the rows apart."""
-        excluded = [a for a in keys if self.rule_for(a) == "exclude"]
+        self.check_keys(keys)
+        return self.apply(keys)
+
+    def check_keys(self, attributes: Iterable[str]) -> None:
+        """Fails if a rule excludes one of the table's key attributes."""
+        excluded = [a for a in attributes if self.rule_for(a) == "exclude"]
         if excluded:
             raise ColumnRuleError(
                 f"{', '.join(excluded)} is a key attribute of the table and cannot be excluded "
                 "(incremental mode merges by the key): use hash instead"
             )
-        return self.apply(keys)
 
     def digest(self, key_reference: str | None) -> str | None:
         """What identifies the rules and the key they hash with (never the key itself): when it

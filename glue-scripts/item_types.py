@@ -13,8 +13,9 @@ type is decided from DynamoDB types, never from the values:
 3. Otherwise the policy type of the DynamoDB type most items have (ties: the order of DDB_TYPES).
 
 A value that does not fit its column (another DynamoDB type, a number with more than 28 integer
-or 10 decimal digits, an unparseable timestamp) is never rounded or dropped: its exact text goes
-to the sidecar column `<column>__<dynamodb type>` (a string) of the same row, and is counted.
+or 10 decimal digits once its zeros are stripped, an unparseable timestamp) is never rounded or
+dropped: its exact text goes to the sidecar column `<column>__<dynamodb type>` (a string) of the
+same row, and is counted.
 """
 
 from __future__ import annotations
@@ -208,13 +209,29 @@ def exact_text(value: Mapping[str, Any]) -> str:
     return to_json_text(value)
 
 
+def number_digits(text: str) -> tuple[int, int] | None:
+    """(integer digits, fraction digits) of a number once its leading and trailing zeros are
+    stripped (`120.0300` -> (3, 2), `1E+125` -> (126, 0), zero -> (0, 0)); None for NaN and
+    infinities. Counted on the number's own digits: Decimal.normalize() would first round to the
+    context's 28 digits, and take 1.00000000000000000000000000001 for 1."""
+    _sign, digits, exponent = _number(text).as_tuple()
+    if not isinstance(exponent, int):
+        return None
+    significant = len(digits)
+    while significant and digits[significant - 1] == 0:
+        significant -= 1
+        exponent += 1
+    if not significant:
+        return 0, 0
+    return max(0, significant + exponent), max(0, -exponent)
+
+
 def _fit_decimal(text: str, precision: int, scale: int) -> Decimal:
     number = _number(text)
-    _sign, digits, exponent = number.normalize().as_tuple()
-    if not isinstance(exponent, int):
+    digits = number_digits(text)
+    if digits is None:
         raise Misfit("not a finite number")
-    fraction_digits = max(0, -exponent)
-    integer_digits = max(0, len(digits) + exponent) if any(digits) else 0
+    integer_digits, fraction_digits = digits
     if fraction_digits > scale or integer_digits > precision - scale:
         raise Misfit(f"does not fit decimal({precision},{scale})")
     return number
@@ -315,11 +332,9 @@ def item_inventory(
     for attribute, value in item.items():
         ddb_type = type_of(value)
         stats = TypeStats(items=1)
-        if ddb_type == "N":
-            _, digits, exponent = _number(value["N"]).normalize().as_tuple()
-            if isinstance(exponent, int):
-                stats.fraction_digits = max(0, -exponent)
-                stats.integer_digits = max(0, len(digits) + exponent) if any(digits) else 0
+        digits = number_digits(value["N"]) if ddb_type == "N" else None
+        if digits is not None:
+            stats.integer_digits, stats.fraction_digits = digits
         yield (attribute, ddb_type), stats
 
 

@@ -281,7 +281,12 @@ def start_job(
     return config
 
 
+# Modules both Spark jobs use, whose lines belong in either job's log.
+SHARED_LOGGERS = ("item_shaping", "jvm_functions")
+
+
 def configure_logging(log: logging.Logger) -> None:
     """Timestamped lines on stdout, which Glue sends to the job's output log group."""
     logging.basicConfig(stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
+    for logger in (log, *map(logging.getLogger, SHARED_LOGGERS)):
+        logger.setLevel(logging.INFO)

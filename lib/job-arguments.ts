@@ -7,7 +7,7 @@ import type { TableConfig } from "./config";
 import { CONTRACT } from "./contract";
 import { dynamodbSplits } from "./glue-facts";
 import type { TableNames } from "./naming";
-import { s3Uri, scriptKey, tablePrefixes } from "./naming";
+import { EXPORT_JOB_MODULES, s3Uri, scriptKey, tablePrefixes } from "./naming";
 import type { SourceTable } from "./source";
 
 /**
@@ -120,8 +120,7 @@ export function exportRuntimeArguments({
     "--enable-auto-scaling": "true",
     "--extra-py-files": [
       sharedModules(bucket),
-      s3Uri(bucket, scriptKey("itemTypes")),
-      s3Uri(bucket, scriptKey("columnRules")),
+      ...EXPORT_JOB_MODULES.map((m) => s3Uri(bucket, scriptKey(m))),
     ].join(","),
   };
   if (table.glueVersion === "4.0") {
@@ -189,13 +188,7 @@ export function icebergSparkConf(warehouseUri: string): string {
 export function applyJobArguments(inputs: ExportJobInputs): Record<string, string> {
   const { table, names, bucket, database } = inputs;
   const prefixes = tablePrefixes(table.format, names.normalised);
-  const modules = [
-    "itemTypes",
-    "columnRules",
-    "export",
-    "exportWindows",
-    "incrementalMerge",
-  ] as const;
+  const modules = [...EXPORT_JOB_MODULES, "export", "exportWindows", "incrementalMerge"] as const;
   return {
     ...exportRuntimeArguments(inputs),
     "--extra-py-files": [

@@ -240,6 +240,11 @@ export const GLUE_SCRIPT_FILES = {
   sourceAccess: "source_access.py",
   columnRules: "column_rules.py",
   itemTypes: "item_types.py",
+  itemShaping: "item_shaping.py",
+  jvmFunctions: "jvm_functions.py",
+  snapshotStaging: "snapshot_staging.py",
+  snapshotWriting: "snapshot_writing.py",
+  sparkRuntime: "spark_runtime.py",
   snapshotFormats: "snapshot_formats.py",
   incrementalExports: "incremental_exports.py",
   applyChanges: "apply_changes.py",
@@ -247,6 +252,21 @@ export const GLUE_SCRIPT_FILES = {
   incrementalMerge: "incremental_merge.py",
 } as const;
 export type GlueScriptName = keyof typeof GLUE_SCRIPT_FILES;
+
+/**
+ * The modules the export job's script imports besides the shared ones: the type policy, the
+ * column rules, the shaping in Spark, staging, writing and the Spark runtime. The apply job
+ * imports them too.
+ */
+export const EXPORT_JOB_MODULES = [
+  "itemTypes",
+  "columnRules",
+  "itemShaping",
+  "jvmFunctions",
+  "snapshotStaging",
+  "snapshotWriting",
+  "sparkRuntime",
+] as const satisfies readonly GlueScriptName[];
 
 /** The scripts and modules a table's jobs load: its role may read these and no others. */
 export function scriptsOfMode(mode: string): GlueScriptName[] {
@@ -256,8 +276,7 @@ export function scriptsOfMode(mode: string): GlueScriptName[] {
     "contract",
     "snapshotFormats",
     "sourceAccess",
-    "itemTypes",
-    "columnRules",
+    ...EXPORT_JOB_MODULES,
     "export",
   ];
   return mode === "incremental"

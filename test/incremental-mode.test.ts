@@ -97,6 +97,11 @@ describe("incremental mode (incremental exports merged into Iceberg)", () => {
     ]);
     for (const module of [
       "item_types.py",
+      "item_shaping.py",
+      "jvm_functions.py",
+      "snapshot_staging.py",
+      "snapshot_writing.py",
+      "spark_runtime.py",
       "export_table.py",
       "export_windows.py",
       "incremental_merge.py",

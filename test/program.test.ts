@@ -379,11 +379,16 @@ describe("the program, for a multi-table stack", function () {
           "glue-scripts/column_rules.py",
           "glue-scripts/contract.py",
           "glue-scripts/export_table.py",
+          "glue-scripts/item_shaping.py",
           "glue-scripts/item_types.py",
           "glue-scripts/job_arguments.py",
+          "glue-scripts/jvm_functions.py",
           "glue-scripts/refresh_view.py",
           "glue-scripts/snapshot_formats.py",
+          "glue-scripts/snapshot_staging.py",
+          "glue-scripts/snapshot_writing.py",
           "glue-scripts/source_access.py",
+          "glue-scripts/spark_runtime.py",
         ].sort(),
       );
       const listed = doc.Statement.filter((s) => s.Action.includes("s3:ListBucket"));
@@ -527,19 +532,38 @@ describe("the program, for a multi-table stack", function () {
         "glue-scripts/export_windows.py",
         "glue-scripts/incremental_exports.py",
         "glue-scripts/incremental_merge.py",
+        "glue-scripts/item_shaping.py",
         "glue-scripts/item_types.py",
         "glue-scripts/job_arguments.py",
+        "glue-scripts/jvm_functions.py",
         "glue-scripts/refresh_view.py",
         "glue-scripts/snapshot_formats.py",
+        "glue-scripts/snapshot_staging.py",
+        "glue-scripts/snapshot_writing.py",
         "glue-scripts/source_access.py",
+        "glue-scripts/spark_runtime.py",
       ]);
-      // Every job puts the shared modules on its Python path; the export job its type policy too.
-      const shared = ["job_arguments.py", "contract.py", "source_access.py", "snapshot_formats.py"]
-        .map((module) => `s3://${bucket}/glue-scripts/${module}`)
-        .join(",");
+      // Every job puts the shared modules on its Python path; the export job its own modules too.
+      const uris = (modules: string[]) =>
+        modules.map((module) => `s3://${bucket}/glue-scripts/${module}`).join(",");
+      const shared = uris([
+        "job_arguments.py",
+        "contract.py",
+        "source_access.py",
+        "snapshot_formats.py",
+      ]);
+      const exportModules = uris([
+        "item_types.py",
+        "column_rules.py",
+        "item_shaping.py",
+        "jvm_functions.py",
+        "snapshot_staging.py",
+        "snapshot_writing.py",
+        "spark_runtime.py",
+      ]);
       for (const job of run.ofType(TYPES.job)) {
         const expected = job.inputs.name.endsWith("-export")
-          ? `${shared},s3://${bucket}/glue-scripts/item_types.py,s3://${bucket}/glue-scripts/column_rules.py`
+          ? `${shared},${exportModules}`
           : shared;
         expect(job.inputs.defaultArguments["--extra-py-files"], job.inputs.name).to.equal(expected);
       }

@@ -22,9 +22,9 @@ from lake import PinnedWorkflowStart
 
 import apply_changes
 import incremental_exports
-from export_table import SparkJobEnvironment
 from exporting_table import ExportingTable
 from job_arguments import JobEnvironment
+from spark_runtime import SparkJobEnvironment
 
 TABLE = "Orders"
 ARN = f"arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE}"

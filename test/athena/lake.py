@@ -27,9 +27,9 @@ from fakes import boto3_value
 
 import export_table
 import refresh_view
-from export_table import SCAN_RETRIES
-from export_table import SparkJobEnvironment
 from job_arguments import JobEnvironment
+from snapshot_staging import SCAN_RETRIES
+from spark_runtime import SparkJobEnvironment
 
 STACK = "dev"
 DATABASE = "dynamodb_exports_dev"  # the names the docs' SQL uses

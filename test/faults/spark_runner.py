@@ -28,11 +28,11 @@ from job_host import glue_error
 
 
 class FolderStorage:
-    """export_table.S3Storage (every S3 call through the proxy), with Spark's paths on the folder
+    """spark_runtime.S3Storage (every S3 call through the proxy), with Spark's paths on the folder
     the proxy serves S3 from."""
 
     def __init__(self, s3, root: Path):
-        from export_table import S3Storage
+        from spark_runtime import S3Storage
 
         self._s3 = S3Storage(s3)
         self.root = root
@@ -46,10 +46,11 @@ class FolderStorage:
 
 class ScanClients:
     """The scan's client factory for Spark's workers: the product's own client
-    (export_table.default_dynamodb_client), with botocore's back-off waits shortened there too."""
+    (snapshot_staging.default_dynamodb_client), with botocore's back-off waits shortened there
+    too."""
 
     def __call__(self, region, role_arn=None):
-        from export_table import default_dynamodb_client
+        from snapshot_staging import default_dynamodb_client
 
         dilate_botocore_sleep()
         return default_dynamodb_client(region, role_arn)
@@ -92,9 +93,10 @@ def run_job(spark, work: Path, command: dict) -> dict:
 
     import apply_changes
     import export_table
+    from spark_runtime import SparkJobEnvironment
 
     now = datetime.fromisoformat(command["now"])
-    env = export_table.SparkJobEnvironment(
+    env = SparkJobEnvironment(
         runtime_factory=LocalRuntime(spark), now=lambda: now, sleep=dilated_sleep
     )
     env.storage = FolderStorage(env.client("s3"), work / "s3")

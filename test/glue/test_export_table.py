@@ -17,29 +17,30 @@ import pytest
 from botocore.exceptions import ClientError
 
 import export_table
+import spark_runtime
 from conftest import SCRIPTS_DIR
 from conftest import client
 from export_table import ArgumentError
-from export_table import ReadPacer
-from export_table import S3Storage
-from export_table import ScanFailed
-from export_table import ScanPlan
 from export_table import established_columns
-from export_table import export_client_token
-from export_table import export_data_folder
 from export_table import format_snapshot_timestamp
-from export_table import item_line
-from export_table import parse_item_line
 from export_table import plan_layout
-from export_table import read_capacity
 from export_table import read_export_config
 from export_table import resolve_snapshot_timestamp
-from export_table import run_export
-from export_table import scan_failure
-from export_table import scan_page_limit
-from export_table import scan_segment
 from export_table import snapshot_path
-from export_table import writer_options
+from snapshot_staging import ReadPacer
+from snapshot_staging import ScanFailed
+from snapshot_staging import ScanPlan
+from snapshot_staging import export_client_token
+from snapshot_staging import export_data_folder
+from snapshot_staging import item_line
+from snapshot_staging import parse_item_line
+from snapshot_staging import read_capacity
+from snapshot_staging import run_export
+from snapshot_staging import scan_failure
+from snapshot_staging import scan_page_limit
+from snapshot_staging import scan_segment
+from snapshot_writing import writer_options
+from spark_runtime import S3Storage
 
 BUCKET = "ddbsnap-dev-snapshots-1234"
 OUTPUT_PATH = f"s3://{BUCKET}/parquet/reviews"
@@ -542,7 +543,7 @@ def test_bad_arguments_exit_with_a_message_before_touching_aws():
     def must_not_be_called(_name):
         raise AssertionError("Spark started despite bad arguments")
 
-    env = export_table.SparkJobEnvironment(runtime_factory=must_not_be_called, storage=object())
+    env = spark_runtime.SparkJobEnvironment(runtime_factory=must_not_be_called, storage=object())
     with pytest.raises(SystemExit) as caught:
         export_table.main(["--table_name", "Reviews"], env)
     assert str(caught.value).startswith("export_table: missing required argument(s): --mode")

@@ -22,6 +22,7 @@ from item_types import column_names
 from item_types import convert
 from item_types import exact_text
 from item_types import item_inventory
+from item_types import number_digits
 from item_types import plan_columns
 from item_types import to_json_text
 
@@ -85,6 +86,10 @@ def test_column_names_are_distinct_valid_and_independent_of_order(attributes):
         ("1E-130", False),
         ("-0", True),
         ("1.5000000000000", True),  # trailing zeros are not digits of the value
+        # More than 28 significant digits: counted, not first rounded to 28 (the value is 1 + 1e-29,
+        # which a rounded count took for 1 and Spark then rounded to 1.0000000000).
+        ("1.00000000000000000000000000001", False),
+        ("9999999999999999999999999999.5", True),  # 28 + 1 digits, not 1E+28 after rounding
     ],
 )
 def test_numbers_fit_decimal_38_10_exactly_or_not_at_all(text, fits):
@@ -93,6 +98,27 @@ def test_numbers_fit_decimal_38_10_exactly_or_not_at_all(text, fits):
     else:
         with pytest.raises(Misfit):
             convert({"N": text}, "decimal(38,10)")
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("120.0300", (3, 2)),
+        ("-0.0000000001", (0, 10)),
+        ("1E+125", (126, 0)),
+        ("1E-130", (0, 130)),
+        ("0.000", (0, 0)),
+        ("-0E+5", (0, 0)),
+        ("007", (1, 0)),
+        ("12345678901234567890123456789012345678", (38, 0)),
+        ("1.00000000000000000000000000001", (1, 29)),
+        ("Infinity", None),
+    ],
+)
+def test_number_digits_count_the_significant_digits_exactly(text, digits):
+    assert number_digits(text) == digits
+    if digits is not None:
+        assert dict(item_inventory({"n": {"N": text}}))["n", "N"] == TypeStats(1, *digits)
 
 
 @given(

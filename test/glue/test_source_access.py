@@ -14,6 +14,7 @@ import pytest
 
 import export_table
 import incremental_exports
+import snapshot_staging
 from job_arguments import JobEnvironment
 from source_access import ERROR_PREFIX
 from source_access import SourceAccessError
@@ -63,11 +64,11 @@ def test_every_dynamodb_request_is_signed_with_the_assumed_role_in_the_tables_re
     dynamodb = source_client("dynamodb", SourceTable(region="us-east-1", role_arn=ROLE))
     seen = signatures(dynamodb)
     dynamodb.describe_table(TableName="Orders")
-    plan = export_table.ScanPlan("Orders", 3, 1000.0, 5, region="us-east-1", role_arn=ROLE)
+    plan = snapshot_staging.ScanPlan("Orders", 3, 1000.0, 5, region="us-east-1", role_arn=ROLE)
     lines = [
         line
         for segment in range(3)
-        for line in export_table.scan_segment(
+        for line in snapshot_staging.scan_segment(
             segment, plan, lambda region, role: dynamodb, lambda _rate: _NoPacing()
         )
     ]
@@ -87,13 +88,13 @@ def test_each_scan_segment_makes_its_own_client_with_the_assumed_role(aws):
 
     def factory(region, role_arn):
         made.append((region, role_arn))
-        dynamodb = export_table.default_dynamodb_client(region, role_arn)
+        dynamodb = snapshot_staging.default_dynamodb_client(region, role_arn)
         made.append(signatures(dynamodb))
         return dynamodb
 
-    plan = export_table.ScanPlan("Orders", 2, 1000.0, 50, region="us-east-1", role_arn=ROLE)
+    plan = snapshot_staging.ScanPlan("Orders", 2, 1000.0, 50, region="us-east-1", role_arn=ROLE)
     for segment in range(2):
-        list(export_table.scan_segment(segment, plan, factory, lambda _rate: _NoPacing()))
+        list(snapshot_staging.scan_segment(segment, plan, factory, lambda _rate: _NoPacing()))
     assert made[0::2] == [("us-east-1", ROLE), ("us-east-1", ROLE)]
     keys = {key for seen in made[1::2] for key, _, _ in seen}
     assert keys

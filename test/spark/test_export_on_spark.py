@@ -12,10 +12,11 @@ import pyarrow.orc as orc
 import pytest
 from fakes import RefusingScan
 
-from export_table import ScanFailed
-from export_table import ScanPlan
-from export_table import stage_scan
-from export_table import write_frame
+from snapshot_staging import ScanFailed
+from snapshot_staging import ScanPlan
+from snapshot_staging import stage_scan
+from snapshot_writing import compact
+from snapshot_writing import write_frame
 
 ROWS = [{"id": f"r{i}", "stars": i % 5, "title": f"Review {i}"} for i in range(50)]
 SCHEMA = [("id", "string"), ("stars", "bigint"), ("title", "string")]
@@ -79,6 +80,40 @@ def test_orc_and_avro_snapshots_hold_every_row(spark, tmp_path):
     assert parts
     assert all(p.read_bytes()[:4] == b"Obj\x01" for p in parts)  # Avro container files
     assert spark.read.format("avro").load(f"file://{tmp_path}/avro/").count() == len(ROWS)
+
+
+@pytest.mark.parametrize("output_format", ["parquet", "orc", "avro", "json", "csv"])
+def test_parts_are_compacted_into_one_file_that_holds_every_row(spark, tmp_path, output_format):
+    """What a small table's snapshot goes through: four tasks write parts, compaction makes one
+    file of them without decoding a row; readers that are not Spark read it whole."""
+    rows = spark.createDataFrame(
+        [tuple(r.values()) for r in ROWS], "id string, stars long, title string"
+    )
+    folder = tmp_path / output_format
+    write_frame(rows.repartition(4), f"file://{folder}/", output_format, SCHEMA, csv_header=False)
+    assert len(data_files(folder)) == 4
+    compact(spark, f"file://{folder}/", 1, output_format, [name for name, _ in SCHEMA])
+    (single,) = data_files(folder)
+    assert single.name.startswith("part-00000-compacted")
+    if output_format == "parquet":
+        got = duckdb.sql(f"SELECT id, stars, title FROM read_parquet('{single}')").fetchall()
+    elif output_format == "orc":
+        got = [tuple(r.values()) for r in orc.read_table(single).to_pylist()]
+    elif output_format == "avro":
+        frame = spark.read.format("avro").load(f"file://{single}")
+        got = [tuple(r) for r in frame.select("id", "stars", "title").collect()]
+    else:
+        lines = gzip.decompress(single.read_bytes()).decode().splitlines()
+        if output_format == "csv":
+            assert lines[0] == "id,stars,title", "one header, first"
+            got = [(i, int(s), t) for i, s, t in (line.split(",") for line in lines[1:])]
+        else:
+            got = [(r["id"], r["stars"], r["title"]) for r in map(json.loads, lines)]
+    assert sorted(got) == sorted((r["id"], r["stars"], r["title"]) for r in ROWS)
+
+
+def data_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
 
 
 def test_a_retry_appends_nothing_when_the_folder_was_purged(spark, tmp_path):

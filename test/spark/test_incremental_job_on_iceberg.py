@@ -19,9 +19,9 @@ from fakes import LocalStorage
 
 import apply_changes
 import incremental_exports
-from export_table import SparkJobEnvironment
 from exporting_table import ExportingTable
 from job_arguments import JobEnvironment
+from spark_runtime import SparkJobEnvironment
 
 T = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 ARN = "arn:aws:dynamodb:ap-northeast-1:123456789012:table/Orders"

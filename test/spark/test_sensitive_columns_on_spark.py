@@ -33,9 +33,9 @@ from fakes import LocalStorage
 import apply_changes
 import export_table
 import incremental_exports
-from export_table import SparkJobEnvironment
 from exporting_table import ExportingTable
 from job_arguments import JobEnvironment
+from spark_runtime import SparkJobEnvironment
 
 KEY = b"0123456789abcdef0123456789abcdef-hmac"
 KEY_ARN = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ddbsnap-hmac-AbCdEf"

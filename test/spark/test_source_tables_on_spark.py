@@ -13,8 +13,8 @@ from fakes import LocalRuntime
 from fakes import LocalStorage
 
 import export_table
-from export_table import SparkJobEnvironment
 from source_access import SourceTable
+from spark_runtime import SparkJobEnvironment
 
 ROLE = "arn:aws:iam::210987654321:role/ddbsnap-orders"
 ITEMS = [{"pk": {"S": f"o-{i}"}, "total": {"N": str(i)}} for i in range(7)]

@@ -19,9 +19,9 @@ from fakes import LocalRuntime
 from fakes import LocalStorage
 
 import export_table
-from export_table import SparkJobEnvironment
 from item_types import exact_text
 from item_types import to_json_text
+from spark_runtime import SparkJobEnvironment
 
 BUCKET = "snapshots"
 OUTPUT = f"s3://{BUCKET}/parquet/awkward"

@@ -38,7 +38,7 @@ from test_incremental_job_on_iceberg import item
 from test_type_policy_on_spark import CORPUS
 
 import export_table
-from export_table import SparkJobEnvironment
+from spark_runtime import SparkJobEnvironment
 
 GOLDEN = Path(__file__).with_name("written-by-the-jobs.json")
 LINE = os.environ.get("SPARK_LINE", "3.5")
@@ -62,7 +62,7 @@ def orc_string_attributes(golden: dict[str, Any]) -> list[list[str]]:
 # writes (`was`), what 4.1 writes (`is`: a value, or a function of the golden description) and
 # why that is no defect for a reader. Each is checked: the 4.1 lane fails if it writes anything
 # else, and the 3.5 lane if its own value is not `was`. (ORC's codec was a difference too, zstd
-# on Spark 4, until the export job named snappy for it: export_table.writer_options.)
+# on Spark 4, until the export job named snappy for it: snapshot_writing.writer_options.)
 LINE_DIFFERENCES: dict[str, dict[str, Any]] = {
     "parquet.spark_version": spark_stamp(),
     "orc.spark_version": spark_stamp(),
@@ -73,10 +73,11 @@ LINE_DIFFERENCES: dict[str, dict[str, Any]] = {
         "why": "the Parquet library's version stamp; columns, types, codec and values are equal",
     },
     "avro.files": {
-        "was": ["_SUCCESS", "part-00000-<uuid>-c000.avro"],
-        "is": ["_SUCCESS", "part-00000-<uuid>-c000.snappy.avro"],
-        "why": "Spark 4 names Avro files by their codec; the codec in the header (snappy) is "
-        "equal, and the crawler and Athena read the header, not the name",
+        "was": ["_SUCCESS", "part-00000-compacted.avro"],
+        "is": ["_SUCCESS", "part-00000-compacted.snappy.avro"],
+        "why": "Spark 4 names Avro files by their codec (a compacted file keeps its parts' "
+        "suffix); the codec in the header (snappy) is equal, and the crawler and Athena read "
+        "the header, not the name",
     },
     "orc.field_metadata": {
         "was": [],

@@ -521,8 +521,8 @@ class Shaper:
         if not self.nested:
             return frame
         if self.jvm:
-            text = lambda ddb_type, raw: F.call_function(  # noqa: E731
-                jvm_functions.JSON_TEXT, F.lit(ddb_type), F.col(raw)
+            text = lambda ddb_type, raw: jvm_functions.json_text(  # noqa: E731
+                F.lit(ddb_type), F.col(raw)
             )
         else:
             text = lambda ddb_type, raw: F.udf(json_text_of, "string")(  # noqa: E731

@@ -3,9 +3,11 @@ ships (Spark generates and compiles its own code with it), and add to the sessio
 Nothing is built or uploaded beside the job's Python modules.
 
 - ddbsnap_json_text(type, raw): item_types.to_json_text of a value from its DynamoDB type and the
-  raw text Spark's JSON reader gives (JSON text for SS, NS, BS, M and L). Spark has no expression
-  that sorts a map's keys at every level of nesting; unrolled into SQL it measured slower than
-  even a Python UDF (docs/performance.md), and a Python UDF sends every value to a Python worker.
+  raw text Spark's JSON reader gives (JSON text for SS, NS, BS, M and L), read and written as
+  UTF-8 bytes (`json_text`): a string passed as text would be decoded into a Java String and
+  encoded again, which took half the function's time. Spark has no expression that sorts a map's
+  keys at every level of nesting; unrolled into SQL it measured slower than even a Python UDF
+  (docs/performance.md), and a Python UDF sends every value to a Python worker.
 - ddbsnap_integer_digits(text), ddbsnap_fraction_digits(text): item_types.number_digits of a
   number text with an exponent (BigDecimal.stripTrailingZeros: exact), NULL for a text that is
   not a number. Written plainly, a number's digits are counted by Spark expressions.
@@ -33,127 +35,259 @@ FRACTION_DIGITS = "ddbsnap_fraction_digits"
 JAVA_SOURCE = r"""
 package ddbsnap;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 
-/** The canonical JSON text of a DynamoDB value from its type and raw JSON text. */
+/** The canonical JSON text of a DynamoDB value, as UTF-8 bytes, from its type and its raw text's
+ * UTF-8 bytes. Bytes in and out: Spark hands a string column over as bytes without decoding it,
+ * and UTF-8's byte order is code-point order, Python's order of strings. */
 public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
-    private static final JsonFactory JSON = new JsonFactory();
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
 
     /** The type and the raw text as Spark's JSON reader gives them: JSON text for SS, NS, BS,
      * M and L, the value itself for the scalar types. */
     public Object call(Object type, Object raw) throws Exception {
         if (type == null || raw == null) return null;
         String t = (String) type;
-        String text = (String) raw;
-        if (t.equals("S") || t.equals("B") || t.equals("N") || t.equals("BOOL")
-                || t.equals("NULL")) {
-            StringBuilder out = new StringBuilder();
-            if (t.equals("N")) out.append(number(text));
-            else if (t.equals("BOOL")) out.append(text);
-            else if (t.equals("NULL")) out.append("null");
-            else quote(text, out);
-            return out.toString();
+        byte[] in = raw instanceof byte[] ? (byte[]) raw
+            : ((String) raw).getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(in.length + 16);
+        if (t.equals("S") || t.equals("B")) {
+            quote(in, out);
+        } else if (t.equals("N")) {
+            ascii(number(new String(in, StandardCharsets.US_ASCII)), out);
+        } else if (t.equals("BOOL")) {
+            out.write(in, 0, in.length);
+        } else if (t.equals("NULL")) {
+            out.write(NULL, 0, NULL.length);
+        } else {
+            Reader reader = new Reader(in);
+            value(t, reader, out);
+            reader.end();
         }
-        JsonParser parser = JSON.createParser(text);
-        try {
-            parser.nextToken();
-            StringBuilder out = new StringBuilder(text.length());
-            value(t, parser, out);
-            return out.toString();
-        } finally {
-            parser.close();
-        }
+        return out.toByteArray();
     }
 
-    /** One value of DynamoDB type t; the parser is on its first token. */
-    static void value(String t, JsonParser p, StringBuilder out) throws Exception {
+    /** One value of DynamoDB type t, in DynamoDB JSON, read from `in`. */
+    static void value(String t, Reader in, ByteArrayOutputStream out) throws Exception {
         if (t.equals("S") || t.equals("B")) {
-            quote(p.getText(), out);
+            quote(in.string(), out);
         } else if (t.equals("N")) {
-            out.append(number(p.getText()));
+            ascii(number(new String(in.string(), StandardCharsets.US_ASCII)), out);
         } else if (t.equals("BOOL")) {
-            out.append(p.getCurrentToken() == JsonToken.VALUE_TRUE ? "true" : "false");
+            ascii(in.literal() ? "true" : "false", out);
         } else if (t.equals("NULL")) {
-            out.append("null");
+            in.literal();
+            out.write(NULL, 0, NULL.length);
         } else if (t.equals("L")) {
-            out.append('[');
-            boolean first = true;
-            while (p.nextToken() != JsonToken.END_ARRAY) {
-                if (!first) out.append(',');
-                first = false;
-                typed(p, out);
+            out.write('[');
+            in.expect('[');
+            boolean more = !in.closes(']');
+            while (more) {
+                typed(in, out);
+                more = in.next(']');
+                if (more) out.write(',');
             }
-            out.append(']');
+            out.write(']');
         } else if (t.equals("M")) {
             ArrayList entries = new ArrayList();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String key = p.getCurrentName();
-                p.nextToken();
-                StringBuilder text = new StringBuilder();
-                typed(p, text);
-                entries.add(new String[] {key, text.toString()});
+            in.expect('{');
+            boolean more = !in.closes('}');
+            while (more) {
+                byte[] key = in.string();
+                in.expect(':');
+                ByteArrayOutputStream text = new ByteArrayOutputStream();
+                typed(in, text);
+                entries.add(new byte[][] {key, text.toByteArray()});
+                more = in.next('}');
             }
             Object[] sorted = entries.toArray();
             Arrays.sort(sorted, new Comparator() {
                 public int compare(Object a, Object b) {
-                    return codePoints(((String[]) a)[0], ((String[]) b)[0]);
+                    return compareBytes(((byte[][]) a)[0], ((byte[][]) b)[0]);
                 }
             });
-            out.append('{');
+            out.write('{');
             for (int i = 0; i < sorted.length; i++) {
-                if (i > 0) out.append(',');
-                String[] entry = (String[]) sorted[i];
+                if (i > 0) out.write(',');
+                byte[][] entry = (byte[][]) sorted[i];
                 quote(entry[0], out);
-                out.append(':').append(entry[1]);
+                out.write(':');
+                out.write(entry[1], 0, entry[1].length);
             }
-            out.append('}');
+            out.write('}');
         } else if (t.equals("SS") || t.equals("BS") || t.equals("NS")) {
-            ArrayList members = new ArrayList();
             final boolean numbers = t.equals("NS");
-            while (p.nextToken() != JsonToken.END_ARRAY) {
-                String member = p.getText();
-                // A number is read once, not at every comparison; the sort is stable, as
-                // Python's sorted(key=Decimal) is, so equal numbers keep their order.
-                members.add(numbers ? new Object[] {new BigDecimal(member), member} : member);
+            ArrayList members = new ArrayList();
+            in.expect('[');
+            boolean more = !in.closes(']');
+            while (more) {
+                byte[] member = in.string();
+                if (numbers) {
+                    // Read once, not at every comparison; the sort is stable, as Python's
+                    // sorted(key=Decimal) is, so equal numbers keep their order.
+                    String text = new String(member, StandardCharsets.US_ASCII);
+                    members.add(new Object[] {new BigDecimal(text), text});
+                } else {
+                    members.add(member);
+                }
+                more = in.next(']');
             }
             Object[] sorted = members.toArray();
             Arrays.sort(sorted, new Comparator() {
                 public int compare(Object a, Object b) {
-                    if (!numbers) return codePoints((String) a, (String) b);
+                    if (!numbers) return compareBytes((byte[]) a, (byte[]) b);
                     return ((BigDecimal) ((Object[]) a)[0]).compareTo(
                         (BigDecimal) ((Object[]) b)[0]);
                 }
             });
-            out.append('[');
+            out.write('[');
             for (int i = 0; i < sorted.length; i++) {
-                if (i > 0) out.append(',');
-                if (numbers) out.append(number((String) ((Object[]) sorted[i])[1]));
-                else quote((String) sorted[i], out);
+                if (i > 0) out.write(',');
+                if (numbers) ascii(number((String) ((Object[]) sorted[i])[1]), out);
+                else quote((byte[]) sorted[i], out);
             }
-            out.append(']');
+            out.write(']');
         } else {
             throw new IllegalArgumentException("not a DynamoDB type: " + t);
         }
     }
 
-    /** A value in DynamoDB JSON, {"<type>": <value>}; the parser is on its START_OBJECT. */
-    static void typed(JsonParser p, StringBuilder out) throws Exception {
-        if (p.getCurrentToken() != JsonToken.START_OBJECT
-                || p.nextToken() != JsonToken.FIELD_NAME) {
-            throw new IllegalArgumentException("not a DynamoDB value: " + p.getCurrentToken());
-        }
-        String t = p.getCurrentName();
-        p.nextToken();
-        value(t, p, out);
-        if (p.nextToken() != JsonToken.END_OBJECT) {
+    /** A value in DynamoDB JSON, {"<type>": <value>}. */
+    static void typed(Reader in, ByteArrayOutputStream out) throws Exception {
+        in.expect('{');
+        String t = new String(in.string(), StandardCharsets.US_ASCII);
+        in.expect(':');
+        value(t, in, out);
+        if (in.next('}')) {
             throw new IllegalArgumentException("a DynamoDB value with more than one type");
+        }
+    }
+
+    /** JSON text as UTF-8 bytes, read token by token. */
+    static final class Reader {
+        private final byte[] in;
+        private int at;
+
+        Reader(byte[] in) {
+            this.in = in;
+        }
+
+        private void space() {
+            while (at < in.length && (in[at] == ' ' || in[at] == '\n' || in[at] == '\r'
+                    || in[at] == '\t')) at++;
+        }
+
+        void expect(char c) {
+            space();
+            if (at >= in.length || in[at] != c) {
+                throw new IllegalArgumentException("expected '" + c + "' at byte " + at);
+            }
+            at++;
+        }
+
+        /** Right after '[' or '{': whether it closes at once (consumed). */
+        boolean closes(char close) {
+            space();
+            if (at < in.length && in[at] == close) {
+                at++;
+                return true;
+            }
+            return false;
+        }
+
+        /** After a member: true for a ',' (another member follows), false for `close`. */
+        boolean next(char close) {
+            space();
+            if (at < in.length && in[at] == ',') {
+                at++;
+                return true;
+            }
+            if (at < in.length && in[at] == close) {
+                at++;
+                return false;
+            }
+            throw new IllegalArgumentException("expected ',' or '" + close + "' at byte " + at);
+        }
+
+        /** true or false (NULL's value is true). */
+        boolean literal() {
+            space();
+            if (starts("true")) {
+                at += 4;
+                return true;
+            }
+            if (starts("false")) {
+                at += 5;
+                return false;
+            }
+            throw new IllegalArgumentException("expected true or false at byte " + at);
+        }
+
+        private boolean starts(String word) {
+            if (at + word.length() > in.length) return false;
+            for (int i = 0; i < word.length(); i++) {
+                if (in[at + i] != word.charAt(i)) return false;
+            }
+            return true;
+        }
+
+        /** A JSON string's content as UTF-8 bytes, its escapes decoded. */
+        byte[] string() {
+            expect('"');
+            int start = at;
+            while (at < in.length && in[at] != '"' && in[at] != '\\') at++;
+            if (at < in.length && in[at] == '"') {
+                return Arrays.copyOfRange(in, start, at++);
+            }
+            ByteArrayOutputStream text = new ByteArrayOutputStream(at - start + 16);
+            text.write(in, start, at - start);
+            while (true) {
+                if (at >= in.length) throw new IllegalArgumentException("unterminated string");
+                byte b = in[at++];
+                if (b == '"') return text.toByteArray();
+                if (b != '\\') {
+                    text.write(b);
+                    continue;
+                }
+                byte e = in[at++];
+                if (e == 'n') text.write('\n');
+                else if (e == 'r') text.write('\r');
+                else if (e == 't') text.write('\t');
+                else if (e == 'b') text.write('\b');
+                else if (e == 'f') text.write('\f');
+                else if (e == 'u') {
+                    int unit = hex4();
+                    int code = unit;
+                    if (unit >= 0xD800 && unit <= 0xDBFF && at + 6 <= in.length
+                            && in[at] == '\\' && in[at + 1] == 'u') {
+                        at += 2;
+                        int low = hex4();
+                        code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                    }
+                    byte[] encoded = new String(Character.toChars(code))
+                        .getBytes(StandardCharsets.UTF_8);
+                    text.write(encoded, 0, encoded.length);
+                } else {
+                    text.write(e); // \" \\ \/
+                }
+            }
+        }
+
+        private int hex4() {
+            int value = Integer.parseInt(new String(in, at, 4, StandardCharsets.US_ASCII), 16);
+            at += 4;
+            return value;
+        }
+
+        void end() {
+            space();
+            if (at != in.length) throw new IllegalArgumentException("text after the value");
         }
     }
 
@@ -189,28 +323,49 @@ public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
         return point + 1 + zeros == n ? n - point - 1 <= 6 : zeros + 1 <= 6;
     }
 
-    /** json.dumps(s, ensure_ascii=False). */
-    static void quote(String s, StringBuilder out) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+    /** json.dumps(s, ensure_ascii=False), from and to UTF-8 bytes: bytes of multi-byte
+     * characters are all at or above 0x80, so only ASCII bytes are ever escaped. */
+    static void quote(byte[] s, ByteArrayOutputStream out) {
+        out.write('"');
+        for (int i = 0; i < s.length; i++) {
+            byte c = s[i];
             switch (c) {
-                case '"': out.append("\\\""); break;
-                case '\\': out.append("\\\\"); break;
-                case '\n': out.append("\\n"); break;
-                case '\r': out.append("\\r"); break;
-                case '\t': out.append("\\t"); break;
-                case '\b': out.append("\\b"); break;
-                case '\f': out.append("\\f"); break;
+                case '"': out.write('\\'); out.write('"'); break;
+                case '\\': out.write('\\'); out.write('\\'); break;
+                case '\n': out.write('\\'); out.write('n'); break;
+                case '\r': out.write('\\'); out.write('r'); break;
+                case '\t': out.write('\\'); out.write('t'); break;
+                case '\b': out.write('\\'); out.write('b'); break;
+                case '\f': out.write('\\'); out.write('f'); break;
                 default:
-                    if (c < 0x20) {
-                        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
+                    if (c >= 0 && c < 0x20) {
+                        out.write('\\');
+                        out.write('u');
+                        out.write('0');
+                        out.write('0');
+                        out.write(HEX[c >> 4]);
+                        out.write(HEX[c & 15]);
                     } else {
-                        out.append(c);
+                        out.write(c);
                     }
             }
         }
-        out.append('"');
+        out.write('"');
+    }
+
+    static void ascii(String text, ByteArrayOutputStream out) {
+        for (int i = 0; i < text.length(); i++) out.write(text.charAt(i));
+    }
+
+    /** Python's order of strings, by code point: UTF-8 bytes compared unsigned. */
+    static int compareBytes(byte[] a, byte[] b) {
+        int n = Math.min(a.length, b.length);
+        for (int i = 0; i < n; i++) {
+            int x = a[i] & 0xff;
+            int y = b[i] & 0xff;
+            if (x != y) return x < y ? -1 : 1;
+        }
+        return a.length == b.length ? 0 : (a.length < b.length ? -1 : 1);
     }
 
     /** item_types.number_digits: integer digits (or fraction digits) of a number text once its
@@ -237,24 +392,18 @@ public class JsonText implements org.apache.spark.sql.api.java.UDF2 {
         }
     }
 
-    /** Python's order of strings: by code point (String.compareTo compares UTF-16 units). */
-    static int codePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int x = a.codePointAt(i);
-            int y = b.codePointAt(j);
-            if (x != y) return x < y ? -1 : 1;
-            i += Character.charCount(x);
-            j += Character.charCount(y);
-        }
-        if (i < a.length()) return 1;
-        return j < b.length() ? -1 : 0;
-    }
 }
 """
 
 _registered: set[str] = set()
+
+
+def json_text(ddb_type: Any, raw: Any) -> Any:
+    """The Column ddbsnap_json_text(type, raw) as a string: the raw text goes in as its UTF-8
+    bytes and the JSON text comes back as bytes, both reinterpreted, never decoded."""
+    from pyspark.sql import functions as F
+
+    return F.call_function(JSON_TEXT, ddb_type, raw.cast("binary")).cast("string")
 
 
 def _java_array(spark: Any, values: list[Any]) -> Any:
@@ -297,7 +446,7 @@ def register(spark: Any) -> bool:
         # UDFRegistration.register(name, UDFn, DataType): registerJavaFunction would want the
         # generic signature, which Janino does not write.
         udf = spark._jsparkSession.udf()
-        udf.register(JSON_TEXT, json_text, types.StringType)
+        udf.register(JSON_TEXT, json_text, types.BinaryType)
         for name, integer in ((INTEGER_DIGITS, True), (FRACTION_DIGITS, False)):
             constructor = digits.getConstructors()[0]
             function = constructor.newInstance(_java_array(spark, [integer]))

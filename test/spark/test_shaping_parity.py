@@ -250,9 +250,7 @@ def test_the_jvm_function_writes_to_json_text_exactly(spark, staged, nested_valu
     assert jvm_functions.register(spark)
     entry = F.col(item_shaping.ITEM).getItem("v")
     texts = frame.select(
-        F.call_function(
-            jvm_functions.JSON_TEXT, F.get(F.map_keys(entry), 0), F.get(F.map_values(entry), 0)
-        )
+        jvm_functions.json_text(F.get(F.map_keys(entry), 0), F.get(F.map_values(entry), 0))
     ).collect()
     assert [text for (text,) in texts] == [to_json_text(value) for value in nested_values]
 

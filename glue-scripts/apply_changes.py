@@ -28,7 +28,7 @@ Arguments (`--name value` or `--name=value`):
   --state_path     s3://<bucket>/state/<table>: where the watermark is kept
   --column_types   JSON object: attribute -> column type (the table's `columns` setting)
   --column_rules, --hash_key  sensitive columns (column_rules.py): excluded or hashed in every
-                   record before the inventory and the merge; the merged exports are then deleted
+                   record before anything is typed or merged; the merged exports are then deleted
   set by Glue:     --JOB_NAME, --WORKFLOW_NAME, --WORKFLOW_RUN_ID
 """
 

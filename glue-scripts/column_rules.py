@@ -5,9 +5,10 @@ sidecar, no staged copy) or `hash` (its value is replaced by the lowercase hex H
 value's text, keyed with the stack's `hashKey`: the same value always gives the same hash, so
 joins on it still work, and the clear value is never written). Applied by the export job (scan
 mode: in each scan segment, before the item is staged; export mode: to the items DynamoDB
-staged, before the type inventory) and by the apply job (to full and incremental exports, keys
-included, before the inventory and the merge). Pure Python, no Spark and no AWS but `load_key`:
-item_shaping.apply_column_rules applies the same rules to what Spark reads.
+staged, before anything is typed) and by the apply job (to full and incremental exports, keys
+included, before anything is typed or merged). Pure Python, no Spark and no AWS but `load_key`;
+item_shaping.apply_column_rules applies the same rules to what Spark reads, deciding each rule
+once per attribute from the inventory of the items as staged.
 
 What is hashed is the value's text (item_types.exact_text): a string's characters, a number as
 DynamoDB returns it, binary as its base64 text, a set, list or map as the JSON text the type

@@ -14,7 +14,7 @@ How a run goes:
    scan mode, DynamoDB's native export in export mode. Both keep every value's DynamoDB type,
    which the type policy needs (item_types.py). Sensitive columns (column_rules.py): a scan
    drops or hashes them in each segment, before the item is staged; DynamoDB's export stages
-   whole items, so export mode applies the rules to what it reads, before the inventory, and
+   whole items, so export mode applies the rules to what it reads, before anything is typed, and
    they stay clear in the staging prefix until step 4 (which the bucket policy lets only this
    table's role read: docs/security.md, "Sensitive attributes").
 2. Read the staged lines once with Spark's JSON reader, take the inventory of the items
@@ -51,7 +51,7 @@ Arguments (`--name value` or `--name=value`):
   a table elsewhere: --source_region, --source_role_arn, --bucket_owner (source_access.py): every
                    DynamoDB call, the scan's segments included, goes to that region with that role
   sensitive:       --column_rules (JSON attribute -> exclude | hash), --hash_key (a Secrets Manager
-                   or SSM ARN): applied before the inventory, and in a scan before staging
+                   or SSM ARN): applied before anything is typed, and in a scan before staging
   set by Glue:     --JOB_NAME, --JOB_RUN_ID, --TempDir, and from a workflow --WORKFLOW_NAME,
                    --WORKFLOW_RUN_ID
 """

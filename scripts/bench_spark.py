@@ -49,6 +49,7 @@ import bench_corpus  # noqa: E402
 from fakes import FakeGlue  # noqa: E402
 from fakes import LocalRuntime  # noqa: E402
 from fakes import LocalStorage  # noqa: E402
+from fakes import plain_value  # noqa: E402
 
 CORES = 2
 RUNS = 2  # alternating, each side's best counts
@@ -190,26 +191,6 @@ def run_native(spark, corpus: Path, out: Path) -> float:
 # ------------------------------------------------------------------------------------------
 
 
-def plain(value: dict) -> Any:
-    """A DynamoDB value as the plain JSON its text must parse back to (numbers as Decimal)."""
-    ((ddb_type, inner),) = value.items()
-    if ddb_type in ("S", "B"):
-        return inner
-    if ddb_type == "N":
-        return Decimal(inner)
-    if ddb_type in ("BOOL",):
-        return inner
-    if ddb_type == "NULL":
-        return None
-    if ddb_type in ("SS", "BS"):
-        return sorted(inner)
-    if ddb_type == "NS":
-        return sorted(Decimal(n) for n in inner)
-    if ddb_type == "L":
-        return [plain(v) for v in inner]
-    return {k: plain(v) for k, v in inner.items()}
-
-
 def fits_decimal(text: str) -> bool:
     _, digits, exponent = Decimal(text).as_tuple()
     digits = list(digits)
@@ -266,7 +247,7 @@ def check_values(corpus: dict[str, dict], files: list[Path]) -> list[str]:
             elif ddb_type == "NULL":
                 ok = got is None
             else:
-                ok = json.loads(got, parse_float=Decimal, parse_int=Decimal) == plain(value)
+                ok = json.loads(got, parse_float=Decimal, parse_int=Decimal) == plain_value(value)
             if not ok:
                 problem(f"{row['pk']}.{attribute}: {got!r} (sidecar {sidecar!r}) for {value!r}")
     if len(seen) != len(corpus):

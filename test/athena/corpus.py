@@ -12,6 +12,8 @@ from datetime import timezone
 from decimal import Decimal
 from typing import Any
 
+from fakes import plain_value
+
 N28 = "1234567890123456789012345678"  # the most integer digits decimal(38,10) holds
 N38 = "12345678901234567890123456789012345678"  # more: its exact text goes to a sidecar
 AWKWARD_TEXT = 'quote " comma , line\nfeed cr\r tab\t backslash \\ \\N bell\x07 日本語 é 😀 '
@@ -104,24 +106,6 @@ def column(attribute: str) -> str:
     return COLUMN_OF.get(attribute, attribute.lower())
 
 
-def _nested(value: dict[str, Any]) -> Any:
-    """A DynamoDB value as the JSON text of a nested column parses back (numbers as Decimal)."""
-    ((ddb_type, inner),) = value.items()
-    if ddb_type in ("S", "B"):
-        return inner  # binary as base64 text
-    if ddb_type == "N":
-        return Decimal(inner)
-    if ddb_type in ("BOOL", "NULL"):
-        return inner if ddb_type == "BOOL" else None
-    if ddb_type in ("SS", "BS"):
-        return sorted(inner)
-    if ddb_type == "NS":
-        return sorted(Decimal(v) for v in inner)
-    if ddb_type == "L":
-        return [_nested(v) for v in inner]
-    return {k: _nested(v) for k, v in inner.items()}
-
-
 def fits_decimal_38_10(text: str) -> bool:
     _, digits, exponent = Decimal(text).normalize().as_tuple()
     fraction = max(0, -exponent)
@@ -161,7 +145,7 @@ def expected_row(item: dict[str, Any]) -> dict[str, Any]:
         elif ddb_type == "NULL":
             row[name] = None
         else:
-            row[name] = ("json", _nested(value))
+            row[name] = ("json", plain_value(value))
     return row
 
 
